@@ -1,0 +1,3 @@
+"""queuetui: a terminal operations console for RQ."""
+
+__version__ = "0.1.0"

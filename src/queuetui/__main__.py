@@ -1,0 +1,3 @@
+from queuetui.cli import main
+
+main()

@@ -1,0 +1,164 @@
+"""The `queuetui` command: the console by default, plus demo, worker and stats."""
+
+from __future__ import annotations
+
+import functools
+import json
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from queuetui.config import ConfigError, Settings, load_settings, redact_url
+from queuetui.rqdata.connection import CONNECTION_ERRORS, connect, describe_error
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a one-line error and exit non-zero."""
+    click.echo(f"queuetui: error: {message}", err=True)
+    sys.exit(code)
+
+
+def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-u/--redis-url, --name and --config, accepted before or after the subcommand."""
+
+    @click.option("-u", "--redis-url", "redis_url", metavar="URL", default=None,
+                  help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.")
+    @click.option("--name", default=None, help="Connection name shown in the header.")
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).")
+    @functools.wraps(command)
+    def wrapper(*args: Any, redis_url: str | None, name: str | None, config_path: Path | None,
+                **kwargs: Any) -> Any:  # fmt: skip
+        parent = click.get_current_context().find_root().obj or {}
+        kwargs["connection"] = {
+            "redis_url": redis_url or parent.get("redis_url"),
+            "name": name or parent.get("name"),
+            "path": config_path or parent.get("path"),
+        }
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+def settings_from(connection: dict[str, Any], refresh: float | None = None) -> Settings:
+    try:
+        return load_settings(refresh=refresh, **connection)
+    except ConfigError as exc:
+        fail(str(exc), code=2)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-u", "--redis-url", "redis_url", metavar="URL", default=None,
+              help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.")
+@click.option("--name", default=None, help="Connection name shown in the header.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).")
+@click.option("--refresh", type=float, default=None, help="Seconds between live refreshes (default 1).")
+@click.version_option(package_name="queuetui")
+@click.pass_context
+def main(ctx: click.Context, redis_url: str | None, name: str | None, config_path: Path | None,
+         refresh: float | None) -> None:  # fmt: skip
+    """queuetui: an operations console for RQ. With no command, opens the console."""
+    ctx.obj = {"redis_url": redis_url, "name": name, "path": config_path, "refresh": refresh}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(console, refresh=refresh)
+
+
+@main.command()
+@connection_options
+@click.option("--refresh", type=float, default=None, help="Seconds between live refreshes (default 1).")
+def console(connection: dict[str, Any], refresh: float | None) -> None:
+    """Open the console."""
+    parent = click.get_current_context().find_root().obj or {}
+    settings = settings_from(connection, refresh if refresh is not None else parent.get("refresh"))
+    from queuetui.tui.app import run_console
+
+    run_console(settings)
+
+
+@main.command()
+@click.option("--no-console", is_flag=True, help="Run only the backend and print the Redis URL.")
+@click.option("--workers", type=click.IntRange(0, 16), default=2, show_default=True)
+@click.option("--redis-server", metavar="PATH", default=None, help="redis-server binary to use.")
+@click.option("--refresh", type=float, default=1.0, show_default=True)
+def demo(no_console: bool, workers: int, redis_server: str | None, refresh: float) -> None:
+    """Start an embedded Redis, workers and a demo workload, then open the console on it."""
+    from queuetui.demo.backend import DemoBackend
+    from queuetui.embedded import EmbeddedRedisError
+
+    backend = DemoBackend(workers=workers, redis_server=redis_server)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the demo as cleanly as Ctrl-C
+    try:
+        backend.start()
+    except EmbeddedRedisError as exc:
+        fail(str(exc))
+    try:
+        if no_console:
+            click.echo(f"queuetui demo: Redis at {backend.url}")
+            click.echo(f"  attach with:  queuetui -u {backend.url}")
+            click.echo(f"  worker logs:  {backend.log_dir}")
+            click.echo("  Ctrl-C stops everything.")
+            try:
+                while True:
+                    signal.pause()
+            except KeyboardInterrupt:
+                pass
+        else:
+            from queuetui.tui.app import run_console
+
+            run_console(load_settings(redis_url=backend.url, name="demo", refresh=refresh))
+    finally:
+        backend.stop()
+
+
+@main.command()
+@connection_options
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Quit once the queues are empty.")
+@click.option("--pool", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--worker-name", "--name", "worker_name", default=None, help="Worker name (single worker).")
+@click.option("--logging-level", default="INFO", show_default=True)
+def worker(connection: dict[str, Any], queues: tuple[str, ...], burst: bool, pool: int,
+           worker_name: str | None, logging_level: str) -> None:  # fmt: skip
+    """Run an RQ worker on QUEUES (default: critical high default low, in that order)."""
+    from queuetui.executor.worker import listen_order, run_worker
+
+    settings = settings_from({**connection, "name": None})
+    try:
+        listen_order(queues)
+    except ValueError as exc:
+        fail(str(exc), code=2)
+    redis = connect(settings.redis_url)
+    try:
+        redis.ping()
+        run_worker(redis, queues, burst=burst, pool=pool, name=worker_name, logging_level=logging_level)
+    except CONNECTION_ERRORS as exc:
+        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+
+
+@main.command()
+@connection_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats(connection: dict[str, Any], as_json: bool) -> None:
+    """Print queue and worker counts (the overview snapshot)."""
+    from queuetui.rqdata.overview import snapshot
+    from queuetui.stats import overview_json, overview_table
+
+    settings = settings_from(connection)
+    try:
+        overview = snapshot(connect(settings.redis_url))
+    except CONNECTION_ERRORS as exc:
+        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+    if as_json:
+        click.echo(json.dumps(overview_json(overview), indent=2))
+    else:
+        click.echo(overview_table(overview))
+

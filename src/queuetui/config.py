@@ -1,0 +1,138 @@
+"""Settings: defaults < TOML file (XDG config dir) < environment < command-line flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+URL_SCHEMES = ("redis", "rediss", "unix")
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one line that names the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str = DEFAULT_REDIS_URL
+    name: str = ""
+    refresh: float = 1.0
+    source: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def display_name(self) -> str:
+        """The connection's name for the header: the configured name, else the host."""
+        if self.name:
+            return self.name
+        parts = urlsplit(self.redis_url)
+        return parts.hostname or parts.path or "redis"
+
+
+_TYPES: dict[str, type] = {"redis_url": str, "name": str, "refresh": float}
+
+
+def config_path() -> Path:
+    """Where the config file lives: $QUEUETUI_CONFIG, else $XDG_CONFIG_HOME/queuetui/config.toml."""
+    if explicit := os.environ.get("QUEUETUI_CONFIG"):
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "queuetui" / "config.toml"
+
+
+def validate_redis_url(url: str) -> str:
+    """Return the URL if redis-py can use it, else raise ConfigError with a one-line reason."""
+    parts = urlsplit(url)
+    if parts.scheme not in URL_SCHEMES:
+        raise ConfigError(
+            f"invalid Redis URL {redact_url(url)!r}: scheme must be one of "
+            f"{', '.join(s + '://' for s in URL_SCHEMES)}"
+        )
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: unix:// needs a socket path")
+        return url
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: the port is not a number") from None
+    if not parts.hostname:
+        raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: no host")
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: port out of range")
+    db = parts.path.lstrip("/")
+    if db and not db.isdigit():
+        raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: the database must be a number, e.g. /0")
+    return url
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***, safe to show and log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    netloc = f"{user}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    known = [f.name for f in fields(Settings) if f.name != "source"]
+    for key, value in data.items():
+        if key not in _TYPES:
+            raise ConfigError(f"{path}: unknown key {key!r} (known keys: {', '.join(known)})")
+        expected = _TYPES[key]
+        ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+        if not ok or isinstance(value, bool):
+            raise ConfigError(f"{path}: {key} must be a {expected.__name__}, got {value!r}")
+    return data
+
+
+def load_settings(
+    redis_url: str | None = None,
+    name: str | None = None,
+    refresh: float | None = None,
+    path: Path | None = None,
+) -> Settings:
+    """Resolve settings from flags, environment, the config file and defaults; raise ConfigError."""
+    settings = Settings()
+    source: dict[str, str] = {}
+    file_path = path or config_path()
+    for key, value in _from_file(file_path).items():
+        settings = replace(settings, **{key: value})
+        source[key] = str(file_path)
+    for var in ("RQ_REDIS_URL", "QUEUETUI_REDIS_URL"):  # later wins: QUEUETUI_ beats RQ_
+        if env := os.environ.get(var):
+            settings = replace(settings, redis_url=env)
+            source["redis_url"] = var
+    if env_name := os.environ.get("QUEUETUI_NAME"):
+        settings = replace(settings, name=env_name)
+        source["name"] = "QUEUETUI_NAME"
+    if redis_url is not None:
+        settings = replace(settings, redis_url=redis_url)
+        source["redis_url"] = "--redis-url"
+    if name is not None:
+        settings = replace(settings, name=name)
+        source["name"] = "--name"
+    if refresh is not None:
+        settings = replace(settings, refresh=refresh)
+        source["refresh"] = "--refresh"
+    if not settings.refresh > 0:
+        raise ConfigError(f"refresh must be a positive number of seconds, got {settings.refresh}")
+    validate_redis_url(settings.redis_url)
+    return replace(settings, refresh=float(settings.refresh), source=source)

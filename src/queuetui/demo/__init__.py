@@ -1,0 +1,1 @@
+"""The demo: an embedded Redis, workers and a workload that keeps every pane alive."""

@@ -1,0 +1,89 @@
+"""A workload generator that keeps every pane of the console alive.
+
+Each tick enqueues a mix: fast and slow jobs in every priority queue, jobs failing with a few
+distinct exceptions, jobs with retries and backoff, an RQ group, dependent jobs (some of which can
+never run), jobs scheduled in the future, and a few canceled ones. It stops adding to a queue
+whose backlog is already long, so the demo stays steady for as long as it runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from datetime import timedelta
+
+import redis
+from rq import Queue, Retry
+from rq.group import Group
+
+from queuetui.demo import jobs
+
+MAX_BACKLOG = 120
+
+
+class Workload:
+    def __init__(self, connection: redis.Redis, seed: int | None = None) -> None:
+        self.connection = connection
+        self.queues = {name: Queue(name, connection=connection) for name in ("critical", "high", "default", "low")}
+        self.random = random.Random(seed)
+        self.counter = itertools.count(1000)
+        self.ticks = 0
+
+    def _room(self, queue: str) -> bool:
+        return self.queues[queue].count < MAX_BACKLOG
+
+    def tick(self) -> None:
+        """Enqueue one round of the mix."""
+        self.ticks += 1
+        rnd, n = self.random, self.counter
+        critical, high, default, low = (self.queues[q] for q in ("critical", "high", "default", "low"))
+        if self._room("critical"):
+            for _ in range(rnd.randint(1, 3)):
+                critical.enqueue(jobs.charge_card, next(n), rnd.randint(500, 90000), result_ttl=600)
+        if self._room("high"):
+            for _ in range(rnd.randint(2, 5)):
+                high.enqueue(jobs.send_email, f"user{next(n)}@example.com", rnd.choice(["welcome", "receipt"]))
+        if self._room("default"):
+            default.enqueue(jobs.resize_image, next(n), rnd.choice([320, 640, 1280]))
+            default.enqueue(
+                jobs.sync_account, next(n), 0.5, retry=Retry(max=3, interval=[2, 5, 10]), failure_ttl=3600
+            )
+            if self.ticks % 3 == 0:
+                default.enqueue(jobs.build_report, next(n), rnd.uniform(3, 8), job_timeout=60)
+            if self.ticks % 9 == 0:  # a job that outlives its timeout
+                default.enqueue(jobs.build_report, next(n), 6.0, job_timeout=2)
+        if self._room("low") and self.ticks % 2 == 0:
+            low.enqueue(jobs.purge_sessions, next(n))
+        if self.ticks % 4 == 0:
+            self._dependencies(default, low)
+        if self.ticks % 5 == 0:
+            for _ in range(2):
+                delay = timedelta(seconds=rnd.randint(20, 900))
+                low.enqueue_in(delay, jobs.purge_sessions, next(n))
+        if self.ticks % 10 == 1:
+            self._group(default)
+        if self.ticks % 7 == 0:
+            high.enqueue(jobs.send_email, "ops@example.com", "digest").cancel()
+
+    def _dependencies(self, default: Queue, low: Queue) -> None:
+        parent = default.enqueue(jobs.build_report, next(self.counter), self.random.uniform(1, 4))
+        child = default.enqueue(jobs.resize_image, next(self.counter), 640, depends_on=parent)
+        low.enqueue(jobs.purge_sessions, next(self.counter), depends_on=child)
+        if self.ticks % 12 == 0:  # waits on a job that fails: stays deferred forever
+            broken = default.enqueue(jobs.always_fails, "legacy exporter")
+            low.enqueue(jobs.purge_sessions, next(self.counter), depends_on=broken)
+
+    def _group(self, queue: Queue) -> None:
+        group = Group.create(connection=self.connection)
+        rows = [next(self.counter) for _ in range(self.random.randint(4, 8))]
+        group.enqueue_many(queue, [Queue.prepare_data(jobs.import_row, (row,)) for row in rows])
+
+    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Tick until stop is set; a lost connection pauses the workload rather than ending it."""
+        while not stop.is_set():
+            try:
+                self.tick()
+            except (redis.ConnectionError, redis.TimeoutError):
+                pass
+            stop.wait(interval)

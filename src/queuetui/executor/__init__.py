@@ -1,0 +1,1 @@
+"""Running RQ workers the queuetui way: priority order, scheduler on. Never imports textual."""

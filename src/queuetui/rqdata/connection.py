@@ -1,0 +1,37 @@
+"""Opening Redis connections and turning their failures into one-line messages."""
+
+from __future__ import annotations
+
+import redis
+
+# Errors that mean "Redis is not reachable right now", as opposed to a bug.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.BusyLoadingError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def connect(url: str, timeout: float = 5.0) -> redis.Redis:
+    """A redis-py client for an RQ deployment (bytes responses, as RQ requires); connects lazily."""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line, human description of a Redis failure."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, redis.AuthenticationError):
+        return f"authentication failed: {text} (check the password in the Redis URL)"
+    if isinstance(exc, redis.TimeoutError | TimeoutError):
+        return f"Redis timed out: {text}"
+    if isinstance(exc, redis.ConnectionError | ConnectionError):
+        return f"cannot reach Redis: {text}"
+    return f"{type(exc).__name__}: {text}"

@@ -1,0 +1,200 @@
+"""The overview snapshot: every queue's counts and every worker's state, in three round trips.
+
+Round trips, whatever the number of jobs, queues or workers:
+  1. SMEMBERS of the queue, worker and rate-limit sets (one pipeline);
+  2. per queue LLEN, LINDEX 0 and a ZCARD per registry; per worker HGETALL and SMEMBERS of its
+     executions; per rate limit HGET and two ZCARDs (one pipeline);
+  3. HGET enqueued_at of each queue's head job, when any queue has one (one pipeline).
+Only read commands are sent: no registry cleanup, no callbacks, nothing expires or moves.
+Job payloads are never read, so any RQ serializer works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from queuetui.clock import SYSTEM, Clock
+from queuetui.rqdata import keys
+from queuetui.rqdata.priority import priority_order
+
+MAX_ROUND_TRIPS = 3
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    name: str
+    waiting: int
+    started: int
+    failed: int
+    scheduled: int
+    deferred: int
+    finished: int
+    canceled: int
+    ready: int
+    oldest_waiting_seconds: float | None
+    """Age of the job at the head of the queue (the next to run); None when the queue is empty."""
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    name: str
+    hostname: str
+    pid: int | None
+    ip_address: str
+    state: str
+    queues: tuple[str, ...]
+    current_job_id: str | None
+    birth: datetime | None
+    last_heartbeat: datetime | None
+    heartbeat_age_seconds: float | None
+    successful: int
+    failed: int
+    total_working_time: float
+    version: str
+
+
+@dataclass(frozen=True)
+class RateLimitCounts:
+    key: str
+    concurrency: int
+    allowed: int
+    rate_limited: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    queues: tuple[QueueCounts, ...]
+    workers: tuple[WorkerInfo, ...]
+    rate_limits: tuple[RateLimitCounts, ...]
+    taken_at: datetime
+
+    def queue(self, name: str) -> QueueCounts | None:
+        return next((q for q in self.queues if q.name == name), None)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _int(value: Any) -> int:
+    return int(_float(value))
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(_text(value))
+    except ValueError:
+        return 0.0
+
+
+def parse_rq_time(value: Any) -> datetime | None:
+    """Parse a timestamp as RQ writes it ('2026-11-23T10:00:00.123456Z'); None if absent or bad."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _age(now: datetime, then: datetime | None) -> float | None:
+    return None if then is None else max(0.0, (now - then).total_seconds())
+
+
+def _names(members: set[bytes], prefix: str) -> list[str]:
+    return [m[len(prefix) :] for m in map(_text, members) if m.startswith(prefix)]
+
+
+def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
+    """Read every queue's counts and every worker's state in at most MAX_ROUND_TRIPS round trips."""
+    pipe = connection.pipeline(transaction=False)
+    pipe.smembers(keys.QUEUES_SET)
+    pipe.smembers(keys.WORKERS_SET)
+    pipe.smembers(keys.RATE_LIMIT_KEYS_SET)
+    queue_members, worker_members, limit_members = pipe.execute()
+
+    queue_names = priority_order(_names(queue_members, keys.QUEUE_PREFIX))
+    worker_names = sorted(_names(worker_members, keys.WORKER_PREFIX))
+    limit_names = sorted(_text(m) for m in limit_members)
+
+    pipe = connection.pipeline(transaction=False)
+    for name in queue_names:
+        pipe.llen(keys.queue_key(name))
+        pipe.lindex(keys.queue_key(name), 0)
+        for registry in keys.REGISTRIES:
+            pipe.zcard(keys.registry_key(name, registry))
+    for name in worker_names:
+        pipe.hgetall(keys.WORKER_PREFIX + name)
+        pipe.smembers(keys.worker_executions_key(name))
+    for limit in limit_names:
+        config_key, allowed_key, limited_key = keys.rate_limit_keys(limit)
+        pipe.hget(config_key, "concurrency")
+        pipe.zcard(allowed_key)
+        pipe.zcard(limited_key)
+    replies = iter(pipe.execute())
+
+    queue_rows: list[tuple[str, int, str | None, dict[str, int]]] = []
+    for name in queue_names:
+        waiting = int(next(replies))
+        head = next(replies)
+        counts = {registry: int(next(replies)) for registry in keys.REGISTRIES}
+        queue_rows.append((name, waiting, _text(head) if head is not None else None, counts))
+    worker_rows = [(name, next(replies), next(replies)) for name in worker_names]
+    limits = tuple(
+        RateLimitCounts(limit, _int(next(replies)), int(next(replies)), int(next(replies)))
+        for limit in limit_names
+    )
+
+    heads = [head for _, _, head, _ in queue_rows if head]
+    enqueued: dict[str, datetime | None] = {}
+    if heads:
+        pipe = connection.pipeline(transaction=False)
+        for head in heads:
+            pipe.hget(keys.job_key(head), "enqueued_at")
+        enqueued = {head: parse_rq_time(value) for head, value in zip(heads, pipe.execute(), strict=True)}
+
+    now = clock.now()
+    queues = tuple(
+        QueueCounts(
+            name=name,
+            waiting=waiting,
+            oldest_waiting_seconds=_age(now, enqueued.get(head)) if head else None,
+            **counts,
+        )
+        for name, waiting, head, counts in queue_rows
+    )
+    workers = tuple(_worker(name, data, executions, now) for name, data, executions in worker_rows)
+    return Overview(queues=queues, workers=workers, rate_limits=limits, taken_at=now)
+
+
+def _worker(name: str, raw: dict[bytes, bytes], executions: set[bytes], now: datetime) -> WorkerInfo:
+    data = {_text(k): _text(v) for k, v in raw.items()}
+    # An execution is stored as "<job id>:<execution id>"; the job id may itself hold colons.
+    current = sorted(_text(e).rsplit(":", 1)[0] for e in executions)
+    heartbeat = parse_rq_time(data.get("last_heartbeat"))
+    pid = data.get("pid", "")
+    queues = tuple(q for q in data.get("queues", "").split(",") if q)
+    return WorkerInfo(
+        name=name,
+        hostname=data.get("hostname", ""),
+        pid=int(pid) if pid.isdigit() else None,
+        ip_address=data.get("ip_address", ""),
+        state=data.get("state", "?") if raw else "gone",
+        queues=queues,
+        current_job_id=current[0] if current else None,
+        birth=parse_rq_time(data.get("birth")),
+        last_heartbeat=heartbeat,
+        heartbeat_age_seconds=_age(now, heartbeat),
+        successful=_int(data.get("successful_job_count")),
+        failed=_int(data.get("failed_job_count")),
+        total_working_time=_float(data.get("total_working_time")),
+        version=data.get("version", ""),
+    )
