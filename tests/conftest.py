@@ -1,0 +1,71 @@
+"""Fixtures shared by every test: a real redis-server started by the suite, a clean database per test."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from queuetui.embedded import EmbeddedRedis
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user config, no inherited Redis URL, and UTC local time: tests see only what they set."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    for var in ("QUEUETUI_CONFIG", "QUEUETUI_REDIS_URL", "RQ_REDIS_URL", "QUEUETUI_NAME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[EmbeddedRedis]:
+    """One real redis-server for the whole session (stopped even when tests fail)."""
+    with EmbeddedRedis() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> Iterator[str]:
+    """The shared server's URL, with its database emptied before the test."""
+    client = redis_server.client()
+    client.flushall()
+    client.close()
+    yield redis_server.url
+
+
+@pytest.fixture
+def conn(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def own_server() -> Iterator[EmbeddedRedis]:
+    """A server of the test's own, for tests that kill or restart it."""
+    with EmbeddedRedis() as server:
+        yield server
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll until predicate() is truthy; fail the test with `message` when it never is."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def run_env(url: str) -> dict[str, str]:
+    """Environment for a queuetui subprocess aimed at `url`."""
+    env = dict(os.environ)
+    env["QUEUETUI_REDIS_URL"] = url
+    return env
