@@ -71,16 +71,13 @@ def validate_redis_url(url: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ***, safe to show and log."""
+    """The URL with any password replaced by ***, safe to show and log (even when malformed)."""
     parts = urlsplit(url)
-    if parts.password is None:
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{user}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _from_file(path: Path) -> dict[str, Any]:

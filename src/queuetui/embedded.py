@@ -23,6 +23,8 @@ from pathlib import Path
 from types import TracebackType
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 _PR_SET_PDEATHSIG = 1
 
@@ -139,7 +141,7 @@ class EmbeddedRedis:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
-        probe = self.client(socket_connect_timeout=0.5, socket_timeout=0.5)
+        probe = self.client(socket_connect_timeout=0.5, socket_timeout=0.5, retry=Retry(NoBackoff(), 0))
         try:
             while True:
                 assert self.process is not None
@@ -148,7 +150,8 @@ class EmbeddedRedis:
                         f"redis-server exited with code {self.process.returncode}: {self._log_tail()}"
                     )
                 try:
-                    if probe.ping():
+                    # Another server on the same port would answer too: check it is ours.
+                    if int(probe.info("server")["process_id"]) == self.process.pid:
                         return
                 except (redis.ConnectionError, redis.TimeoutError):
                     pass

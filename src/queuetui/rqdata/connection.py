@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 # Errors that mean "Redis is not reachable right now", as opposed to a bug.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -21,7 +23,8 @@ def connect(url: str, timeout: float = 5.0) -> redis.Redis:
         socket_connect_timeout=timeout,
         socket_timeout=timeout,
         health_check_interval=30,
-        retry_on_timeout=False,
+        # One quick retry for a blip; the console does its own, visible, backoff beyond that.
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
     )
 
 

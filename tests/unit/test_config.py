@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from queuetui.config import DEFAULT_REDIS_URL, ConfigError, load_settings, redact_url, validate_redis_url
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings(path=tmp_path / "missing.toml")
+    assert settings.redis_url == DEFAULT_REDIS_URL
+    assert settings.refresh == 1.0
+
+
+def test_precedence_flag_then_queuetui_env_then_rq_env_then_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('redis_url = "redis://file:6379/0"\nname = "from-file"\nrefresh = 2\n')
+    assert load_settings(path=cfg).redis_url == "redis://file:6379/0"
+    monkeypatch.setenv("RQ_REDIS_URL", "redis://rq-env:6379/0")
+    assert load_settings(path=cfg).redis_url == "redis://rq-env:6379/0"
+    monkeypatch.setenv("QUEUETUI_REDIS_URL", "redis://qt-env:6379/0")
+    settings = load_settings(path=cfg)
+    assert settings.redis_url == "redis://qt-env:6379/0"
+    assert settings.source["redis_url"] == "QUEUETUI_REDIS_URL"
+    assert settings.refresh == 2.0 and settings.name == "from-file"
+    flagged = load_settings(redis_url="redis://flag:6379/1", refresh=0.5, path=cfg)
+    assert (flagged.redis_url, flagged.refresh) == ("redis://flag:6379/1", 0.5)
+
+
+def test_config_file_found_in_xdg_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "queuetui").mkdir()
+    (tmp_path / "queuetui" / "config.toml").write_text('name = "prod-eu"\n')
+    assert load_settings().name == "prod-eu"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('redis_ur = "x"\n', "unknown key 'redis_ur'"),
+        ("refresh = 'fast'\n", "refresh must be a float"),
+        ("refresh = true\n", "refresh must be a float"),
+        ("refresh = -1\n", "refresh must be a positive number"),
+        ("name = [\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_files_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=message) as err:
+        load_settings(path=cfg)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["redis://localhost:6379/0", "rediss://user:pw@cache.example:6380/2", "unix:///run/redis.sock?db=1",
+     "redis://localhost"],
+)  # fmt: skip
+def test_valid_urls(url: str) -> None:
+    assert validate_redis_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://localhost:6379", "scheme must be one of"),
+        ("localhost:6379", "scheme must be one of"),
+        ("redis://localhost:port/0", "port is not a number"),
+        ("redis://localhost:6379/zero", "database must be a number"),
+        ("redis://:6379/0", "no host"),
+        ("unix://", "needs a socket path"),
+    ],
+)
+def test_invalid_urls(url: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason):
+        validate_redis_url(url)
+
+
+def test_passwords_never_shown() -> None:
+    assert redact_url("redis://:s3cret@host:6379/0") == "redis://:***@host:6379/0"
+    assert redact_url("rediss://app:s3cret@host/1") == "rediss://app:***@host/1"
+    assert redact_url("redis://host:6379/0") == "redis://host:6379/0"
+    with pytest.raises(ConfigError) as err:
+        validate_redis_url("redis://:s3cret@host:bad/0")
+    assert "s3cret" not in str(err.value)
