@@ -25,14 +25,26 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """-u/--redis-url, --name and --config, accepted before or after the subcommand."""
 
-    @click.option("-u", "--redis-url", "redis_url", metavar="URL", default=None,
-                  help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.")
+    @click.option(
+        "-u",
+        "--redis-url",
+        "redis_url",
+        metavar="URL",
+        default=None,
+        help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.",
+    )
     @click.option("--name", default=None, help="Connection name shown in the header.")
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).")
+    @click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).",
+    )
     @functools.wraps(command)
-    def wrapper(*args: Any, redis_url: str | None, name: str | None, config_path: Path | None,
-                **kwargs: Any) -> Any:  # fmt: skip
+    def wrapper(
+        *args: Any, redis_url: str | None, name: str | None, config_path: Path | None, **kwargs: Any
+    ) -> Any:
         parent = click.get_current_context().find_root().obj or {}
         kwargs["connection"] = {
             "redis_url": redis_url or parent.get("redis_url"),
@@ -56,16 +68,32 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-u", "--redis-url", "redis_url", metavar="URL", default=None,
-              help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.")
+@click.option(
+    "-u",
+    "--redis-url",
+    "redis_url",
+    metavar="URL",
+    default=None,
+    help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.",
+)
 @click.option("--name", default=None, help="Connection name shown in the header.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).",
+)
 @click.option("--refresh", type=float, default=None, help="Seconds between live refreshes (default 1).")
 @click.version_option(package_name="queuetui")
 @click.pass_context
-def main(ctx: click.Context, redis_url: str | None, name: str | None, config_path: Path | None,
-         refresh: float | None) -> None:  # fmt: skip
+def main(
+    ctx: click.Context,
+    redis_url: str | None,
+    name: str | None,
+    config_path: Path | None,
+    refresh: float | None,
+) -> None:
     """queuetui: an operations console for RQ. With no command, opens the console."""
     ctx.obj = {"redis_url": redis_url, "name": name, "path": config_path, "refresh": refresh}
     if ctx.invoked_subcommand is None:
@@ -126,8 +154,14 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
 @click.option("--pool", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
 @click.option("--worker-name", "--name", "worker_name", default=None, help="Worker name (single worker).")
 @click.option("--logging-level", default="INFO", show_default=True)
-def worker(connection: dict[str, Any], queues: tuple[str, ...], burst: bool, pool: int,
-           worker_name: str | None, logging_level: str) -> None:  # fmt: skip
+def worker(
+    connection: dict[str, Any],
+    queues: tuple[str, ...],
+    burst: bool,
+    pool: int,
+    worker_name: str | None,
+    logging_level: str,
+) -> None:
     """Run an RQ worker on QUEUES (default: critical high default low, in that order)."""
     from queuetui.executor.worker import listen_order, run_worker
 
@@ -161,4 +195,3 @@ def stats(connection: dict[str, Any], as_json: bool) -> None:
         click.echo(json.dumps(overview_json(overview), indent=2))
     else:
         click.echo(overview_table(overview))
-

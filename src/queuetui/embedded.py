@@ -107,7 +107,7 @@ class EmbeddedRedis:
 
     def client(self, **kwargs: object) -> redis.Redis:
         """A new redis-py client for this server."""
-        return redis.Redis.from_url(self.url, **kwargs)  # type: ignore[arg-type]
+        return redis.Redis.from_url(self.url, **kwargs)
 
     def start(self) -> EmbeddedRedis:
         """Start the server (again, on the same port) and wait until it answers PING."""
@@ -116,18 +116,24 @@ class EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             self.binary,
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--dir", str(self.data_dir),
-            "--logfile", str(self.log_path),
-            "--daemonize", "no",
-            "--protected-mode", "yes",
-        ]  # fmt: skip
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--logfile",
+            str(self.log_path),
+            "--daemonize",
+            "no",
+            "--protected-mode",
+            "yes",
+        ]
         if self.persist:
             args += ["--appendonly", "yes", "--save", "60 1000"]
         else:
             args += ["--appendonly", "no", "--save", ""]
-        self.process = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
+        self.process = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

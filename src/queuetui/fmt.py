@@ -24,6 +24,22 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+def compact(n: int) -> str:
+    """A count in at most six characters: 99,999 then 123k, 1.2M, 45M."""
+    if n < 100_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    if n < 10_000_000:
+        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+    return f"{n // 1_000_000}M"
+
+
+def clock_time(moment: datetime) -> str:
+    """The time of day in the local zone, e.g. '14:05:09 CET'."""
+    return moment.astimezone().strftime("%H:%M:%S %Z")
+
+
 def local_time(moment: datetime | None, with_zone: bool = True) -> str:
     """A moment in the machine's local zone, e.g. '2026-11-23 14:05:09 CET'."""
     if moment is None:

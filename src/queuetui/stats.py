@@ -15,29 +15,50 @@ def overview_json(overview: Overview) -> dict[str, Any]:
     return {
         "taken_at": overview.taken_at.isoformat(),
         "queues": [
-            {"name": q.name, **{c: getattr(q, c) for c in QUEUE_COLUMNS}, "ready": q.ready,
-             "oldest_waiting_seconds": q.oldest_waiting_seconds}
+            {
+                "name": q.name,
+                **{c: getattr(q, c) for c in QUEUE_COLUMNS},
+                "ready": q.ready,
+                "oldest_waiting_seconds": q.oldest_waiting_seconds,
+            }
             for q in overview.queues
         ],
         "workers": [
-            {"name": w.name, "hostname": w.hostname, "pid": w.pid, "state": w.state, "queues": list(w.queues),
-             "current_job_id": w.current_job_id, "heartbeat_age_seconds": w.heartbeat_age_seconds,
-             "successful": w.successful, "failed": w.failed, "total_working_time": w.total_working_time,
-             "birth": w.birth.isoformat() if w.birth else None}
+            {
+                "name": w.name,
+                "hostname": w.hostname,
+                "pid": w.pid,
+                "state": w.state,
+                "queues": list(w.queues),
+                "current_job_id": w.current_job_id,
+                "heartbeat_age_seconds": w.heartbeat_age_seconds,
+                "successful": w.successful,
+                "failed": w.failed,
+                "total_working_time": w.total_working_time,
+                "birth": w.birth.isoformat() if w.birth else None,
+            }
             for w in overview.workers
         ],
         "rate_limits": [
             {"key": r.key, "concurrency": r.concurrency, "allowed": r.allowed, "rate_limited": r.rate_limited}
             for r in overview.rate_limits
         ],
-    }  # fmt: skip
+    }
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))]
+    lines = [
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+        )
+    ]
     for row in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
     return "\n".join(lines)
 
 
@@ -48,10 +69,19 @@ def overview_table(overview: Overview) -> str:
         for q in overview.queues
     ]
     worker_rows = [
-        [w.name, w.hostname, str(w.pid or "-"), w.state, ",".join(w.queues), w.current_job_id or "-",
-         fmt.age(w.heartbeat_age_seconds), fmt.count(w.successful), fmt.count(w.failed)]
+        [
+            w.name,
+            w.hostname,
+            str(w.pid or "-"),
+            w.state,
+            ",".join(w.queues),
+            w.current_job_id or "-",
+            fmt.age(w.heartbeat_age_seconds),
+            fmt.count(w.successful),
+            fmt.count(w.failed),
+        ]
         for w in overview.workers
-    ]  # fmt: skip
+    ]
     parts = [
         _table(["queue", *QUEUE_COLUMNS, "oldest"], queue_rows) if queue_rows else "no queues",
         "",

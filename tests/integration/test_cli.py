@@ -34,10 +34,19 @@ def test_stats_json_shape_and_numbers(conn: redis.Redis, redis_url: str) -> None
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     (queue,) = data["queues"]
-    assert {k: queue[k] for k in ("name", "waiting", "started", "failed", "scheduled", "deferred",
-                                   "finished", "canceled")} == {
-        "name": "default", "waiting": 1, "started": 0, "failed": 1, "scheduled": 0, "deferred": 0,
-        "finished": 1, "canceled": 0}  # fmt: skip
+    assert {
+        k: queue[k]
+        for k in ("name", "waiting", "started", "failed", "scheduled", "deferred", "finished", "canceled")
+    } == {
+        "name": "default",
+        "waiting": 1,
+        "started": 0,
+        "failed": 1,
+        "scheduled": 0,
+        "deferred": 0,
+        "finished": 1,
+        "canceled": 0,
+    }
     assert queue["oldest_waiting_seconds"] >= 0
     assert data["workers"] == []
 
@@ -83,7 +92,9 @@ def test_worker_runs_strict_priority_order(conn: redis.Redis, redis_url: str) ->
     result = queuetui("worker", "--burst", url=redis_url)
     assert result.returncode == 0, result.stderr
     order = [tag.decode() for tag in conn.lrange("test:order", 0, -1)]
-    assert [tag.split("-")[0] for tag in order] == ["critical"] * 3 + ["high"] * 3 + ["default"] * 3 + ["low"] * 3
+    assert [tag.split("-")[0] for tag in order] == ["critical"] * 3 + ["high"] * 3 + ["default"] * 3 + [
+        "low"
+    ] * 3
 
 
 def test_worker_pool_processes_everything(conn: redis.Redis, redis_url: str) -> None:
@@ -103,8 +114,10 @@ def test_worker_on_unreachable_redis_is_a_one_line_error() -> None:
 def test_demo_backend_fills_every_pane_and_stops_cleanly() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "queuetui", "demo", "--no-console"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -114,8 +127,10 @@ def test_demo_backend_fills_every_pane_and_stops_cleanly() -> None:
 
         def every_registry_alive() -> bool:
             data = json.loads(queuetui("stats", "--json", url=url).stdout)
-            totals = {k: sum(q[k] for q in data["queues"]) for k in
-                      ("started", "failed", "scheduled", "deferred", "finished", "canceled")}  # fmt: skip
+            totals = {
+                k: sum(q[k] for q in data["queues"])
+                for k in ("started", "failed", "scheduled", "deferred", "finished", "canceled")
+            }
             groups = client.scard("rq:groups")
             return all(totals.values()) and len(data["workers"]) == 2 and groups > 0
 

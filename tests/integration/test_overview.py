@@ -36,8 +36,10 @@ def test_counts_match_a_real_workload_in_every_registry(conn: redis.Redis, redis
     slow.enqueue(jobs.hold, "test:release", job_id="run-1")
     worker = subprocess.Popen(
         [sys.executable, "-m", "queuetui", "worker", "slow", "--burst", "--name", "w-test"],
-        env=run_env(redis_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=run_env(redis_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         overview = wait_for(
             lambda: (o := snapshot(conn)).queue("slow") and o.queue("slow").started == 1 and o,  # type: ignore[union-attr]
@@ -45,10 +47,19 @@ def test_counts_match_a_real_workload_in_every_registry(conn: redis.Redis, redis
         )
         default = overview.queue("default")
         assert default is not None
-        got = {k: getattr(default, k) for k in
-               ("waiting", "started", "failed", "scheduled", "deferred", "finished", "canceled")}  # fmt: skip
-        assert got == {"waiting": 1, "started": 0, "failed": 1, "scheduled": 1, "deferred": 1,
-                       "finished": 2, "canceled": 1}  # fmt: skip
+        got = {
+            k: getattr(default, k)
+            for k in ("waiting", "started", "failed", "scheduled", "deferred", "finished", "canceled")
+        }
+        assert got == {
+            "waiting": 1,
+            "started": 0,
+            "failed": 1,
+            "scheduled": 1,
+            "deferred": 1,
+            "finished": 2,
+            "canceled": 1,
+        }
         assert default.oldest_waiting_seconds is not None and default.oldest_waiting_seconds < 60
 
         (w,) = overview.workers

@@ -24,11 +24,11 @@ def redis_state(conn: redis.Redis) -> dict[bytes, tuple[bytes | None, float]]:
     return state
 
 
-def same_state(a: dict[bytes, tuple[bytes | None, float]], b: dict[bytes, tuple[bytes | None, float]]) -> bool:
+def same_state(
+    a: dict[bytes, tuple[bytes | None, float]], b: dict[bytes, tuple[bytes | None, float]]
+) -> bool:
     """Same keys, same values, deadlines within 100 ms of each other (an EXPIRE moves them far more)."""
-    return a.keys() == b.keys() and all(
-        a[k][0] == b[k][0] and abs(a[k][1] - b[k][1]) < 100 for k in a
-    )
+    return a.keys() == b.keys() and all(a[k][0] == b[k][0] and abs(a[k][1] - b[k][1]) < 100 for k in a)
 
 
 def seed_with_expired_entries(conn: redis.Redis) -> None:

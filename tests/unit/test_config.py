@@ -57,9 +57,13 @@ def test_bad_config_files_are_one_line_errors(tmp_path: Path, text: str, message
 
 @pytest.mark.parametrize(
     "url",
-    ["redis://localhost:6379/0", "rediss://user:pw@cache.example:6380/2", "unix:///run/redis.sock?db=1",
-     "redis://localhost"],
-)  # fmt: skip
+    [
+        "redis://localhost:6379/0",
+        "rediss://user:pw@cache.example:6380/2",
+        "unix:///run/redis.sock?db=1",
+        "redis://localhost",
+    ],
+)
 def test_valid_urls(url: str) -> None:
     assert validate_redis_url(url) == url
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -50,15 +51,23 @@ class DemoBackend:
     def _spawn_worker(self, number: int) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"worker-{number}.log", "ab")  # noqa: SIM115 - the child keeps it
         try:
-            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "queuetui", "worker", "--redis-url", self.url,
-                 "--name", f"demo-{number}.{os.getpid()}"],
+            return subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "queuetui",
+                    "worker",
+                    "--redis-url",
+                    self.url,
+                    "--name",
+                    f"demo-{number}.{os.getpid()}",
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=die_with_parent(),
                 start_new_session=True,
-            )  # fmt: skip
+            )
         finally:
             log.close()
 
@@ -72,9 +81,7 @@ class DemoBackend:
             for worker in alive:
                 worker.send_signal(sig)
             for worker in alive:
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     worker.wait(wait)
-                except subprocess.TimeoutExpired:
-                    pass
         self.workers.clear()
         self.server.stop()

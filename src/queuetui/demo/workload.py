@@ -8,6 +8,7 @@ whose backlog is already long, so the demo stays steady for as long as it runs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import threading
@@ -25,7 +26,9 @@ MAX_BACKLOG = 120
 class Workload:
     def __init__(self, connection: redis.Redis, seed: int | None = None) -> None:
         self.connection = connection
-        self.queues = {name: Queue(name, connection=connection) for name in ("critical", "high", "default", "low")}
+        self.queues = {
+            name: Queue(name, connection=connection) for name in ("critical", "high", "default", "low")
+        }
         self.random = random.Random(seed)
         self.counter = itertools.count(1000)
         self.ticks = 0
@@ -43,7 +46,9 @@ class Workload:
                 critical.enqueue(jobs.charge_card, next(n), rnd.randint(500, 90000), result_ttl=600)
         if self._room("high"):
             for _ in range(rnd.randint(2, 5)):
-                high.enqueue(jobs.send_email, f"user{next(n)}@example.com", rnd.choice(["welcome", "receipt"]))
+                high.enqueue(
+                    jobs.send_email, f"user{next(n)}@example.com", rnd.choice(["welcome", "receipt"])
+                )
         if self._room("default"):
             default.enqueue(jobs.resize_image, next(n), rnd.choice([320, 640, 1280]))
             default.enqueue(
@@ -82,8 +87,6 @@ class Workload:
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:
         """Tick until stop is set; a lost connection pauses the workload rather than ending it."""
         while not stop.is_set():
-            try:
+            with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
                 self.tick()
-            except (redis.ConnectionError, redis.TimeoutError):
-                pass
             stop.wait(interval)

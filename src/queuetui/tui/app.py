@@ -50,23 +50,27 @@ class QueueTUI(App[None]):
         yield SystemCommand("Keys", "Show every key of this screen", self.action_help)
         if isinstance(screen, OverviewScreen):
             yield SystemCommand("Refresh now", "Fetch the overview now", screen.action_refresh_now)
-            yield SystemCommand("Pause / resume live refresh", "Toggle live refresh", screen.action_toggle_pause)
+            yield SystemCommand(
+                "Pause / resume live refresh", "Toggle live refresh", screen.action_toggle_pause
+            )
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        rows: list[tuple[str, str, str]] = []
+        screen = self.screen
+        title = type(screen).__name__.removesuffix("Screen").lower()
+        rows: list[tuple[int, str, str, str, str]] = []
         seen: set[str] = set()
-        for key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            if binding.action in seen or binding.action == "help":
+        for key, active in screen.active_bindings.items():
+            binding, node = active.binding, active.node
+            scope = (0, title) if node is screen else (1, "global") if node is self else (2, "table")
+            if key in seen:
                 continue
-            seen.add(binding.action)
-            rows.append((self.get_key_display(binding), binding.description or binding.action, binding.tooltip))
-        rows.append(("?", "Keys", "This list"))
-        rows.append(("ctrl+p", "Palette", "Search every command"))
-        title = type(self.screen).__name__.removesuffix("Screen").lower()
-        self.push_screen(HelpScreen(title, rows))
+            seen.add(key)
+            description = binding.description or binding.action.replace("_", " ").capitalize()
+            rows.append((scope[0], scope[1], self.get_key_display(binding), description, binding.tooltip))
+        rows.sort(key=lambda row: row[0])
+        self.push_screen(HelpScreen(title, [row[1:] for row in rows]))
 
 
 def run_console(settings: Settings) -> None:

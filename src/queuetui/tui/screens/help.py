@@ -16,7 +16,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False),
     ]
 
-    def __init__(self, title: str, keys: list[tuple[str, str, str]]) -> None:
+    def __init__(self, title: str, keys: list[tuple[str, str, str, str]]) -> None:
         super().__init__()
         self.title_text = title
         self.keys = keys
@@ -25,7 +25,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-box"):
             yield Static(f"[b]Keys: {self.title_text}[/b]   (esc closes)", id="help-title")
             table: DataTable[str] = DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Key", "Action", "What it does")
+            table.add_columns("Scope", "Key", "Action", "What it does")
             for row in self.keys:
                 table.add_row(*row)
             yield table

@@ -19,23 +19,39 @@ from queuetui.tui.messages import FetchFailed, OverviewFetched
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
+# (label, key, width, right-aligned). Fixed widths: the layout never jumps as numbers grow, and
+# the queues table fits 80 columns.
 QUEUE_COLUMNS = [
-    ("Queue", "name"), ("Waiting", "waiting"), ("Running", "started"), ("Failed", "failed"),
-    ("Sched", "scheduled"), ("Defer", "deferred"), ("Done", "finished"), ("Cancel", "canceled"),
-    ("Oldest", "oldest"),
-]  # fmt: skip
+    ("Queue", "name", 9, False),
+    ("Waiting", "waiting", 7, True),
+    ("Running", "started", 7, True),
+    ("Failed", "failed", 6, True),
+    ("Sched", "scheduled", 6, True),
+    ("Defer", "deferred", 6, True),
+    ("Done", "finished", 6, True),
+    ("Cancel", "canceled", 6, True),
+    ("Oldest", "oldest", 6, True),
+]
 WORKER_COLUMNS = [
-    ("Worker", "name"), ("State", "state"), ("Host", "host"), ("PID", "pid"), ("Queues", "queues"),
-    ("Job", "job"), ("Beat", "beat"), ("OK", "ok"), ("Failed", "failed"), ("Busy", "busy"),
-    ("Born", "born"),
-]  # fmt: skip
+    ("Worker", "name", 16, False),
+    ("State", "state", 9, False),
+    ("Beat", "beat", 5, True),
+    ("Job", "job", 20, False),
+    ("OK", "ok", 6, True),
+    ("Failed", "failed", 6, True),
+    ("Busy", "busy", 6, True),
+    ("Queues", "queues", 25, False),
+    ("Host", "host", 12, False),
+    ("PID", "pid", 7, True),
+    ("Born", "born", 19, False),
+]
 STALE_HEARTBEAT = 60.0
 DEAD_HEARTBEAT = 420.0  # RQ's default worker TTL: a worker silent this long is gone
 MAX_BACKOFF = 5.0
 
 
 def _num(n: int, style: str = "") -> Text:
-    return Text(fmt.count(n), style=style if n else "dim", justify="right")
+    return Text(fmt.compact(n), style=style if n else "dim", justify="right")
 
 
 def _age_cell(seconds: float | None, warn: float, alarm: float) -> Text:
@@ -62,14 +78,14 @@ def worker_row(w: WorkerInfo) -> tuple[str, list[Cell]]:
     return w.name, [
         w.name,
         Text(w.state, style=state_style),
-        w.hostname,
-        str(w.pid or "-"),
-        ",".join(w.queues),
-        w.current_job_id or "-",
         _age_cell(w.heartbeat_age_seconds, STALE_HEARTBEAT, DEAD_HEARTBEAT),
+        w.current_job_id or "-",
         _num(w.successful),
         _num(w.failed, "red"),
         Text(fmt.age(w.total_working_time), justify="right"),
+        ",".join(w.queues),
+        w.hostname,
+        Text(str(w.pid or "-"), justify="right"),
         fmt.local_time(w.birth, with_zone=False),
     ]
 
@@ -105,8 +121,8 @@ class OverviewScreen(Screen[None]):
     def on_mount(self) -> None:
         for table_id, columns in (("queues", QUEUE_COLUMNS), ("workers", WORKER_COLUMNS)):
             table = self.query_one(f"#{table_id}", LiveTable)
-            for label, key in columns:
-                table.add_column(label, key=key)
+            for label, key, width, right in columns:
+                table.add_column(Text(label, justify="right") if right else label, width=width, key=key)
         status = self.query_one(StatusBar)
         status.connection = self.app.connection_label  # type: ignore[attr-defined]
         status.tick()

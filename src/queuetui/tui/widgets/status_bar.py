@@ -21,8 +21,11 @@ class StatusBar(Static):
         right = Text.assemble(
             (f"{marks.get(self.state, '?')} {self.state}", styles.get(self.state, "")), "  ", self.clock_text
         )
+        room = self.size.width - right.cell_len - 1
+        if left.cell_len > room:  # a narrow terminal loses the end of the URL, never the state or time
+            left.truncate(max(room, 0), overflow="ellipsis")
         gap = max(1, self.size.width - left.cell_len - right.cell_len)
         return Text.assemble(left, " " * gap, right)
 
     def tick(self) -> None:
-        self.clock_text = fmt.local_time(self.app.clock.now())  # type: ignore[attr-defined]
+        self.clock_text = fmt.clock_time(self.app.clock.now())  # type: ignore[attr-defined]
