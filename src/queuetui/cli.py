@@ -22,33 +22,33 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+_url_option = click.option(
+    "-u", "--redis-url", "redis_url", metavar="URL", default=None,
+    help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.",
+)  # fmt: skip
+_name_option = click.option("--name", default=None, help="Connection name shown in the header.")
+_config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).",
+)  # fmt: skip
+
+
 def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """-u/--redis-url, --name and --config, accepted before or after the subcommand."""
+    return _name_option(_connection(command))
 
-    @click.option(
-        "-u",
-        "--redis-url",
-        "redis_url",
-        metavar="URL",
-        default=None,
-        help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.",
-    )
-    @click.option("--name", default=None, help="Connection name shown in the header.")
-    @click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).",
-    )
+
+def _connection(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-u/--redis-url and --config; merges them with the group's into `connection`."""
+
+    @_url_option
+    @_config_option
     @functools.wraps(command)
-    def wrapper(
-        *args: Any, redis_url: str | None, name: str | None, config_path: Path | None, **kwargs: Any
-    ) -> Any:
+    def wrapper(*args: Any, redis_url: str | None, config_path: Path | None, **kwargs: Any) -> Any:
         parent = click.get_current_context().find_root().obj or {}
         kwargs["connection"] = {
             "redis_url": redis_url or parent.get("redis_url"),
-            "name": name or parent.get("name"),
+            "name": kwargs.pop("name", None) or parent.get("name"),
             "path": config_path or parent.get("path"),
         }
         return command(*args, **kwargs)
@@ -68,22 +68,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "-u",
-    "--redis-url",
-    "redis_url",
-    metavar="URL",
-    default=None,
-    help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.",
-)
-@click.option("--name", default=None, help="Connection name shown in the header.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Config file (default: $XDG_CONFIG_HOME/queuetui/config.toml).",
-)
+@_url_option
+@_name_option
+@_config_option
 @click.option("--refresh", type=float, default=None, help="Seconds between live refreshes (default 1).")
 @click.version_option(package_name="queuetui")
 @click.pass_context
@@ -148,7 +135,7 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
 
 
 @main.command()
-@connection_options
+@_connection
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="Quit once the queues are empty.")
 @click.option("--pool", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
@@ -165,7 +152,7 @@ def worker(
     """Run an RQ worker on QUEUES (default: critical high default low, in that order)."""
     from queuetui.executor.worker import listen_order, run_worker
 
-    settings = settings_from({**connection, "name": None})
+    settings = settings_from(connection)
     try:
         listen_order(queues)
     except ValueError as exc:

@@ -63,6 +63,7 @@ async def test_keys_help_pause_and_quit(conn: redis.Redis, redis_url: str) -> No
 
         await pilot.press("p")
         assert status.state == "paused"
+        await pilot.pause(0.3)  # let a fetch already under way land before the data changes
         Queue("default", connection=conn).enqueue(jobs.add, 2, 2)
         await pilot.pause(0.5)
         assert cell(app, "queues", "default", "waiting") == "1"  # paused: nothing fetched
