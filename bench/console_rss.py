@@ -15,9 +15,10 @@ from queuetui.tui.screens.overview import OverviewScreen
 
 
 def status_mb(field: str) -> float:
-    for line in open("/proc/self/status"):
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
     return float("nan")
 
 
@@ -33,8 +34,12 @@ def main() -> None:
             if isinstance(screen, OverviewScreen) and screen.last_overview is not None:
                 seen.add(screen.last_overview.taken_at)
             await asyncio.sleep(0.2)
-        report = {"seconds": seconds, "rss_mb": status_mb("VmRSS"), "peak_mb": status_mb("VmHWM"),
-                  "refreshes": len(seen)}  # fmt: skip
+        report = {
+            "seconds": seconds,
+            "rss_mb": status_mb("VmRSS"),
+            "peak_mb": status_mb("VmHWM"),
+            "refreshes": len(seen),
+        }
         pilot.app.exit(json.dumps(report))
 
     result = app.run(headless=True, size=(120, 40), auto_pilot=watch)

@@ -29,7 +29,14 @@ from queuetui.rqdata.overview import snapshot
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
 
 SIZES: dict[str, dict[str, int]] = {
-    "full": {"waiting": 1_000_000, "failed": 100_000, "finished": 10_000, "workers": 50, "reps": 20, "rss": 60},
+    "full": {
+        "waiting": 1_000_000,
+        "failed": 100_000,
+        "finished": 10_000,
+        "workers": 50,
+        "reps": 20,
+        "rss": 60,
+    },
     "smoke": {"waiting": 20_000, "failed": 2_000, "finished": 200, "workers": 50, "reps": 5, "rss": 5},
 }
 QUEUES = ("critical", "high", "default", "low")
@@ -41,7 +48,9 @@ def seed(conn: redis.Redis, waiting: int, failed: int, finished: int, workers: i
     """Write real RQ job hashes and registry entries, pipelined (enqueue_many is ~15k jobs/s)."""
     conn.flushall()
     template = {
-        k: v for k, v in Job.create("bench.jobs.noop", args=(1,), connection=conn).to_dict().items() if v is not None
+        k: v
+        for k, v in Job.create("bench.jobs.noop", args=(1,), connection=conn).to_dict().items()
+        if v is not None
     }
     future = time.time() + 7 * 86400  # registry entries not yet expired: RQ's cleanup finds nothing
 
@@ -64,7 +73,9 @@ def seed(conn: redis.Redis, waiting: int, failed: int, finished: int, workers: i
     write("failed", failed)
     write("finished", finished)
     for n in range(workers):
-        Worker([Queue(q, connection=conn) for q in QUEUES], connection=conn, name=f"bench-{n}").register_birth()
+        Worker(
+            [Queue(q, connection=conn) for q in QUEUES], connection=conn, name=f"bench-{n}"
+        ).register_birth()
 
 
 def rq_api_overview(conn: redis.Redis) -> dict[str, Any]:
@@ -103,7 +114,10 @@ def console_rss(url: str, seconds: int) -> dict[str, float]:
     """Run the console headless with live refresh for `seconds`; report its RSS and refresh count."""
     script = Path(__file__).parent / "console_rss.py"
     out = subprocess.run(
-        [sys.executable, str(script), url, str(seconds)], capture_output=True, text=True, timeout=seconds + 120
+        [sys.executable, str(script), url, str(seconds)],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
     )
     if out.returncode != 0:
         raise SystemExit(f"console run failed: {out.stderr.strip().splitlines()[-1:]}")
@@ -111,7 +125,9 @@ def console_rss(url: str, seconds: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--rss-seconds", type=int, default=None)

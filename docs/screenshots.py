@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed
+
 from queuetui.config import Settings
 from queuetui.embedded import EmbeddedRedis
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.overview import OverviewScreen
-from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed
 
 HERE = Path(__file__).parent
 
@@ -20,7 +21,9 @@ HERE = Path(__file__).parent
 async def export(server: EmbeddedRedis, name: str, size: tuple[int, int], keys: tuple[str, ...] = ()) -> None:
     conn = server.client()
     seed(conn)
-    app = QueueTUI(Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600), clock=CLOCK, connection=conn)
+    app = QueueTUI(
+        Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600), clock=CLOCK, connection=conn
+    )
     async with app.run_test(size=size) as pilot:
         while not (isinstance(app.screen, OverviewScreen) and app.screen.last_overview):
             await pilot.pause(0.05)

@@ -24,14 +24,6 @@ class Settings:
     refresh: float = 1.0
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
-    @property
-    def display_name(self) -> str:
-        """The connection's name for the header: the configured name, else the host."""
-        if self.name:
-            return self.name
-        parts = urlsplit(self.redis_url)
-        return parts.hostname or parts.path or "redis"
-
 
 _TYPES: dict[str, type] = {"redis_url": str, "name": str, "refresh": float}
 

@@ -40,7 +40,7 @@ class QueueTUI(App[None]):
         self.clock = clock
         self.redis = connection if connection is not None else connect(settings.redis_url)
         url = redact_url(connection_url or settings.redis_url)
-        self.connection_label = f"{settings.display_name}  {url}" if settings.name else url
+        self.connection_label = f"{settings.name}  {url}" if settings.name else url
 
     def on_mount(self) -> None:
         self.push_screen(OverviewScreen())
