@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from queuetui.config import ConfigError, Settings, load_settings, redact_url
-from queuetui.rqdata.connection import CONNECTION_ERRORS, connect, describe_error
+from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -161,7 +161,7 @@ def worker(
     try:
         redis.ping()
         run_worker(redis, queues, burst=burst, pool=pool, name=worker_name, logging_level=logging_level)
-    except CONNECTION_ERRORS as exc:
+    except REDIS_ERRORS as exc:
         fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
 
 
@@ -176,7 +176,7 @@ def stats(connection: dict[str, Any], as_json: bool) -> None:
     settings = settings_from(connection)
     try:
         overview = snapshot(connect(settings.redis_url))
-    except CONNECTION_ERRORS as exc:
+    except REDIS_ERRORS as exc:
         fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
     if as_json:
         click.echo(json.dumps(overview_json(overview), indent=2))

@@ -142,3 +142,11 @@ def test_demo_backend_fills_every_pane_and_stops_cleanly() -> None:
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
     assert leftovers.stdout == b"", "demo left processes running"
+
+
+def test_a_refused_command_is_a_one_line_error(redis_url: str) -> None:
+    """Redis answers, but refuses: here a database number the server does not have."""
+    result = queuetui("stats", url=redis_url.rsplit("/", 1)[0] + "/99")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "DB index is out of range" in result.stderr

@@ -6,14 +6,9 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-# Errors that mean "Redis is not reachable right now", as opposed to a bug.
-CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    redis.ConnectionError,
-    redis.TimeoutError,
-    redis.BusyLoadingError,
-    ConnectionError,
-    TimeoutError,
-)
+# Failures of Redis itself (unreachable, timed out, refused, wrong password, loading), reported to
+# people in one line by the CLI and the console alike; anything else is a bug.
+REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 
 
 def connect(url: str, timeout: float = 5.0) -> redis.Redis:

@@ -24,8 +24,6 @@ class QueueTUI(App[None]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave queuetui"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
     ]
-    # Redis failures a refresh reports as "disconnected"; anything else is a bug and is shown as one.
-    expected_errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,7 +15,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from queuetui import fmt
-from queuetui.rqdata.connection import describe_error
+from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo, snapshot
 from queuetui.tui.messages import FetchFailed, OverviewFetched
 from queuetui.tui.widgets.live_table import Cell, LiveTable
@@ -48,6 +50,9 @@ WORKER_COLUMNS = [
 STALE_HEARTBEAT = 60.0
 DEAD_HEARTBEAT = 420.0  # RQ's default worker TTL: a worker silent this long is gone
 MAX_BACKOFF = 5.0
+
+if TYPE_CHECKING:
+    from queuetui.tui.app import QueueTUI
 
 
 def _num(n: int, style: str = "") -> Text:
@@ -106,6 +111,10 @@ class OverviewScreen(Screen[None]):
         self.failures = 0
         self.last_overview: Overview | None = None
 
+    @property
+    def console(self) -> QueueTUI:
+        return cast("QueueTUI", self.app)
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield Static(id="banner")
@@ -124,7 +133,7 @@ class OverviewScreen(Screen[None]):
             for label, key, width, right in columns:
                 table.add_column(Text(label, justify="right") if right else label, width=width, key=key)
         status = self.query_one(StatusBar)
-        status.connection = self.app.connection_label  # type: ignore[attr-defined]
+        status.connection = self.console.connection_label
         status.tick()
         self.set_interval(1.0, status.tick)
         self.fetch()
@@ -132,10 +141,9 @@ class OverviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
     def fetch(self) -> None:
         """Read a snapshot in a thread; report back with a message (never touch widgets here)."""
-        app = self.app
         try:
-            overview = snapshot(app.redis, app.clock)  # type: ignore[attr-defined]
-        except app.expected_errors as exc:  # type: ignore[attr-defined]
+            overview = snapshot(self.console.redis, self.console.clock)
+        except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
         self.post_message(OverviewFetched(overview))
@@ -147,15 +155,17 @@ class OverviewScreen(Screen[None]):
         self._timer = self.set_timer(delay, self._due_now)
 
     def _due_now(self) -> None:
-        if self.paused or not self.is_current:
-            self._due = True
-            return
-        self.fetch()
+        self._due = True
+        self._fetch_if_due()
 
-    def on_screen_resume(self) -> None:
-        if self._due and not self.paused:
+    def _fetch_if_due(self) -> None:
+        """Fetch a refresh that came due, unless paused or covered by another screen."""
+        if self._due and not self.paused and self.is_current:
             self._due = False
             self.fetch()
+
+    def on_screen_resume(self) -> None:
+        self._fetch_if_due()
 
     @on(OverviewFetched)
     def show_overview(self, message: OverviewFetched) -> None:
@@ -173,12 +183,12 @@ class OverviewScreen(Screen[None]):
             workers.sync([worker_row(w) for w in overview.workers])
             busy = sum(1 for w in overview.workers if w.state == "busy")
             workers.border_title = f"Workers ({len(overview.workers)}, {busy} busy)"
-        self._arm(self.app.settings.refresh)  # type: ignore[attr-defined]
+        self._arm(self.console.settings.refresh)
 
     @on(FetchFailed)
     def show_failure(self, message: FetchFailed) -> None:
         self.failures += 1
-        delay = min(MAX_BACKOFF, self.app.settings.refresh * 2 ** (self.failures - 1))  # type: ignore[attr-defined]
+        delay = min(MAX_BACKOFF, self.console.settings.refresh * 2 ** (self.failures - 1))
         seen = ""
         if self.last_overview is not None:
             seen = f"; showing data from {fmt.local_time(self.last_overview.taken_at)}"
@@ -206,9 +216,7 @@ class OverviewScreen(Screen[None]):
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
-        if not self.paused and self._due:
-            self._due = False
-            self.fetch()
+        self._fetch_if_due()
         if not self.failures:
             self._set_state()
         self.notify("Live refresh paused" if self.paused else "Live refresh resumed", timeout=2)
