@@ -15,19 +15,7 @@ from queuetui.rqdata.overview import MAX_ROUND_TRIPS, snapshot
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
 from tests import jobs
 from tests.conftest import run_env, wait_for
-
-
-def seed_every_registry(conn: redis.Redis) -> None:
-    """default: 1 waiting, 1 failed, 2 finished, 1 scheduled, 1 deferred, 1 canceled."""
-    q = Queue("default", connection=conn)
-    q.enqueue(jobs.add, 1, 2, job_id="fin-1")
-    q.enqueue(jobs.add, 2, 3, job_id="fin-2")
-    q.enqueue(jobs.boom, "bad input", job_id="fail-1")
-    SimpleWorker([q], connection=conn).work(burst=True)
-    q.enqueue(jobs.add, 3, 4, job_id="wait-1")
-    q.enqueue_in(timedelta(hours=1), jobs.add, 1, 1, job_id="sched-1")
-    q.enqueue(jobs.add, 5, 6, job_id="defer-1", depends_on="wait-1")
-    q.enqueue(jobs.add, 0, 0, job_id="cancel-1").cancel()
+from tests.workload import seed_every_registry
 
 
 def test_counts_match_a_real_workload_in_every_registry(conn: redis.Redis, redis_url: str) -> None:

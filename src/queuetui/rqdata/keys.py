@@ -58,3 +58,9 @@ def rate_limit_keys(limit_key: str) -> tuple[str, str, str]:
     registry = RateLimitRegistry.__new__(RateLimitRegistry)  # key names only: no scripts registered
     registry.key = limit_key
     return registry.config_key, registry.allowed_key, registry.rate_limited_key
+
+
+def names(members: set[bytes], prefix: str) -> list[str]:
+    """Names from a set of keys ('rq:queue:emails' -> 'emails'), skipping members without the prefix."""
+    decoded = (m.decode("utf-8", "replace") if isinstance(m, bytes) else str(m) for m in members)
+    return [m[len(prefix) :] for m in decoded if m.startswith(prefix)]

@@ -109,10 +109,6 @@ def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else max(0.0, (now - then).total_seconds())
 
 
-def _names(members: set[bytes], prefix: str) -> list[str]:
-    return [m[len(prefix) :] for m in map(_text, members) if m.startswith(prefix)]
-
-
 def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
     """Read every queue's counts and every worker's state in at most MAX_ROUND_TRIPS round trips."""
     pipe = connection.pipeline(transaction=False)
@@ -121,8 +117,8 @@ def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
     pipe.smembers(keys.RATE_LIMIT_KEYS_SET)
     queue_members, worker_members, limit_members = pipe.execute()
 
-    queue_names = priority_order(_names(queue_members, keys.QUEUE_PREFIX))
-    worker_names = sorted(_names(worker_members, keys.WORKER_PREFIX))
+    queue_names = priority_order(keys.names(queue_members, keys.QUEUE_PREFIX))
+    worker_names = sorted(keys.names(worker_members, keys.WORKER_PREFIX))
     limit_names = sorted(_text(m) for m in limit_members)
 
     pipe = connection.pipeline(transaction=False)

@@ -1,0 +1,180 @@
+"""Pages of a queue or registry by offset, and where a job id sits.
+
+A page is a ranged read (LRANGE or ZRANGE, with the count in the same pipeline) and then the rows of
+just those ids: three round trips whether the registry holds 100 jobs or 10 million. No cleanup
+runs, so reading never moves, expires or deletes anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from queuetui.rqdata import keys
+from queuetui.rqdata.jobs import DESCENDING_BY_DEFAULT, JobRow, job_id_of, read_rows, text
+from queuetui.rqdata.priority import priority_order
+
+Member = tuple[str, float | None]
+
+
+@dataclass(frozen=True)
+class Page:
+    queue: str
+    registry: str
+    offset: int
+    total: int
+    descending: bool
+    rows: tuple[JobRow, ...]
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.rows)
+
+
+def _key(queue: str, registry: str) -> str:
+    return keys.queue_key(queue) if registry == "waiting" else keys.registry_key(queue, registry)
+
+
+def default_descending(registry: str) -> bool:
+    return registry in DESCENDING_BY_DEFAULT
+
+
+def read_ids(
+    connection: redis.Redis, queue: str, registry: str, offset: int, limit: int, descending: bool
+) -> tuple[int, list[Member]]:
+    """(total, [(job id, score)]) of one slice, in one round trip."""
+    key = _key(queue, registry)
+    pipe = connection.pipeline(transaction=False)
+    if registry == "waiting":
+        pipe.llen(key)
+        if descending:
+            pipe.lrange(key, -(offset + limit), -(offset + 1))
+        else:
+            pipe.lrange(key, offset, offset + limit - 1)
+        total, ids = pipe.execute()
+        members: list[Member] = [(text(i), None) for i in ids]
+        return int(total), members[::-1] if descending else members
+    pipe.zcard(key)
+    pipe.zrange(key, offset, offset + limit - 1, desc=descending, withscores=True)
+    total, entries = pipe.execute()
+    return int(total), [(job_id_of(member), float(score)) for member, score in entries]
+
+
+def read_page(
+    connection: redis.Redis,
+    queue: str,
+    registry: str,
+    offset: int = 0,
+    limit: int = 50,
+    descending: bool | None = None,
+) -> Page:
+    """The jobs at [offset, offset + limit) of a queue ('waiting') or one of its registries.
+
+    An offset past the end (the registry shrank while the operator paged) gives the last page.
+    """
+    if descending is None:
+        descending = default_descending(registry)
+    offset = max(0, offset)
+    total, members = read_ids(connection, queue, registry, offset, limit, descending)
+    if not members and offset:
+        offset = max(0, total - limit)
+        if total:
+            total, members = read_ids(connection, queue, registry, offset, limit, descending)
+    rows = read_rows(connection, queue, registry, members)
+    return Page(queue, registry, offset, total, descending, tuple(rows))
+
+
+def _glob_escape(text_: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text_)
+
+
+def _started_member(connection: redis.Redis, queue: str, job_id: str) -> bytes | None:
+    """The started registry stores 'job_id:execution_id'; find the member of one job."""
+    key = keys.registry_key(queue, "started")
+    for member, _ in connection.zscan_iter(key, match=f"{_glob_escape(job_id)}:*", count=1000):
+        return bytes(member)
+    return None
+
+
+def position(
+    connection: redis.Redis, queue: str, registry: str, job_id: str, descending: bool | None = None
+) -> int | None:
+    """Where `job_id` sits in a view (0 = first row), or None if it is not there."""
+    if descending is None:
+        descending = default_descending(registry)
+    key = _key(queue, registry)
+    if registry == "waiting":
+        pipe = connection.pipeline(transaction=False)
+        pipe.llen(key)
+        pipe.lpos(key, job_id)
+        total, index = pipe.execute()
+        if index is None:
+            return None
+        return int(total) - 1 - int(index) if descending else int(index)
+    member: bytes | str = job_id
+    if registry == "started":
+        found = _started_member(connection, queue, job_id)
+        if found is None:
+            return None
+        member = found
+    rank: Any = connection.zrevrank(key, member) if descending else connection.zrank(key, member)
+    return None if rank is None else int(rank)
+
+
+@dataclass(frozen=True)
+class Location:
+    queue: str
+    registry: str
+    position: int
+    """The job's row in that view, in its default order."""
+
+
+def find_job(connection: redis.Redis, job_id: str) -> list[Location]:
+    """Every queue and registry that holds `job_id` (usually one), found without a full scan.
+
+    Sorted sets answer with ZRANK. A queue list is searched with LPOS only where the job's hash says
+    it waits, or in every queue when its hash is gone (the one case that costs a list scan).
+    """
+    pipe = connection.pipeline(transaction=False)
+    pipe.hmget(keys.job_key(job_id), ["origin", "status"])
+    pipe.smembers(keys.QUEUES_SET)
+    (origin_raw, status_raw), queue_members = pipe.execute()
+    origin, status = text(origin_raw), text(status_raw)
+    queues = priority_order(keys.names(queue_members, keys.QUEUE_PREFIX))
+    if origin and origin not in queues:
+        queues.append(origin)
+    hash_missing = origin_raw is None and status_raw is None
+    zset_registries = [r for r in keys.REGISTRIES if r != "started"]
+
+    pipe = connection.pipeline(transaction=False)
+    for queue in queues:
+        for registry in zset_registries:
+            key = keys.registry_key(queue, registry)
+            if default_descending(registry):
+                pipe.zrevrank(key, job_id)
+            else:
+                pipe.zrank(key, job_id)
+    list_queues = [q for q in queues if hash_missing or (q == origin and status == "queued")]
+    for queue in list_queues:
+        pipe.lpos(keys.queue_key(queue), job_id)
+    replies = iter(pipe.execute())
+
+    found: list[Location] = []
+    for queue in queues:
+        for registry in zset_registries:
+            rank = next(replies)
+            if rank is not None:
+                found.append(Location(queue, registry, int(rank)))
+    for queue in list_queues:
+        index = next(replies)
+        if index is not None:
+            found.append(Location(queue, "waiting", int(index)))
+    started_queues = [q for q in queues if hash_missing or (q == origin and status == "started")]
+    for queue in started_queues:
+        rank = position(connection, queue, "started", job_id)
+        if rank is not None:
+            found.append(Location(queue, "started", rank))
+    return found

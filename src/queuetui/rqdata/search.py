@@ -1,0 +1,173 @@
+"""Walking a whole registry in chunks: filtering it, and grouping its failures.
+
+Both read CHUNK ids at a time by offset and only the fields their test needs, report progress after
+every chunk, and stop when asked. Memory holds one chunk of rows plus the matching ids (capped at
+MAX_MATCHES), never the registry. A registry that changes during the walk is read as it goes: a job
+moved between chunks can be missed or seen twice, as in any paged read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+
+from queuetui.clock import SYSTEM, Clock
+from queuetui.rqdata.jobs import JobRow, read_rows
+from queuetui.rqdata.pages import default_descending, read_ids
+from queuetui.rqdata.query import Query, signature
+
+CHUNK = 1000
+MAX_MATCHES = 100_000
+
+ProgressFn = Callable[[int, int], None]
+"""progress(scanned, total), called after each chunk."""
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass
+class Walk:
+    scanned: int = 0
+    total: int = 0
+    complete: bool = False
+    """False when the walk was cancelled (or hit MAX_MATCHES) before the end of the registry."""
+
+
+def _chunks(
+    connection: redis.Redis,
+    queue: str,
+    registry: str,
+    *,
+    descending: bool,
+    chunk: int,
+    progress: ProgressFn | None,
+    cancelled: Callable[[], bool],
+    walk: Walk,
+    payload: bool,
+    exceptions: bool,
+    meta: bool,
+) -> Iterator[list[JobRow]]:
+    while not cancelled():
+        walk.total, members = read_ids(connection, queue, registry, walk.scanned, chunk, descending)
+        if not members:
+            walk.complete = True
+            return
+        yield read_rows(
+            connection, queue, registry, members, payload=payload, exceptions=exceptions, meta=meta
+        )
+        walk.scanned += len(members)
+        if progress is not None:
+            progress(walk.scanned, max(walk.total, walk.scanned))
+
+
+@dataclass(frozen=True)
+class FilterResult:
+    ids: list[str]
+    walk: Walk
+    truncated: bool
+    """More than MAX_MATCHES jobs matched; ids holds the first ones."""
+
+
+def filter_ids(
+    connection: redis.Redis,
+    queue: str,
+    registry: str,
+    query: Query,
+    *,
+    descending: bool | None = None,
+    chunk: int = CHUNK,
+    clock: Clock = SYSTEM,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] = _never,
+    max_matches: int = MAX_MATCHES,
+) -> FilterResult:
+    """The ids of the jobs in a view that match `query`, in the view's order."""
+    if descending is None:
+        descending = default_descending(registry)
+    now = clock.now()
+    ids: list[str] = []
+    walk = Walk()
+    truncated = False
+    for rows in _chunks(
+        connection,
+        queue,
+        registry,
+        descending=descending,
+        chunk=chunk,
+        progress=progress,
+        cancelled=cancelled,
+        walk=walk,
+        payload=query.needs_payload,
+        exceptions=registry == "failed" or query.needs_exceptions,
+        meta=query.needs_meta,
+    ):
+        ids.extend(row.id for row in rows if query.match(row, now))
+        if len(ids) > max_matches:
+            del ids[max_matches:]
+            truncated = True
+            break
+    return FilterResult(ids, walk, truncated)
+
+
+@dataclass
+class FailureGroup:
+    signature: str
+    exc_type: str
+    count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    sample_id: str
+
+
+@dataclass(frozen=True)
+class GroupsResult:
+    groups: list[FailureGroup]
+    """Largest group first."""
+    walk: Walk
+
+
+def failure_groups(
+    connection: redis.Redis,
+    queue: str,
+    *,
+    chunk: int = CHUNK,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] = _never,
+) -> GroupsResult:
+    """Group a queue's failed jobs by exception type and normalised message."""
+    groups: dict[str, FailureGroup] = {}
+    walk = Walk()
+    for rows in _chunks(
+        connection,
+        queue,
+        "failed",
+        descending=True,
+        chunk=chunk,
+        progress=progress,
+        cancelled=cancelled,
+        walk=walk,
+        payload=False,
+        exceptions=True,
+        meta=False,
+    ):
+        for row in rows:
+            key = signature(row)
+            seen = row.ended_at or row.enqueued_at or row.created_at
+            group = groups.get(key)
+            if group is None:
+                exc_type = row.exception.type if row.exception else ""
+                groups[key] = FailureGroup(key, exc_type, 1, seen, seen, row.id)
+                continue
+            group.count += 1
+            if seen is not None:
+                if group.first_seen is None or seen < group.first_seen:
+                    group.first_seen = seen
+                if group.last_seen is None or seen > group.last_seen:
+                    group.last_seen = seen
+    ordered = sorted(groups.values(), key=lambda g: (-g.count, g.signature))
+    return GroupsResult(ordered, walk)
