@@ -182,3 +182,162 @@ def stats(connection: dict[str, Any], as_json: bool) -> None:
         click.echo(json.dumps(overview_json(overview), indent=2))
     else:
         click.echo(overview_table(overview))
+
+
+@main.group()
+def jobs() -> None:
+    """List, show and group jobs (the same reads as the console's job views)."""
+
+
+def _redis_for(connection: dict[str, Any]) -> tuple[Settings, Any]:
+    settings = settings_from(connection)
+    return settings, connect(settings.redis_url)
+
+
+@jobs.command("list")
+@connection_options
+@click.option("-q", "--queue", default="default", show_default=True)
+@click.option(
+    "-r",
+    "--registry",
+    default="waiting",
+    show_default=True,
+    help="waiting, started (running), failed, scheduled, deferred, finished, canceled, ready.",
+)
+@click.option(
+    "-f", "--filter", "filter_text", default="", help="Filter, e.g. 'func:send exc:Timeout age>1h'."
+)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option(
+    "--order",
+    type=click.Choice(["asc", "desc"]),
+    default=None,
+    help="Default: newest first for failed, finished, canceled; next to run first otherwise.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def jobs_list(
+    connection: dict[str, Any],
+    queue: str,
+    registry: str,
+    filter_text: str,
+    offset: int,
+    limit: int,
+    order: str | None,
+    as_json: bool,
+) -> None:
+    """List one page of the jobs in a queue or one of its registries."""
+    from queuetui.clock import SYSTEM
+    from queuetui.jobtext import row_json, rows_table
+    from queuetui.rqdata.jobs import read_rows, registry_name
+    from queuetui.rqdata.pages import read_page
+    from queuetui.rqdata.query import QueryError, parse
+    from queuetui.rqdata.search import filter_ids
+
+    try:
+        registry = registry_name(registry)
+        query = parse(filter_text)
+    except (ValueError, QueryError) as exc:
+        fail(str(exc), code=2)
+    settings, redis = _redis_for(connection)
+    descending = None if order is None else order == "desc"
+    now = SYSTEM.now()
+    try:
+        if query:
+            progress = _progress_printer() if sys.stderr.isatty() and not as_json else None
+            found = filter_ids(redis, queue, registry, query, descending=descending, progress=progress)
+            if progress is not None:
+                click.echo("", err=True)
+            rows = read_rows(redis, queue, registry, found.matches[offset : offset + limit])
+            total, note = len(found.matches), f" matching {filter_text!r} (of {found.walk.scanned:,} scanned)"
+            if found.truncated:
+                note += f"; stopped at the first {total:,} matches"
+        else:
+            page = read_page(redis, queue, registry, offset, limit, descending)
+            rows, total, offset, note = list(page.rows), page.total, page.offset, ""
+    except REDIS_ERRORS as exc:
+        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+    if as_json:
+        payload = {
+            "queue": queue,
+            "registry": registry,
+            "offset": offset,
+            "total": total,
+            "filter": filter_text,
+            "jobs": [row_json(r, now) for r in rows],
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    click.echo(rows_table(rows, registry, now))
+    shown = f"{offset + 1:,}-{offset + len(rows):,}" if rows else "none"
+    click.echo(f"{queue} {registry}: {shown} of {total:,}{note}", err=True)
+
+
+def _progress_printer() -> Callable[[int, int], None]:
+    def show(scanned: int, total: int) -> None:
+        click.echo(f"\rscanned {scanned:,} of {total:,}", nl=False, err=True)
+
+    return show
+
+
+@jobs.command("show")
+@connection_options
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--disassemble", is_flag=True, help="Also print the pickle opcodes of the payload.")
+def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassemble: bool) -> None:
+    """Show everything stored about one job, decoded as data (nothing is unpickled as code)."""
+    from queuetui.clock import SYSTEM
+    from queuetui.jobtext import detail_json, detail_text
+    from queuetui.rqdata.detail import job_detail
+    from queuetui.rqdata.keys import job_key
+    from queuetui.rqdata.payload import disassemble as dis
+
+    settings, redis = _redis_for(connection)
+    try:
+        detail = job_detail(redis, job_id)
+        raw = redis.hget(job_key(job_id), "data") if disassemble else None
+    except REDIS_ERRORS as exc:
+        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+    if not detail.exists and not detail.locations and not detail.results:
+        fail(f"no job {job_id!r}: no hash, in no queue or registry")
+    if as_json:
+        click.echo(json.dumps(detail_json(detail), indent=2))
+    else:
+        click.echo(detail_text(detail, SYSTEM.now()))
+    if disassemble:
+        click.echo("── Payload opcodes")
+        click.echo(dis(raw) if raw else "  (no payload)")
+
+
+@jobs.command("groups")
+@connection_options
+@click.option("-q", "--queue", default="default", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def jobs_groups(connection: dict[str, Any], queue: str, as_json: bool) -> None:
+    """Group a queue's failed jobs by exception type and normalised message."""
+    from queuetui import fmt
+    from queuetui.rqdata.search import failure_groups
+
+    settings, redis = _redis_for(connection)
+    try:
+        result = failure_groups(redis, queue)
+    except REDIS_ERRORS as exc:
+        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+    if as_json:
+        groups = [
+            {
+                "signature": g.signature,
+                "exception": g.exc_type,
+                "count": g.count,
+                "sample_job": g.sample_id,
+                "first_seen": g.first_seen.isoformat() if g.first_seen else None,
+                "last_seen": g.last_seen.isoformat() if g.last_seen else None,
+            }
+            for g in result.groups
+        ]
+        click.echo(json.dumps({"queue": queue, "scanned": result.walk.scanned, "groups": groups}, indent=2))
+        return
+    for g in result.groups:
+        click.echo(f"{g.count:>8,}  {fmt.short_time(g.last_seen)}  {g.signature}  (e.g. {g.sample_id})")
+    click.echo(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups", err=True)

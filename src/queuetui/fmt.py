@@ -46,3 +46,19 @@ def local_time(moment: datetime | None, with_zone: bool = True) -> str:
         return "-"
     local = moment.astimezone()
     return local.strftime("%Y-%m-%d %H:%M:%S %Z" if with_zone else "%Y-%m-%d %H:%M:%S")
+
+
+def short_time(moment: datetime | None) -> str:
+    """A moment in the local zone in 14 characters, for table cells: '11-23 14:05:09'."""
+    return "-" if moment is None else moment.astimezone().strftime("%m-%d %H:%M:%S")
+
+
+def duration(seconds: float | None) -> str:
+    """A run time: '0.25s', '12.3s', then like age(): '4m05s', '3h05m'."""
+    if seconds is None:
+        return "-"
+    if seconds < 10:
+        return f"{seconds:.2f}s"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    return age(seconds)

@@ -67,10 +67,15 @@ def _chunks(
 
 @dataclass(frozen=True)
 class FilterResult:
-    ids: list[str]
+    matches: list[tuple[str, float | None]]
+    """(job id, registry score) of each match, in the view's order."""
     walk: Walk
     truncated: bool
-    """More than MAX_MATCHES jobs matched; ids holds the first ones."""
+    """More than MAX_MATCHES jobs matched; matches holds the first ones."""
+
+    @property
+    def ids(self) -> list[str]:
+        return [job_id for job_id, _ in self.matches]
 
 
 def filter_ids(
@@ -86,11 +91,11 @@ def filter_ids(
     cancelled: Callable[[], bool] = _never,
     max_matches: int = MAX_MATCHES,
 ) -> FilterResult:
-    """The ids of the jobs in a view that match `query`, in the view's order."""
+    """The jobs in a view that match `query`, in the view's order."""
     if descending is None:
         descending = default_descending(registry)
     now = clock.now()
-    ids: list[str] = []
+    matches: list[tuple[str, float | None]] = []
     walk = Walk()
     truncated = False
     for rows in _chunks(
@@ -106,12 +111,12 @@ def filter_ids(
         exceptions=registry == "failed" or query.needs_exceptions,
         meta=query.needs_meta,
     ):
-        ids.extend(row.id for row in rows if query.match(row, now))
-        if len(ids) > max_matches:
-            del ids[max_matches:]
+        matches.extend((row.id, row.score) for row in rows if query.match(row, now))
+        if len(matches) > max_matches:
+            del matches[max_matches:]
             truncated = True
             break
-    return FilterResult(ids, walk, truncated)
+    return FilterResult(matches, walk, truncated)
 
 
 @dataclass

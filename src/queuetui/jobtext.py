@@ -1,0 +1,335 @@
+"""What a job looks like to people, shared by the console and the CLI: columns and detail sections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from queuetui import fmt
+from queuetui.rqdata.detail import JobDetail, StoredResult
+from queuetui.rqdata.jobs import JobRow
+from queuetui.rqdata.payload import pretty, size
+
+# Columns of each view, first to last. The first is always the job id (tables key rows by it).
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "waiting": ("id", "func", "args", "enqueued", "age"),
+    "started": ("id", "func", "args", "worker", "started", "running"),
+    "failed": ("id", "func", "exception", "ended", "age", "duration", "retries"),
+    "scheduled": ("id", "func", "args", "scheduled_for", "due_in", "retries"),
+    "deferred": ("id", "func", "args", "created", "age"),
+    "finished": ("id", "func", "args", "ended", "duration", "worker"),
+    "canceled": ("id", "func", "args", "ended", "age"),
+    "ready": ("id", "func", "args", "enqueued", "age"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    width: int
+    """Fixed width, or the minimum of a flexible column."""
+    flex: int = 0
+    """Share of the spare width a flexible column takes (0: fixed)."""
+    right: bool = False
+    max_width: int = 0
+
+
+COLUMNS: dict[str, Column] = {
+    "id": Column("Job", 10, flex=2, max_width=36),
+    "func": Column("Function", 12, flex=3),
+    "args": Column("Args", 8, flex=4),
+    "exception": Column("Exception", 14, flex=4),
+    "worker": Column("Worker", 10, flex=1, max_width=24),
+    "enqueued": Column("Enqueued", 14),
+    "started": Column("Started", 14),
+    "ended": Column("Ended", 14),
+    "created": Column("Created", 14),
+    "scheduled_for": Column("Scheduled for", 14),
+    "age": Column("Age", 6, right=True),
+    "due_in": Column("Due in", 6, right=True),
+    "duration": Column("Ran", 6, right=True),
+    "running": Column("Running", 7, right=True),
+    "retries": Column("Left", 4, right=True),
+}
+
+
+def column_widths(names: tuple[str, ...], total: int, padding: int = 2) -> list[int]:
+    """Widths that fill `total` cells: fixed columns keep theirs, flexible ones share the rest."""
+    columns = [COLUMNS[n] for n in names]
+    widths = [c.width for c in columns]
+    spare = total - sum(widths) - padding * len(columns)
+    while spare > 0:
+        growable = [
+            i for i, c in enumerate(columns) if c.flex and (not c.max_width or widths[i] < c.max_width)
+        ]
+        if not growable:
+            break
+        weight = sum(columns[i].flex for i in growable)
+        given = 0
+        for i in growable:
+            extra = max(1, spare * columns[i].flex // weight)
+            if columns[i].max_width:
+                extra = min(extra, columns[i].max_width - widths[i])
+            extra = min(extra, spare - given)
+            widths[i] += extra
+            given += extra
+        spare -= given
+        if given == 0:
+            break
+    return widths
+
+
+def _exception(row: JobRow) -> str:
+    if row.exception is None:
+        return row.problem or "-"
+    return f"{row.exception.type}: {row.exception.message}" if row.exception.message else row.exception.type
+
+
+_CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
+    "id": lambda r, now: r.id,
+    "func": lambda r, now: r.func or ("(unreadable)" if r.problem else "-"),
+    "args": lambda r, now: r.args if r.readable else f"⚠ {r.problem}",
+    "exception": lambda r, now: _exception(r),
+    "worker": lambda r, now: r.worker or "-",
+    "enqueued": lambda r, now: fmt.short_time(r.enqueued_at),
+    "started": lambda r, now: fmt.short_time(r.started_at),
+    "ended": lambda r, now: fmt.short_time(r.ended_at),
+    "created": lambda r, now: fmt.short_time(r.created_at),
+    "scheduled_for": lambda r, now: fmt.short_time(r.moment),
+    "age": lambda r, now: fmt.age(r.age(now)),
+    "due_in": lambda r, now: fmt.age(max(0.0, -(r.age(now) or 0.0))) if r.moment else "-",
+    "duration": lambda r, now: fmt.duration(r.duration(now)),
+    "running": lambda r, now: fmt.duration(r.duration(now)),
+    "retries": lambda r, now: "-" if r.retries_left is None else str(r.retries_left),
+}
+
+
+def cell(row: JobRow, column: str, now: datetime) -> str:
+    return _CELLS[column](row, now)
+
+
+def row_json(row: JobRow, now: datetime) -> dict[str, Any]:
+    """A row for `--json`: every field, times in UTC ISO 8601."""
+    return {
+        "id": row.id,
+        "queue": row.queue,
+        "registry": row.registry,
+        "status": row.status,
+        "origin": row.origin,
+        "func": row.func,
+        "args": row.args,
+        "created_at": _iso(row.created_at),
+        "enqueued_at": _iso(row.enqueued_at),
+        "started_at": _iso(row.started_at),
+        "ended_at": _iso(row.ended_at),
+        "score": row.score,
+        "age_seconds": row.age(now),
+        "duration_seconds": row.duration(now),
+        "worker": row.worker,
+        "retries_left": row.retries_left,
+        "group_id": row.group_id,
+        "exception": None
+        if row.exception is None
+        else {"type": row.exception.type, "message": row.exception.message},
+        "payload_bytes": row.payload_size,
+        "readable": row.readable,
+        "problem": row.problem,
+    }
+
+
+@dataclass
+class Section:
+    title: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    body: str = ""
+    kind: str = ""
+    """'traceback' or 'value' for bodies a viewer may highlight; empty for plain text."""
+
+
+def _since(label: str, start: datetime | None, end: datetime | None) -> str:
+    if start is None or end is None:
+        return ""
+    return f"  (+{fmt.duration((end - start).total_seconds())} {label})"
+
+
+def _result_line(result: StoredResult) -> str:
+    ran = ""
+    if result.started_at and result.ended_at:
+        ran = f", ran {fmt.duration((result.ended_at - result.started_at).total_seconds())}"
+    line = f"{result.type} at {fmt.local_time(result.created_at)} on {result.worker or '?'}{ran}"
+    if result.exception is not None:
+        line += f"\n    {result.exception.type}: {result.exception.message}"
+    elif result.return_problem:
+        line += f"\n    return value unreadable: {result.return_problem}"
+    elif result.has_return_value:
+        line += f"\n    returned {pretty(result.return_value, max_text=120, max_items=10)}"
+    return line
+
+
+def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
+    """The detail of one job as titled sections, in the order an operator reads them."""
+    d = detail
+    where = ", ".join(f"{loc.registry} in {loc.queue} (row {loc.position + 1})" for loc in d.locations)
+    sections = [
+        Section(
+            "Job",
+            [
+                ("id", d.id),
+                ("status", d.status or "-"),
+                ("queue", d.origin or "-"),
+                ("found in", where or "no queue or registry"),
+                ("function", d.call.func_name or "-"),
+                ("group", d.group_id or "-"),
+                ("timeout", f"{d.timeout}s" if d.timeout else "-"),
+                ("result ttl", f"{d.result_ttl}s" if d.result_ttl else "-"),
+                ("failure ttl", f"{d.failure_ttl}s" if d.failure_ttl else "-"),
+                ("hash expires", "never" if d.expires_in is None else f"in {fmt.age(d.expires_in)}"),
+                ("payload", f"{size(d.payload_size)}B"),
+            ],
+        )
+    ]
+    if d.problems:
+        sections.append(Section("Unreadable", [("problem", p) for p in d.problems]))
+    if d.exists and d.call.readable:
+        body = [f"args   {pretty(d.call.args)}", f"kwargs {pretty(d.call.kwargs)}"]
+        if d.call.instance is not None:
+            body.insert(0, f"instance {pretty(d.call.instance)}")
+        sections.append(Section("Call", body="\n".join(body), kind="value"))
+    if d.meta:
+        sections.append(Section("Meta", body=pretty(d.meta), kind="value"))
+    if d.exists:
+        sections.append(
+            Section(
+                "Timeline",
+                [
+                    ("created", fmt.local_time(d.created_at)),
+                    (
+                        "enqueued",
+                        fmt.local_time(d.enqueued_at) + _since("after creation", d.created_at, d.enqueued_at),
+                    ),
+                    (
+                        "started",
+                        fmt.local_time(d.started_at) + _since("waiting", d.enqueued_at, d.started_at),
+                    ),
+                    ("ended", fmt.local_time(d.ended_at) + _since("running", d.started_at, d.ended_at)),
+                    ("last heartbeat", fmt.local_time(d.last_heartbeat)),
+                    ("worker", d.worker or "-"),
+                ],
+            )
+        )
+        retries = [("retries left", "-" if d.retries_left is None else str(d.retries_left))]
+        if d.retry_intervals:
+            retries.append(("intervals", ", ".join(f"{i}s" for i in d.retry_intervals)))
+        if d.number_of_retries is not None:
+            retries.append(("retried", f"{d.number_of_retries} times"))
+        sections.append(Section("Retries", retries))
+    if d.dependencies or d.dependents:
+        sections.append(
+            Section(
+                "Dependencies",
+                [("depends on", i) for i in d.dependencies] + [("dependent", i) for i in d.dependents],
+            )
+        )
+    if d.results:
+        sections.append(
+            Section(
+                f"Results ({len(d.results)}, newest first)",
+                [(f"#{n}", _result_line(r)) for n, r in enumerate(d.results, 1)],
+            )
+        )
+    exception = d.latest_exception
+    if exception is not None and exception.traceback:
+        sections.append(Section("Traceback", body=exception.traceback.rstrip(), kind="traceback"))
+    if d.problems and d.raw:
+        sections.append(Section("Raw fields", list(d.raw.items())))
+    return sections
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def detail_json(detail: JobDetail) -> dict[str, Any]:
+    """The detail for `--json`: decoded values as their repr (they may hold <pickled ...> stand-ins)."""
+    d = detail
+    return {
+        "id": d.id,
+        "exists": d.exists,
+        "readable": not d.problems,
+        "problems": d.problems,
+        "status": d.status,
+        "origin": d.origin,
+        "locations": [
+            {"queue": x.queue, "registry": x.registry, "position": x.position} for x in d.locations
+        ],
+        "func": d.call.func_name,
+        "args": [repr(a) for a in d.call.args],
+        "kwargs": {k: repr(v) for k, v in d.call.kwargs.items()},
+        "meta": {str(k): repr(v) for k, v in d.meta.items()} if d.meta else {},
+        "created_at": _iso(d.created_at),
+        "enqueued_at": _iso(d.enqueued_at),
+        "started_at": _iso(d.started_at),
+        "ended_at": _iso(d.ended_at),
+        "worker": d.worker,
+        "group_id": d.group_id,
+        "timeout": d.timeout,
+        "retries_left": d.retries_left,
+        "retry_intervals": d.retry_intervals,
+        "dependencies": d.dependencies,
+        "dependents": d.dependents,
+        "results": [
+            {
+                "id": r.id,
+                "type": r.type,
+                "worker": r.worker,
+                "created_at": _iso(r.created_at),
+                "started_at": _iso(r.started_at),
+                "ended_at": _iso(r.ended_at),
+                "return_value": repr(r.return_value) if r.has_return_value else None,
+                "exception": None
+                if r.exception is None
+                else {
+                    "type": r.exception.type,
+                    "message": r.exception.message,
+                    "traceback": r.exception.traceback,
+                },
+            }
+            for r in d.results
+        ],
+        "raw": d.raw if d.problems else {},
+    }
+
+
+def detail_text(detail: JobDetail, now: datetime) -> str:
+    """The detail as plain text for the terminal."""
+    out: list[str] = []
+    for section in detail_sections(detail, now):
+        out.append(f"── {section.title}")
+        width = max((len(k) for k, _ in section.fields), default=0)
+        out.extend(f"  {k.ljust(width)}  {v}" for k, v in section.fields)
+        if section.body:
+            out.extend(f"  {line}" for line in section.body.splitlines())
+    return "\n".join(out)
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def rows_table(rows: list[JobRow], registry: str, now: datetime, width: int = 0) -> str:
+    """Rows as a plain-text table for the terminal, `width` wide (default: the terminal's)."""
+    import shutil
+
+    names = VIEW_COLUMNS[registry]
+    widths = column_widths(names, width or shutil.get_terminal_size((120, 24)).columns)
+    lines = []
+    for cells in [[COLUMNS[n].label for n in names], *([cell(r, n, now) for n in names] for r in rows)]:
+        parts = [
+            _fit(c, w).rjust(w) if COLUMNS[n].right else _fit(c, w).ljust(w)
+            for c, w, n in zip(cells, widths, names, strict=True)
+        ]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
