@@ -49,8 +49,8 @@ def local_time(moment: datetime | None, with_zone: bool = True) -> str:
 
 
 def short_time(moment: datetime | None) -> str:
-    """A moment in the local zone in 14 characters, for table cells: '11-23 14:05:09'."""
-    return "-" if moment is None else moment.astimezone().strftime("%m-%d %H:%M:%S")
+    """A moment in the local zone in 11 characters, for table cells: '11-23 14:05' (details show seconds)."""
+    return "-" if moment is None else moment.astimezone().strftime("%m-%d %H:%M")
 
 
 def duration(seconds: float | None) -> str:
@@ -62,3 +62,9 @@ def duration(seconds: float | None) -> str:
     if seconds < 60:
         return f"{seconds:.1f}s"
     return age(seconds)
+
+
+def progress(done: int, total: int) -> str:
+    """'12,000 of 200,000 (6%)'."""
+    share = f" ({done * 100 // total}%)" if total else ""
+    return f"{done:,} of {total:,}{share}"

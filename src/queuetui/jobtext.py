@@ -37,16 +37,16 @@ class Column:
 
 
 COLUMNS: dict[str, Column] = {
-    "id": Column("Job", 10, flex=2, max_width=36),
+    "id": Column("Job", 9, flex=2, max_width=36),
     "func": Column("Function", 12, flex=3),
     "args": Column("Args", 8, flex=4),
-    "exception": Column("Exception", 14, flex=4),
+    "exception": Column("Exception", 13, flex=4),
     "worker": Column("Worker", 10, flex=1, max_width=24),
-    "enqueued": Column("Enqueued", 14),
-    "started": Column("Started", 14),
-    "ended": Column("Ended", 14),
-    "created": Column("Created", 14),
-    "scheduled_for": Column("Scheduled for", 14),
+    "enqueued": Column("Enqueued", 11),
+    "started": Column("Started", 11),
+    "ended": Column("Ended", 11),
+    "created": Column("Created", 11),
+    "scheduled_for": Column("Due at", 11),
     "age": Column("Age", 6, right=True),
     "due_in": Column("Due in", 6, right=True),
     "duration": Column("Ran", 6, right=True),
@@ -314,9 +314,16 @@ def detail_text(detail: JobDetail, now: datetime) -> str:
     return "\n".join(out)
 
 
-def _fit(text: str, width: int) -> str:
+def fit(text: str, width: int, keep_end: bool = False) -> str:
+    """`text` on one line in `width` cells, cut with '…' (at the start when the end matters more)."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+    if len(text) <= width:
+        return text
+    return "…" + text[len(text) - width + 1 :] if keep_end else text[: max(0, width - 1)] + "…"
+
+
+# A function's own name says more than its package: 'app.mail.send_email' is cut to '…send_email'.
+KEEP_END = {"func"}
 
 
 def rows_table(rows: list[JobRow], registry: str, now: datetime, width: int = 0) -> str:
@@ -328,7 +335,7 @@ def rows_table(rows: list[JobRow], registry: str, now: datetime, width: int = 0)
     lines = []
     for cells in [[COLUMNS[n].label for n in names], *([cell(r, n, now) for n in names] for r in rows)]:
         parts = [
-            _fit(c, w).rjust(w) if COLUMNS[n].right else _fit(c, w).ljust(w)
+            fit(c, w, n in KEEP_END).rjust(w) if COLUMNS[n].right else fit(c, w, n in KEEP_END).ljust(w)
             for c, w, n in zip(cells, widths, names, strict=True)
         ]
         lines.append("  ".join(parts).rstrip())

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import redis
 from rq import Worker
+from rq.job import Job
+from rq.results import Result
 
 from queuetui.clock import FrozenClock
 from queuetui.rqdata import keys
@@ -93,3 +95,121 @@ def seed(conn: redis.Redis) -> None:
         )
         if job:
             conn.sadd(keys.worker_executions_key(name), f"{job}:exec-{pid}")
+
+
+def _at(seconds_before_now: float) -> datetime:
+    return datetime.fromtimestamp(NOW.timestamp() - seconds_before_now, UTC)
+
+
+FAILURES = [
+    ("SMTPServerDisconnected", "Connection unexpectedly closed: 10.0.3.{n}:587"),
+    ("TimeoutError", "timed out after {n}s"),
+    ("KeyError", "'user_{n}'"),
+]
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/.venv/lib/python3.12/site-packages/rq/job.py", line 1539, in _execute\n'
+    "    result = self.func(*self.args, **self.kwargs)\n"
+    '  File "/srv/app/app/mail.py", line 88, in send_email\n'
+    "    smtp.send_message(message)\n"
+    "smtplib.{type}: {message}\n"
+)
+
+
+def _job(conn: redis.Redis, job_id: str, status: str, created: float, **fields: object) -> Job:
+    n = int(job_id.rsplit("-", 1)[1])
+    job = Job.create(
+        "app.mail.send_email",
+        args=(f"user{n}@example.com",),
+        kwargs={"template": "welcome", "locale": "en"},
+        id=job_id,
+        connection=conn,
+        origin="emails",
+        meta={"tenant": "acme" if n % 2 else "globex"},
+        timeout=60,
+    )
+    job.created_at = _at(created)
+    job.enqueued_at = _at(created - 1)
+    job._status = status
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save()
+    return job
+
+
+def seed_jobs(conn: redis.Redis) -> None:
+    """Queue 'emails' with real RQ job hashes in every registry, at fixed ids and times."""
+    conn.flushall()
+    conn.sadd(keys.QUEUES_SET, keys.queue_key("emails"))
+    for i in range(1, 31):
+        _job(conn, f"email-{i:04d}", "queued", created=(31 - i) * 60)
+        conn.rpush(keys.queue_key("emails"), f"email-{i:04d}")
+    for i in range(1, 3):
+        _job(conn, f"run-{i:04d}", "started", created=300, started_at=_at(75 * i), worker_name="app-1.4021")
+        conn.zadd(keys.registry_key("emails", "started"), {f"run-{i:04d}:exec-{i}": NOW.timestamp() + 60})
+    for i in range(1, 13):
+        kind, message = FAILURES[i % 3]
+        text = message.format(n=i * 7)
+        _job(
+            conn,
+            f"fail-{i:04d}",
+            "failed",
+            created=7200 - i * 300,
+            started_at=_at(7000 - i * 300),
+            ended_at=_at(6990 - i * 300),
+            worker_name="app-2.911",
+            retries_left=0 if i % 4 else 2,
+        )
+        conn.zadd(
+            keys.registry_key("emails", "failed"), {f"fail-{i:04d}": _at(6990 - i * 300).timestamp() + 86400}
+        )
+        result = Result(
+            f"fail-{i:04d}",
+            Result.Type.FAILED,
+            connection=conn,
+            exc_string=TRACEBACK.format(type=kind, message=text),
+            worker_name="app-2.911",
+        )
+        conn.xadd(
+            Result.get_key(f"fail-{i:04d}"),
+            result.serialize(),
+            id=f"{int(_at(6990 - i * 300).timestamp() * 1000)}-0",
+        )
+    conn.hset(keys.job_key("fail-0012"), "data", b"\x00\xde\xad not a payload")
+    conn.zadd(keys.registry_key("emails", "failed"), {"fail-gone": NOW.timestamp() + 86400 - 100})
+    for i in range(1, 6):
+        _job(conn, f"later-{i:04d}", "scheduled", created=600)
+        conn.zadd(keys.registry_key("emails", "scheduled"), {f"later-{i:04d}": NOW.timestamp() + i * 600})
+    for i in range(1, 4):
+        _job(conn, f"after-{i:04d}", "deferred", created=120 * i, _dependency_ids=["email-0001"])
+        conn.zadd(keys.registry_key("emails", "deferred"), {f"after-{i:04d}": "+inf"})
+        conn.sadd(Job.dependents_key_for("email-0001"), f"after-{i:04d}")
+    for i in range(1, 21):
+        _job(
+            conn,
+            f"done-{i:04d}",
+            "finished",
+            created=4000 - i * 100,
+            started_at=_at(3990 - i * 100),
+            ended_at=_at(3989.5 - i * 100),
+            worker_name="app-1.4022",
+        )
+        conn.zadd(
+            keys.registry_key("emails", "finished"),
+            {f"done-{i:04d}": _at(3989.5 - i * 100).timestamp() + 500},
+        )
+        ok = Result(
+            f"done-{i:04d}",
+            Result.Type.SUCCESSFUL,
+            connection=conn,
+            return_value={"sent": True},
+            worker_name="app-1.4022",
+        )
+        conn.xadd(
+            Result.get_key(f"done-{i:04d}"),
+            ok.serialize(),
+            id=f"{int(_at(3989.5 - i * 100).timestamp() * 1000)}-0",
+        )
+    for i in range(1, 3):
+        _job(conn, f"stop-{i:04d}", "canceled", created=900, ended_at=_at(800))
+        conn.zadd(keys.registry_key("emails", "canceled"), {f"stop-{i:04d}": NOW.timestamp() + 3600})

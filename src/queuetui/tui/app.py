@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 import redis
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
-from queuetui.rqdata.connection import connect
+from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
+from queuetui.rqdata.jobs import VIEWS, registry_name
+from queuetui.rqdata.pages import find_job
+from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
+from queuetui.tui.screens.job_detail import JobDetailScreen
+from queuetui.tui.screens.jobs import JobsScreen
+from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.overview import OverviewScreen
+from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.styles import style_path
+from queuetui.tui.widgets.live_table import LiveTable
 
 
 class QueueTUI(App[None]):
@@ -23,6 +33,9 @@ class QueueTUI(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave queuetui"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
+        Binding(
+            "colon", "command", "Command", id="app.command", tooltip=":failed [queue], :job ID, :123 ..."
+        ),
     ]
 
     def __init__(
@@ -46,11 +59,98 @@ class QueueTUI(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Keys", "Show every key of this screen", self.action_help)
-        if isinstance(screen, OverviewScreen):
-            yield SystemCommand("Refresh now", "Fetch the overview now", screen.action_refresh_now)
+        if isinstance(screen, LiveScreen):
+            yield SystemCommand("Refresh now", "Fetch this view now", screen.action_refresh_now)
             yield SystemCommand(
                 "Pause / resume live refresh", "Toggle live refresh", screen.action_toggle_pause
             )
+        queue = self.current_queue()
+        for registry, label in VIEWS.items():
+            yield SystemCommand(
+                f"{label}: {queue}",
+                f"Open the {label} jobs of {queue}",
+                partial(self.open_jobs, queue, registry),
+            )
+
+    # -- navigation
+
+    def current_queue(self) -> str:
+        """The queue the operator is looking at: the open view's, or the one under the overview cursor."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, JobsScreen):
+                return screen.queue
+            if isinstance(screen, OverviewScreen):
+                table = screen.query_one("#queues", LiveTable)
+                if table.row_count:
+                    return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return "default"
+
+    def open_jobs(
+        self, queue: str, registry: str, *, focus_job: str | None = None, position: int = 0
+    ) -> None:
+        """Show a queue's registry, reusing the open view of it if it is on top."""
+        screen = self.screen
+        if isinstance(screen, JobsScreen) and (screen.queue, screen.registry) == (queue, registry):
+            if focus_job is not None:
+                screen.focus_on(focus_job, position)
+            return
+        offset = max(0, position - 50) if focus_job is not None else 0
+        self.push_screen(JobsScreen(queue, registry, focus_job=focus_job, offset=offset))
+
+    def open_detail(self, job_id: str) -> None:
+        self.push_screen(JobDetailScreen(job_id))
+
+    def action_command(self) -> None:
+        def submitted(text: str | None) -> None:
+            if text:
+                self.run_command(text)
+
+        self.push_screen(PromptScreen(":", placeholder=COMMAND_HELP, check=check_command), submitted)
+
+    def run_command(self, text: str) -> None:
+        words = text.split()
+        verb, args = words[0].lower(), words[1:]
+        screen = self.screen
+        if verb in ("q", "quit"):
+            self.exit()
+        elif verb in ("overview", "queues", "home"):
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
+        elif verb == "job":
+            self.find_job(args[0])
+        elif verb.isdigit() and isinstance(screen, JobsScreen):
+            screen.jump_to_row(int(verb))
+        elif verb in ("top", "bottom") and isinstance(screen, JobsScreen):
+            screen.action_top() if verb == "top" else screen.action_bottom()
+        elif verb == "groups":
+            self.open_jobs(args[0] if args else self.current_queue(), "failed")
+            if isinstance(self.screen, JobsScreen):
+                self.call_after_refresh(self.screen.action_groups)
+        else:
+            self.open_jobs(args[0] if args else self.current_queue(), registry_name(verb))
+
+    def find_job(self, job_id: str) -> None:
+        def work() -> None:
+            try:
+                locations = find_job(self.redis, job_id)
+            except REDIS_ERRORS as exc:
+                self.call_from_thread(self.notify, describe_error(exc), severity="error")
+                return
+            self.post_message(JobFound(job_id, locations))
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="find")
+
+    @on(JobFound)
+    def _found(self, message: JobFound) -> None:
+        if not message.locations:
+            self.notify(f"{message.job_id} is in no queue or registry; showing what is stored", timeout=4)
+            self.open_detail(message.job_id)
+            return
+        where = message.locations[0]
+        if len(message.locations) > 1:
+            others = ", ".join(f"{x.registry} in {x.queue}" for x in message.locations[1:])
+            self.notify(f"{message.job_id} is also in {others}", timeout=6)
+        self.open_jobs(where.queue, where.registry, focus_job=message.job_id, position=where.position)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -69,6 +169,29 @@ class QueueTUI(App[None]):
             rows.append((scope[0], scope[1], self.get_key_display(binding), description, binding.tooltip))
         rows.sort(key=lambda row: row[0])
         self.push_screen(HelpScreen(title, [row[1:] for row in rows]))
+
+
+COMMAND_HELP = (
+    "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · overview"
+)
+COMMANDS = {"q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups"}
+
+
+def check_command(text: str) -> str:
+    """Why a `:` command cannot run, in one line; empty when it can."""
+    words = text.split()
+    if not words:
+        return ""
+    verb = words[0].lower()
+    if verb == "job" and len(words) != 2:
+        return "usage: job ID"
+    if verb in COMMANDS or verb.isdigit():
+        return ""
+    try:
+        registry_name(verb)
+    except ValueError:
+        return f"unknown command {verb!r}; try: {COMMAND_HELP}"
+    return ""
 
 
 def run_console(settings: Settings) -> None:

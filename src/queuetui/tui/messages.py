@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
+from queuetui.rqdata.pages import Location, Page
+from queuetui.rqdata.search import FilterResult, GroupsResult
 
 
 @dataclass
@@ -21,3 +24,47 @@ class FetchFailed(Message):
     """A fetch failed for an expected reason (Redis unreachable, refused, timed out)."""
 
     error: str
+
+
+@dataclass
+class PageFetched(Message):
+    """A window of a jobs view arrived."""
+
+    page: Page
+
+
+@dataclass
+class ScanProgress(Message):
+    """A chunked walk (filter or failure groups) moved on; a newer one replaces an older one."""
+
+    scanned: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ScanProgress)
+
+
+@dataclass
+class FilterDone(Message):
+    """A filter run ended; None when Redis failed during it."""
+
+    result: FilterResult | None
+
+
+@dataclass
+class GroupsDone(Message):
+    result: GroupsResult
+
+
+@dataclass
+class DetailFetched(Message):
+    detail: JobDetail
+    disassembly: str
+
+
+@dataclass
+class JobFound(Message):
+    """Where `:job ID` found the job (empty: nowhere; the detail still opens if its hash exists)."""
+
+    job_id: str
+    locations: list[Location]

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState
 
 from queuetui import fmt
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo, snapshot
 from queuetui.tui.messages import FetchFailed, OverviewFetched
+from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -47,12 +43,9 @@ WORKER_COLUMNS = [
     ("PID", "pid", 7, True),
     ("Born", "born", 19, False),
 ]
+COLUMN_REGISTRY = {key: key for _, key, _, _ in QUEUE_COLUMNS[1:8]}  # waiting ... canceled
 STALE_HEARTBEAT = 60.0
 DEAD_HEARTBEAT = 420.0  # RQ's default worker TTL: a worker silent this long is gone
-MAX_BACKOFF = 5.0
-
-if TYPE_CHECKING:
-    from queuetui.tui.app import QueueTUI
 
 
 def _num(n: int, style: str = "") -> Text:
@@ -95,31 +88,21 @@ def worker_row(w: WorkerInfo) -> tuple[str, list[Cell]]:
     ]
 
 
-class OverviewScreen(Screen[None]):
+class OverviewScreen(LiveScreen):
     BINDINGS = [
-        Binding("r", "refresh_now", "Refresh", id="overview.refresh", tooltip="Fetch now"),
-        Binding("p", "toggle_pause", "Pause", id="overview.pause", tooltip="Pause or resume live refresh"),
         Binding("tab", "focus_next", "Next table", show=False, id="overview.next"),
         Binding("shift+tab", "focus_previous", "Previous table", show=False, id="overview.previous"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self._timer: Timer | None = None
-        self._due = False  # a refresh came due while paused or hidden
-        self.paused = False
-        self.failures = 0
         self.last_overview: Overview | None = None
-
-    @property
-    def console(self) -> QueueTUI:
-        return cast("QueueTUI", self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield Static(id="banner")
         with Vertical(id="tables"):
-            queues = LiveTable(id="queues", cursor_type="row", zebra_stripes=True)
+            queues = LiveTable(id="queues", cursor_type="cell", zebra_stripes=True)
             queues.border_title = "Queues"
             yield queues
             workers = LiveTable(id="workers", cursor_type="row", zebra_stripes=True)
@@ -132,13 +115,9 @@ class OverviewScreen(Screen[None]):
             table = self.query_one(f"#{table_id}", LiveTable)
             for label, key, width, right in columns:
                 table.add_column(Text(label, justify="right") if right else label, width=width, key=key)
-        status = self.query_one(StatusBar)
-        status.connection = self.console.connection_label
-        status.tick()
-        self.set_interval(1.0, status.tick)
-        self.fetch()
+        self.start_live()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:
         """Read a snapshot in a thread; report back with a message (never touch widgets here)."""
         try:
@@ -148,33 +127,10 @@ class OverviewScreen(Screen[None]):
             return
         self.post_message(OverviewFetched(overview))
 
-    def _arm(self, delay: float) -> None:
-        """Schedule the next fetch; only ever one pending, and only after the last one finished."""
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(delay, self._due_now)
-
-    def _due_now(self) -> None:
-        self._due = True
-        self._fetch_if_due()
-
-    def _fetch_if_due(self) -> None:
-        """Fetch a refresh that came due, unless paused or covered by another screen."""
-        if self._due and not self.paused and self.is_current:
-            self._due = False
-            self.fetch()
-
-    def on_screen_resume(self) -> None:
-        self._fetch_if_due()
-
     @on(OverviewFetched)
     def show_overview(self, message: OverviewFetched) -> None:
         overview = message.overview
         self.last_overview = overview
-        if self.failures:
-            self.notify("Reconnected to Redis", timeout=3)
-        self.failures = 0
-        self._set_state()
         with self.app.batch_update():
             queues = self.query_one("#queues", LiveTable)
             queues.sync([queue_row(q) for q in overview.queues])
@@ -183,40 +139,11 @@ class OverviewScreen(Screen[None]):
             workers.sync([worker_row(w) for w in overview.workers])
             busy = sum(1 for w in overview.workers if w.state == "busy")
             workers.border_title = f"Workers ({len(overview.workers)}, {busy} busy)"
-        self._arm(self.console.settings.refresh)
+        self.fetched()
 
-    @on(FetchFailed)
-    def show_failure(self, message: FetchFailed) -> None:
-        self.failures += 1
-        delay = min(MAX_BACKOFF, self.console.settings.refresh * 2 ** (self.failures - 1))
-        seen = ""
-        if self.last_overview is not None:
-            seen = f"; showing data from {fmt.local_time(self.last_overview.taken_at)}"
-        self._set_state(
-            f"Disconnected, retrying every {delay:g}s (attempt {self.failures}): {message.error}{seen}"
-        )
-        self._arm(delay)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A bug in a fetch must not end live refresh: say so, and keep going."""
-        if event.worker.group == "overview" and event.state == WorkerState.ERROR:
-            self.notify(f"Refresh failed: {event.worker.error!r}", severity="error", timeout=10)
-            self._arm(MAX_BACKOFF)
-
-    def _set_state(self, problem: str = "") -> None:
-        status = self.query_one(StatusBar)
-        banner = self.query_one("#banner", Static)
-        banner.update(problem)
-        banner.display = bool(problem)
-        self.query_one("#tables").set_class(bool(problem), "stale")
-        status.state = "disconnected" if problem else ("paused" if self.paused else "live")
-
-    def action_refresh_now(self) -> None:
-        self.fetch()
-
-    def action_toggle_pause(self) -> None:
-        self.paused = not self.paused
-        self._fetch_if_due()
-        if not self.failures:
-            self._set_state()
-        self.notify("Live refresh paused" if self.paused else "Live refresh resumed", timeout=2)
+    @on(LiveTable.CellSelected, "#queues")
+    def open_registry(self, event: LiveTable.CellSelected) -> None:
+        """Enter on a queue's count opens that registry; on its name or age, the waiting jobs."""
+        queue = str(event.cell_key.row_key.value)
+        column = str(event.cell_key.column_key.value)
+        self.console.open_jobs(queue, COLUMN_REGISTRY.get(column, "waiting"))

@@ -1,0 +1,120 @@
+"""What every live screen shares: a fetch re-armed after it finishes, pause, and visible reconnects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from queuetui import fmt
+from queuetui.tui.messages import FetchFailed
+from queuetui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from queuetui.tui.app import QueueTUI
+
+MAX_BACKOFF = 5.0
+
+
+class LiveScreen(Screen[None]):
+    """Subclasses compose a StatusBar, a `#banner` Static and a `#tables` container, implement
+    `fetch()` as a thread worker in group FETCH_GROUP that posts a result or FetchFailed, and call
+    `fetched()` when a result arrives."""
+
+    FETCH_GROUP = "fetch"
+    BINDINGS = [
+        Binding("r", "refresh_now", "Refresh", id="live.refresh", tooltip="Fetch now"),
+        Binding("p", "toggle_pause", "Pause", id="live.pause", tooltip="Pause or resume live refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._timer: Timer | None = None
+        self._due = False  # a refresh came due while paused or hidden
+        self.paused = False
+        self.failures = 0
+        self.last_fetched_at: datetime | None = None
+
+    @property
+    def console(self) -> QueueTUI:
+        return cast("QueueTUI", self.app)
+
+    def fetch(self) -> None:
+        raise NotImplementedError
+
+    def start_live(self) -> None:
+        status = self.query_one(StatusBar)
+        status.connection = self.console.connection_label
+        status.tick()
+        self.set_interval(1.0, status.tick)
+        self.fetch()
+
+    def _arm(self, delay: float) -> None:
+        """Schedule the next fetch; only ever one pending, and only after the last one finished."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(delay, self._due_now)
+
+    def _due_now(self) -> None:
+        self._due = True
+        self._fetch_if_due()
+
+    def _fetch_if_due(self) -> None:
+        """Fetch a refresh that came due, unless paused or covered by another screen."""
+        if self._due and not self.paused and self.is_current:
+            self._due = False
+            self.fetch()
+
+    def on_screen_resume(self) -> None:
+        self._fetch_if_due()
+
+    def fetched(self) -> None:
+        """A fetch succeeded: clear any outage and arm the next one."""
+        self.last_fetched_at = self.console.clock.now()
+        if self.failures:
+            self.notify("Reconnected to Redis", timeout=3)
+        self.failures = 0
+        self.set_state()
+        self._arm(self.console.settings.refresh)
+
+    @on(FetchFailed)
+    def show_failure(self, message: FetchFailed) -> None:
+        self.failures += 1
+        delay = min(MAX_BACKOFF, self.console.settings.refresh * 2 ** (self.failures - 1))
+        seen = ""
+        if self.last_fetched_at is not None:
+            seen = f"; showing data from {fmt.local_time(self.last_fetched_at)}"
+        self.set_state(
+            f"Disconnected, retrying every {delay:g}s (attempt {self.failures}): {message.error}{seen}"
+        )
+        self._arm(delay)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in a fetch must not end live refresh: say so, and keep going."""
+        if event.worker.group == self.FETCH_GROUP and event.state == WorkerState.ERROR:
+            self.notify(f"Refresh failed: {event.worker.error!r}", severity="error", timeout=10)
+            self._arm(MAX_BACKOFF)
+
+    def set_state(self, problem: str = "") -> None:
+        status = self.query_one(StatusBar)
+        banner = self.query_one("#banner", Static)
+        banner.update(problem)
+        banner.display = bool(problem)
+        self.query_one("#tables").set_class(bool(problem), "stale")
+        status.state = "disconnected" if problem else ("paused" if self.paused else "live")
+
+    def action_refresh_now(self) -> None:
+        self.fetch()
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self._fetch_if_due()
+        if not self.failures:
+            self.set_state()
+        self.notify("Live refresh paused" if self.paused else "Live refresh resumed", timeout=2)
