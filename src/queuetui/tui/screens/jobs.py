@@ -167,6 +167,8 @@ class JobsScreen(LiveScreen):
         order = "newest first" if self.descending else "oldest first"
         if self.registry == "waiting":
             order = "last to run first" if self.descending else "next to run first"
+        elif self.registry == "scheduled":
+            order = "latest first" if self.descending else "soonest first"
         span = (
             f"{self.start + 1:,}–{self.start + len(self.rows):,} of {self.total:,}" if self.rows else "empty"
         )
