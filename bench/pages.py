@@ -1,0 +1,184 @@
+"""Benchmark: job pages, find by id and filtering at scale, against the way rq-dashboard reads a page.
+
+Seeds a real Redis (embedded) with --waiting jobs in one queue and --failed failed jobs, each with
+a real RQ job hash and, for the failed ones, a result stream holding the traceback (four exception
+types). Then measures, median of --reps runs each:
+  - queuetui: rqdata.pages.read_page for the first page and the page at offset 150,000 (or the
+    middle, at smoke size), for both the queue and the failed registry;
+  - rq-dashboard's way for the same page: the ids (get_job_ids), then one Job.fetch per job;
+  - find by id (rqdata.pages.find_job) for a waiting job deep in the queue and a failed job;
+  - filtering every failed job by exception type (rqdata.search.filter_ids, chunked, with progress);
+and the console's resident memory while browsing the big queue (bench/console_browse.py).
+Prints a table and writes bench/results/pages-<size>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import redis
+from rq import Queue
+from rq.job import Job
+
+from queuetui.embedded import EmbeddedRedis
+from queuetui.rqdata.pages import find_job, read_page
+from queuetui.rqdata.query import parse
+from queuetui.rqdata.search import filter_ids
+
+SIZES: dict[str, dict[str, int]] = {
+    "full": {"waiting": 1_000_000, "failed": 200_000, "offset": 150_000, "reps": 20, "browse": 30},
+    "smoke": {"waiting": 20_000, "failed": 4_000, "offset": 10_000, "reps": 5, "browse": 5},
+}
+PAGE = 50
+CHUNK = 20_000
+EXCEPTIONS = ("TimeoutError", "ConnectionError", "KeyError", "ValueError")
+RESULTS = Path(__file__).parent / "results"
+
+
+def seed(conn: redis.Redis, waiting: int, failed: int) -> None:
+    conn.flushall()
+    job = Job.create(
+        "app.mail.send_email", args=("a@example.com",), kwargs={"template": "x"}, connection=conn
+    )
+    template = {k: v for k, v in job.to_dict().items() if v is not None}
+    conn.sadd("rq:queues", "rq:queue:default")
+    future = time.time() + 7 * 86400
+    for start in range(0, waiting, CHUNK):
+        pipe = conn.pipeline(transaction=False)
+        for i in range(start, min(waiting, start + CHUNK)):
+            pipe.hset(f"rq:job:w{i:08d}", mapping={**template, "origin": "default", "status": "queued"})
+            pipe.rpush("rq:queue:default", f"w{i:08d}")
+        pipe.execute()
+    for start in range(0, failed, CHUNK):
+        pipe = conn.pipeline(transaction=False)
+        for i in range(start, min(failed, start + CHUNK)):
+            job_id = f"f{i:08d}"
+            kind = EXCEPTIONS[i % len(EXCEPTIONS)]
+            traceback = (
+                f'Traceback (most recent call last):\n  File "app/mail.py"\n{kind}: attempt {i} failed\n'
+            )
+            pipe.hset(f"rq:job:{job_id}", mapping={**template, "origin": "default", "status": "failed"})
+            pipe.zadd("rq:failed:default", {job_id: future + i})
+            exc_string = base64.b64encode(zlib.compress(traceback.encode()))
+            pipe.xadd(f"rq:results:{job_id}", {"type": 2, "worker_name": "w1", "exc_string": exc_string})
+        pipe.execute()
+
+
+def dashboard_page(conn: redis.Redis, registry: str, offset: int) -> list[dict[str, Any]]:
+    """A page the way rq-dashboard reads it: the ids, then one Job.fetch (a round trip) per job."""
+    queue = Queue("default", connection=conn)
+    if registry == "waiting":
+        ids = queue.get_job_ids(offset, PAGE)
+    else:
+        ids = queue.failed_job_registry.get_job_ids(offset, offset + PAGE - 1)
+    jobs = [Job.fetch(job_id, connection=conn) for job_id in ids]
+    return [{"id": j.id, "description": j.description, "enqueued_at": j.enqueued_at, "ended_at": j.ended_at}
+            for j in jobs]  # fmt: skip
+
+
+def median_ms(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
+    result = fn()  # warm
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, result
+
+
+def console_browse(url: str, seconds: int) -> dict[str, float]:
+    script = Path(__file__).parent / "console_browse.py"
+    out = subprocess.run([sys.executable, str(script), url, str(seconds)], capture_output=True, text=True,
+                         timeout=seconds + 300)  # fmt: skip
+    if out.returncode != 0:
+        raise SystemExit(f"console run failed: {out.stderr.strip().splitlines()[-3:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument("--reps", type=int, default=None)
+    args = parser.parse_args()
+    size = SIZES[args.size]
+    reps = args.reps or size["reps"]
+    offset = size["offset"]
+    rows: list[tuple[str, float, float | None]] = []
+
+    with EmbeddedRedis() as server:
+        conn = server.client()
+        t0 = time.perf_counter()
+        seed(conn, size["waiting"], size["failed"])
+        used = conn.info("memory")["used_memory_human"]
+        seeded = time.perf_counter() - t0
+        print(
+            f"seeded {size['waiting']:,} waiting, {size['failed']:,} failed in {seeded:.1f}s (Redis {used})"
+        )
+
+        for registry in ("waiting", "failed"):
+            for at in (0, min(offset, size["waiting" if registry == "waiting" else "failed"] - PAGE)):
+                ours, page = median_ms(
+                    lambda r=registry, a=at: read_page(conn, "default", r, a, PAGE, False), reps
+                )
+                theirs, other = median_ms(lambda r=registry, a=at: dashboard_page(conn, r, a), reps)
+                assert [r.id for r in page.rows] == [j["id"] for j in other] and len(page.rows) == PAGE
+                rows.append((f"{registry} page at offset {at:,}", ours, theirs))
+
+        deep = f"w{size['waiting'] * 9 // 10:08d}"
+        ours, found = median_ms(lambda: find_job(conn, deep), reps)
+        assert found and found[0].position == size["waiting"] * 9 // 10
+        rows.append((f"find by id (waiting, row {size['waiting'] * 9 // 10:,})", ours, None))
+        ours, found = median_ms(lambda: find_job(conn, f"f{size['failed'] // 2:08d}"), reps)
+        assert found and found[0].registry == "failed"
+        rows.append(("find by id (failed)", ours, None))
+
+        progress_calls = []
+        query = parse("exc:TimeoutError")
+        ours, result = median_ms(
+            lambda: filter_ids(
+                conn, "default", "failed", query, progress=lambda s, t: progress_calls.append(s)
+            ),
+            reps,
+        )
+        assert len(result.ids) == size["failed"] // len(EXCEPTIONS) and result.walk.complete
+        rows.append((f"filter {size['failed']:,} failed by exception", ours, None))
+        browse = console_browse(server.url, size["browse"])
+
+    print()
+    print(f"{'median of ' + str(reps):<44}{'queuetui ms':>12}{'rq-dashboard ms':>17}{'ratio':>8}")
+    for label, ours, theirs in rows:
+        ratio = f"{theirs / ours:.1f}x" if theirs else ""
+        print(f"{label:<44}{ours:>12.2f}{(f'{theirs:.2f}' if theirs else '-'):>17}{ratio:>8}")
+    print(f"filter progress: {len(progress_calls) // (reps + 1)} updates per run")
+    print(
+        f"console browsing {size['waiting']:,} waiting jobs for {browse['seconds']:.0f}s "
+        f"({browse['moves']} moves): RSS {browse['rss_mb']:.1f} MB (peak {browse['peak_mb']:.1f} MB)"
+    )
+    RESULTS.mkdir(exist_ok=True)
+    result_json = {
+        "size": args.size,
+        "reps": reps,
+        "seed": size,
+        "page_rows": PAGE,
+        "measures": [{"what": label, "queuetui_ms": round(ours, 2),
+                      "rq_dashboard_ms": round(theirs, 2) if theirs else None,
+                      "ratio": round(theirs / ours, 1) if theirs else None} for label, ours, theirs in rows],
+        "console": browse,
+    }  # fmt: skip
+    (RESULTS / f"pages-{args.size}.json").write_text(json.dumps(result_json, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
