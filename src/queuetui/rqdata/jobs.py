@@ -1,8 +1,8 @@
 """Job rows: what a jobs view shows of each job, read in pipelines and decoded as data.
 
 Reading a page of N jobs costs two round trips whatever N is (plus the one that read the ids):
-  1. per job HMGET of the small hash fields, HSTRLEN of its payload and, where asked, XREVRANGE of
-     its latest result (the exception of a failed job);
+  1. per job HMGET of the small hash fields, HSTRLEN of its payload (when the call is wanted) and,
+     where asked, XREVRANGE of its latest result (the exception of a failed job);
   2. HGET of the payloads no larger than PAYLOAD_CAP (a 10 MB argument is not read to draw a row).
 Nothing is written, nothing is imported, no RQ Job object is built (it would unpickle).
 """
@@ -195,14 +195,15 @@ def read_rows(
     pipe = connection.pipeline(transaction=False)
     for job_id, _ in members:
         pipe.hmget(keys.job_key(job_id), fields)
-        pipe.hstrlen(keys.job_key(job_id), "data")
+        if payload:
+            pipe.hstrlen(keys.job_key(job_id), "data")
         if exceptions:
             pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=1)
     replies = iter(pipe.execute())
     hashes: list[tuple[dict[str, Any], int, Any]] = []
     for _ in members:
         values = dict(zip(fields, next(replies), strict=True))
-        data_size = int(next(replies))
+        data_size = int(next(replies)) if payload else 0
         latest = next(replies) if exceptions else None
         hashes.append((values, data_size, latest))
 
@@ -238,7 +239,7 @@ def _row(
     strings = {k: text(v) for k, v in values.items() if k not in ("exc_info", "meta") and v is not None}
     problem = ""
     func = args = ""
-    if data_size == 0:
+    if payload and data_size == 0:
         problem = "no data field"
     elif payload and index in datas:
         call = decode_call(datas[index])
