@@ -6,37 +6,87 @@ Run from the top of the checkout: .venv/bin/python -m docs.screenshots
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
-from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed
+import redis
+from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed, seed_jobs
 
 from queuetui.config import Settings
 from queuetui.embedded import EmbeddedRedis
 from queuetui.tui.app import QueueTUI
+from queuetui.tui.screens.jobs import JobsScreen
 from queuetui.tui.screens.overview import OverviewScreen
 
 HERE = Path(__file__).parent
 
 
-async def export(server: EmbeddedRedis, name: str, size: tuple[int, int], keys: tuple[str, ...] = ()) -> None:
+def overview_ready(app: QueueTUI) -> bool:
+    return isinstance(app.screen, OverviewScreen) and app.screen.last_overview is not None
+
+
+def jobs_ready(app: QueueTUI) -> bool:
+    return isinstance(app.screen, JobsScreen) and app.screen.loaded and not app.screen.scanning
+
+
+async def export(
+    server: EmbeddedRedis,
+    name: str,
+    size: tuple[int, int],
+    seeder: Callable[[redis.Redis], None] = seed,
+    steps: tuple[tuple[Callable[[QueueTUI], object], Callable[[QueueTUI], bool]], ...] = (),
+    keys: tuple[str, ...] = (),
+) -> None:
     conn = server.client()
-    seed(conn)
+    seeder(conn)
     app = QueueTUI(
         Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600), clock=CLOCK, connection=conn
     )
     async with app.run_test(size=size) as pilot:
-        while not (isinstance(app.screen, OverviewScreen) and app.screen.last_overview):
+        while not overview_ready(app):
             await pilot.pause(0.05)
+        for act, ready in steps:
+            act(app)
+            while not ready(app):
+                await pilot.pause(0.05)
         await pilot.press(*keys)
         await pilot.pause(0.2)
         app.save_screenshot(str(HERE / f"{name}.svg"))
 
 
 async def main() -> None:
+    failed = (lambda app: app.open_jobs("emails", "failed"), jobs_ready)
     with EmbeddedRedis() as server:
         await export(server, "overview", (120, 40))
         await export(server, "overview-80x24", (80, 24))
-        await export(server, "help", (100, 30), ("question_mark",))
+        await export(server, "help", (100, 30), keys=("question_mark",))
+        await export(server, "failed", (120, 40), seed_jobs, (failed,))
+        await export(server, "failed-80x24", (80, 24), seed_jobs, (failed,))
+        await export(
+            server,
+            "groups",
+            (120, 30),
+            seed_jobs,
+            (
+                failed,
+                (
+                    lambda app: app.screen.action_groups(),
+                    lambda app: bool(getattr(app.screen, "signatures", 0)),
+                ),
+            ),
+        )
+        await export(
+            server,
+            "detail",
+            (120, 50),
+            seed_jobs,
+            (
+                (
+                    lambda app: app.open_detail("fail-0010"),
+                    lambda app: getattr(app.screen, "loaded", None) is not None,
+                ),
+            ),
+        )
 
 
 if __name__ == "__main__":
