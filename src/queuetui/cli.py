@@ -229,9 +229,9 @@ def jobs_list(
     """List one page of the jobs in a queue or one of its registries."""
     from queuetui.clock import SYSTEM
     from queuetui.jobtext import row_json, rows_table
-    from queuetui.rqdata.jobs import read_rows, registry_name
     from queuetui.rqdata.pages import read_page
     from queuetui.rqdata.query import QueryError, parse
+    from queuetui.rqdata.rows import read_rows, registry_name
     from queuetui.rqdata.search import filter_ids
 
     try:
@@ -290,13 +290,11 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
     from queuetui.clock import SYSTEM
     from queuetui.jobtext import detail_json, detail_text
     from queuetui.rqdata.detail import job_detail
-    from queuetui.rqdata.keys import job_key
     from queuetui.rqdata.payload import disassemble as dis
 
     settings, redis = _redis_for(connection)
     try:
         detail = job_detail(redis, job_id)
-        raw = redis.hget(job_key(job_id), "data") if disassemble else None
     except REDIS_ERRORS as exc:
         fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
     if not detail.exists and not detail.locations and not detail.results:
@@ -307,7 +305,7 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
         click.echo(detail_text(detail, SYSTEM.now()))
     if disassemble:
         click.echo("── Payload opcodes")
-        click.echo(dis(raw) if raw else "  (no payload)")
+        click.echo(dis(detail.payload) if detail.payload else "  (no payload)")
 
 
 @jobs.command("groups")

@@ -9,8 +9,8 @@ from typing import Any
 
 from queuetui import fmt
 from queuetui.rqdata.detail import JobDetail, StoredResult
-from queuetui.rqdata.jobs import JobRow
 from queuetui.rqdata.payload import pretty, size
+from queuetui.rqdata.rows import JobRow
 
 # Columns of each view, first to last. The first is always the job id (tables key rows by it).
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -9,10 +9,10 @@ import redis
 from rq import Queue, SimpleWorker
 
 from queuetui.rqdata.detail import job_detail
-from queuetui.rqdata.jobs import VIEWS
 from queuetui.rqdata.pages import Location, find_job, position, read_page
 from queuetui.rqdata.query import parse
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
+from queuetui.rqdata.rows import VIEWS
 from queuetui.rqdata.search import failure_groups, filter_ids
 from tests import jobs
 from tests.integration.test_read_only import redis_state, same_state

@@ -7,7 +7,7 @@ import redis
 from textual.pilot import Pilot
 
 from queuetui.config import Settings
-from queuetui.rqdata.jobs import VIEWS
+from queuetui.rqdata.rows import VIEWS
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.groups import FailureGroupsScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen

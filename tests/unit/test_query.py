@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from queuetui.rqdata.jobs import ExceptionInfo, JobRow, parse_exception
 from queuetui.rqdata.query import (
     All,
     Any_,
@@ -21,6 +20,7 @@ from queuetui.rqdata.query import (
     parse_duration,
     signature,
 )
+from queuetui.rqdata.rows import ExceptionInfo, JobRow, parse_exception
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -13,17 +13,16 @@ import redis
 from rq.job import Job
 
 from queuetui.rqdata import keys
-from queuetui.rqdata.jobs import (
+from queuetui.rqdata.fields import optional_int, parse_rq_time, text
+from queuetui.rqdata.pages import Location, find_job
+from queuetui.rqdata.payload import Call, UndecodableError, decode_call, decode_value, size
+from queuetui.rqdata.rows import (
     RESULTS_PREFIX,
     ExceptionInfo,
     decode_exc_info,
     decode_exc_string,
     parse_exception,
-    text,
 )
-from queuetui.rqdata.overview import parse_rq_time
-from queuetui.rqdata.pages import Location, find_job
-from queuetui.rqdata.payload import Call, UndecodableError, decode_call, decode_value, size
 
 RESULT_TYPES = {1: "successful", 2: "failed", 3: "stopped", 4: "retried", 5: "max retries exceeded"}
 _NOT_SET = object()
@@ -80,6 +79,8 @@ class JobDetail:
     raw: dict[str, str] = field(default_factory=dict)
     """Every hash field as printable text (binary fields shortened), for jobs that do not decode."""
     payload_size: int = 0
+    payload: bytes | None = field(default=None, repr=False)
+    """The stored data field as it is (compressed), for a disassembly on request."""
 
     @property
     def problems(self) -> list[str]:
@@ -112,10 +113,6 @@ def printable(value: bytes, limit: int = 400) -> str:
     return shown if len(value) <= limit else f"{shown}… ({size(len(value))}B)"
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.lstrip("-").isdigit() else None
-
-
 def _timestamp(value: Any) -> datetime | None:
     try:
         return datetime.fromtimestamp(float(text(value)), UTC) if value else None
@@ -127,7 +124,7 @@ def _result(entry_id: bytes, payload: dict[bytes, bytes]) -> StoredResult:
     entry = text(entry_id)
     millis = entry.split("-")[0]
     created = datetime.fromtimestamp(int(millis) / 1000, UTC) if millis.isdigit() else None
-    type_code = _int(text(payload.get(b"type")))
+    type_code = optional_int(payload.get(b"type"))
     kind = RESULT_TYPES.get(type_code or 0, text(payload.get(b"type")) or "?")
     traceback = decode_exc_string(payload.get(b"exc_string"))
     value: Any = _NOT_SET
@@ -210,9 +207,9 @@ def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
         failure_ttl=strings.get("failure_ttl", ""),
         ttl=strings.get("ttl", ""),
         expires_in=float(key_ttl) if key_ttl is not None and key_ttl >= 0 else None,
-        retries_left=_int(strings.get("retries_left", "")),
+        retries_left=optional_int(strings.get("retries_left")),
         retry_intervals=intervals if isinstance(intervals, list) else [intervals],
-        number_of_retries=_int(strings.get("number_of_retries", "")),
+        number_of_retries=optional_int(strings.get("number_of_retries")),
         legacy_exception=parse_exception(legacy) if legacy else None,
         dependencies=dependency_ids,
         dependents=dependents_list,
@@ -220,4 +217,5 @@ def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
         locations=locations,
         raw={k: printable(v) for k, v in sorted(fields.items())},
         payload_size=len(fields.get("data", b"")),
+        payload=fields.get("data"),
     )

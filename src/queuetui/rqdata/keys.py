@@ -17,6 +17,8 @@ from rq.registry import (
 )
 from rq.worker import Worker
 
+from queuetui.rqdata.fields import text
+
 QUEUES_SET = Queue.redis_queues_keys
 QUEUE_PREFIX = Queue.redis_queue_namespace_prefix
 WORKERS_SET = Worker.redis_workers_keys
@@ -62,5 +64,4 @@ def rate_limit_keys(limit_key: str) -> tuple[str, str, str]:
 
 def names(members: set[bytes], prefix: str) -> list[str]:
     """Names from a set of keys ('rq:queue:emails' -> 'emails'), skipping members without the prefix."""
-    decoded = (m.decode("utf-8", "replace") if isinstance(m, bytes) else str(m) for m in members)
-    return [m[len(prefix) :] for m in decoded if m.startswith(prefix)]
+    return [m[len(prefix) :] for m in map(text, members) if m.startswith(prefix)]

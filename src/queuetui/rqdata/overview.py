@@ -12,14 +12,15 @@ Job payloads are never read, so any RQ serializer works.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import redis
 
 from queuetui.clock import SYSTEM, Clock
 from queuetui.rqdata import keys
+from queuetui.rqdata.fields import number, parse_rq_time, text
 from queuetui.rqdata.priority import priority_order
+from queuetui.rqdata.rows import job_id_of
 
 MAX_ROUND_TRIPS = 3
 
@@ -76,35 +77,6 @@ class Overview:
         return next((q for q in self.queues if q.name == name), None)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _int(value: Any) -> int:
-    return int(_float(value))
-
-
-def _float(value: Any) -> float:
-    try:
-        return float(_text(value))
-    except ValueError:
-        return 0.0
-
-
-def parse_rq_time(value: Any) -> datetime | None:
-    """Parse a timestamp as RQ writes it ('2026-11-23T10:00:00.123456Z'); None if absent or bad."""
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else max(0.0, (now - then).total_seconds())
 
@@ -119,7 +91,7 @@ def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
 
     queue_names = priority_order(keys.names(queue_members, keys.QUEUE_PREFIX))
     worker_names = sorted(keys.names(worker_members, keys.WORKER_PREFIX))
-    limit_names = sorted(_text(m) for m in limit_members)
+    limit_names = sorted(text(m) for m in limit_members)
 
     pipe = connection.pipeline(transaction=False)
     for name in queue_names:
@@ -142,10 +114,10 @@ def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
         waiting = int(next(replies))
         head = next(replies)
         counts = {registry: int(next(replies)) for registry in keys.REGISTRIES}
-        queue_rows.append((name, waiting, _text(head) if head is not None else None, counts))
+        queue_rows.append((name, waiting, text(head) if head is not None else None, counts))
     worker_rows = [(name, next(replies), next(replies)) for name in worker_names]
     limits = tuple(
-        RateLimitCounts(limit, _int(next(replies)), int(next(replies)), int(next(replies)))
+        RateLimitCounts(limit, int(number(next(replies))), int(next(replies)), int(next(replies)))
         for limit in limit_names
     )
 
@@ -172,9 +144,8 @@ def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
 
 
 def _worker(name: str, raw: dict[bytes, bytes], executions: set[bytes], now: datetime) -> WorkerInfo:
-    data = {_text(k): _text(v) for k, v in raw.items()}
-    # An execution is stored as "<job id>:<execution id>"; the job id may itself hold colons.
-    current = sorted(_text(e).rsplit(":", 1)[0] for e in executions)
+    data = {text(k): text(v) for k, v in raw.items()}
+    current = sorted(job_id_of(e) for e in executions)
     heartbeat = parse_rq_time(data.get("last_heartbeat"))
     pid = data.get("pid", "")
     queues = tuple(q for q in data.get("queues", "").split(",") if q)
@@ -189,8 +160,8 @@ def _worker(name: str, raw: dict[bytes, bytes], executions: set[bytes], now: dat
         birth=parse_rq_time(data.get("birth")),
         last_heartbeat=heartbeat,
         heartbeat_age_seconds=_age(now, heartbeat),
-        successful=_int(data.get("successful_job_count")),
-        failed=_int(data.get("failed_job_count")),
-        total_working_time=_float(data.get("total_working_time")),
+        successful=int(number(data.get("successful_job_count"))),
+        failed=int(number(data.get("failed_job_count"))),
+        total_working_time=number(data.get("total_working_time")),
         version=data.get("version", ""),
     )

@@ -14,8 +14,9 @@ from typing import Any
 import redis
 
 from queuetui.rqdata import keys
-from queuetui.rqdata.jobs import DESCENDING_BY_DEFAULT, JobRow, job_id_of, read_rows, text
+from queuetui.rqdata.fields import text
 from queuetui.rqdata.priority import priority_order
+from queuetui.rqdata.rows import DESCENDING_BY_DEFAULT, JobRow, job_id_of, read_rows
 
 Member = tuple[str, float | None]
 

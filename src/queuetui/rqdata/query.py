@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from queuetui.rqdata.jobs import JobRow
+from queuetui.rqdata.rows import JobRow
 
 TEXT_FIELDS = ("id", "func", "args", "exc", "msg", "sig", "queue", "worker", "status", "group")
 NUMBER_FIELDS = ("age", "duration", "retries")

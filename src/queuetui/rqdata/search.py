@@ -15,9 +15,9 @@ from datetime import datetime
 import redis
 
 from queuetui.clock import SYSTEM, Clock
-from queuetui.rqdata.jobs import JobRow, read_rows
 from queuetui.rqdata.pages import default_descending, read_ids
 from queuetui.rqdata.query import Query, signature
+from queuetui.rqdata.rows import JobRow, read_rows
 
 CHUNK = 1000
 MAX_MATCHES = 100_000

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
 from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
-from queuetui.rqdata.jobs import VIEWS, registry_name
 from queuetui.rqdata.pages import find_job
+from queuetui.rqdata.rows import VIEWS, registry_name
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen

@@ -15,7 +15,6 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from queuetui.jobtext import Section, detail_sections
-from queuetui.rqdata import keys
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.detail import job_detail
 from queuetui.rqdata.payload import disassemble
@@ -87,11 +86,12 @@ class JobDetailScreen(Screen[None]):
         redis = self.console.redis
         try:
             detail = job_detail(redis, self.job_id)
-            raw = redis.hget(keys.job_key(self.job_id), "data") if self.show_opcodes else None
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
-        opcodes = (disassemble(raw) if raw else "(no payload)") if self.show_opcodes else ""
+        opcodes = ""
+        if self.show_opcodes:
+            opcodes = disassemble(detail.payload) if detail.payload else "(no payload)"
         self.post_message(DetailFetched(detail, opcodes))
 
     @on(FetchFailed)

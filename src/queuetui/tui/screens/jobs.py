@@ -13,9 +13,9 @@ from textual.worker import get_current_worker
 
 from queuetui import fmt, jobtext
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
-from queuetui.rqdata.jobs import VIEWS, JobRow, read_rows
 from queuetui.rqdata.pages import Page, default_descending, read_page
 from queuetui.rqdata.query import Query, QueryError, parse
+from queuetui.rqdata.rows import VIEWS, JobRow, read_rows
 from queuetui.rqdata.search import filter_ids
 from queuetui.tui.messages import FetchFailed, FilterDone, PageFetched, ScanProgress
 from queuetui.tui.screens.live import LiveScreen

@@ -21,7 +21,7 @@ from typing import Any
 import redis
 
 from queuetui.rqdata import keys
-from queuetui.rqdata.overview import parse_rq_time
+from queuetui.rqdata.fields import optional_int, parse_rq_time, text
 from queuetui.rqdata.payload import UndecodableError, args_preview, decode_call, decode_value, size
 
 PAYLOAD_CAP = 64 * 1024
@@ -72,14 +72,11 @@ def registry_name(text: str) -> str:
     return name
 
 
-def text(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
 def job_id_of(member: bytes | str) -> str:
-    """A registry member is a job id, or 'job_id:execution_id' in the started registry."""
+    """A job id from 'job_id:execution_id' (started registry, worker executions) or a plain id.
+
+    RQ itself splits on the first colon, and refuses job ids that contain one.
+    """
     return text(member).partition(":")[0]
 
 
@@ -263,7 +260,6 @@ def _row(
         except UndecodableError as exc:
             meta_value = {}
             problem = problem or f"meta: {exc}"
-    retries = strings.get("retries_left", "")
     return JobRow(
         id=job_id,
         queue=queue,
@@ -278,7 +274,7 @@ def _row(
         started_at=parse_rq_time(strings.get("started_at")),
         ended_at=parse_rq_time(strings.get("ended_at")),
         worker=strings.get("worker_name", ""),
-        retries_left=int(retries) if retries.lstrip("-").isdigit() else None,
+        retries_left=optional_int(strings.get("retries_left")),
         group_id=strings.get("group_id", ""),
         exception=exception,
         meta=meta_value,

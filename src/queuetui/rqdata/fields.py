@@ -1,0 +1,39 @@
+"""Reading the values RQ stores in Redis: bytes to text, numbers and times, tolerating bad data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+
+def text(value: Any) -> str:
+    """A reply as text ('' for None); bytes that are not UTF-8 are replaced, never an error."""
+    if value is None:
+        return ""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def number(value: Any) -> float:
+    """A counter or duration field; 0.0 when absent or not a number."""
+    try:
+        return float(text(value))
+    except ValueError:
+        return 0.0
+
+
+def optional_int(value: Any) -> int | None:
+    """An integer field such as retries_left; None when absent or not an integer."""
+    digits = text(value)
+    return int(digits) if digits.lstrip("-").isdigit() else None
+
+
+def parse_rq_time(value: Any) -> datetime | None:
+    """Parse a timestamp as RQ writes it ('2026-11-23T10:00:00.123456Z'); None if absent or bad."""
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
