@@ -9,7 +9,7 @@ import time
 
 from textual.pilot import Pilot
 
-from console_rss import status_mb  # type: ignore[import-not-found]
+from console_run import status_mb  # type: ignore[import-not-found]
 from queuetui.config import Settings
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.jobs import JobsScreen

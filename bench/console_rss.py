@@ -9,17 +9,10 @@ import time
 
 from textual.pilot import Pilot
 
+from console_run import status_mb  # type: ignore[import-not-found]
 from queuetui.config import Settings
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.overview import OverviewScreen
-
-
-def status_mb(field: str) -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:

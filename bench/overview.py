@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import redis
 from rq import Queue, Worker
 from rq.job import Job
 
+from console_run import run_console_script  # type: ignore[import-not-found]
 from queuetui.embedded import EmbeddedRedis
 from queuetui.rqdata.overview import snapshot
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
@@ -110,20 +109,6 @@ def measure(fn: Any, client: redis.Redis, counter: RoundTripCounter, reps: int) 
     return statistics.median(times) * 1000, int(statistics.median(trips)), result
 
 
-def console_rss(url: str, seconds: int) -> dict[str, float]:
-    """Run the console headless with live refresh for `seconds`; report its RSS and refresh count."""
-    script = Path(__file__).parent / "console_rss.py"
-    out = subprocess.run(
-        [sys.executable, str(script), url, str(seconds)],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 120,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"console run failed: {out.stderr.strip().splitlines()[-1:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -153,7 +138,7 @@ def main() -> None:
         assert sum(q.waiting for q in overview.queues) == size["waiting"]
         assert sum(q["waiting"] for q in theirs["queues"].values()) == size["waiting"]
         assert len(overview.workers) == len(theirs["workers"]) == size["workers"]
-        rss = console_rss(server.url, rss_seconds) if rss_seconds else {}
+        rss = run_console_script("console_rss.py", server.url, rss_seconds) if rss_seconds else {}
 
     result = {
         "size": args.size,

@@ -18,8 +18,6 @@ import argparse
 import base64
 import json
 import statistics
-import subprocess
-import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -30,6 +28,7 @@ import redis
 from rq import Queue
 from rq.job import Job
 
+from console_run import run_console_script  # type: ignore[import-not-found]
 from queuetui.embedded import EmbeddedRedis
 from queuetui.rqdata.pages import find_job, read_page
 from queuetui.rqdata.query import parse
@@ -96,15 +95,6 @@ def median_ms(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
     return statistics.median(times) * 1000, result
 
 
-def console_browse(url: str, seconds: int) -> dict[str, float]:
-    script = Path(__file__).parent / "console_browse.py"
-    out = subprocess.run([sys.executable, str(script), url, str(seconds)], capture_output=True, text=True,
-                         timeout=seconds + 300)  # fmt: skip
-    if out.returncode != 0:
-        raise SystemExit(f"console run failed: {out.stderr.strip().splitlines()[-3:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -154,7 +144,7 @@ def main() -> None:
         )
         assert len(result.ids) == size["failed"] // len(EXCEPTIONS) and result.walk.complete
         rows.append((f"filter {size['failed']:,} failed by exception", ours, None))
-        browse = console_browse(server.url, size["browse"])
+        browse = run_console_script("console_browse.py", server.url, size["browse"], grace=300)
 
     print()
     print(f"{'median of ' + str(reps):<44}{'queuetui ms':>12}{'rq-dashboard ms':>17}{'ratio':>8}")

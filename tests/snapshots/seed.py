@@ -137,6 +137,13 @@ def _job(conn: redis.Redis, job_id: str, status: str, created: float, **fields: 
     return job
 
 
+def _result(conn: redis.Redis, job_id: str, at: datetime, worker: str, **outcome: object) -> None:
+    """A stored result (failed when it has exc_string) whose stream id fixes its time at `at`."""
+    kind = Result.Type.FAILED if "exc_string" in outcome else Result.Type.SUCCESSFUL
+    result = Result(job_id, kind, connection=conn, worker_name=worker, **outcome)  # type: ignore[arg-type]
+    conn.xadd(Result.get_key(job_id), result.serialize(), id=f"{int(at.timestamp() * 1000)}-0")
+
+
 def seed_jobs(conn: redis.Redis) -> None:
     """Queue 'emails' with real RQ job hashes in every registry, at fixed ids and times."""
     conn.flushall()
@@ -163,17 +170,12 @@ def seed_jobs(conn: redis.Redis) -> None:
         conn.zadd(
             keys.registry_key("emails", "failed"), {f"fail-{i:04d}": _at(6990 - i * 300).timestamp() + 86400}
         )
-        result = Result(
+        _result(
+            conn,
             f"fail-{i:04d}",
-            Result.Type.FAILED,
-            connection=conn,
+            _at(6990 - i * 300),
+            "app-2.911",
             exc_string=TRACEBACK.format(type=kind, message=text),
-            worker_name="app-2.911",
-        )
-        conn.xadd(
-            Result.get_key(f"fail-{i:04d}"),
-            result.serialize(),
-            id=f"{int(_at(6990 - i * 300).timestamp() * 1000)}-0",
         )
     conn.hset(keys.job_key("fail-0012"), "data", b"\x00\xde\xad not a payload")
     conn.zadd(keys.registry_key("emails", "failed"), {"fail-gone": NOW.timestamp() + 86400 - 100})
@@ -198,18 +200,7 @@ def seed_jobs(conn: redis.Redis) -> None:
             keys.registry_key("emails", "finished"),
             {f"done-{i:04d}": _at(3989.5 - i * 100).timestamp() + 500},
         )
-        ok = Result(
-            f"done-{i:04d}",
-            Result.Type.SUCCESSFUL,
-            connection=conn,
-            return_value={"sent": True},
-            worker_name="app-1.4022",
-        )
-        conn.xadd(
-            Result.get_key(f"done-{i:04d}"),
-            ok.serialize(),
-            id=f"{int(_at(3989.5 - i * 100).timestamp() * 1000)}-0",
-        )
+        _result(conn, f"done-{i:04d}", _at(3989.5 - i * 100), "app-1.4022", return_value={"sent": True})
     for i in range(1, 3):
         _job(conn, f"stop-{i:04d}", "canceled", created=900, ended_at=_at(800))
         conn.zadd(keys.registry_key("emails", "canceled"), {f"stop-{i:04d}": NOW.timestamp() + 3600})

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import redis
 from rq import Queue
+from textual.pilot import Pilot
 
 from queuetui.config import Settings
 from queuetui.tui.app import QueueTUI
@@ -30,6 +31,13 @@ def jobs_screen(app: QueueTUI) -> JobsScreen:
     screen = app.screen
     assert isinstance(screen, JobsScreen), screen
     return screen
+
+
+async def open_view(pilot: Pilot[None], app: QueueTUI, queue: str, registry: str) -> JobsScreen:
+    """Open a queue's registry and wait for its first page."""
+    app.open_jobs(queue, registry)
+    await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded, what=registry)
+    return jobs_screen(app)
 
 
 def cursor_job(app: QueueTUI) -> str | None:
@@ -66,9 +74,7 @@ async def test_scrolling_past_the_window_fetches_the_next_one(conn: redis.Redis,
     fill(conn, 260)
     app = app_for(redis_url)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_jobs("bulk", "waiting")
-        await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded, what="view")
-        screen = jobs_screen(app)
+        screen = await open_view(pilot, app, "bulk", "waiting")
         assert (screen.start, len(screen.rows), screen.total) == (0, PAGE, 260)
         screen.query_one("#jobs", LiveTable).focus()
         for _ in range(PAGE - 1):
@@ -114,9 +120,7 @@ async def test_filter_malformed_then_good_then_cleared(conn: redis.Redis, redis_
     seed_jobs(conn)
     app = app_for(redis_url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_jobs("emails", "failed")
-        await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded, what="view")
-        screen = jobs_screen(app)
+        screen = await open_view(pilot, app, "emails", "failed")
         await pilot.press("slash", *"age>soon", "enter")
         prompt = app.screen
         assert isinstance(prompt, PromptScreen)
@@ -134,9 +138,7 @@ async def test_failure_groups_filter_the_view(conn: redis.Redis, redis_url: str)
     seed_jobs(conn)
     app = app_for(redis_url)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_jobs("emails", "failed")
-        await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded, what="view")
-        screen = jobs_screen(app)
+        screen = await open_view(pilot, app, "emails", "failed")
         await pilot.press("f")
         await until(
             pilot,
@@ -156,8 +158,7 @@ async def test_broken_jobs_render_and_nothing_runs(conn: redis.Redis, redis_url:
     seed_broken(conn, str(trap))
     app = app_for(redis_url)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_jobs("broken", "waiting")
-        await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded, what="view")
+        await open_view(pilot, app, "broken", "waiting")
         assert [r.id for r in jobs_screen(app).rows] == list(BROKEN_IDS)
         for job_id in BROKEN_IDS:
             app.open_detail(job_id)
