@@ -60,7 +60,16 @@ class FileCreator:
         return (os.system, (f"touch {self.path}",))
 
 
-BROKEN_IDS = ("evil-1", "nodata-1", "garbage-1", "badmeta-1", "huge-1", "gone-func-1", "expired-1")
+BROKEN_IDS = (
+    "evil-1",
+    "nodata-1",
+    "garbage-1",
+    "badmeta-1",
+    "huge-1",
+    "gone-func-1",
+    "expired-1",
+    "wrongtype-1",
+)
 
 
 def seed_broken(conn: redis.Redis, trap: str) -> None:
@@ -83,6 +92,8 @@ def seed_broken(conn: redis.Redis, trap: str) -> None:
     q.enqueue(jobs.add, os.urandom(5_000_000).hex(), 1, job_id="huge-1")  # 10 MB that zlib cannot shrink
     q.enqueue("app.removed_module.old_task", 7, job_id="gone-func-1")
     conn.rpush("rq:queue:broken", "expired-1")
+    conn.set("rq:job:wrongtype-1", "a string where RQ keeps a hash")
+    conn.rpush("rq:queue:broken", "wrongtype-1")
     assert (
         pickle.loads(zlib.decompress(conn.hget("rq:job:gone-func-1", "data")))[0]
         == "app.removed_module.old_task"

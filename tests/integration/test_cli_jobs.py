@@ -73,7 +73,7 @@ def test_broken_jobs_never_run_and_never_crash_the_cli(
     seed_broken(conn, str(trap))
     listing = json.loads(queuetui(redis_url, "jobs", "list", "-q", "broken", "--json").stdout)
     assert [j["id"] for j in listing["jobs"]] == list(BROKEN_IDS)
-    assert [j["readable"] for j in listing["jobs"]] == [True, False, False, True, True, True, False]
+    assert [j["readable"] for j in listing["jobs"]] == [True, False, False, True, True, True, False, False]
     for job_id in BROKEN_IDS:
         out = queuetui(redis_url, "jobs", "show", job_id, "--disassemble")
         assert out.returncode == 0, out.stderr

@@ -97,15 +97,36 @@ def test_a_registry_shrinking_while_paging(conn: redis.Redis) -> None:
     assert (empty.total, empty.offset, empty.rows) == (0, 0, ())
 
 
-def test_a_page_costs_three_round_trips_whatever_its_size(conn: redis.Redis, redis_url: str) -> None:
+def test_a_page_costs_two_round_trips_whatever_its_size(conn: redis.Redis, redis_url: str) -> None:
     fill(conn, 1000)
+    conn.script_flush()
     counter = RoundTripCounter()
     client = counting_client(redis_url, counter)
     client.ping()
+    counter.count = 0
+    read_page(client, "bulk", "waiting", 0, 1)
+    assert counter.count == 4  # ids; the row script unknown to the server, loaded, run: once per server
     for limit in (10, 500):
         counter.count = 0
         assert len(read_page(client, "bulk", "waiting", 300, limit).rows) == limit
-        assert counter.count == 3
+        assert counter.count == 2
+
+
+def test_without_scripting_rows_are_read_in_pipelines_with_the_same_result(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    seed_every_registry(conn)
+    seed_broken(conn, str(tmp_path / "trap"))
+    conn.acl_setuser("reader", enabled=True, nopass=True, keys=["*"], commands=["+@all", "-@scripting"])
+    reader = redis.Redis.from_url(redis_url, username="reader")
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        reader.eval("return 1", 0)
+    for queue, registry in [("broken", "waiting"), ("default", "failed"), ("default", "finished")]:
+        assert read_page(reader, queue, registry) == read_page(conn, queue, registry)
+    query = parse("exc:ValueError OR meta.tenant:acme")
+    assert filter_ids(reader, "default", "failed", query) == filter_ids(conn, "default", "failed", query)
+    reader.close()
+    conn.acl_deluser("reader")
 
 
 def test_reading_pages_details_filters_and_groups_changes_nothing(conn: redis.Redis, tmp_path: Path) -> None:
@@ -195,6 +216,7 @@ def test_broken_jobs_show_as_unreadable_rows_and_nothing_runs(conn: redis.Redis,
     assert rows["huge-1"].args.startswith("(payload ") and rows["huge-1"].payload_size > 4_000_000
     assert rows["gone-func-1"].func == "app.removed_module.old_task" and rows["gone-func-1"].readable
     assert rows["expired-1"].problem == "job hash missing (expired or deleted)"
+    assert rows["wrongtype-1"].problem == "job key holds something other than a hash"
     assert filter_ids(conn, "broken", "waiting", parse("meta.tenant:acme")).ids == []
     details = {job_id: job_detail(conn, job_id) for job_id in BROKEN_IDS}
     assert repr(details["evil-1"].call.args[0]) == "<pickled posix.system>"
@@ -206,6 +228,7 @@ def test_broken_jobs_show_as_unreadable_rows_and_nothing_runs(conn: redis.Redis,
     assert not details["expired-1"].exists and details["expired-1"].locations == [
         Location("broken", "waiting", 6)
     ]
+    assert details["wrongtype-1"].problems == ["job key holds something other than a hash"]
     assert not trap.exists()
 
 

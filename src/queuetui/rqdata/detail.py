@@ -81,11 +81,15 @@ class JobDetail:
     payload_size: int = 0
     payload: bytes | None = field(default=None, repr=False)
     """The stored data field as it is (compressed), for a disassembly on request."""
+    key_problem: str = ""
+    """Set when the job's key exists but is not a hash (written by something other than RQ)."""
 
     @property
     def problems(self) -> list[str]:
         found = []
-        if not self.exists:
+        if self.key_problem:
+            found.append(self.key_problem)
+        elif not self.exists:
             found.append("job hash missing (expired or deleted)")
         elif self.call.problem:
             found.append(self.call.problem)
@@ -157,13 +161,21 @@ def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
     pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=10)
     pipe.smembers(probe.dependents_key)
     pipe.smembers(probe.dependencies_key)
-    raw_hash, key_ttl, entries, dependents, dependencies = pipe.execute()
+    # A key of the wrong type is bad data to show, not an error: WRONGTYPE replies read as empty.
+    replies = [None if isinstance(r, redis.ResponseError) else r for r in pipe.execute(raise_on_error=False)]
+    raw_hash, key_ttl, entries, dependents, dependencies = replies
     locations = find_job(connection, job_id)
-    results = [_result(entry_id, payload) for entry_id, payload in entries]
-    dependents_list = sorted(text(d) for d in dependents)
+    results = [_result(entry_id, payload) for entry_id, payload in entries or []]
+    dependents_list = sorted(text(d) for d in dependents or [])
     if not raw_hash:
+        key_problem = "job key holds something other than a hash" if raw_hash is None else ""
         return JobDetail(
-            job_id, exists=False, results=results, dependents=dependents_list, locations=locations
+            job_id,
+            exists=False,
+            results=results,
+            dependents=dependents_list,
+            locations=locations,
+            key_problem=key_problem,
         )
     fields = {text(k): v for k, v in raw_hash.items()}
     strings = {k: text(v) for k, v in fields.items() if k not in ("data", "meta", "exc_info", "result")}
@@ -175,7 +187,7 @@ def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
             meta = decoded if isinstance(decoded, dict) else {"": decoded}
         except UndecodableError as exc:
             meta_problem = str(exc)
-    dependency_ids = sorted(text(d) for d in dependencies)
+    dependency_ids = sorted(text(d) for d in dependencies or [])
     if not dependency_ids and strings.get("dependency_ids"):
         try:
             dependency_ids = [str(d) for d in json.loads(strings["dependency_ids"])]

@@ -142,7 +142,9 @@ def find_job(connection: redis.Redis, job_id: str) -> list[Location]:
     pipe = connection.pipeline(transaction=False)
     pipe.hmget(keys.job_key(job_id), ["origin", "status"])
     pipe.smembers(keys.QUEUES_SET)
-    (origin_raw, status_raw), queue_members = pipe.execute()
+    fields, queue_members = pipe.execute(raise_on_error=False)
+    # A key that is not a hash tells nothing about where the job is: search as if it were gone.
+    origin_raw, status_raw = (None, None) if isinstance(fields, redis.ResponseError) else fields
     origin, status = text(origin_raw), text(status_raw)
     queues = priority_order(keys.names(queue_members, keys.QUEUE_PREFIX))
     if origin and origin not in queues:

@@ -1,9 +1,10 @@
-"""Job rows: what a jobs view shows of each job, read in pipelines and decoded as data.
+"""Job rows: what a jobs view shows of each job, read in one round trip and decoded as data.
 
-Reading a page of N jobs costs two round trips whatever N is (plus the one that read the ids):
-  1. per job HMGET of the small hash fields, HSTRLEN of its payload (when the call is wanted) and,
-     where asked, XREVRANGE of its latest result (the exception of a failed job);
-  2. HGET of the payloads no larger than PAYLOAD_CAP (a 10 MB argument is not read to draw a row).
+Reading the rows of N jobs is one read-only Lua script (EVALSHA) whatever N is: per job HMGET of the
+small hash fields, HSTRLEN of its payload and the payload itself when no larger than PAYLOAD_CAP (a
+10 MB argument is not read to draw a row), and where asked the exception of its latest result. The
+script only reads; it runs on a replica too. Where scripting is refused (an ACL without @scripting,
+a proxy without EVAL), the same reads go in two pipelines instead.
 Nothing is written, nothing is imported, no RQ Job object is built (it would unpickle).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import weakref
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,7 +52,7 @@ ALIASES = {
 # Newest first where "newest" is what an operator looks for; next-to-run first otherwise.
 DESCENDING_BY_DEFAULT = {"failed", "finished", "canceled"}
 
-_ROW_FIELDS = (
+_ROW_FIELDS = (  # _row unpacks them in this order
     "status",
     "origin",
     "created_at",
@@ -92,10 +94,10 @@ _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
 
 def parse_exception(traceback: str) -> ExceptionInfo:
     """The exception type and message from the last line of a formatted traceback."""
-    lines = [line for line in traceback.strip().splitlines() if line.strip()]
-    last = lines[-1].strip() if lines else ""
+    head, _, last = traceback.strip().rpartition("\n")
+    last = last.strip()
     match = _EXC_LINE.match(last)
-    if match and (match.group(2) is not None or len(lines) > 1):
+    if match and (match.group(2) is not None or head.strip()):
         return ExceptionInfo(match.group(1).rsplit(".", 1)[-1], match.group(2) or "", traceback)
     return ExceptionInfo("", last, traceback)
 
@@ -169,6 +171,100 @@ class JobRow:
         return None if end is None else max(0.0, (end - self.started_at).total_seconds())
 
 
+# One job's raw reads: the hash fields (None when the key holds something other than a hash), the
+# payload length, the payload (None when not read) and the latest result's exc_string (None when
+# absent or not asked for).
+_Raw = tuple[list[Any] | None, int, bytes | None, bytes | None]
+
+_ROWS_SCRIPT = """
+local prefix, results, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local payload, exceptions, nfields = ARGV[4] == '1', ARGV[5] == '1', tonumber(ARGV[6])
+local fields = {}
+for i = 1, nfields do fields[i] = ARGV[6 + i] end
+-- pcall: a key of the wrong type is bad data to show, not a reason to fail the whole read
+local out = {}
+for i = 7 + nfields, #ARGV do
+  local key = prefix .. ARGV[i]
+  local values = redis.pcall('HMGET', key, unpack(fields))
+  local size, data, exc = 0, false, false
+  if values.err then
+    values = false
+  elseif payload then
+    size = redis.call('HSTRLEN', key, 'data')
+    if size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
+  end
+  if exceptions then
+    local latest = redis.pcall('XREVRANGE', results .. ARGV[i], '+', '-', 'COUNT', 1)
+    if not latest.err and latest[1] then
+      local entry = latest[1][2]
+      for j = 1, #entry, 2 do
+        if entry[j] == 'exc_string' then exc = entry[j + 1] end
+      end
+    end
+  end
+  out[#out + 1] = {values, size, data, exc}
+end
+return out
+"""
+
+# Connection pools whose server refused the script: they read in pipelines from then on.
+_NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
+
+
+def _read_scripted(
+    connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
+) -> list[_Raw]:
+    script = connection.register_script(_ROWS_SCRIPT)
+    args = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions), len(fields)]
+    replies = script(args=[*args, *fields, *ids])
+    return [(values or None, int(size), data or None, exc or None) for values, size, data, exc in replies]
+
+
+def _read_pipelined(
+    connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
+) -> list[_Raw]:
+    pipe = connection.pipeline(transaction=False)
+    for job_id in ids:
+        pipe.hmget(keys.job_key(job_id), fields)
+        if payload:
+            pipe.hstrlen(keys.job_key(job_id), "data")
+        if exceptions:
+            pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=1)
+    replies = iter(pipe.execute(raise_on_error=False))
+    raws: list[_Raw] = []
+    for _ in ids:
+        values = next(replies)
+        size_reply = next(replies) if payload else 0
+        latest = next(replies) if exceptions else None
+        if isinstance(values, redis.ResponseError):  # the key is not a hash
+            raws.append((None, 0, None, None))
+            continue
+        exc = latest[0][1].get(b"exc_string") if latest and isinstance(latest, list) else None
+        raws.append((values, int(size_reply), None, exc))
+
+    wanted = [i for i, raw in enumerate(raws) if 0 < raw[1] <= PAYLOAD_CAP]
+    if wanted:
+        pipe = connection.pipeline(transaction=False)
+        for i in wanted:
+            pipe.hget(keys.job_key(ids[i]), "data")
+        for i, data in zip(wanted, pipe.execute(), strict=True):
+            values, data_size, _, exc = raws[i]
+            raws[i] = (values, data_size, data, exc)
+    return raws
+
+
+def read_raw(
+    connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
+) -> list[_Raw]:
+    """The raw reads of each job in `ids`, in one round trip (two where scripting is refused)."""
+    if connection.connection_pool not in _NO_SCRIPTING:
+        try:
+            return _read_scripted(connection, ids, fields, payload, exceptions)
+        except redis.ResponseError:
+            _NO_SCRIPTING.add(connection.connection_pool)
+    return _read_pipelined(connection, ids, fields, payload, exceptions)
+
+
 def read_rows(
     connection: redis.Redis,
     queue: str,
@@ -179,7 +275,7 @@ def read_rows(
     exceptions: bool | None = None,
     meta: bool = False,
 ) -> list[JobRow]:
-    """Rows for (job id, registry score) pairs, in order, in two round trips.
+    """Rows for (job id, registry score) pairs, in order, in one round trip.
 
     `payload` decodes function and args, `exceptions` reads each latest result (default: in the
     failed registry only), `meta` decodes meta. A filter asks only for what it tests.
@@ -189,73 +285,41 @@ def read_rows(
     if exceptions is None:
         exceptions = registry == "failed"
     fields = (*_ROW_FIELDS, "meta") if meta else _ROW_FIELDS
-    pipe = connection.pipeline(transaction=False)
-    for job_id, _ in members:
-        pipe.hmget(keys.job_key(job_id), fields)
-        if payload:
-            pipe.hstrlen(keys.job_key(job_id), "data")
-        if exceptions:
-            pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=1)
-    replies = iter(pipe.execute())
-    hashes: list[tuple[dict[str, Any], int, Any]] = []
-    for _ in members:
-        values = dict(zip(fields, next(replies), strict=True))
-        data_size = int(next(replies)) if payload else 0
-        latest = next(replies) if exceptions else None
-        hashes.append((values, data_size, latest))
-
-    wanted = [i for i, (_, data_size, _) in enumerate(hashes) if payload and 0 < data_size <= PAYLOAD_CAP]
-    datas: dict[int, bytes | None] = {}
-    if wanted:
-        pipe = connection.pipeline(transaction=False)
-        for i in wanted:
-            pipe.hget(keys.job_key(members[i][0]), "data")
-        datas = dict(zip(wanted, pipe.execute(), strict=True))
-
+    raws = read_raw(connection, [job_id for job_id, _ in members], fields, payload, exceptions)
     return [
-        _row(job_id, score, queue, registry, values, data_size, latest, datas, i, payload)
-        for i, ((job_id, score), (values, data_size, latest)) in enumerate(zip(members, hashes, strict=True))
+        _row(job_id, score, queue, registry, raw, payload)
+        for (job_id, score), raw in zip(members, raws, strict=True)
     ]
 
 
-def _row(
-    job_id: str,
-    score: float | None,
-    queue: str,
-    registry: str,
-    values: dict[str, Any],
-    data_size: int,
-    latest: Any,
-    datas: dict[int, bytes | None],
-    index: int,
-    payload: bool,
-) -> JobRow:
-    present = data_size > 0 or any(v is not None for v in values.values())
-    if not present:
+def _row(job_id: str, score: float | None, queue: str, registry: str, raw: _Raw, payload: bool) -> JobRow:
+    raw_values, data_size, data, exc_string = raw
+    if raw_values is None:
+        return JobRow(job_id, queue, registry, score, problem="job key holds something other than a hash")
+    if data_size == 0 and all(v is None for v in raw_values):
         return JobRow(job_id, queue, registry, score, problem="job hash missing (expired or deleted)")
-    strings = {k: text(v) for k, v in values.items() if k not in ("exc_info", "meta") and v is not None}
+    status, origin, created, enqueued, started, ended, worker, retries, group, exc_info, *more = raw_values
     problem = ""
     func = args = ""
     if payload and data_size == 0:
         problem = "no data field"
-    elif payload and index in datas:
-        call = decode_call(datas[index])
+    elif payload and data is not None:
+        call = decode_call(data)
         problem = call.problem
         func = call.func_name
         args = args_preview(call, 200)
     elif payload:
         args = f"(payload {size(data_size)}B, not loaded)"
     exception = None
-    if latest:
-        _, entry = latest[0]
-        traceback = decode_exc_string(entry.get(b"exc_string"))
+    if exc_string:
+        traceback = decode_exc_string(exc_string)
         exception = parse_exception(traceback) if traceback else None
-    if exception is None and values.get("exc_info"):
-        exception = parse_exception(decode_exc_info(values["exc_info"]))
+    if exception is None and exc_info:
+        exception = parse_exception(decode_exc_info(exc_info))
     meta_value: dict[str, Any] | None = None
-    if values.get("meta") is not None:
+    if more and more[0] is not None:
         try:
-            decoded = decode_value(values["meta"])
+            decoded = decode_value(more[0])
             meta_value = decoded if isinstance(decoded, dict) else {"": decoded}
         except UndecodableError as exc:
             meta_value = {}
@@ -265,17 +329,17 @@ def _row(
         queue=queue,
         registry=registry,
         score=score,
-        status=strings.get("status", ""),
-        origin=strings.get("origin", ""),
+        status=text(status),
+        origin=text(origin),
         func=func,
         args=args,
-        created_at=parse_rq_time(strings.get("created_at")),
-        enqueued_at=parse_rq_time(strings.get("enqueued_at")),
-        started_at=parse_rq_time(strings.get("started_at")),
-        ended_at=parse_rq_time(strings.get("ended_at")),
-        worker=strings.get("worker_name", ""),
-        retries_left=optional_int(strings.get("retries_left")),
-        group_id=strings.get("group_id", ""),
+        created_at=parse_rq_time(created),
+        enqueued_at=parse_rq_time(enqueued),
+        started_at=parse_rq_time(started),
+        ended_at=parse_rq_time(ended),
+        worker=text(worker),
+        retries_left=optional_int(retries),
+        group_id=text(group),
         exception=exception,
         meta=meta_value,
         payload_size=data_size,
