@@ -215,8 +215,8 @@ def _read_scripted(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[_Raw]:
     script = connection.register_script(_ROWS_SCRIPT)
-    args = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions), len(fields)]
-    replies = script(args=[*args, *fields, *ids])
+    args: list[str | int] = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions)]
+    replies = script(args=[*args, len(fields), *fields, *ids])
     return [(values or None, int(size), data or None, exc or None) for values, size, data, exc in replies]
 
 
