@@ -121,20 +121,18 @@ def normalise_message(message: str) -> str:
     return first[:200]
 
 
-def _text_getter(name: str) -> Callable[[JobRow], str]:
-    getters: dict[str, Callable[[JobRow], str]] = {
-        "id": lambda r: r.id,
-        "func": lambda r: r.func,
-        "args": lambda r: r.args,
-        "exc": lambda r: r.exception.type if r.exception else "",
-        "msg": lambda r: r.exception.message if r.exception else "",
-        "sig": signature,
-        "queue": lambda r: r.origin or r.queue,
-        "worker": lambda r: r.worker,
-        "status": lambda r: r.status,
-        "group": lambda r: r.group_id,
-    }
-    return getters[name]
+_TEXT_GETTERS: dict[str, Callable[[JobRow], str]] = {
+    "id": lambda r: r.id,
+    "func": lambda r: r.func,
+    "args": lambda r: r.args,
+    "exc": lambda r: r.exception.type if r.exception else "",
+    "msg": lambda r: r.exception.message if r.exception else "",
+    "sig": signature,
+    "queue": lambda r: r.origin or r.queue,
+    "worker": lambda r: r.worker,
+    "status": lambda r: r.status,
+    "group": lambda r: r.group_id,
+}
 
 
 @dataclass(frozen=True)
@@ -145,7 +143,7 @@ class Contains(Node):
     def match(self, row: JobRow, now: datetime) -> bool:
         if self.field == "sig":
             return signature(row) == self.value
-        return self.value.lower() in _text_getter(self.field)(row).lower()
+        return self.value.lower() in _TEXT_GETTERS[self.field](row).lower()
 
 
 @dataclass(frozen=True)
