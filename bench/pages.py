@@ -9,6 +9,8 @@ types). Then measures, median of --reps runs each:
   - find by id (rqdata.pages.find_job) for a waiting job deep in the queue and a failed job;
   - filtering every failed job by exception type (rqdata.search.filter_ids, chunked, with progress);
 and the console's resident memory while browsing the big queue (bench/console_browse.py).
+The page reads are measured twice: on loopback, and through a proxy that adds --rtt-ms of network
+round trip (Redis on another host of the same network: the usual place for production Redis).
 Prints a table and writes bench/results/pages-<size>.json.
 """
 
@@ -21,6 +23,7 @@ import statistics
 import time
 import zlib
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ from rq import Queue
 from rq.job import Job
 
 from console_run import run_console_script  # type: ignore[import-not-found]
+from latency_proxy import LatencyProxy  # type: ignore[import-not-found]
 from queuetui.embedded import EmbeddedRedis
 from queuetui.rqdata.pages import find_job, read_page
 from queuetui.rqdata.query import parse
@@ -52,10 +56,13 @@ def seed(conn: redis.Redis, waiting: int, failed: int) -> None:
     template = {k: v for k, v in job.to_dict().items() if v is not None}
     conn.sadd("rq:queues", "rq:queue:default")
     future = time.time() + 7 * 86400
+    first = datetime(2026, 11, 1, tzinfo=UTC)
     for start in range(0, waiting, CHUNK):
         pipe = conn.pipeline(transaction=False)
         for i in range(start, min(waiting, start + CHUNK)):
-            pipe.hset(f"rq:job:w{i:08d}", mapping={**template, "origin": "default", "status": "queued"})
+            enqueued = (first + timedelta(milliseconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            fields = {**template, "origin": "default", "status": "queued", "enqueued_at": enqueued}
+            pipe.hset(f"rq:job:w{i:08d}", mapping=fields)
             pipe.rpush("rq:queue:default", f"w{i:08d}")
         pipe.execute()
     for start in range(0, failed, CHUNK):
@@ -101,6 +108,7 @@ def main() -> None:
     )
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--reps", type=int, default=None)
+    parser.add_argument("--rtt-ms", type=float, default=0.5, help="network round trip to emulate")
     args = parser.parse_args()
     size = SIZES[args.size]
     reps = args.reps or size["reps"]
@@ -117,19 +125,27 @@ def main() -> None:
             f"seeded {size['waiting']:,} waiting, {size['failed']:,} failed in {seeded:.1f}s (Redis {used})"
         )
 
-        for registry in ("waiting", "failed"):
-            for at in (0, min(offset, size["waiting" if registry == "waiting" else "failed"] - PAGE)):
-                ours, page = median_ms(
-                    lambda r=registry, a=at: read_page(conn, "default", r, a, PAGE, False), reps
-                )
-                theirs, other = median_ms(lambda r=registry, a=at: dashboard_page(conn, r, a), reps)
-                assert [r.id for r in page.rows] == [j["id"] for j in other] and len(page.rows) == PAGE
-                rows.append((f"{registry} page at offset {at:,}", ours, theirs))
+        def pages(client: redis.Redis, where: str) -> None:
+            for registry in ("waiting", "failed"):
+                for at in (0, min(offset, size["waiting" if registry == "waiting" else "failed"] - PAGE)):
+                    ours, page = median_ms(
+                        lambda r=registry, a=at: read_page(client, "default", r, a, PAGE, False), reps
+                    )
+                    theirs, other = median_ms(lambda r=registry, a=at: dashboard_page(client, r, a), reps)
+                    assert [r.id for r in page.rows] == [j["id"] for j in other] and len(page.rows) == PAGE
+                    rows.append((f"{registry} page at offset {at:,}{where}", ours, theirs))
 
-        deep = f"w{size['waiting'] * 9 // 10:08d}"
-        ours, found = median_ms(lambda: find_job(conn, deep), reps)
-        assert found and found[0].position == size["waiting"] * 9 // 10
-        rows.append((f"find by id (waiting, row {size['waiting'] * 9 // 10:,})", ours, None))
+        pages(conn, "")
+        with LatencyProxy(server.port, args.rtt_ms / 2) as proxy:
+            remote = redis.Redis.from_url(proxy.url)
+            pages(remote, f", +{args.rtt_ms:g} ms RTT")
+            remote.close()
+
+        for row in (size["waiting"] * 9 // 10, size["waiting"] // 2):
+            deep = f"w{row:08d}"
+            ours, found = median_ms(lambda d=deep: find_job(conn, d), reps)
+            assert found and found[0].position == row
+            rows.append((f"find by id (waiting, row {row:,})", ours, None))
         ours, found = median_ms(lambda: find_job(conn, f"f{size['failed'] // 2:08d}"), reps)
         assert found and found[0].registry == "failed"
         rows.append(("find by id (failed)", ours, None))
@@ -147,10 +163,10 @@ def main() -> None:
         browse = run_console_script("console_browse.py", server.url, size["browse"], grace=300)
 
     print()
-    print(f"{'median of ' + str(reps):<44}{'queuetui ms':>12}{'rq-dashboard ms':>17}{'ratio':>8}")
+    print(f"{'median of ' + str(reps):<58}{'queuetui ms':>12}{'rq-dashboard ms':>17}{'ratio':>8}")
     for label, ours, theirs in rows:
         ratio = f"{theirs / ours:.1f}x" if theirs else ""
-        print(f"{label:<44}{ours:>12.2f}{(f'{theirs:.2f}' if theirs else '-'):>17}{ratio:>8}")
+        print(f"{label:<58}{ours:>12.2f}{(f'{theirs:.2f}' if theirs else '-'):>17}{ratio:>8}")
     print(f"filter progress: {len(progress_calls) // (reps + 1)} updates per run")
     print(
         f"console browsing {size['waiting']:,} waiting jobs for {browse['seconds']:.0f}s "
@@ -162,6 +178,7 @@ def main() -> None:
         "reps": reps,
         "seed": size,
         "page_rows": PAGE,
+        "rtt_ms": args.rtt_ms,
         "measures": [{"what": label, "queuetui_ms": round(ours, 2),
                       "rq_dashboard_ms": round(theirs, 2) if theirs else None,
                       "ratio": round(theirs / ours, 1) if theirs else None} for label, ours, theirs in rows],

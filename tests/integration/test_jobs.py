@@ -157,6 +157,10 @@ def test_jump_to_an_id_and_find_it_anywhere(conn: redis.Redis, redis_url: str) -
     assert find_job(conn, "no-such-job") == []
     conn.delete("rq:job:j00050")  # hash expired while the id still waits
     assert find_job(conn, "j00050") == [Location("bulk", "waiting", 50)]
+    assert find_job(conn, "j00110") == [Location("bulk", "waiting", 110)]  # nearer the tail
+    Queue("bulk", connection=conn).enqueue(jobs.add, 1, 2, job_id="urgent", at_front=True)
+    assert find_job(conn, "urgent") == [Location("bulk", "waiting", 0)]  # newest, yet at the head
+    assert position(conn, "bulk", "waiting", "j00119") == 120
     with running_job(conn, redis_url):
         assert find_job(conn, "run-1") == [Location("slow", "started", 0)]
         assert position(conn, "slow", "started", "run-1") == 0

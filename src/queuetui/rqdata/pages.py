@@ -14,7 +14,7 @@ from typing import Any
 import redis
 
 from queuetui.rqdata import keys
-from queuetui.rqdata.fields import text
+from queuetui.rqdata.fields import parse_rq_time, text
 from queuetui.rqdata.priority import priority_order
 from queuetui.rqdata.rows import DESCENDING_BY_DEFAULT, JobRow, job_id_of, read_rows
 
@@ -106,6 +106,32 @@ def _started_member(connection: redis.Redis, queue: str, job_id: str) -> bytes |
     return None
 
 
+def list_index(connection: redis.Redis, key: str, job_id: str, enqueued_at: Any) -> int | None:
+    """Where `job_id` sits in the list `key` (0 = head), scanning from the end nearer to it.
+
+    A queue is in enqueue order (but for jobs enqueued at the front), so the job's enqueued_at set
+    against the head's and the tail's says which end is nearer: a job enqueued a minute ago in a
+    queue of a million is found from the tail without reading the million ahead of it. Costs two
+    round trips plus an LPOS whose scan stops at the job.
+    """
+    from_tail = False
+    moment = parse_rq_time(enqueued_at)
+    if moment is not None:
+        pipe = connection.pipeline(transaction=False)
+        pipe.lindex(key, 0)
+        pipe.lindex(key, -1)
+        ends = [text(end) for end in pipe.execute()]
+        if all(ends):
+            pipe = connection.pipeline(transaction=False)
+            for end in ends:
+                pipe.hget(keys.job_key(end), "enqueued_at")
+            head, tail = (parse_rq_time(t) for t in pipe.execute(raise_on_error=False))
+            if head is not None and tail is not None:
+                from_tail = tail - moment < moment - head
+    index: Any = connection.lpos(key, job_id, rank=-1 if from_tail else None)
+    return None if index is None else int(index)
+
+
 def position(
     connection: redis.Redis, queue: str, registry: str, job_id: str, descending: bool | None = None
 ) -> int | None:
@@ -116,11 +142,14 @@ def position(
     if registry == "waiting":
         pipe = connection.pipeline(transaction=False)
         pipe.llen(key)
-        pipe.lpos(key, job_id)
-        total, index = pipe.execute()
+        pipe.hget(keys.job_key(job_id), "enqueued_at")
+        total, enqueued_at = pipe.execute(raise_on_error=False)
+        if isinstance(enqueued_at, redis.ResponseError):
+            enqueued_at = None
+        index = list_index(connection, key, job_id, enqueued_at)
         if index is None:
             return None
-        return int(total) - 1 - int(index) if descending else int(index)
+        return int(total) - 1 - index if descending else index
     member: bytes | str = job_id
     if registry == "started":
         found = _started_member(connection, queue, job_id)
@@ -146,11 +175,11 @@ def find_job(connection: redis.Redis, job_id: str) -> list[Location]:
     it waits, or in every queue when its hash is gone (the one case that costs a list scan).
     """
     pipe = connection.pipeline(transaction=False)
-    pipe.hmget(keys.job_key(job_id), ["origin", "status"])
+    pipe.hmget(keys.job_key(job_id), ["origin", "status", "enqueued_at"])
     pipe.smembers(keys.QUEUES_SET)
     fields, queue_members = pipe.execute(raise_on_error=False)
     # A key that is not a hash tells nothing about where the job is: search as if it were gone.
-    origin_raw, status_raw = (None, None) if isinstance(fields, redis.ResponseError) else fields
+    origin_raw, status_raw, enqueued_at = (None,) * 3 if isinstance(fields, redis.ResponseError) else fields
     origin, status = text(origin_raw), text(status_raw)
     queues = priority_order(keys.names(queue_members, keys.QUEUE_PREFIX))
     if origin and origin not in queues:
@@ -166,7 +195,8 @@ def find_job(connection: redis.Redis, job_id: str) -> list[Location]:
                 pipe.zrevrank(key, job_id)
             else:
                 pipe.zrank(key, job_id)
-    list_queues = [q for q in queues if hash_missing or (q == origin and status == "queued")]
+    # With its hash gone, every queue is scanned from the head; else only the queue it waits in.
+    list_queues = queues if hash_missing else []
     for queue in list_queues:
         pipe.lpos(keys.queue_key(queue), job_id)
     replies = iter(pipe.execute())
@@ -181,6 +211,10 @@ def find_job(connection: redis.Redis, job_id: str) -> list[Location]:
         index = next(replies)
         if index is not None:
             found.append(Location(queue, "waiting", int(index)))
+    if origin and status == "queued":
+        index = list_index(connection, keys.queue_key(origin), job_id, enqueued_at)
+        if index is not None:
+            found.append(Location(origin, "waiting", index))
     started_queues = [q for q in queues if hash_missing or (q == origin and status == "started")]
     for queue in started_queues:
         rank = position(connection, queue, "started", job_id)
