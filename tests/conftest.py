@@ -14,9 +14,10 @@ from queuetui.embedded import EmbeddedRedis
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user config, no inherited Redis URL, and UTC local time: tests see only what they set."""
+    """No user config or data, no inherited URLs, and UTC local time: tests see only what they set."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
-    for var in ("QUEUETUI_CONFIG", "QUEUETUI_REDIS_URL", "RQ_REDIS_URL", "QUEUETUI_NAME"):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    for var in ("QUEUETUI_CONFIG", "QUEUETUI_REDIS_URL", "RQ_REDIS_URL", "QUEUETUI_NAME", "QUEUETUI_DB_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()

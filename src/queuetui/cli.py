@@ -339,3 +339,60 @@ def jobs_groups(connection: dict[str, Any], queue: str, as_json: bool) -> None:
     for g in result.groups:
         click.echo(f"{g.count:>8,}  {fmt.short_time(g.last_seen)}  {g.signature}  (e.g. {g.sample_id})")
     click.echo(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups", err=True)
+
+
+_db_url_option = click.option(
+    "--db-url", default=None, metavar="URL",
+    help="Schedule database (any SQLAlchemy URL). Env: QUEUETUI_DB_URL. "
+    "Default: a SQLite file in $XDG_DATA_HOME/queuetui.",
+)  # fmt: skip
+
+
+@main.group()
+def db() -> None:
+    """The schedule database: migrate it, see its revision."""
+
+
+def _engine_for(connection: dict[str, Any], db_url: str | None) -> Any:
+    from queuetui.schedule.db import DatabaseError, create_engine
+
+    settings = settings_from({**connection, "db_url": db_url})
+    try:
+        return create_engine(settings.db_url)
+    except DatabaseError as exc:
+        fail(str(exc), code=2)
+
+
+@db.command("upgrade")
+@connection_options
+@_db_url_option
+def db_upgrade(connection: dict[str, Any], db_url: str | None) -> None:
+    """Bring the database up to the newest schema (also done on first use)."""
+    from queuetui.schedule.db import DatabaseError, redact, upgrade
+
+    engine = _engine_for(connection, db_url)
+    try:
+        before, after = upgrade(engine)
+    except DatabaseError as exc:
+        fail(str(exc))
+    where = redact(str(engine.url))
+    if before == after:
+        click.echo(f"{where}: already at revision {after}")
+    else:
+        click.echo(f"{where}: upgraded from {before or 'an empty database'} to revision {after}")
+
+
+@db.command("current")
+@connection_options
+@_db_url_option
+def db_current(connection: dict[str, Any], db_url: str | None) -> None:
+    """Print the database's schema revision and whether it is the newest."""
+    from queuetui.schedule.db import DatabaseError, current_revision, head_revision, redact
+
+    engine = _engine_for(connection, db_url)
+    try:
+        current = current_revision(engine)
+    except DatabaseError as exc:
+        fail(str(exc))
+    state = "up to date" if current == head_revision() else f"behind (newest is {head_revision()})"
+    click.echo(f"{redact(str(engine.url))}: revision {current or 'none (empty)'}, {state}")

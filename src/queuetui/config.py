@@ -22,10 +22,12 @@ class Settings:
     redis_url: str = DEFAULT_REDIS_URL
     name: str = ""
     refresh: float = 1.0
+    db_url: str = ""
+    """The schedule database (any SQLAlchemy URL); empty means the SQLite file in data_dir()."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-_TYPES: dict[str, type] = {"redis_url": str, "name": str, "refresh": float}
+_TYPES: dict[str, type] = {"redis_url": str, "name": str, "refresh": float, "db_url": str}
 
 
 def config_path() -> Path:
@@ -34,6 +36,12 @@ def config_path() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "queuetui" / "config.toml"
+
+
+def data_dir() -> Path:
+    """Where queuetui keeps its data: $XDG_DATA_HOME/queuetui, else ~/.local/share/queuetui."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "queuetui"
 
 
 def validate_redis_url(url: str) -> str:
@@ -97,6 +105,7 @@ def load_settings(
     name: str | None = None,
     refresh: float | None = None,
     path: Path | None = None,
+    db_url: str | None = None,
 ) -> Settings:
     """Resolve settings from flags, environment, the config file and defaults; raise ConfigError."""
     settings = Settings()
@@ -112,6 +121,12 @@ def load_settings(
     if env_name := os.environ.get("QUEUETUI_NAME"):
         settings = replace(settings, name=env_name)
         source["name"] = "QUEUETUI_NAME"
+    if env_db := os.environ.get("QUEUETUI_DB_URL"):
+        settings = replace(settings, db_url=env_db)
+        source["db_url"] = "QUEUETUI_DB_URL"
+    if db_url is not None:
+        settings = replace(settings, db_url=db_url)
+        source["db_url"] = "--db-url"
     if redis_url is not None:
         settings = replace(settings, redis_url=redis_url)
         source["redis_url"] = "--redis-url"

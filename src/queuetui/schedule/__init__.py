@@ -1,0 +1,1 @@
+"""Schedules: the SQL store, cron semantics, the scheduler daemon and migrations. Never imports textual."""

@@ -1,0 +1,177 @@
+"""The schedule database's tables: schedules, their runs, and the audit trail.
+
+Times are stored as UTC (naive in the database, aware in Python: see UTCDateTime). Schema changes go
+through migrations (schedule/migrations); a test checks the migrated schema matches these models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime, stored naive in UTC so SQLite and PostgreSQL sort and compare alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware datetimes only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Overlap(StrEnum):
+    """What a fire time does while the previous run is still queued or running."""
+
+    ALLOW = "allow"
+    SKIP = "skip"  # recorded as a skipped run
+    QUEUE = "queue"  # enqueued behind the previous run (RQ dependency)
+
+
+class Misfire(StrEnum):
+    """What happens to fire times missed while no scheduler ran."""
+
+    SKIP = "skip"
+    RUN_ONCE = "run-once"  # the latest missed fire time, once
+    CATCH_UP = "catch-up"  # every missed fire time within the grace period, up to a bound
+
+
+class RunState(StrEnum):
+    QUEUED = "queued"
+    STARTED = "started"
+    FINISHED = "finished"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    SKIPPED = "skipped"
+    MISSED = "missed"
+    LATE = "late"
+
+
+class Trigger(StrEnum):
+    CRON = "cron"
+    RUN_NOW = "run-now"
+    BACKFILL = "backfill"
+    CATCH_UP = "catch-up"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Schedule(Base):
+    __tablename__ = "schedules"
+    __table_args__ = (Index("ix_schedules_due", "enabled", "next_fire_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    func: Mapped[str] = mapped_column(String(500))
+    """'package.module:function' (or 'package.module.function', as RQ accepts)."""
+    args: Mapped[list[Any]] = mapped_column(default=list)
+    kwargs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    cron: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    queue: Mapped[str] = mapped_column(String(200), default="default")
+    job_timeout: Mapped[int | None] = mapped_column(Integer)
+    result_ttl: Mapped[int | None] = mapped_column(Integer)
+    failure_ttl: Mapped[int | None] = mapped_column(Integer)
+    retry_max: Mapped[int] = mapped_column(Integer, default=0)
+    retry_intervals: Mapped[list[Any]] = mapped_column(default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    snoozed_until: Mapped[datetime | None]
+    overlap: Mapped[str] = mapped_column(String(16), default=Overlap.ALLOW.value)
+    misfire: Mapped[str] = mapped_column(String(16), default=Misfire.RUN_ONCE.value)
+    misfire_grace: Mapped[int] = mapped_column(Integer, default=3600)
+    """Seconds after a fire time during which a missed run is still made up."""
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    tenant: Mapped[str] = mapped_column(String(200), default="")
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    notify_on_failure: Mapped[bool] = mapped_column(Boolean, default=False)
+    notify_on_success: Mapped[bool] = mapped_column(Boolean, default=False)
+    notify_on_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    webhook_url: Mapped[str] = mapped_column(String(2000), default="")
+    keep_runs: Mapped[int | None] = mapped_column(Integer, default=1000)
+    keep_days: Mapped[int | None] = mapped_column(Integer, default=90)
+    next_fire_at: Mapped[datetime | None]
+    """The next cron fire time in UTC; the scheduler selects due schedules by it (indexed)."""
+    last_fire_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    runs: Mapped[list[ScheduleRun]] = relationship(
+        back_populates="schedule", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ScheduleRun(Base):
+    __tablename__ = "schedule_runs"
+    __table_args__ = (
+        UniqueConstraint("job_id"),
+        Index("ix_schedule_runs_schedule_fire", "schedule_id", "fire_time"),
+        Index("ix_schedule_runs_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    fire_time: Mapped[datetime]
+    job_id: Mapped[str] = mapped_column(String(200))
+    """Derived from (schedule, fire time, trigger): the same fire time can never make two jobs."""
+    trigger: Mapped[str] = mapped_column(String(16), default=Trigger.CRON.value)
+    state: Mapped[str] = mapped_column(String(16), default=RunState.QUEUED.value)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    enqueued_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    duration: Mapped[float | None] = mapped_column(Float)
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    exception: Mapped[str] = mapped_column(Text, default="")
+    """'Type: message' of a failed run, one line."""
+
+    schedule: Mapped[Schedule] = relationship(back_populates="runs")
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    """The OS user who acted."""
+    client: Mapped[str] = mapped_column(String(200), default="")
+    """Where from: the SSH client address, or 'local'."""
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text, default="")
+    filter: Mapped[str] = mapped_column(Text, default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
