@@ -24,9 +24,9 @@ def test_mutations_are_recorded_with_who_what_how_many_and_the_outcome(tmp_path:
         raise ValueError("boom\nsecond line")
     clock.advance(60)
     read_only = Audit(sessions, read_only=True, actor=Actor("intern", "local"), clock=clock)
-    with pytest.raises(ReadOnlyError, match="refused: queuetui is read-only"):
-        with read_only.mutation("schedule.rm", target="nightly"):
-            pytest.fail("a read-only mutation must not run")
+    refused = pytest.raises(ReadOnlyError, match="refused: queuetui is read-only")
+    with refused, read_only.mutation("schedule.rm", target="nightly"):
+        pytest.fail("a read-only mutation must not run")
     rows = [(e.actor, e.client, e.action, e.target, e.filter, e.count, e.outcome) for e in recent(sessions)]
     assert rows == [
         ("intern", "local", "schedule.rm", "nightly", "", 0, "refused: read-only"),
