@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -50,6 +51,7 @@ def _connection(command: Callable[..., Any]) -> Callable[..., Any]:
             "redis_url": redis_url or parent.get("redis_url"),
             "name": kwargs.pop("name", None) or parent.get("name"),
             "path": config_path or parent.get("path"),
+            "read_only": parent.get("read_only") or None,
         }
         return command(*args, **kwargs)
 
@@ -72,6 +74,10 @@ def _interrupt(signum: int, frame: object) -> None:
 @_name_option
 @_config_option
 @click.option("--refresh", type=float, default=None, help="Seconds between live refreshes (default 1).")
+@click.option(
+    "--read-only", is_flag=True, default=False,
+    help="Refuse every change (retry, cancel, schedule edits...). Env: QUEUETUI_READ_ONLY=1.",
+)  # fmt: skip
 @click.version_option(package_name="queuetui")
 @click.pass_context
 def main(
@@ -80,9 +86,16 @@ def main(
     name: str | None,
     config_path: Path | None,
     refresh: float | None,
+    read_only: bool,
 ) -> None:
     """queuetui: an operations console for RQ. With no command, opens the console."""
-    ctx.obj = {"redis_url": redis_url, "name": name, "path": config_path, "refresh": refresh}
+    ctx.obj = {
+        "redis_url": redis_url,
+        "name": name,
+        "path": config_path,
+        "refresh": refresh,
+        "read_only": read_only,
+    }
     if ctx.invoked_subcommand is None:
         ctx.invoke(console, refresh=refresh)
 
@@ -396,3 +409,289 @@ def db_current(connection: dict[str, Any], db_url: str | None) -> None:
         fail(str(exc))
     state = "up to date" if current == head_revision() else f"behind (newest is {head_revision()})"
     click.echo(f"{redact(str(engine.url))}: revision {current or 'none (empty)'}, {state}")
+
+
+def _schedule_fields(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options add and edit share; an option left out is not changed."""
+    options = [
+        click.option("--func", help="The job function, 'package.module:function'."),
+        click.option("--cron", help="Cron expression (5 fields, 6 with seconds first, @daily, H...)."),
+        click.option("--tz", "timezone", help="IANA zone the cron expression is read in (default UTC)."),
+        click.option("-q", "--queue", help="RQ queue to enqueue on (default 'default')."),
+        click.option("--args", help="Positional arguments, a JSON list."),
+        click.option("--kwargs", help="Keyword arguments, a JSON object."),
+        click.option("--description"),
+        click.option("--timeout", "job_timeout", type=int, help="Job timeout, seconds."),
+        click.option("--result-ttl", type=int, help="Seconds RQ keeps a result."),
+        click.option("--failure-ttl", type=int, help="Seconds RQ keeps a failed job."),
+        click.option("--retries", "retry_max", type=int, help="Retries after a failure."),
+        click.option("--retry-intervals", help="Seconds between retries, comma-separated (e.g. 10,60,300)."),
+        click.option("--overlap", type=click.Choice(["allow", "skip", "queue"])),
+        click.option("--misfire", type=click.Choice(["skip", "run-once", "catch-up"])),
+        click.option("--grace", "misfire_grace", type=int, help="Seconds a missed fire time stays due."),
+        click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
+        click.option("--tenant"),
+        click.option("--meta", help="Job meta, a JSON object."),
+        click.option("--webhook-url", help="URL notified of failures, successes or lateness."),
+        click.option("--notify", "notify", multiple=True, type=click.Choice(["failure", "success", "late"])),
+        click.option("--keep-runs", type=int, help="Run history kept: the last N runs."),
+        click.option("--keep-days", type=int, help="Run history kept: runs younger than N days."),
+        click.option("--allow-missing", is_flag=True, help="Save even if the function cannot be imported."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _schedule_values(options: dict[str, Any]) -> dict[str, Any]:
+    """The schedule fields the operator gave, in the store's terms."""
+    values = {k: v for k, v in options.items() if v is not None and v != ()}
+    if "retry_intervals" in values:
+        try:
+            values["retry_intervals"] = [int(i) for i in values["retry_intervals"].split(",") if i.strip()]
+        except ValueError:
+            fail(
+                f"--retry-intervals: expected seconds like 10,60,300, got {values['retry_intervals']!r}",
+                2,
+            )
+    if "tags" in values:
+        values["tags"] = list(values["tags"])
+    for kind in values.pop("notify", ()):
+        values[f"notify_on_{kind}"] = True
+    return values
+
+
+def _store_for(connection: dict[str, Any], db_url: str | None) -> Any:
+    from queuetui.audit import Audit
+    from queuetui.schedule.db import DatabaseError, open_database
+    from queuetui.schedule.store import ScheduleStore
+
+    settings = settings_from({**connection, "db_url": db_url})
+    try:
+        sessions = open_database(settings.db_url)
+    except DatabaseError as exc:
+        fail(str(exc), code=2 if "invalid database URL" in str(exc) else 1)
+    return ScheduleStore(sessions, Audit(sessions, read_only=settings.read_only))
+
+
+@contextlib.contextmanager
+def _schedule_errors() -> Iterator[None]:
+    """Bad input exits 2, a refused or impossible change 1; each with one line."""
+    from queuetui.audit import ReadOnlyError
+    from queuetui.schedule.db import DatabaseError
+    from queuetui.schedule.store import ScheduleError
+
+    try:
+        yield
+    except ScheduleError as exc:
+        fail(str(exc), code=2)
+    except (ReadOnlyError, DatabaseError) as exc:
+        fail(str(exc))
+
+
+def _schedule_json(schedule: Any) -> dict[str, Any]:
+    from queuetui.schedule.store import FIELDS
+
+    data = {"name": schedule.name, **{f: getattr(schedule, f) for f in FIELDS}}
+    for key in ("snoozed_until", "next_fire_at", "last_fire_at", "created_at", "updated_at"):
+        value = getattr(schedule, key)
+        data[key] = value.isoformat() if value else None
+    data.update(created_by=schedule.created_by, updated_by=schedule.updated_by, version=schedule.version)
+    return data
+
+
+def _run_json(run: Any) -> dict[str, Any]:
+    times = {k: (getattr(run, k).isoformat() if getattr(run, k) else None)
+             for k in ("fire_time", "enqueued_at", "started_at", "ended_at")}  # fmt: skip
+    fields = ("job_id", "trigger", "state", "reason", "duration", "worker", "exception")
+    return {**times, **{k: getattr(run, k) for k in fields}}
+
+
+@main.group()
+def schedules() -> None:
+    """Cron schedules in the schedule database: list, show, add, edit, remove, enable, snooze."""
+
+
+@schedules.command("list")
+@connection_options
+@_db_url_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def schedules_list(connection: dict[str, Any], db_url: str | None, as_json: bool) -> None:
+    """Every schedule with its next fire time."""
+    from queuetui import fmt
+
+    store = _store_for(connection, db_url)
+    with _schedule_errors():
+        found = store.list()
+    if as_json:
+        click.echo(json.dumps({"schedules": [_schedule_json(s) for s in found]}, indent=2))
+        return
+    for s in found:
+        state = "on" if s.enabled else "off"
+        if s.enabled and s.snoozed_until is not None:
+            state = f"snoozed until {fmt.short_time(s.snoozed_until)}"
+        nxt = fmt.short_time(s.next_fire_at) if s.next_fire_at else "never"
+        click.echo(f"{s.name:<24} {s.cron:<18} {s.timezone:<16} next {nxt:<12} {state:<8} {s.func}")
+    click.echo(f"{len(found)} schedules", err=True)
+
+
+@schedules.command("show")
+@connection_options
+@_db_url_option
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def schedules_show(connection: dict[str, Any], db_url: str | None, name: str, as_json: bool) -> None:
+    """One schedule, every field."""
+    store = _store_for(connection, db_url)
+    with _schedule_errors():
+        data = _schedule_json(store.get(name))
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        click.echo(f"{key:<18} {value if not isinstance(value, list | dict) else json.dumps(value)}")
+
+
+@schedules.command("add")
+@connection_options
+@_db_url_option
+@click.argument("name")
+@_schedule_fields
+@click.option("--disabled", is_flag=True, help="Create it disabled.")
+def schedules_add(
+    connection: dict[str, Any],
+    db_url: str | None,
+    name: str,
+    allow_missing: bool,
+    disabled: bool,
+    **options: Any,
+) -> None:
+    """Create a schedule (needs --func and --cron)."""
+    store = _store_for(connection, db_url)
+    values = _schedule_values(options)
+    if disabled:
+        values["enabled"] = False
+    with _schedule_errors():
+        schedule = store.add(name, values, allow_missing=allow_missing)
+    nxt = schedule.next_fire_at.isoformat() if schedule.next_fire_at else "never"
+    click.echo(f"added {schedule.name}: {schedule.cron} ({schedule.timezone}), next fire {nxt}")
+
+
+@schedules.command("edit")
+@connection_options
+@_db_url_option
+@click.argument("name")
+@_schedule_fields
+def schedules_edit(
+    connection: dict[str, Any], db_url: str | None, name: str, allow_missing: bool, **options: Any
+) -> None:
+    """Change the fields given; the rest stay as they are."""
+    store = _store_for(connection, db_url)
+    values = _schedule_values(options)
+    if not values:
+        fail("nothing to change: give at least one option (see --help)", code=2)
+    with _schedule_errors():
+        schedule = store.edit(name, values, allow_missing=allow_missing)
+    click.echo(f"changed {schedule.name}: {', '.join(sorted(values))} (version {schedule.version})")
+
+
+@schedules.command("rm")
+@connection_options
+@_db_url_option
+@click.argument("name")
+def schedules_rm(connection: dict[str, Any], db_url: str | None, name: str) -> None:
+    """Delete a schedule and its run history (jobs already enqueued stay)."""
+    store = _store_for(connection, db_url)
+    with _schedule_errors():
+        store.remove(name)
+    click.echo(f"removed {name}")
+
+
+@schedules.command("enable")
+@connection_options
+@_db_url_option
+@click.argument("name")
+def schedules_enable(connection: dict[str, Any], db_url: str | None, name: str) -> None:
+    """Fire again, from the next fire time after now."""
+    store = _store_for(connection, db_url)
+    with _schedule_errors():
+        store.set_enabled(name, True)
+    click.echo(f"enabled {name}")
+
+
+@schedules.command("disable")
+@connection_options
+@_db_url_option
+@click.argument("name")
+def schedules_disable(connection: dict[str, Any], db_url: str | None, name: str) -> None:
+    """Stop firing until enabled."""
+    store = _store_for(connection, db_url)
+    with _schedule_errors():
+        store.set_enabled(name, False)
+    click.echo(f"disabled {name}")
+
+
+@schedules.command("snooze")
+@connection_options
+@_db_url_option
+@click.argument("name")
+@click.option("--for", "duration", metavar="DURATION", help="How long: 30m, 2h, 1d.")
+@click.option("--until", "until_text", metavar="TIME", help="Until an ISO time with offset.")
+@click.option("--wake", is_flag=True, help="End a snooze now.")
+def schedules_snooze(
+    connection: dict[str, Any],
+    db_url: str | None,
+    name: str,
+    duration: str | None,
+    until_text: str | None,
+    wake: bool,
+) -> None:
+    """Skip fire times for a while (recorded as skipped runs)."""
+    from datetime import datetime, timedelta
+
+    from queuetui.clock import SYSTEM
+    from queuetui.rqdata.query import parse_duration
+
+    if sum(x is not None and x is not False for x in (duration, until_text, wake)) != 1:
+        fail("give exactly one of --for, --until or --wake", code=2)
+    until = None
+    if duration is not None:
+        seconds = parse_duration(duration)
+        if seconds is None:
+            fail(f"--for: {duration!r} is not a duration like 30m, 2h or 1d", code=2)
+        until = SYSTEM.now() + timedelta(seconds=seconds)
+    elif until_text is not None:
+        try:
+            until = datetime.fromisoformat(until_text)
+        except ValueError:
+            fail(f"--until: {until_text!r} is not an ISO time like 2026-11-24T09:00+01:00", code=2)
+        if until.tzinfo is None:
+            fail(f"--until: {until_text!r} has no UTC offset; add one, e.g. +00:00", code=2)
+    store = _store_for(connection, db_url)
+    with _schedule_errors():
+        store.snooze(name, until)
+    click.echo(f"{name}: snoozed until {until.isoformat()}" if until else f"{name}: awake")
+
+
+@schedules.command("history")
+@connection_options
+@_db_url_option
+@click.argument("name")
+@click.option("-n", "--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def schedules_history(
+    connection: dict[str, Any], db_url: str | None, name: str, limit: int, as_json: bool
+) -> None:
+    """The schedule's runs, newest first."""
+    from queuetui import fmt
+
+    store = _store_for(connection, db_url)
+    with _schedule_errors():
+        runs = store.history(name, limit)
+    if as_json:
+        click.echo(json.dumps({"schedule": name, "runs": [_run_json(r) for r in runs]}, indent=2))
+        return
+    for run in runs:
+        took = fmt.duration(run.duration) if run.duration is not None else "-"
+        when, note = fmt.short_time(run.fire_time), run.exception or run.reason
+        click.echo(f"{when}  {run.trigger:<9} {run.state:<9} {took:>8}  {run.job_id}  {note}")

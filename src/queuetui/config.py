@@ -24,10 +24,13 @@ class Settings:
     refresh: float = 1.0
     db_url: str = ""
     """The schedule database (any SQLAlchemy URL); empty means the SQLite file in data_dir()."""
+    read_only: bool = False
+    """Refuse every mutation (audit.Audit enforces it, in one place)."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-_TYPES: dict[str, type] = {"redis_url": str, "name": str, "refresh": float, "db_url": str}
+_TYPES: dict[str, type] = {"redis_url": str, "name": str, "refresh": float, "db_url": str, "read_only": bool}
+_TRUE = {"1", "true", "yes", "on"}
 
 
 def config_path() -> Path:
@@ -95,7 +98,7 @@ def _from_file(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: unknown key {key!r} (known keys: {', '.join(known)})")
         expected = _TYPES[key]
         ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
-        if not ok or isinstance(value, bool):
+        if not ok or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(f"{path}: {key} must be a {expected.__name__}, got {value!r}")
     return data
 
@@ -106,6 +109,7 @@ def load_settings(
     refresh: float | None = None,
     path: Path | None = None,
     db_url: str | None = None,
+    read_only: bool | None = None,
 ) -> Settings:
     """Resolve settings from flags, environment, the config file and defaults; raise ConfigError."""
     settings = Settings()
@@ -127,6 +131,12 @@ def load_settings(
     if db_url is not None:
         settings = replace(settings, db_url=db_url)
         source["db_url"] = "--db-url"
+    if env_read_only := os.environ.get("QUEUETUI_READ_ONLY"):
+        settings = replace(settings, read_only=env_read_only.strip().lower() in _TRUE)
+        source["read_only"] = "QUEUETUI_READ_ONLY"
+    if read_only:  # the flag can only tighten: --read-only beats a config that allows writes
+        settings = replace(settings, read_only=True)
+        source["read_only"] = "--read-only"
     if redis_url is not None:
         settings = replace(settings, redis_url=redis_url)
         source["redis_url"] = "--redis-url"

@@ -1,0 +1,244 @@
+"""Schedules as operators change them: validated, saved whole or not at all, audited.
+
+Every change goes through Audit.mutation (refused when read-only, recorded either way) and one
+transaction: a bad field raises ScheduleError naming it and nothing is saved. The next fire time
+is computed here from the cron expression and zone, so the scheduler selects due schedules by an
+indexed column and never evaluates every expression on each tick.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from queuetui.audit import Audit, Pending
+from queuetui.clock import SYSTEM, Clock
+from queuetui.schedule.cron import CronError, get_zone, parse
+from queuetui.schedule.db import session_scope
+from queuetui.schedule.models import Misfire, Overlap, Schedule, ScheduleRun
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be saved; the message is one line naming the field."""
+
+
+def _json(field: str, kind: type, text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ScheduleError(f"{field}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(value, kind):
+        raise ScheduleError(f"{field}: expected a JSON {'list' if kind is list else 'object'}")
+    return value
+
+
+def _non_negative(field: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ScheduleError(f"{field}: expected a whole number of seconds >= 0, got {value!r}")
+    return value
+
+
+def _choice(field: str, value: Any, choices: type[Overlap] | type[Misfire]) -> str:
+    allowed = [c.value for c in choices]
+    if value not in allowed:
+        raise ScheduleError(f"{field}: {value!r} is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+def _function_reference(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ScheduleError("func: expected 'package.module:function'")
+    ref = value.strip()
+    module, name = _split(ref)
+    if not module or not name or not all(p.isidentifier() for p in [*module.split("."), *name.split(".")]):
+        raise ScheduleError(f"func: {ref!r} is not 'package.module:function'")
+    return ref
+
+
+def _split(ref: str) -> tuple[str, str]:
+    """('package.module', 'function') from 'package.module:function' or 'package.module.function'."""
+    module, _, name = ref.partition(":") if ":" in ref else ref.rpartition(".")
+    return module, name
+
+
+def importable(ref: str) -> str:
+    """Why the function `ref` cannot be imported here ('' when it can). Imports its module."""
+    module, name = _split(ref)
+    try:
+        target: Any = importlib.import_module(module)
+    except Exception as exc:  # the operator's module may raise anything on import
+        return f"cannot import module {module!r} ({type(exc).__name__}: {exc})"
+    for part in name.split("."):
+        if not hasattr(target, part):
+            return f"module {module!r} has no {name!r}"
+        target = getattr(target, part)
+    return "" if callable(target) else f"{ref!r} is not callable"
+
+
+# Fields an operator may set, each with its check. A check returns the value to store.
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "description": str,
+    "func": _function_reference,
+    "args": lambda v: _json("args", list, v) if isinstance(v, str) else v,
+    "kwargs": lambda v: _json("kwargs", dict, v) if isinstance(v, str) else v,
+    "cron": lambda v: v,
+    "timezone": lambda v: v,
+    "queue": lambda v: v,
+    "job_timeout": lambda v: None if v is None else _non_negative("job_timeout", v),
+    "result_ttl": lambda v: None if v is None else _non_negative("result_ttl", v),
+    "failure_ttl": lambda v: None if v is None else _non_negative("failure_ttl", v),
+    "retry_max": lambda v: _non_negative("retry_max", v),
+    "retry_intervals": lambda v: [_non_negative("retry_intervals", i) for i in v],
+    "enabled": bool,
+    "overlap": lambda v: _choice("overlap", v, Overlap),
+    "misfire": lambda v: _choice("misfire", v, Misfire),
+    "misfire_grace": lambda v: _non_negative("misfire_grace", v),
+    "tags": lambda v: sorted({str(t) for t in v}),
+    "tenant": str,
+    "meta": lambda v: _json("meta", dict, v) if isinstance(v, str) else v,
+    "notify_on_failure": bool,
+    "notify_on_success": bool,
+    "notify_on_late": bool,
+    "webhook_url": lambda v: _webhook(v),
+    "keep_runs": lambda v: None if v is None else _non_negative("keep_runs", v),
+    "keep_days": lambda v: None if v is None else _non_negative("keep_days", v),
+}
+FIELDS = tuple(_CHECKS)
+
+
+def _webhook(value: Any) -> str:
+    url = str(value or "")
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise ScheduleError(f"webhook_url: {url!r} is not an http(s) URL")
+    return url
+
+
+def next_fire(schedule: Schedule, after: datetime) -> datetime | None:
+    """The schedule's first fire time strictly after `after`, in UTC (None if it never fires)."""
+    fire = parse(schedule.cron, schedule.name).next_fire(after, get_zone(schedule.timezone))
+    return None if fire is None else fire.astimezone(after.tzinfo)
+
+
+class ScheduleStore:
+    def __init__(self, sessions: sessionmaker[Session], audit: Audit, clock: Clock = SYSTEM) -> None:
+        self.sessions = sessions
+        self.audit = audit
+        self.clock = clock
+
+    def list(self) -> list[Schedule]:
+        """Every schedule, by name."""
+        with session_scope(self.sessions) as session:
+            return list(session.scalars(select(Schedule).order_by(Schedule.name)))
+
+    def get(self, name: str) -> Schedule:
+        with session_scope(self.sessions) as session:
+            return self._get(session, name)
+
+    def history(self, name: str, limit: int = 50) -> list[ScheduleRun]:
+        """The schedule's runs, newest fire time first."""
+        with session_scope(self.sessions) as session:
+            schedule = self._get(session, name)
+            query = (
+                select(ScheduleRun)
+                .where(ScheduleRun.schedule_id == schedule.id)
+                .order_by(ScheduleRun.fire_time.desc(), ScheduleRun.id.desc())
+                .limit(limit)
+            )
+            return list(session.scalars(query))
+
+    def add(self, name: str, values: dict[str, Any], *, allow_missing: bool = False) -> Schedule:
+        """Create a schedule; ScheduleError (naming the field) if anything is wrong, nothing saved."""
+        name = name.strip()
+        if not name:
+            raise ScheduleError("name: must not be empty")
+        missing = [f for f in ("func", "cron") if not values.get(f)]
+        if missing:
+            raise ScheduleError(f"{missing[0]}: required")
+        with self.audit.mutation("schedule.add", target=name) as entry:
+            now = self.clock.now()
+            schedule = Schedule(name=name, created_at=now, updated_at=now, created_by=self.audit.actor.user)
+            self._apply(schedule, {"timezone": "UTC", "queue": "default", **values}, allow_missing)
+            schedule.updated_by = self.audit.actor.user
+            schedule.next_fire_at = next_fire(schedule, now)
+            with session_scope(self.sessions) as session:
+                if session.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
+                    raise ScheduleError(f"name: a schedule named {name!r} already exists")
+                session.add(schedule)
+                try:
+                    session.flush()
+                except IntegrityError:
+                    raise ScheduleError(f"name: a schedule named {name!r} already exists") from None
+            entry.count = 1
+            entry.detail["cron"] = schedule.cron
+        return schedule
+
+    def edit(self, name: str, changes: dict[str, Any], *, allow_missing: bool = False) -> Schedule:
+        """Change some fields; the next fire time follows a new cron or zone from now."""
+        with self._changing("schedule.edit", name) as (_, schedule, entry):
+            before = {f: getattr(schedule, f, None) for f in changes}
+            self._apply(schedule, changes, allow_missing)
+            if {"cron", "timezone"} & set(changes):
+                schedule.next_fire_at = next_fire(schedule, self.clock.now())
+            entry.detail["changed"] = {f: [before[f], getattr(schedule, f)] for f in changes}
+        return schedule
+
+    def remove(self, name: str) -> None:
+        """Delete a schedule and its run history (jobs already in Redis stay)."""
+        with self._changing("schedule.rm", name) as (session, schedule, _):
+            session.delete(schedule)
+
+    def set_enabled(self, name: str, enabled: bool) -> Schedule:
+        """Enable or disable; an enabled schedule fires next after now, not for the time it was off."""
+        with self._changing("schedule.enable" if enabled else "schedule.disable", name) as (_, schedule, _):
+            if enabled and not schedule.enabled:
+                schedule.next_fire_at = next_fire(schedule, self.clock.now())
+            schedule.enabled = enabled
+        return schedule
+
+    def snooze(self, name: str, until: datetime | None) -> Schedule:
+        """Skip fire times until `until` (None wakes it now)."""
+        with self._changing("schedule.snooze", name) as (_, schedule, entry):
+            schedule.snoozed_until = until
+            entry.detail["until"] = until.isoformat() if until else None
+        return schedule
+
+    @contextmanager
+    def _changing(self, action: str, name: str) -> Iterator[tuple[Session, Schedule, Pending]]:
+        """One audited change of one schedule, in one transaction."""
+        with self.audit.mutation(action, target=name) as entry, session_scope(self.sessions) as session:
+            schedule = self._get(session, name)
+            yield session, schedule, entry
+            schedule.updated_at = self.clock.now()
+            schedule.updated_by = self.audit.actor.user
+            entry.count = 1
+
+    def _get(self, session: Session, name: str) -> Schedule:
+        schedule = session.scalar(select(Schedule).where(Schedule.name == name))
+        if schedule is None:
+            raise ScheduleError(f"no schedule named {name!r}")
+        return schedule
+
+    def _apply(self, schedule: Schedule, values: dict[str, Any], allow_missing: bool) -> None:
+        for field, value in values.items():
+            if field not in _CHECKS:
+                raise ScheduleError(f"{field}: not a schedule field")
+            setattr(schedule, field, _CHECKS[field](value))
+        try:
+            get_zone(schedule.timezone)
+            parse(schedule.cron, schedule.name)
+        except CronError as exc:
+            field = "timezone" if "time zone" in str(exc) else "cron"
+            raise ScheduleError(f"{field}: {exc}") from None
+        if not str(schedule.queue).strip():
+            raise ScheduleError("queue: must not be empty")
+        if "func" in values and not allow_missing and (problem := importable(schedule.func)):
+            raise ScheduleError(f"func: {problem} (pass --allow-missing to save it anyway)")
