@@ -1,0 +1,140 @@
+"""Schedules in the database: validated field by field, saved whole or not at all, audited."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from queuetui.audit import Actor, Audit, ReadOnlyError, recent
+from queuetui.clock import FrozenClock
+from queuetui.schedule.db import open_database
+from queuetui.schedule.store import ScheduleError, ScheduleStore
+from tests.integration.test_cli import queuetui
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ScheduleStore:
+    sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+    clock = FrozenClock(NOW)
+    return ScheduleStore(sessions, Audit(sessions, actor=Actor("ops", "local"), clock=clock), clock)
+
+
+def test_add_computes_the_next_fire_time_in_the_schedules_zone(store: ScheduleStore) -> None:
+    added = store.add(
+        "nightly",
+        {"func": "tests.jobs:add", "cron": "30 2 * * *", "timezone": "Europe/Rome", "args": "[1, 2]"},
+    )
+    assert added.next_fire_at == datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 02:30 CET
+    (only,) = store.list()
+    assert (only.name, only.args, only.queue, only.enabled, only.created_by) == (
+        "nightly",
+        [1, 2],
+        "default",
+        True,
+        "ops",
+    )
+    edited = store.edit("nightly", {"cron": "0 9 * * 1-5", "timezone": "UTC"})
+    assert edited.next_fire_at == datetime(2026, 11, 24, 9, 0, tzinfo=UTC) and edited.version == 2
+    assert recent(store.sessions)[0].detail["changed"]["cron"] == ["30 2 * * *", "0 9 * * 1-5"]
+
+
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        ({"func": "tests.jobs:add", "cron": "61 * * * *"}, "cron: minute field '61'"),
+        (
+            {"func": "tests.jobs:add", "cron": "0 3 * * *", "timezone": "Mars/Base"},
+            "timezone: unknown time zone 'Mars/Base'",
+        ),
+        ({"func": "app.gone:task", "cron": "0 3 * * *"}, "func: cannot import module 'app.gone'"),
+        ({"func": "tests.jobs:nope", "cron": "0 3 * * *"}, "func: module 'tests.jobs' has no 'nope'"),
+        (
+            {"func": "not a reference", "cron": "0 3 * * *"},
+            "func: 'not a reference' is not 'package.module:function'",
+        ),
+        ({"func": "tests.jobs:add", "cron": "0 3 * * *", "args": "[1,"}, "args: not valid JSON"),
+        ({"func": "tests.jobs:add", "cron": "0 3 * * *", "kwargs": "[1]"}, "kwargs: expected a JSON object"),
+        (
+            {"func": "tests.jobs:add", "cron": "0 3 * * *", "overlap": "maybe"},
+            "overlap: 'maybe' is not one of",
+        ),
+        (
+            {"func": "tests.jobs:add", "cron": "0 3 * * *", "misfire_grace": -5},
+            "misfire_grace: expected a whole",
+        ),
+        (
+            {"func": "tests.jobs:add", "cron": "0 3 * * *", "webhook_url": "ftp://x"},
+            "webhook_url: 'ftp://x' is not",
+        ),
+        ({"cron": "0 3 * * *"}, "func: required"),
+    ],
+)
+def test_bad_input_names_the_field_and_saves_nothing(
+    store: ScheduleStore, values: dict[str, object], error: str
+) -> None:
+    with pytest.raises(ScheduleError, match="^" + re.escape(error)):
+        store.add("broken", values)
+    assert store.list() == []
+
+
+def test_a_missing_function_is_saved_only_when_allowed_and_names_are_unique(store: ScheduleStore) -> None:
+    store.add("later", {"func": "app.gone:task", "cron": "@daily"}, allow_missing=True)
+    with pytest.raises(ScheduleError, match=r"^name: a schedule named 'later' already exists$"):
+        store.add("later", {"func": "tests.jobs:add", "cron": "@hourly"})
+    assert [(s.name, s.func) for s in store.list()] == [("later", "app.gone:task")]
+
+
+def test_enable_disable_snooze_remove_and_read_only(store: ScheduleStore) -> None:
+    store.add("report", {"func": "tests.jobs:add", "cron": "*/5 * * * *"})
+    assert not store.set_enabled("report", False).enabled
+    store.clock.advance(3600)  # type: ignore[attr-defined]
+    enabled = store.set_enabled("report", True)
+    assert enabled.next_fire_at == datetime(2026, 11, 23, 13, 5, tzinfo=UTC)  # after now, nothing owed
+    until = datetime(2026, 11, 24, tzinfo=UTC)
+    assert store.snooze("report", until).snoozed_until == until
+    store.audit.read_only = True
+    with pytest.raises(ReadOnlyError):
+        store.remove("report")
+    store.audit.read_only = False
+    store.remove("report")
+    assert store.list() == []
+    actions = [(e.action, e.outcome) for e in recent(store.sessions)]
+    assert actions == [
+        ("schedule.rm", "ok"),
+        ("schedule.rm", "refused: read-only"),
+        ("schedule.snooze", "ok"),
+        ("schedule.enable", "ok"),
+        ("schedule.disable", "ok"),
+        ("schedule.add", "ok"),
+    ]
+
+
+def test_schedules_cli(tmp_path: Path) -> None:
+    db = ["--db-url", f"sqlite:///{tmp_path / 'q.db'}"]
+    options = ["--func", "tests.jobs:add", "--cron", "0 3 * * *", "--tz", "Europe/Rome", "--args", "[1, 2]"]
+    added = queuetui(
+        "schedules", "add", "nightly", *options, "--tag", "billing", "--retry-intervals", "10,60", *db
+    )
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("added nightly: 0 3 * * * (Europe/Rome), next fire ")
+    shown = json.loads(queuetui("schedules", "show", "nightly", "--json", *db).stdout)
+    assert (shown["args"], shown["tags"], shown["retry_intervals"]) == ([1, 2], ["billing"], [10, 60])
+    assert shown["next_fire_at"].endswith("+00:00")
+    bad = queuetui("schedules", "add", "x", "--func", "tests.jobs:add", "--cron", "0 25 * * *", *db)
+    assert bad.returncode == 2 and bad.stderr.startswith("queuetui: error: cron: hour field '25'")
+    assert len(bad.stderr.splitlines()) == 1
+    refused = queuetui("--read-only", "schedules", "disable", "nightly", *db)
+    assert refused.returncode == 1 and "read-only" in refused.stderr
+    assert queuetui("schedules", "disable", "nightly", *db).returncode == 0
+    listed = json.loads(queuetui("schedules", "list", "--json", *db).stdout)
+    assert [(s["name"], s["enabled"]) for s in listed["schedules"]] == [("nightly", False)]
+    history = json.loads(queuetui("schedules", "history", "nightly", "--json", *db).stdout)
+    assert history == {"schedule": "nightly", "runs": []}
+    missing = queuetui("schedules", "show", "nope", *db)
+    assert missing.returncode == 2 and missing.stderr == "queuetui: error: no schedule named 'nope'\n"
