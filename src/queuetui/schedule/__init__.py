@@ -1,0 +1,1 @@
+"""Schedules: cron semantics (and, later, the schedule store and the scheduler daemon)."""
