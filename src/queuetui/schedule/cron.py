@@ -180,8 +180,8 @@ class Cron:
             if month < 12:
                 month += 1
                 continue
-            # Searched more than a year: look once whether any date can match at all.
-            if year > wall.year and not self.fires_ever:
+            # Feb 29 comes back within 8 years; searched longer, ask once whether any date can match.
+            if year > wall.year + 8 and not self.fires_ever:
                 return None
             year, month = year + 1, 1
         return None
