@@ -324,7 +324,8 @@ def warnings_for(cron: Cron, zone: ZoneInfo, after: datetime) -> list[str]:
     count = sum(fire <= horizon for fire in fires)
     if count < RARE_YEARS:
         times = "1 time" if count == 1 else f"{count} times"
-        found.append(f"fires rarely: {times} in the next {RARE_YEARS} years (next on {fires[0].date()})")
+        next_on = f"next on {fires[0].date()}" if fires else f"none before {_LAST_YEAR + 1}"
+        found.append(f"fires rarely: {times} in the next {RARE_YEARS} years ({next_on})")
     found.extend(_clock_change_warnings(cron, zone, after))
     return found
 
