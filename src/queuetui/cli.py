@@ -522,7 +522,7 @@ def schedules_list(connection: dict[str, Any], db_url: str | None, as_json: bool
 
     store = _store_for(connection, db_url)
     with _schedule_errors():
-        found = store.list()
+        found = store.schedules()
     if as_json:
         click.echo(json.dumps({"schedules": [_schedule_json(s) for s in found]}, indent=2))
         return
@@ -538,13 +538,13 @@ def schedules_list(connection: dict[str, Any], db_url: str | None, as_json: bool
 @schedules.command("show")
 @connection_options
 @_db_url_option
-@click.argument("name")
+@click.argument("schedule_name", metavar="NAME")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def schedules_show(connection: dict[str, Any], db_url: str | None, name: str, as_json: bool) -> None:
+def schedules_show(connection: dict[str, Any], db_url: str | None, schedule_name: str, as_json: bool) -> None:
     """One schedule, every field."""
     store = _store_for(connection, db_url)
     with _schedule_errors():
-        data = _schedule_json(store.get(name))
+        data = _schedule_json(store.get(schedule_name))
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -555,13 +555,13 @@ def schedules_show(connection: dict[str, Any], db_url: str | None, name: str, as
 @schedules.command("add")
 @connection_options
 @_db_url_option
-@click.argument("name")
+@click.argument("schedule_name", metavar="NAME")
 @_schedule_fields
 @click.option("--disabled", is_flag=True, help="Create it disabled.")
 def schedules_add(
     connection: dict[str, Any],
     db_url: str | None,
-    name: str,
+    schedule_name: str,
     allow_missing: bool,
     disabled: bool,
     **options: Any,
@@ -572,7 +572,7 @@ def schedules_add(
     if disabled:
         values["enabled"] = False
     with _schedule_errors():
-        schedule = store.add(name, values, allow_missing=allow_missing)
+        schedule = store.add(schedule_name, values, allow_missing=allow_missing)
     nxt = schedule.next_fire_at.isoformat() if schedule.next_fire_at else "never"
     click.echo(f"added {schedule.name}: {schedule.cron} ({schedule.timezone}), next fire {nxt}")
 
@@ -580,10 +580,10 @@ def schedules_add(
 @schedules.command("edit")
 @connection_options
 @_db_url_option
-@click.argument("name")
+@click.argument("schedule_name", metavar="NAME")
 @_schedule_fields
 def schedules_edit(
-    connection: dict[str, Any], db_url: str | None, name: str, allow_missing: bool, **options: Any
+    connection: dict[str, Any], db_url: str | None, schedule_name: str, allow_missing: bool, **options: Any
 ) -> None:
     """Change the fields given; the rest stay as they are."""
     store = _store_for(connection, db_url)
@@ -591,57 +591,57 @@ def schedules_edit(
     if not values:
         fail("nothing to change: give at least one option (see --help)", code=2)
     with _schedule_errors():
-        schedule = store.edit(name, values, allow_missing=allow_missing)
+        schedule = store.edit(schedule_name, values, allow_missing=allow_missing)
     click.echo(f"changed {schedule.name}: {', '.join(sorted(values))} (version {schedule.version})")
 
 
 @schedules.command("rm")
 @connection_options
 @_db_url_option
-@click.argument("name")
-def schedules_rm(connection: dict[str, Any], db_url: str | None, name: str) -> None:
+@click.argument("schedule_name", metavar="NAME")
+def schedules_rm(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
     """Delete a schedule and its run history (jobs already enqueued stay)."""
     store = _store_for(connection, db_url)
     with _schedule_errors():
-        store.remove(name)
-    click.echo(f"removed {name}")
+        store.remove(schedule_name)
+    click.echo(f"removed {schedule_name}")
 
 
 @schedules.command("enable")
 @connection_options
 @_db_url_option
-@click.argument("name")
-def schedules_enable(connection: dict[str, Any], db_url: str | None, name: str) -> None:
+@click.argument("schedule_name", metavar="NAME")
+def schedules_enable(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
     """Fire again, from the next fire time after now."""
     store = _store_for(connection, db_url)
     with _schedule_errors():
-        store.set_enabled(name, True)
-    click.echo(f"enabled {name}")
+        store.set_enabled(schedule_name, True)
+    click.echo(f"enabled {schedule_name}")
 
 
 @schedules.command("disable")
 @connection_options
 @_db_url_option
-@click.argument("name")
-def schedules_disable(connection: dict[str, Any], db_url: str | None, name: str) -> None:
+@click.argument("schedule_name", metavar="NAME")
+def schedules_disable(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
     """Stop firing until enabled."""
     store = _store_for(connection, db_url)
     with _schedule_errors():
-        store.set_enabled(name, False)
-    click.echo(f"disabled {name}")
+        store.set_enabled(schedule_name, False)
+    click.echo(f"disabled {schedule_name}")
 
 
 @schedules.command("snooze")
 @connection_options
 @_db_url_option
-@click.argument("name")
+@click.argument("schedule_name", metavar="NAME")
 @click.option("--for", "duration", metavar="DURATION", help="How long: 30m, 2h, 1d.")
 @click.option("--until", "until_text", metavar="TIME", help="Until an ISO time with offset.")
 @click.option("--wake", is_flag=True, help="End a snooze now.")
 def schedules_snooze(
     connection: dict[str, Any],
     db_url: str | None,
-    name: str,
+    schedule_name: str,
     duration: str | None,
     until_text: str | None,
     wake: bool,
@@ -669,29 +669,74 @@ def schedules_snooze(
             fail(f"--until: {until_text!r} has no UTC offset; add one, e.g. +00:00", code=2)
     store = _store_for(connection, db_url)
     with _schedule_errors():
-        store.snooze(name, until)
-    click.echo(f"{name}: snoozed until {until.isoformat()}" if until else f"{name}: awake")
+        store.snooze(schedule_name, until)
+    click.echo(f"{schedule_name}: snoozed until {until.isoformat()}" if until else f"{schedule_name}: awake")
 
 
 @schedules.command("history")
 @connection_options
 @_db_url_option
-@click.argument("name")
+@click.argument("schedule_name", metavar="NAME")
 @click.option("-n", "--limit", type=int, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def schedules_history(
-    connection: dict[str, Any], db_url: str | None, name: str, limit: int, as_json: bool
+    connection: dict[str, Any], db_url: str | None, schedule_name: str, limit: int, as_json: bool
 ) -> None:
     """The schedule's runs, newest first."""
     from queuetui import fmt
 
     store = _store_for(connection, db_url)
     with _schedule_errors():
-        runs = store.history(name, limit)
+        runs = store.history(schedule_name, limit)
     if as_json:
-        click.echo(json.dumps({"schedule": name, "runs": [_run_json(r) for r in runs]}, indent=2))
+        click.echo(json.dumps({"schedule": schedule_name, "runs": [_run_json(r) for r in runs]}, indent=2))
         return
     for run in runs:
         took = fmt.duration(run.duration) if run.duration is not None else "-"
         when, note = fmt.short_time(run.fire_time), run.exception or run.reason
         click.echo(f"{when}  {run.trigger:<9} {run.state:<9} {took:>8}  {run.job_id}  {note}")
+
+
+@main.group()
+def cron() -> None:
+    """Cron expressions: what a schedule means and when it fires."""
+
+
+@cron.command("explain")
+@click.argument("expression")
+@click.option("--tz", "zone", default="UTC", show_default=True, help="IANA time zone the schedule runs in.")
+@click.option("-n", "count", type=click.IntRange(1, 1000), default=5, show_default=True, help="Fire times.")
+@click.option("--name", default=None, help="Schedule name that H hashes into concrete values.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def cron_explain(expression: str, zone: str, count: int, name: str | None, as_json: bool) -> None:
+    """Explain EXPRESSION in English, with its next fire times and warnings.
+
+    Times are computed in --tz, which defaults to UTC rather than this machine's zone, so the answer
+    is the same on every host; each is shown in that zone and in UTC.
+    """
+    from datetime import UTC
+
+    from queuetui.clock import SYSTEM
+    from queuetui.schedule.cron import CronError, explain
+
+    try:
+        result = explain(expression, zone, after=SYSTEM.now(), n=count, name=name)
+    except CronError as exc:
+        fail(str(exc), code=2)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2))
+        return
+    click.echo(f"expression   {result.expression}")
+    if result.concrete != result.expression:
+        click.echo(f"runs as      {result.concrete}")
+    click.echo(f"time zone    {result.timezone}")
+    click.echo(f"description  {result.description}")
+    label = f"next {len(result.next)}"
+    for fire in result.next:
+        utc = fire.astimezone(UTC)
+        click.echo(f"{label:<12} {fire.isoformat(' ')} {fire.tzname()}   {utc:%Y-%m-%d %H:%M:%S} UTC")
+        label = ""
+    if not result.next:
+        click.echo("next         never")
+    for warning in result.warnings:
+        click.echo(f"warning      {warning}")

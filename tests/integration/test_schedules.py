@@ -31,7 +31,7 @@ def test_add_computes_the_next_fire_time_in_the_schedules_zone(store: ScheduleSt
         {"func": "tests.jobs:add", "cron": "30 2 * * *", "timezone": "Europe/Rome", "args": "[1, 2]"},
     )
     assert added.next_fire_at == datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 02:30 CET
-    (only,) = store.list()
+    (only,) = store.schedules()
     assert (only.name, only.args, only.queue, only.enabled, only.created_by) == (
         "nightly",
         [1, 2],
@@ -80,14 +80,14 @@ def test_bad_input_names_the_field_and_saves_nothing(
 ) -> None:
     with pytest.raises(ScheduleError, match="^" + re.escape(error)):
         store.add("broken", values)
-    assert store.list() == []
+    assert store.schedules() == []
 
 
 def test_a_missing_function_is_saved_only_when_allowed_and_names_are_unique(store: ScheduleStore) -> None:
     store.add("later", {"func": "app.gone:task", "cron": "@daily"}, allow_missing=True)
     with pytest.raises(ScheduleError, match=r"^name: a schedule named 'later' already exists$"):
         store.add("later", {"func": "tests.jobs:add", "cron": "@hourly"})
-    assert [(s.name, s.func) for s in store.list()] == [("later", "app.gone:task")]
+    assert [(s.name, s.func) for s in store.schedules()] == [("later", "app.gone:task")]
 
 
 def test_enable_disable_snooze_remove_and_read_only(store: ScheduleStore) -> None:
@@ -103,7 +103,7 @@ def test_enable_disable_snooze_remove_and_read_only(store: ScheduleStore) -> Non
         store.remove("report")
     store.audit.read_only = False
     store.remove("report")
-    assert store.list() == []
+    assert store.schedules() == []
     actions = [(e.action, e.outcome) for e in recent(store.sessions)]
     assert actions == [
         ("schedule.rm", "ok"),

@@ -34,7 +34,7 @@ class ScheduleError(ValueError):
 def _json(field: str, kind: type, text: str) -> Any:
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ScheduleError(f"{field}: not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(value, kind):
         raise ScheduleError(f"{field}: expected a JSON {'list' if kind is list else 'object'}")
@@ -134,7 +134,7 @@ class ScheduleStore:
         self.audit = audit
         self.clock = clock
 
-    def list(self) -> list[Schedule]:
+    def schedules(self) -> list[Schedule]:
         """Every schedule, by name."""
         with session_scope(self.sessions) as session:
             return list(session.scalars(select(Schedule).order_by(Schedule.name)))
