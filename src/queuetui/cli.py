@@ -34,6 +34,13 @@ _config_option = click.option(
 )  # fmt: skip
 
 
+_db_url_option = click.option(
+    "--db-url", default=None, metavar="URL",
+    help="Schedule database (any SQLAlchemy URL). Env: QUEUETUI_DB_URL. "
+    "Default: a SQLite file in $XDG_DATA_HOME/queuetui.",
+)  # fmt: skip
+
+
 def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """-u/--redis-url, --name and --config, accepted before or after the subcommand."""
     return _name_option(_connection(command))
@@ -176,6 +183,40 @@ def worker(
         run_worker(redis, queues, burst=burst, pool=pool, name=worker_name, logging_level=logging_level)
     except REDIS_ERRORS as exc:
         fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+
+
+@main.command()
+@_connection
+@_db_url_option
+@click.option("--instance", default=None, help="This scheduler's name in the lease (default host:pid).")
+@click.option(
+    "--interval", type=click.FloatRange(0.05, 60), default=0.5, show_default=True, help="Seconds per tick."
+)
+def scheduler(connection: dict[str, Any], db_url: str | None, instance: str | None, interval: float) -> None:
+    """Run the cron scheduler: several may run; the one holding the lease enqueues."""
+    import logging
+    import os
+    import socket
+    import threading
+
+    from queuetui.schedule.db import DatabaseError, open_database
+    from queuetui.schedule.scheduler import Scheduler
+
+    settings = settings_from({**connection, "db_url": db_url})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        sessions = open_database(settings.db_url)
+    except DatabaseError as exc:
+        fail(str(exc))
+    redis = connect(settings.redis_url)
+    name = instance or f"{socket.gethostname()}:{os.getpid()}"
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    logging.getLogger("queuetui.scheduler").info(
+        "scheduler %s starting (%s)", name, redact_url(settings.redis_url)
+    )
+    Scheduler(redis, sessions, instance=name).run(stop, interval)
 
 
 @main.command()
@@ -352,13 +393,6 @@ def jobs_groups(connection: dict[str, Any], queue: str, as_json: bool) -> None:
     for g in result.groups:
         click.echo(f"{g.count:>8,}  {fmt.short_time(g.last_seen)}  {g.signature}  (e.g. {g.sample_id})")
     click.echo(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups", err=True)
-
-
-_db_url_option = click.option(
-    "--db-url", default=None, metavar="URL",
-    help="Schedule database (any SQLAlchemy URL). Env: QUEUETUI_DB_URL. "
-    "Default: a SQLite file in $XDG_DATA_HOME/queuetui.",
-)  # fmt: skip
 
 
 @main.group()
@@ -671,6 +705,25 @@ def schedules_snooze(
     with _schedule_errors():
         store.snooze(schedule_name, until)
     click.echo(f"{schedule_name}: snoozed until {until.isoformat()}" if until else f"{schedule_name}: awake")
+
+
+@schedules.command("run-now")
+@connection_options
+@_db_url_option
+@click.argument("schedule_name", metavar="NAME")
+def schedules_run_now(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
+    """Enqueue the schedule's job now, once (recorded with trigger run-now)."""
+    from queuetui.schedule.scheduler import run_now
+
+    store = _store_for(connection, db_url)
+    settings = settings_from(connection)
+    with _schedule_errors(), store.audit.mutation("schedule.run-now", target=schedule_name) as entry:
+        try:
+            entry.detail["job_id"] = run_now(connect(settings.redis_url), store.sessions, schedule_name)
+        except REDIS_ERRORS as exc:
+            fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+        entry.count = 1
+    click.echo(f"{schedule_name}: enqueued {entry.detail['job_id']}")
 
 
 @schedules.command("history")

@@ -1,0 +1,164 @@
+"""The scheduler on a real Redis and a real SQLite file: leadership, exactly-once, misfires."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from queuetui.audit import Actor, Audit
+from queuetui.clock import FrozenClock
+from queuetui.schedule import db as schedule_db
+from queuetui.schedule.db import DatabaseError, open_database, session_scope
+from queuetui.schedule.firing import Fire, Outcome, enqueue
+from queuetui.schedule.lease import LEASE_KEY, Lease
+from queuetui.schedule.models import Schedule, ScheduleRun
+from queuetui.schedule.scheduler import PAUSE_KEY, Scheduler
+from queuetui.schedule.store import ScheduleStore
+
+START = datetime(2026, 11, 23, 12, 0, 30, tzinfo=UTC)
+
+
+class Monotonic:
+    """A monotonic clock the test moves, so lease expiry is decided by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def env(tmp_path: Path, conn: redis.Redis) -> tuple[ScheduleStore, FrozenClock]:
+    sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+    clock = FrozenClock(START - timedelta(minutes=1))
+    return ScheduleStore(sessions, Audit(sessions, actor=Actor("ops", "local"), clock=clock), clock), clock
+
+
+def scheduler(conn: redis.Redis, store: ScheduleStore, clock: FrozenClock, name: str) -> Scheduler:
+    lease = Lease(conn, name, monotonic=Monotonic())
+    return Scheduler(conn, store.sessions, instance=name, clock=clock, lease=lease)
+
+
+def runs(store: ScheduleStore) -> list[tuple[str, str, str, str]]:
+    with session_scope(store.sessions) as session:
+        rows = session.scalars(select(ScheduleRun).order_by(ScheduleRun.fire_time, ScheduleRun.id))
+        return [(r.fire_time.strftime("%H:%M"), r.trigger, r.state, r.reason) for r in rows]
+
+
+def queued(conn: redis.Redis, queue: str = "default") -> list[str]:
+    return [i.decode() for i in conn.lrange(f"rq:queue:{queue}", 0, -1)]
+
+
+def test_only_the_leader_enqueues_and_each_fire_time_once(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock]
+) -> None:
+    store, clock = env
+    store.add("minutely", {"func": "tests.jobs:add", "cron": "* * * * *", "args": [1, 2]})
+    a, b = scheduler(conn, store, clock, "a"), scheduler(conn, store, clock, "b")
+    clock.advance(60)  # 12:00:30; the 12:00 fire time is due
+    assert a.tick().enqueued == 1
+    report = b.tick()
+    assert not report.led and report.enqueued == 0
+    assert queued(conn) == ["qt-1-20261123T120000Z"]
+    assert conn.hget("rq:job:qt-1-20261123T120000Z", "status") == b"queued"
+    assert conn.hget("rq:job:qt-1-20261123T120000Z", "origin") == b"default"
+
+    # The lease changes hands while 'a' still believes it leads: Redis refuses a's enqueue.
+    stale = a.lease.value
+    conn.delete(LEASE_KEY)
+    assert b.tick().led
+    schedule = store.get("minutely")
+    fire = Fire(schedule, datetime(2026, 11, 23, 12, 1, tzinfo=UTC))
+    assert enqueue(conn, stale, fire, clock.now()) == Outcome.NOT_LEADER
+    assert enqueue(conn, b.lease.value, fire, clock.now()) == Outcome.ENQUEUED
+    assert enqueue(conn, b.lease.value, fire, clock.now()) == Outcome.DUPLICATE
+    conn.delete("rq:job:qt-1-20261123T120100Z")  # finished and expired: still never again
+    assert enqueue(conn, b.lease.value, fire, clock.now()) == Outcome.DUPLICATE
+    assert Counter(queued(conn)) == {"qt-1-20261123T120000Z": 1, "qt-1-20261123T120100Z": 1}
+
+
+def test_a_failed_commit_is_retried_without_a_duplicate(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, clock = env
+    monkeypatch.setattr(schedule_db, "BUSY_TIMEOUT_MS", 100)
+    store.add("minutely", {"func": "tests.jobs:add", "cron": "* * * * *"})
+    sched = scheduler(conn, store, clock, "a")
+    store.sessions.kw["bind"].dispose()  # new connections get the short busy timeout
+    clock.advance(60)
+    holder = sqlite3.connect(tmp_path / "q.db")
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    with pytest.raises(DatabaseError, match="database is locked"):
+        sched.tick()
+    holder.rollback()
+    holder.close()
+    assert queued(conn) == ["qt-1-20261123T120000Z"]  # enqueued before the commit failed
+    assert runs(store) == []
+    report = sched.tick()
+    assert (report.enqueued, report.duplicates) == (0, 1)
+    assert runs(store) == [("12:00", "cron", "queued", "")]
+    assert queued(conn) == ["qt-1-20261123T120000Z"]
+    assert store.get("minutely").next_fire_at == datetime(2026, 11, 23, 12, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("policy", "enqueued", "catch_up"),
+    [("catch-up", 5, ["11:56", "11:57", "11:58", "11:59"]), ("run-once", 1, []), ("skip", 1, [])],
+)
+def test_misfire_policies_after_an_outage(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], policy: str, enqueued: int, catch_up: list[str]
+) -> None:
+    store, clock = env
+    clock.advance(-600)  # created at 11:49:30; no scheduler ran until 12:00:30
+    store.add(
+        "minutely", {"func": "tests.jobs:add", "cron": "* * * * *", "misfire": policy, "misfire_grace": 300}
+    )
+    clock.advance(660)
+    report = scheduler(conn, store, clock, "a").tick()
+    assert (report.enqueued, report.missed) == (enqueued, 11 - enqueued)
+    recorded = runs(store)
+    assert [r[0] for r in recorded if r[1] == "catch-up"] == catch_up
+    assert recorded[-1] == ("12:00", "cron", "queued", "")
+    assert ("11:50", "cron", "missed", "older than the misfire grace") in recorded
+    assert len(queued(conn)) == enqueued
+
+
+def test_snooze_pause_disable_and_overlap_take_effect_within_a_tick(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock]
+) -> None:
+    store, clock = env
+    store.add("snoozy", {"func": "tests.jobs:add", "cron": "* * * * *"})
+    store.add("busy", {"func": "tests.jobs:add", "cron": "* * * * *", "overlap": "skip", "queue": "busy"})
+    store.add("off", {"func": "tests.jobs:add", "cron": "* * * * *", "queue": "off"})
+    store.snooze("snoozy", START + timedelta(seconds=30))
+    store.set_enabled("off", False)
+    sched = scheduler(conn, store, clock, "a")
+    clock.advance(60)
+    sched.tick()
+    conn.set(PAUSE_KEY, "maintenance")
+    clock.advance(30)
+    assert sched.tick().paused
+    conn.delete(PAUSE_KEY)
+    clock.advance(30)  # 12:01:30
+    sched.tick()
+    with session_scope(store.sessions) as session:
+        rows = session.execute(
+            select(Schedule.name, ScheduleRun.fire_time, ScheduleRun.state, ScheduleRun.reason)
+            .join(ScheduleRun.schedule)
+            .order_by(Schedule.name, ScheduleRun.fire_time)
+        ).all()
+    summary = [(name, fire.strftime("%H:%M"), state, reason[:24]) for name, fire, state, reason in rows]
+    assert summary == [
+        ("busy", "12:00", "queued", ""),
+        ("busy", "12:01", "skipped", "the previous run is stil"),
+        ("snoozy", "12:00", "skipped", "snoozed until 2026-11-23"),
+        ("snoozy", "12:01", "queued", ""),
+    ]
+    assert queued(conn, "off") == []
