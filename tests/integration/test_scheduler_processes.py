@@ -9,11 +9,13 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import redis
 from sqlalchemy import select
 
 from queuetui.audit import Actor, Audit
+from queuetui.embedded import EmbeddedRedis
 from queuetui.schedule.db import open_database, session_scope
 from queuetui.schedule.lease import LEASE_KEY
 from queuetui.schedule.models import Schedule, ScheduleRun
@@ -94,3 +96,46 @@ def test_killing_the_leader_loses_and_duplicates_nothing(
 
 def store_names(store: ScheduleStore) -> list[str]:
     return [s.name for s in store.schedules()]
+
+
+def test_a_redis_restart_mid_run_duplicates_and_loses_no_fire_time(
+    own_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'q.db'}"
+    sessions = open_database(db_url)
+    store = ScheduleStore(sessions, Audit(sessions, actor=Actor("test", "local")))
+    for i in range(20):
+        store.add(f"r{i:02d}", {"func": "tests.jobs:add", "cron": f"*/{EVERY} * * * * *"})
+    created = datetime.now(UTC)
+    proc = start("solo", own_server.url, db_url, tmp_path)
+    try:
+        conn = own_server.client()
+        wait_for(lambda: conn.llen("rq:queue:default") > 0, timeout=20, message="the first jobs")
+        own_server.kill()  # a crash: no persistence here, so Redis comes back empty
+        time.sleep(3)
+        own_server.start()
+        conn = own_server.client()
+        wait_for(lambda: conn.llen("rq:queue:default") > 0, timeout=20, message="jobs after the restart")
+        time.sleep(3)
+        cutoff = datetime.now(UTC) - timedelta(seconds=2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    log = (tmp_path / "solo.log").read_text()
+    assert "Redis: " in log and "Traceback" not in log
+    ids = [i.decode() for i in conn.lrange("rq:queue:default", 0, -1)]
+    assert max(Counter(ids).values()) == 1
+    with session_scope(sessions) as session:
+        rows = session.execute(select(Schedule.name, ScheduleRun.fire_time).join(ScheduleRun.schedule)).all()
+    assert len(rows) == len(set(rows))
+    first = created.replace(microsecond=0) + timedelta(seconds=1)
+    expected = {first + timedelta(seconds=s) for s in range(int((cutoff - first).total_seconds()) + 1)}
+    expected = {t for t in expected if t.second % EVERY == 0}
+    fired = {fire for name, fire in rows if name == "r00"}
+    assert expected <= fired, f"missed: {sorted(expected - fired)}"
+    assert set(ids) <= {job for job in _job_ids(sessions)}
+
+
+def _job_ids(sessions: Any) -> list[str]:
+    with session_scope(sessions) as session:
+        return list(session.scalars(select(ScheduleRun.job_id)))
