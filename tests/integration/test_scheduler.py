@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from queuetui.audit import Actor, Audit
@@ -18,7 +19,7 @@ from queuetui.schedule.db import DatabaseError, open_database, session_scope
 from queuetui.schedule.firing import Fire, Outcome, enqueue
 from queuetui.schedule.lease import LEASE_KEY, Lease
 from queuetui.schedule.models import Schedule, ScheduleRun
-from queuetui.schedule.scheduler import PAUSE_KEY, Scheduler
+from queuetui.schedule.scheduler import PAUSE_KEY, RECONCILE_EVERY, Scheduler
 from queuetui.schedule.store import ScheduleStore
 
 START = datetime(2026, 11, 23, 12, 0, 30, tzinfo=UTC)
@@ -162,3 +163,42 @@ def test_snooze_pause_disable_and_overlap_take_effect_within_a_tick(
         ("snoozy", "12:01", "queued", ""),
     ]
     assert queued(conn, "off") == []
+
+
+def test_run_outcomes_are_read_back_from_the_jobs(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock]
+) -> None:
+    store, clock = env
+    store.add("adds", {"func": "tests.jobs:add", "cron": "* * * * *", "args": [1, 2], "queue": "ok"})
+    store.add(
+        "fails", {"func": "tests.jobs:boom", "cron": "* * * * *", "args": ["disk full"], "queue": "bad"}
+    )
+    store.add("waits", {"func": "tests.jobs:add", "cron": "* * * * *", "args": [1, 2], "queue": "idle",
+                        "misfire_grace": 120})  # fmt: skip
+    store.add("gone", {"func": "tests.jobs:add", "cron": "* * * * *", "args": [1, 2], "queue": "gone"})
+    sched = scheduler(conn, store, clock, "a")
+    clock.advance(60)
+    sched.tick()
+    SimpleWorker([Queue("ok", connection=conn), Queue("bad", connection=conn)], connection=conn).work(
+        burst=True
+    )
+    conn.delete("rq:job:qt-4-20261123T120000Z")
+    clock.advance(150)  # the idle queue's run is now past its grace
+    sched.lease.monotonic.now += RECONCILE_EVERY  # type: ignore[attr-defined]
+    assert sched.tick().outcomes == 4
+    with session_scope(store.sessions) as session:
+        rows = session.execute(
+            select(Schedule.name, ScheduleRun)
+            .join(ScheduleRun.schedule)
+            .where(ScheduleRun.fire_time == START.replace(second=0))
+        ).all()
+    got = {
+        name: (run.state, run.exception or run.reason, bool(run.duration is not None and run.worker))
+        for name, run in rows
+    }
+    assert got == {
+        "adds": ("finished", "", True),
+        "fails": ("failed", "ValueError: disk full", True),
+        "waits": ("late", "not started 120 s after its fire time", False),
+        "gone": ("unknown", "job hash missing (expired or deleted)", False),
+    }

@@ -68,7 +68,8 @@ class RunState(StrEnum):
     STOPPED = "stopped"
     SKIPPED = "skipped"
     MISSED = "missed"
-    LATE = "late"
+    LATE = "late"  # still waiting after the misfire grace; may yet run
+    UNKNOWN = "unknown"  # the job vanished (expired, deleted, Redis lost it) before its outcome was read
 
 
 class Trigger(StrEnum):

@@ -36,6 +36,7 @@ from queuetui.schedule.db import DatabaseError, session_scope
 from queuetui.schedule.firing import Fire, Outcome, enqueue
 from queuetui.schedule.lease import Lease
 from queuetui.schedule.models import Misfire, Overlap, RunState, Schedule, ScheduleRun, Trigger
+from queuetui.schedule.outcomes import reconcile
 from queuetui.schedule.store import next_fire
 
 log = logging.getLogger("queuetui.scheduler")
@@ -45,6 +46,8 @@ ON_TIME = timedelta(seconds=60)
 """A fire time less late than this is a normal run (covers a failover of a few seconds)."""
 CATCH_UP_LIMIT = 100
 BATCH = 1000
+RECONCILE_EVERY = 5.0
+"""Seconds between reads of run outcomes (one round trip for up to 1,000 unfinished runs)."""
 _BUSY = {b"queued", b"started", b"deferred", b"scheduled"}
 
 
@@ -58,6 +61,8 @@ class TickReport:
     skipped: int = 0
     missed: int = 0
     lost_lease: bool = False
+    outcomes: int = 0
+    """Runs whose state changed as their jobs ran (outcomes.reconcile)."""
     fires: list[str] = field(default_factory=list)
     """Job ids enqueued by this tick."""
 
@@ -76,6 +81,7 @@ class Scheduler:
         self.sessions = sessions
         self.clock = clock
         self.lease = lease or Lease(connection, instance)
+        self._next_reconcile = 0.0
 
     def tick(self) -> TickReport:
         """One pass: lead or stand by; enqueue and record what is due."""
@@ -101,6 +107,10 @@ class Scheduler:
                     break
                 if not self._fire(session, schedule, now, report):
                     break
+        if self.lease.held and self.lease.monotonic() >= self._next_reconcile:
+            with session_scope(self.sessions) as session:
+                report.outcomes = reconcile(self.connection, session, now)
+            self._next_reconcile = self.lease.monotonic() + RECONCILE_EVERY
         return report
 
     def _owed(self, schedule: Schedule, now: datetime) -> tuple[list[datetime], datetime | None]:

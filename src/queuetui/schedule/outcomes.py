@@ -1,0 +1,77 @@
+"""Run outcomes read back from Redis: what became of each enqueued fire time.
+
+The scheduler reads the jobs of unfinished runs (queued, started, late) with the console's own row
+read (rqdata.rows.read_rows: one round trip for up to BATCH jobs, nothing unpickled) and records
+state, start, end, duration, worker and the exception summary. It needs nothing from the worker,
+so it works for plain `rq worker` processes as well as `queuetui worker`. A run still waiting
+after its schedule's misfire grace is marked late (it may still run).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queuetui.rqdata.rows import JobRow, read_rows
+from queuetui.schedule.models import RunState, Schedule, ScheduleRun
+
+BATCH = 1000
+OPEN_STATES = (RunState.QUEUED, RunState.STARTED, RunState.LATE)
+_FROM_RQ = {
+    "queued": RunState.QUEUED,
+    "deferred": RunState.QUEUED,
+    "scheduled": RunState.QUEUED,
+    "started": RunState.STARTED,
+    "finished": RunState.FINISHED,
+    "failed": RunState.FAILED,
+    "stopped": RunState.STOPPED,
+    "canceled": RunState.STOPPED,
+}
+
+
+def reconcile(connection: redis.Redis, session: Session, now: datetime) -> int:
+    """Bring up to BATCH unfinished runs up to date with their jobs; how many changed."""
+    query = (
+        select(ScheduleRun, Schedule.misfire_grace)
+        .join(ScheduleRun.schedule)
+        .where(ScheduleRun.state.in_([s.value for s in OPEN_STATES]))
+        .order_by(ScheduleRun.fire_time)
+        .limit(BATCH)
+    )
+    pending = session.execute(query).all()
+    if not pending:
+        return 0
+    rows = read_rows(
+        connection, "", "", [(run.job_id, None) for run, _ in pending], payload=False, exceptions=True
+    )
+    changed = 0
+    for (run, grace), row in zip(pending, rows, strict=True):
+        before = (run.state, run.started_at, run.ended_at)
+        _apply(run, row, now, timedelta(seconds=grace))
+        changed += before != (run.state, run.started_at, run.ended_at)
+    return changed
+
+
+def _apply(run: ScheduleRun, row: JobRow, now: datetime, grace: timedelta) -> None:
+    if not row.readable:  # expired, deleted, or lost with a Redis that restarted empty
+        run.state = RunState.UNKNOWN
+        run.reason = row.problem
+        return
+    state = _FROM_RQ.get(row.status, RunState(run.state))
+    if state == RunState.QUEUED and now - run.fire_time > grace:
+        state = RunState.LATE
+        run.reason = f"not started {int(grace.total_seconds())} s after its fire time"
+    run.state = state
+    run.started_at = row.started_at or run.started_at
+    run.ended_at = row.ended_at or run.ended_at
+    run.worker = row.worker or run.worker
+    if run.started_at and run.ended_at:
+        run.duration = (run.ended_at - run.started_at).total_seconds()
+    if state in (RunState.FAILED, RunState.STOPPED) and row.exception is not None:
+        summary = (
+            f"{row.exception.type}: {row.exception.message}" if row.exception.type else row.exception.message
+        )
+        run.exception = summary.splitlines()[0][:500] if summary else ""
