@@ -726,6 +726,49 @@ def schedules_run_now(connection: dict[str, Any], db_url: str | None, schedule_n
     click.echo(f"{schedule_name}: enqueued {entry.detail['job_id']}")
 
 
+@schedules.command("backfill")
+@connection_options
+@_db_url_option
+@click.argument("schedule_name", metavar="NAME")
+@click.option("--from", "start", required=True, metavar="TIME", help="First fire time, ISO with offset.")
+@click.option("--to", "end", required=True, metavar="TIME", help="Last fire time, ISO with offset.")
+@click.option("--kwarg", default=None, help="Also pass each fire time (ISO) as this keyword argument.")
+def schedules_backfill(
+    connection: dict[str, Any],
+    db_url: str | None,
+    schedule_name: str,
+    start: str,
+    end: str,
+    kwarg: str | None,
+) -> None:
+    """Enqueue every fire time in a past range, once each (recorded with trigger backfill)."""
+    from datetime import datetime
+
+    from queuetui.schedule.scheduler import backfill
+
+    bounds = []
+    for option, text in (("--from", start), ("--to", end)):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            fail(f"{option}: {text!r} is not an ISO time like 2026-11-01T00:00+01:00", code=2)
+        if moment.tzinfo is None:
+            fail(f"{option}: {text!r} has no UTC offset; add one, e.g. +00:00", code=2)
+        bounds.append(moment)
+    store = _store_for(connection, db_url)
+    settings = settings_from(connection)
+    target = f"{schedule_name} {bounds[0].isoformat()}..{bounds[1].isoformat()}"
+    with _schedule_errors(), store.audit.mutation("schedule.backfill", target=target) as entry:
+        try:
+            job_ids = backfill(
+                connect(settings.redis_url), store.sessions, schedule_name, *bounds, kwarg=kwarg
+            )
+        except REDIS_ERRORS as exc:
+            fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+        entry.count = len(job_ids)
+    click.echo(f"{schedule_name}: enqueued {len(job_ids)} fire times")
+
+
 @schedules.command("history")
 @connection_options
 @_db_url_option

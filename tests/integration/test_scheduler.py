@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import redis
 from rq import Queue, SimpleWorker
+from rq.job import Job
 from sqlalchemy import select
 
 from queuetui.audit import Actor, Audit
@@ -19,8 +20,8 @@ from queuetui.schedule.db import DatabaseError, open_database, session_scope
 from queuetui.schedule.firing import Fire, Outcome, enqueue
 from queuetui.schedule.lease import LEASE_KEY, Lease
 from queuetui.schedule.models import Schedule, ScheduleRun
-from queuetui.schedule.scheduler import PAUSE_KEY, RECONCILE_EVERY, Scheduler
-from queuetui.schedule.store import ScheduleStore
+from queuetui.schedule.scheduler import PAUSE_KEY, RECONCILE_EVERY, Scheduler, backfill, run_now
+from queuetui.schedule.store import ScheduleError, ScheduleStore
 
 START = datetime(2026, 11, 23, 12, 0, 30, tzinfo=UTC)
 
@@ -202,3 +203,25 @@ def test_run_outcomes_are_read_back_from_the_jobs(
         "waits": ("late", "not started 120 s after its fire time", False),
         "gone": ("unknown", "job hash missing (expired or deleted)", False),
     }
+
+
+def test_run_now_and_backfill_enqueue_once_each_with_their_trigger(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock]
+) -> None:
+    store, clock = env
+    store.add(
+        "daily", {"func": "tests.jobs:add", "cron": "0 6 * * *", "timezone": "Europe/Rome", "args": [1, 2]}
+    )
+    now_id = run_now(conn, store.sessions, "daily", clock)
+    assert now_id == "qt-1-run-now-20261123T115930Z"
+    start, end = datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 22, 23, tzinfo=UTC)
+    ids = backfill(conn, store.sessions, "daily", start, end, kwarg="day", clock=clock)
+    assert ids == [f"qt-1-backfill-202611{d}T050000Z" for d in (20, 21, 22)]  # 06:00 in Rome
+    assert backfill(conn, store.sessions, "daily", start, end, kwarg="day", clock=clock) == ids
+    assert queued(conn) == [now_id, *ids]  # the second backfill found them enqueued already
+    job = Job.fetch(ids[0], connection=conn)
+    assert job.kwargs == {"day": "2026-11-20T05:00:00+00:00"}
+    assert job.meta["trigger"] == "backfill" and job.meta["fire_time"] == "2026-11-20T05:00:00+00:00"
+    with pytest.raises(ScheduleError, match="narrow the range"):
+        backfill(conn, store.sessions, "daily", start - timedelta(days=2000), end, clock=clock)
+    assert [r[1] for r in runs(store)] == ["backfill"] * 3 + ["run-now"]

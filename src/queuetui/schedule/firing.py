@@ -11,7 +11,7 @@ So no interleaving of schedulers, crashes or retries can put a fire time in a qu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -56,6 +56,8 @@ class Fire:
     fire_time: datetime
     """UTC."""
     trigger: str = Trigger.CRON
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments added to the schedule's own (a backfill's fire time)."""
 
     @property
     def job_id(self) -> str:
@@ -76,7 +78,7 @@ def _job_fields(connection: redis.Redis, fire: Fire, now: datetime) -> list[Any]
     job = queue.create_job(
         schedule.func.replace(":", "."),
         args=list(schedule.args or []),
-        kwargs=dict(schedule.kwargs or {}),
+        kwargs={**(schedule.kwargs or {}), **fire.kwargs},
         timeout=schedule.job_timeout,
         result_ttl=schedule.result_ttl,
         failure_ttl=schedule.failure_ttl,

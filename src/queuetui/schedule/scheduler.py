@@ -24,6 +24,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -37,7 +38,7 @@ from queuetui.schedule.firing import Fire, Outcome, enqueue
 from queuetui.schedule.lease import Lease
 from queuetui.schedule.models import Misfire, Overlap, RunState, Schedule, ScheduleRun, Trigger
 from queuetui.schedule.outcomes import reconcile
-from queuetui.schedule.store import next_fire
+from queuetui.schedule.store import ScheduleError, next_fire
 
 log = logging.getLogger("queuetui.scheduler")
 
@@ -227,14 +228,67 @@ def run_now(
     connection: redis.Redis, sessions: sessionmaker[Session], name: str, clock: Clock = SYSTEM
 ) -> str:
     """Enqueue a schedule's job now (trigger run-now); the job id."""
+    return _enqueue_by_hand(
+        connection, sessions, name, lambda _: [clock.now()], Trigger.RUN_NOW, None, clock
+    )[0]
+
+
+BACKFILL_LIMIT = 1000
+
+
+def backfill(
+    connection: redis.Redis,
+    sessions: sessionmaker[Session],
+    name: str,
+    start: datetime,
+    end: datetime,
+    *,
+    kwarg: str | None = None,
+    clock: Clock = SYSTEM,
+) -> list[str]:
+    """Enqueue every fire time in [start, end] (trigger backfill), each once; the job ids.
+
+    The fire time is in each job's meta, and also passed as keyword argument `kwarg` when given.
+    """
+
+    def fire_times(schedule: Schedule) -> list[datetime]:
+        times: list[datetime] = []
+        moment = next_fire(schedule, start - timedelta(microseconds=1))
+        while moment is not None and moment <= end:
+            if len(times) == BACKFILL_LIMIT:
+                raise ScheduleError(
+                    f"backfill: more than {BACKFILL_LIMIT} fire times between {start.isoformat()} and "
+                    f"{end.isoformat()}; narrow the range"
+                )
+            times.append(moment)
+            moment = next_fire(schedule, moment)
+        return times
+
+    if end < start:
+        raise ScheduleError("backfill: the range ends before it starts")
+    return _enqueue_by_hand(connection, sessions, name, fire_times, Trigger.BACKFILL, kwarg, clock)
+
+
+def _enqueue_by_hand(
+    connection: redis.Redis,
+    sessions: sessionmaker[Session],
+    name: str,
+    fire_times: Callable[[Schedule], list[datetime]],
+    trigger: str,
+    kwarg: str | None,
+    clock: Clock,
+) -> list[str]:
+    """An operator's enqueue: no lease needed, each job id still enqueued at most once."""
     with session_scope(sessions) as session:
         schedule = session.scalar(select(Schedule).where(Schedule.name == name))
         if schedule is None:
-            from queuetui.schedule.store import ScheduleError
-
             raise ScheduleError(f"no schedule named {name!r}")
         now = clock.now()
-        fire = Fire(schedule, now, Trigger.RUN_NOW)
-        enqueue(connection, "", fire, now)
-        record_run(session, fire, RunState.QUEUED, "", now)
-        return fire.job_id
+        fires = [
+            Fire(schedule, moment, trigger, {kwarg: moment.isoformat()} if kwarg else {})
+            for moment in fire_times(schedule)
+        ]
+        for fire in fires:
+            enqueue(connection, "", fire, now)
+            record_run(session, fire, RunState.QUEUED, "", now)
+        return [fire.job_id for fire in fires]
