@@ -20,7 +20,7 @@ from queuetui.schedule.db import DatabaseError, open_database, session_scope
 from queuetui.schedule.firing import Fire, Outcome, enqueue
 from queuetui.schedule.lease import LEASE_KEY, Lease
 from queuetui.schedule.models import Schedule, ScheduleRun
-from queuetui.schedule.scheduler import PAUSE_KEY, RECONCILE_EVERY, Scheduler, backfill, run_now
+from queuetui.schedule.scheduler import PAUSE_KEY, PRUNE_EVERY, RECONCILE_EVERY, Scheduler, backfill, run_now
 from queuetui.schedule.store import ScheduleError, ScheduleStore
 
 START = datetime(2026, 11, 23, 12, 0, 30, tzinfo=UTC)
@@ -225,3 +225,23 @@ def test_run_now_and_backfill_enqueue_once_each_with_their_trigger(
     with pytest.raises(ScheduleError, match="narrow the range"):
         backfill(conn, store.sessions, "daily", start - timedelta(days=2000), end, clock=clock)
     assert [r[1] for r in runs(store)] == ["backfill"] * 3 + ["run-now"]
+
+
+def test_history_keeps_the_last_runs_and_the_recent_days(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock]
+) -> None:
+    store, clock = env
+    store.add("few", {"func": "tests.jobs:add", "cron": "* * * * *", "keep_runs": 2, "keep_days": None})
+    store.add("recent", {"func": "tests.jobs:add", "cron": "* * * * *", "keep_runs": None, "keep_days": 1})
+    sched = scheduler(conn, store, clock, "a")
+    clock.advance(60)
+    sched.tick()  # 12:00 for both; the prune pass ran first at this tick and found one run each
+    for _ in range(3):
+        clock.advance(60)
+        sched.tick()
+    clock.advance(86400)  # a day later, the 12:00..12:03 runs are older than a day
+    store.set_enabled("few", False)
+    store.set_enabled("recent", False)
+    sched.lease.monotonic.now += PRUNE_EVERY  # type: ignore[attr-defined]
+    assert sched.tick().pruned == 2 + 4
+    assert [fire for fire, *_ in runs(store)] == ["12:02", "12:03"]  # the last two of "few"

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from queuetui.clock import SYSTEM, Clock
 from queuetui.schedule.db import DatabaseError, session_scope
 from queuetui.schedule.firing import Fire, Outcome, enqueue
+from queuetui.schedule.history import prune
 from queuetui.schedule.lease import Lease
 from queuetui.schedule.models import Misfire, Overlap, RunState, Schedule, ScheduleRun, Trigger
 from queuetui.schedule.outcomes import reconcile
@@ -49,6 +50,8 @@ CATCH_UP_LIMIT = 100
 BATCH = 1000
 RECONCILE_EVERY = 5.0
 """Seconds between reads of run outcomes (one round trip for up to 1,000 unfinished runs)."""
+PRUNE_EVERY = 10.0
+"""Seconds between history pruning passes (history.BATCH schedules each)."""
 _BUSY = {b"queued", b"started", b"deferred", b"scheduled"}
 
 
@@ -64,6 +67,8 @@ class TickReport:
     lost_lease: bool = False
     outcomes: int = 0
     """Runs whose state changed as their jobs ran (outcomes.reconcile)."""
+    pruned: int = 0
+    """Runs deleted by history retention."""
     fires: list[str] = field(default_factory=list)
     """Job ids enqueued by this tick."""
 
@@ -83,6 +88,8 @@ class Scheduler:
         self.clock = clock
         self.lease = lease or Lease(connection, instance)
         self._next_reconcile = 0.0
+        self._next_prune = 0.0
+        self._prune_after = 0
 
     def tick(self) -> TickReport:
         """One pass: lead or stand by; enqueue and record what is due."""
@@ -112,6 +119,10 @@ class Scheduler:
             with session_scope(self.sessions) as session:
                 report.outcomes = reconcile(self.connection, session, now)
             self._next_reconcile = self.lease.monotonic() + RECONCILE_EVERY
+        if self.lease.held and self.lease.monotonic() >= self._next_prune:
+            with session_scope(self.sessions) as session:
+                report.pruned, self._prune_after = prune(session, now, self._prune_after)
+            self._next_prune = self.lease.monotonic() + PRUNE_EVERY
         return report
 
     def _owed(self, schedule: Schedule, now: datetime) -> tuple[list[datetime], datetime | None]:
