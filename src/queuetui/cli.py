@@ -769,6 +769,30 @@ def schedules_backfill(
     click.echo(f"{schedule_name}: enqueued {len(job_ids)} fire times")
 
 
+@schedules.command("pause-all")
+@connection_options
+@_db_url_option
+@click.option("--resume", is_flag=True, help="End the pause: due fire times follow their misfire policy.")
+def schedules_pause_all(connection: dict[str, Any], db_url: str | None, resume: bool) -> None:
+    """Pause every schedule at the scheduler's next tick (maintenance), or --resume."""
+    from queuetui.schedule.scheduler import PAUSE_KEY
+
+    store = _store_for(connection, db_url)
+    settings = settings_from(connection)
+    action = "scheduler.resume" if resume else "scheduler.pause"
+    with _schedule_errors(), store.audit.mutation(action, target="every schedule") as entry:
+        redis = connect(settings.redis_url)
+        try:
+            if resume:
+                redis.delete(PAUSE_KEY)
+            else:
+                redis.set(PAUSE_KEY, f"{store.audit.actor.user} at {store.clock.now().isoformat()}")
+        except REDIS_ERRORS as exc:
+            fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+        entry.count = 1
+    click.echo("scheduling resumed" if resume else "scheduling paused: every schedule waits for --resume")
+
+
 @schedules.command("history")
 @connection_options
 @_db_url_option

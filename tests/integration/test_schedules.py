@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
 
 from queuetui.audit import Actor, Audit, ReadOnlyError, recent
 from queuetui.clock import FrozenClock
 from queuetui.schedule.db import open_database
+from queuetui.schedule.scheduler import PAUSE_KEY
 from queuetui.schedule.store import ScheduleError, ScheduleStore
 from tests.integration.test_cli import queuetui
 
@@ -138,3 +140,14 @@ def test_schedules_cli(tmp_path: Path) -> None:
     assert history == {"schedule": "nightly", "runs": []}
     missing = queuetui("schedules", "show", "nope", *db)
     assert missing.returncode == 2 and missing.stderr == "queuetui: error: no schedule named 'nope'\n"
+
+
+def test_pause_all_and_resume(tmp_path: Path, conn: redis.Redis, redis_url: str) -> None:
+    db = ["--db-url", f"sqlite:///{tmp_path / 'q.db'}"]
+    paused = queuetui("schedules", "pause-all", *db, url=redis_url)
+    assert paused.returncode == 0, paused.stderr
+    assert conn.get(PAUSE_KEY) is not None
+    refused = queuetui("--read-only", "schedules", "pause-all", "--resume", *db, url=redis_url)
+    assert refused.returncode == 1 and conn.get(PAUSE_KEY) is not None
+    assert queuetui("schedules", "pause-all", "--resume", *db, url=redis_url).returncode == 0
+    assert conn.get(PAUSE_KEY) is None
