@@ -12,7 +12,7 @@ import importlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -133,7 +133,7 @@ def _webhook(value: Any) -> str:
 def next_fire(schedule: Schedule, after: datetime) -> datetime | None:
     """The schedule's first fire time strictly after `after`, in UTC (None if it never fires)."""
     fire = parse(schedule.cron, schedule.name).next_fire(after, get_zone(schedule.timezone))
-    return None if fire is None else fire.astimezone(after.tzinfo)
+    return None if fire is None else fire.astimezone(UTC)
 
 
 class ScheduleStore:
