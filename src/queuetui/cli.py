@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -63,6 +64,26 @@ def _connection(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(*args, **kwargs)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _redis_errors(settings: Settings) -> Iterator[None]:
+    """Redis unreachable or refusing: one line naming the server, exit 1."""
+    try:
+        yield
+    except REDIS_ERRORS as exc:
+        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+
+
+def _aware_time(option: str, text: str) -> datetime:
+    """An ISO time with its UTC offset from an option, or exit 2 saying what is wrong."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: {text!r} is not an ISO time like 2026-11-24T09:00+01:00", code=2)
+    if moment.tzinfo is None:
+        fail(f"{option}: {text!r} has no UTC offset; add one, e.g. +00:00", code=2)
+    return moment
 
 
 def settings_from(connection: dict[str, Any], refresh: float | None = None) -> Settings:
@@ -178,11 +199,9 @@ def worker(
     except ValueError as exc:
         fail(str(exc), code=2)
     redis = connect(settings.redis_url)
-    try:
+    with _redis_errors(settings):
         redis.ping()
         run_worker(redis, queues, burst=burst, pool=pool, name=worker_name, logging_level=logging_level)
-    except REDIS_ERRORS as exc:
-        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
 
 
 @main.command()
@@ -228,10 +247,8 @@ def stats(connection: dict[str, Any], as_json: bool) -> None:
     from queuetui.stats import overview_json, overview_table
 
     settings = settings_from(connection)
-    try:
+    with _redis_errors(settings):
         overview = snapshot(connect(settings.redis_url))
-    except REDIS_ERRORS as exc:
-        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
     if as_json:
         click.echo(json.dumps(overview_json(overview), indent=2))
     else:
@@ -296,7 +313,7 @@ def jobs_list(
     settings, redis = _redis_for(connection)
     descending = None if order is None else order == "desc"
     now = SYSTEM.now()
-    try:
+    with _redis_errors(settings):
         if query:
             progress = _progress_printer() if sys.stderr.isatty() and not as_json else None
             found = filter_ids(redis, queue, registry, query, descending=descending, progress=progress)
@@ -309,8 +326,6 @@ def jobs_list(
         else:
             page = read_page(redis, queue, registry, offset, limit, descending)
             rows, total, offset, note = list(page.rows), page.total, page.offset, ""
-    except REDIS_ERRORS as exc:
-        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
     if as_json:
         payload = {
             "queue": queue,
@@ -347,10 +362,8 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
     from queuetui.rqdata.payload import disassemble as dis
 
     settings, redis = _redis_for(connection)
-    try:
+    with _redis_errors(settings):
         detail = job_detail(redis, job_id)
-    except REDIS_ERRORS as exc:
-        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
     if not detail.exists and not detail.locations and not detail.results:
         fail(f"no job {job_id!r}: no hash, in no queue or registry")
     if as_json:
@@ -372,10 +385,8 @@ def jobs_groups(connection: dict[str, Any], queue: str, as_json: bool) -> None:
     from queuetui.rqdata.search import failure_groups
 
     settings, redis = _redis_for(connection)
-    try:
+    with _redis_errors(settings):
         result = failure_groups(redis, queue)
-    except REDIS_ERRORS as exc:
-        fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
     if as_json:
         groups = [
             {
@@ -496,11 +507,14 @@ def _schedule_values(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _store_for(connection: dict[str, Any], db_url: str | None) -> Any:
+    return _store_with(settings_from({**connection, "db_url": db_url}))
+
+
+def _store_with(settings: Settings) -> Any:
     from queuetui.audit import Audit
     from queuetui.schedule.db import DatabaseError, open_database
     from queuetui.schedule.store import ScheduleStore
 
-    settings = settings_from({**connection, "db_url": db_url})
     try:
         sessions = open_database(settings.db_url)
     except DatabaseError as exc:
@@ -521,6 +535,17 @@ def _schedule_errors() -> Iterator[None]:
         fail(str(exc), code=2)
     except (ReadOnlyError, DatabaseError) as exc:
         fail(str(exc))
+
+
+@contextlib.contextmanager
+def _audited_redis_change(
+    connection: dict[str, Any], db_url: str | None, action: str, target: str
+) -> Iterator[tuple[Any, Any, Any]]:
+    """(store, Redis client, audit entry) for a schedule change that writes to Redis, audited."""
+    settings = settings_from({**connection, "db_url": db_url})
+    store = _store_with(settings)
+    with _schedule_errors(), store.audit.mutation(action, target=target) as entry, _redis_errors(settings):
+        yield store, connect(settings.redis_url), entry
 
 
 def _schedule_json(schedule: Any) -> dict[str, Any]:
@@ -681,7 +706,7 @@ def schedules_snooze(
     wake: bool,
 ) -> None:
     """Skip fire times for a while (recorded as skipped runs)."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from queuetui.clock import SYSTEM
     from queuetui.rqdata.query import parse_duration
@@ -695,12 +720,7 @@ def schedules_snooze(
             fail(f"--for: {duration!r} is not a duration like 30m, 2h or 1d", code=2)
         until = SYSTEM.now() + timedelta(seconds=seconds)
     elif until_text is not None:
-        try:
-            until = datetime.fromisoformat(until_text)
-        except ValueError:
-            fail(f"--until: {until_text!r} is not an ISO time like 2026-11-24T09:00+01:00", code=2)
-        if until.tzinfo is None:
-            fail(f"--until: {until_text!r} has no UTC offset; add one, e.g. +00:00", code=2)
+        until = _aware_time("--until", until_text)
     store = _store_for(connection, db_url)
     with _schedule_errors():
         store.snooze(schedule_name, until)
@@ -715,13 +735,12 @@ def schedules_run_now(connection: dict[str, Any], db_url: str | None, schedule_n
     """Enqueue the schedule's job now, once (recorded with trigger run-now)."""
     from queuetui.schedule.scheduler import run_now
 
-    store = _store_for(connection, db_url)
-    settings = settings_from(connection)
-    with _schedule_errors(), store.audit.mutation("schedule.run-now", target=schedule_name) as entry:
-        try:
-            entry.detail["job_id"] = run_now(connect(settings.redis_url), store.sessions, schedule_name)
-        except REDIS_ERRORS as exc:
-            fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+    with _audited_redis_change(connection, db_url, "schedule.run-now", schedule_name) as (
+        store,
+        redis,
+        entry,
+    ):
+        entry.detail["job_id"] = run_now(redis, store.sessions, schedule_name)
         entry.count = 1
     click.echo(f"{schedule_name}: enqueued {entry.detail['job_id']}")
 
@@ -742,29 +761,12 @@ def schedules_backfill(
     kwarg: str | None,
 ) -> None:
     """Enqueue every fire time in a past range, once each (recorded with trigger backfill)."""
-    from datetime import datetime
-
     from queuetui.schedule.scheduler import backfill
 
-    bounds = []
-    for option, text in (("--from", start), ("--to", end)):
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            fail(f"{option}: {text!r} is not an ISO time like 2026-11-01T00:00+01:00", code=2)
-        if moment.tzinfo is None:
-            fail(f"{option}: {text!r} has no UTC offset; add one, e.g. +00:00", code=2)
-        bounds.append(moment)
-    store = _store_for(connection, db_url)
-    settings = settings_from(connection)
+    bounds = (_aware_time("--from", start), _aware_time("--to", end))
     target = f"{schedule_name} {bounds[0].isoformat()}..{bounds[1].isoformat()}"
-    with _schedule_errors(), store.audit.mutation("schedule.backfill", target=target) as entry:
-        try:
-            job_ids = backfill(
-                connect(settings.redis_url), store.sessions, schedule_name, *bounds, kwarg=kwarg
-            )
-        except REDIS_ERRORS as exc:
-            fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+    with _audited_redis_change(connection, db_url, "schedule.backfill", target) as (store, redis, entry):
+        job_ids = backfill(redis, store.sessions, schedule_name, *bounds, kwarg=kwarg)
         entry.count = len(job_ids)
     click.echo(f"{schedule_name}: enqueued {len(job_ids)} fire times")
 
@@ -777,18 +779,12 @@ def schedules_pause_all(connection: dict[str, Any], db_url: str | None, resume: 
     """Pause every schedule at the scheduler's next tick (maintenance), or --resume."""
     from queuetui.schedule.scheduler import PAUSE_KEY
 
-    store = _store_for(connection, db_url)
-    settings = settings_from(connection)
     action = "scheduler.resume" if resume else "scheduler.pause"
-    with _schedule_errors(), store.audit.mutation(action, target="every schedule") as entry:
-        redis = connect(settings.redis_url)
-        try:
-            if resume:
-                redis.delete(PAUSE_KEY)
-            else:
-                redis.set(PAUSE_KEY, f"{store.audit.actor.user} at {store.clock.now().isoformat()}")
-        except REDIS_ERRORS as exc:
-            fail(f"{describe_error(exc)} ({redact_url(settings.redis_url)})")
+    with _audited_redis_change(connection, db_url, action, "every schedule") as (store, redis, entry):
+        if resume:
+            redis.delete(PAUSE_KEY)
+        else:
+            redis.set(PAUSE_KEY, f"{store.audit.actor.user} at {store.clock.now().isoformat()}")
         entry.count = 1
     click.echo("scheduling resumed" if resume else "scheduling paused: every schedule waits for --resume")
 
