@@ -544,7 +544,8 @@ def _audited_redis_change(
     """(store, Redis client, audit entry) for a schedule change that writes to Redis, audited."""
     settings = settings_from({**connection, "db_url": db_url})
     store = _store_with(settings)
-    with _schedule_errors(), store.audit.mutation(action, target=target) as entry, _redis_errors(settings):
+    # The audit sits inside the error handlers, so it records the Redis error, not the exit it becomes.
+    with _schedule_errors(), _redis_errors(settings), store.audit.mutation(action, target=target) as entry:
         yield store, connect(settings.redis_url), entry
 
 

@@ -151,3 +151,24 @@ def test_pause_all_and_resume(tmp_path: Path, conn: redis.Redis, redis_url: str)
     assert refused.returncode == 1 and conn.get(PAUSE_KEY) is not None
     assert queuetui("schedules", "pause-all", "--resume", *db, url=redis_url).returncode == 0
     assert conn.get(PAUSE_KEY) is None
+
+
+def test_run_now_from_the_cli_and_a_failed_change_audited_with_its_reason(
+    tmp_path: Path, conn: redis.Redis, redis_url: str
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'q.db'}"
+    added = queuetui(
+        "schedules", "add", "nightly", "--func", "tests.jobs:add", "--cron", "@daily", "--db-url", db_url
+    )
+    assert added.returncode == 0, added.stderr
+    ran = queuetui("schedules", "run-now", "nightly", "--db-url", db_url, url=redis_url)
+    assert ran.returncode == 0, ran.stderr
+    (job_id,) = [i.decode() for i in conn.lrange("rq:queue:default", 0, -1)]
+    assert ran.stdout == f"nightly: enqueued {job_id}\n" and job_id.startswith("qt-1-run-now-")
+    down = queuetui("schedules", "run-now", "nightly", "--db-url", db_url, url="redis://127.0.0.1:1/0")
+    assert down.returncode == 1 and len(down.stderr.splitlines()) == 1
+    entry, succeeded, _ = recent(open_database(db_url))
+    assert succeeded.outcome == "ok" and succeeded.detail == {"job_id": job_id}
+    assert entry.action == "schedule.run-now" and entry.outcome.startswith("failed: ")
+    assert entry.outcome.removeprefix("failed: ") != "1"  # the Redis error, not the exit status
+    assert entry.count == 0

@@ -45,7 +45,8 @@ class Outcome(StrEnum):
 
 def job_id(schedule_id: int, fire_time: datetime, trigger: str = Trigger.CRON) -> str:
     """The one job id a fire time can have. Cron and catch-up share it: they are the same run."""
-    stamp = fire_time.strftime("%Y%m%dT%H%M%S") + (f".{fire_time:%f}" if fire_time.microsecond else "") + "Z"
+    # RQ accepts letters, digits, '_' and '-' in a job id: no '.' before the microseconds.
+    stamp = fire_time.strftime("%Y%m%dT%H%M%S") + (f"_{fire_time:%f}" if fire_time.microsecond else "") + "Z"
     kind = "" if trigger in (Trigger.CRON, Trigger.CATCH_UP) else f"-{trigger}"
     return f"qt-{schedule_id}{kind}-{stamp}"
 
