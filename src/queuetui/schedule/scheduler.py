@@ -39,7 +39,7 @@ from queuetui.schedule.history import prune
 from queuetui.schedule.lease import Lease
 from queuetui.schedule.models import Misfire, Overlap, RunState, Schedule, ScheduleRun, Trigger
 from queuetui.schedule.outcomes import reconcile
-from queuetui.schedule.store import ScheduleError, next_fire
+from queuetui.schedule.store import ScheduleError, fire_clock
 
 log = logging.getLogger("queuetui.scheduler")
 
@@ -127,13 +127,14 @@ class Scheduler:
 
     def _owed(self, schedule: Schedule, now: datetime) -> tuple[list[datetime], datetime | None]:
         """The fire times due up to now (at most CATCH_UP_LIMIT + the on-time ones), and the next."""
+        following = fire_clock(schedule)
         owed: list[datetime] = []
         fire = schedule.next_fire_at
         while fire is not None and fire <= now:
             owed.append(fire)
             if len(owed) > CATCH_UP_LIMIT and now - fire > ON_TIME:
-                return owed, next_fire(schedule, now)  # a long outage: skip ahead, owed is bounded
-            fire = next_fire(schedule, fire)
+                return owed, following(now)  # a long outage: skip ahead, owed is bounded
+            fire = following(fire)
         return owed, fire
 
     def _fire(self, session: Session, schedule: Schedule, now: datetime, report: TickReport) -> bool:
@@ -263,8 +264,9 @@ def backfill(
     """
 
     def fire_times(schedule: Schedule) -> list[datetime]:
+        following = fire_clock(schedule)
         times: list[datetime] = []
-        moment = next_fire(schedule, start - timedelta(microseconds=1))
+        moment = following(start - timedelta(microseconds=1))
         while moment is not None and moment <= end:
             if len(times) == BACKFILL_LIMIT:
                 raise ScheduleError(
@@ -272,7 +274,7 @@ def backfill(
                     f"{end.isoformat()}; narrow the range"
                 )
             times.append(moment)
-            moment = next_fire(schedule, moment)
+            moment = following(moment)
         return times
 
     if end < start:

@@ -130,10 +130,20 @@ def _webhook(value: Any) -> str:
     return url
 
 
+def fire_clock(schedule: Schedule) -> Callable[[datetime], datetime | None]:
+    """The schedule's next-fire function, its cron parsed once: instant -> next fire time in UTC."""
+    cron, zone = parse(schedule.cron, schedule.name), get_zone(schedule.timezone)
+
+    def following(after: datetime) -> datetime | None:
+        fire = cron.next_fire(after, zone)
+        return None if fire is None else fire.astimezone(UTC)
+
+    return following
+
+
 def next_fire(schedule: Schedule, after: datetime) -> datetime | None:
     """The schedule's first fire time strictly after `after`, in UTC (None if it never fires)."""
-    fire = parse(schedule.cron, schedule.name).next_fire(after, get_zone(schedule.timezone))
-    return None if fire is None else fire.astimezone(UTC)
+    return fire_clock(schedule)(after)
 
 
 class ScheduleStore:
