@@ -166,6 +166,37 @@ def test_snooze_pause_disable_and_overlap_take_effect_within_a_tick(
     assert queued(conn, "off") == []
 
 
+@pytest.mark.parametrize("first", ["tests.jobs:add", "tests.jobs:boom"])
+def test_overlap_queue_defers_a_fire_time_behind_the_busy_previous_run(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], first: str
+) -> None:
+    store, clock = env
+    store.add("chain", {"func": first, "cron": "* * * * *", "overlap": "queue", "queue": "chain",
+                        "args": [1, 2] if first.endswith("add") else ["disk full"]})  # fmt: skip
+    sched = scheduler(conn, store, clock, "a")
+    clock.advance(60)  # 12:00 runs
+    assert sched.tick().enqueued == 1
+    clock.advance(60)  # 12:01 while 12:00 still waits in the queue: deferred behind it
+    assert sched.tick().enqueued == 1
+    first_id, second_id = "qt-1-20261123T120000Z", "qt-1-20261123T120100Z"
+    assert queued(conn, "chain") == [first_id]
+    assert conn.hget(f"rq:job:{second_id}", "status") == b"deferred"
+    assert conn.zscore("rq:deferred:chain", second_id) is not None
+    assert Job.fetch(second_id, connection=conn).dependency_ids == [first_id]
+
+    # RQ's worker runs the first and then enqueues the second, whether the first finished or failed.
+    SimpleWorker([Queue("chain", connection=conn)], connection=conn).work(burst=True)
+    assert Job.fetch(second_id, connection=conn).get_status() == ("finished" if "add" in first else "failed")
+    assert conn.zscore("rq:deferred:chain", second_id) is None
+
+    # Nothing busy any more: the next fire time is queued directly.
+    clock.advance(60)
+    sched.tick()
+    assert queued(conn, "chain") == ["qt-1-20261123T120200Z"]
+    assert conn.hget("rq:job:qt-1-20261123T120200Z", "status") == b"queued"
+    assert [state for _, _, state, _ in runs(store)] == ["queued", "queued", "queued"]
+
+
 def test_run_outcomes_are_read_back_from_the_jobs(
     conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock]
 ) -> None:

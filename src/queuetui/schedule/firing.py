@@ -5,8 +5,12 @@ that, atomically in Redis:
   1. checks the scheduler's lease still holds its fencing token (a deposed leader is refused);
   2. sets a 'fired' marker for the job id with NX (a second scheduler, a restart or a retry that
      reaches the same fire time is refused, even after the job itself finished and expired);
-  3. saves the job hash as RQ writes it and pushes the id onto the queue.
-So no interleaving of schedulers, crashes or retries can put a fire time in a queue twice.
+  3. saves the job hash as RQ writes it and pushes the id onto the queue, or, when the fire time
+     queues behind a previous run that is still queued or running (overlap policy 'queue'), defers
+     it on that run as RQ does for a dependency: RQ's worker enqueues it when the previous run ends,
+     whether it finished or failed.
+So no interleaving of schedulers, crashes or retries can put a fire time in a queue twice. A tick's
+fire times go to Redis in one pipeline: one round trip for the lot, each fire time still atomic.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from typing import Any
 
 import redis
 from rq import Queue, Retry
-from rq.job import JobStatus
+from rq.job import Dependency, Job, JobStatus
+from rq.registry import DeferredJobRegistry
 
 from queuetui.schedule.lease import LEASE_KEY
 from queuetui.schedule.models import Schedule, Trigger
@@ -30,7 +35,17 @@ FIRED_TTL = 7 * 86400
 _ENQUEUE = """
 if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[3], unpack(ARGV, 4))
+redis.call('HSET', KEYS[3], unpack(ARGV, 6))
+if #KEYS > 5 then
+  local status = redis.call('HGET', KEYS[6], 'status')
+  if status == 'queued' or status == 'started' or status == 'deferred' or status == 'scheduled' then
+    redis.call('HSET', KEYS[3], 'status', 'deferred')
+    redis.call('ZADD', KEYS[7], ARGV[4], ARGV[3])
+    redis.call('SADD', KEYS[8], ARGV[3])
+    redis.call('SADD', KEYS[9], ARGV[5])
+    return 2
+  end
+end
 redis.call('RPUSH', KEYS[4], ARGV[3])
 redis.call('SADD', KEYS[5], KEYS[4])
 return 1
@@ -39,6 +54,7 @@ return 1
 
 class Outcome(StrEnum):
     ENQUEUED = "enqueued"
+    DEFERRED = "deferred"  # saved behind the previous run (overlap 'queue'); RQ enqueues it after
     DUPLICATE = "duplicate"  # this fire time was enqueued before (by us or another scheduler)
     NOT_LEADER = "not-leader"  # the lease moved on: nothing was enqueued
 
@@ -59,21 +75,23 @@ class Fire:
     trigger: str = Trigger.CRON
     kwargs: dict[str, Any] = field(default_factory=dict)
     """Keyword arguments added to the schedule's own (a backfill's fire time)."""
+    after: str = ""
+    """The previous run's job id this one queues behind while it is busy (overlap 'queue')."""
 
     @property
     def job_id(self) -> str:
         return job_id(self.schedule.id, self.fire_time, self.trigger)
 
 
-def _job_fields(connection: redis.Redis, fire: Fire, now: datetime) -> list[Any]:
+def _job(queue: Queue, fire: Fire, now: datetime) -> Job:
+    """The RQ job of a fire time, built by RQ itself so its hash is exactly what RQ writes."""
     schedule = fire.schedule
-    queue = Queue(schedule.queue, connection=connection)
     meta = {
         **(schedule.meta or {}),
         "schedule": schedule.name,
         "schedule_id": schedule.id,
         "fire_time": fire.fire_time.isoformat(),
-        "trigger": fire.trigger,
+        "trigger": str(fire.trigger),  # a plain str: an enum would pickle a reference to queuetui
     }
     retry = Retry(schedule.retry_max, interval=schedule.retry_intervals or 0) if schedule.retry_max else None
     job = queue.create_job(
@@ -87,9 +105,14 @@ def _job_fields(connection: redis.Redis, fire: Fire, now: datetime) -> list[Any]
         meta=meta,
         status=JobStatus.QUEUED,
         retry=retry,
+        depends_on=Dependency([fire.after], allow_failure=True) if fire.after else None,
     )
     job.origin = schedule.queue
-    job.enqueued_at = now
+    job.created_at = job.enqueued_at = now
+    return job
+
+
+def _fields(job: Job) -> list[Any]:
     fields: list[Any] = []
     for key, value in job.to_dict().items():
         if value is not None:
@@ -97,15 +120,47 @@ def _job_fields(connection: redis.Redis, fire: Fire, now: datetime) -> list[Any]
     return fields
 
 
-def enqueue(connection: redis.Redis, lease_value: str, fire: Fire, now: datetime) -> Outcome:
-    """Enqueue one fire time if, atomically, we lead and it was never enqueued (one round trip).
+def enqueue_many(connection: redis.Redis, lease_value: str, fires: list[Fire], now: datetime) -> list[Any]:
+    """Enqueue each fire time if, atomically, we lead and it was never enqueued (one round trip).
 
-    An empty `lease_value` skips the leader check: an operator's run-now or backfill, whose job
-    ids are their own, still enqueue at most once.
+    One answer per fire: an Outcome, or the ResponseError Redis gave for that fire time alone
+    (a queue key of the wrong type, say); the others are unaffected. An empty `lease_value` skips
+    the leader check: an operator's run-now or backfill, whose job ids are their own, still enqueue
+    at most once.
     """
-    key_of = f"rq:job:{fire.job_id}"
-    queue_key = f"rq:queue:{fire.schedule.queue}"
-    keys = [LEASE_KEY, FIRED_PREFIX + fire.job_id, key_of, queue_key, Queue.redis_queues_keys]
-    args = [lease_value, FIRED_TTL, fire.job_id, *_job_fields(connection, fire, now)]
-    result = int(connection.eval(_ENQUEUE, len(keys), *keys, *args))
-    return {1: Outcome.ENQUEUED, 0: Outcome.DUPLICATE}.get(result, Outcome.NOT_LEADER)
+    if not fires:
+        return []
+    script = connection.register_script(_ENQUEUE)
+    queues: dict[str, Queue] = {}
+    stamp = now.timestamp()
+    with connection.pipeline(transaction=False) as pipe:
+        for fire in fires:
+            name = fire.schedule.queue
+            queue = queues.setdefault(name, Queue(name, connection=connection))
+            job = _job(queue, fire, now)
+            keys = [LEASE_KEY, FIRED_PREFIX + job.id, job.key, queue.key, Queue.redis_queues_keys]
+            if fire.after:  # RQ's own key names: rq 3.0 spells the dependencies set 'rq:job::<id>:...'
+                keys += [
+                    Job.key_for(fire.after),
+                    DeferredJobRegistry(name, connection=connection).key,
+                    Job.dependents_key_for(fire.after),
+                    job.dependencies_key,
+                ]
+            args = [lease_value, FIRED_TTL, job.id, stamp, fire.after, *_fields(job)]
+            script(keys=keys, args=args, client=pipe)
+        answers = pipe.execute(raise_on_error=False)
+    return [
+        answer if isinstance(answer, Exception) else _OUTCOMES.get(int(answer), Outcome.NOT_LEADER)
+        for answer in answers
+    ]
+
+
+_OUTCOMES = {1: Outcome.ENQUEUED, 2: Outcome.DEFERRED, 0: Outcome.DUPLICATE}
+
+
+def enqueue(connection: redis.Redis, lease_value: str, fire: Fire, now: datetime) -> Outcome:
+    """enqueue_many for one fire time; a ResponseError is raised."""
+    (answer,) = enqueue_many(connection, lease_value, [fire], now)
+    if isinstance(answer, Exception):
+        raise answer
+    return Outcome(answer)

@@ -25,16 +25,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import SYSTEM, Clock
 from queuetui.schedule.db import DatabaseError, session_scope
-from queuetui.schedule.firing import Fire, Outcome, enqueue
+from queuetui.schedule.firing import Fire, Outcome, enqueue_many
 from queuetui.schedule.history import prune
 from queuetui.schedule.lease import Lease
 from queuetui.schedule.models import Misfire, Overlap, RunState, Schedule, ScheduleRun, Trigger
@@ -48,11 +49,20 @@ ON_TIME = timedelta(seconds=60)
 """A fire time less late than this is a normal run (covers a failover of a few seconds)."""
 CATCH_UP_LIMIT = 100
 BATCH = 1000
+"""Schedules read per batch; a tick works through batches until none is due or TICK_BUDGET is spent."""
+FIRE_BATCH = 5000
+"""Fire times enqueued per batch (one Redis round trip, one database transaction)."""
+TICK_BUDGET = 1.0
+"""Seconds a tick may spend on batches before it lets reconcile, prune and the pause check run."""
 RECONCILE_EVERY = 5.0
 """Seconds between reads of run outcomes (one round trip for up to 1,000 unfinished runs)."""
 PRUNE_EVERY = 10.0
 """Seconds between history pruning passes (history.BATCH schedules each)."""
 _BUSY = {b"queued", b"started", b"deferred", b"scheduled"}
+
+
+class _LeaseLost(Exception):
+    """Redis refused an enqueue: another scheduler holds the lease now."""
 
 
 @dataclass
@@ -92,7 +102,7 @@ class Scheduler:
         self._prune_after = 0
 
     def tick(self) -> TickReport:
-        """One pass: lead or stand by; enqueue and record what is due."""
+        """One pass: lead or stand by; enqueue and record what is due, a batch at a time."""
         report = TickReport(led=self.lease.acquire_or_renew())
         if not report.led:
             return report
@@ -100,21 +110,28 @@ class Scheduler:
             report.paused = True
             return report
         now = self.clock.now()
-        with session_scope(self.sessions) as session:
-            query = (
-                select(Schedule)
-                .where(Schedule.enabled.is_(True), Schedule.next_fire_at <= now)
-                .order_by(Schedule.next_fire_at)
-                .limit(BATCH)
-            )
-            due = list(session.scalars(query))
-            report.due = len(due)
-            for schedule in due:
-                if not self.lease.held:
+        budget_ends = self.lease.monotonic() + TICK_BUDGET
+        query = (
+            select(Schedule)
+            .where(Schedule.enabled.is_(True), Schedule.next_fire_at <= now)
+            .order_by(Schedule.next_fire_at)
+            .limit(BATCH)
+        )
+        try:
+            while True:
+                with session_scope(self.sessions) as session:
+                    due = list(session.scalars(query))
+                    done = self._fire_batch(session, due, now, report)
+                    report.due += done
+                if done == len(due) < BATCH or self.lease.monotonic() >= budget_ends:
+                    break
+                if not self.lease.acquire_or_renew():  # a long tick renews between batches
                     report.lost_lease = True
-                    break
-                if not self._fire(session, schedule, now, report):
-                    break
+                    return report
+        except _LeaseLost:
+            report.lost_lease = True
+            self.lease.drop()
+            return report
         if self.lease.held and self.lease.monotonic() >= self._next_reconcile:
             with session_scope(self.sessions) as session:
                 report.outcomes = reconcile(self.connection, session, now)
@@ -137,61 +154,135 @@ class Scheduler:
             fire = following(fire)
         return owed, fire
 
-    def _fire(self, session: Session, schedule: Schedule, now: datetime, report: TickReport) -> bool:
-        """Handle one due schedule; False when the lease was lost (stop the tick)."""
-        owed, following = self._owed(schedule, now)
+    def _plan(self, schedule: Schedule, owed: list[datetime], now: datetime) -> list[tuple[Fire, str]]:
+        """Each owed fire time with the reason it is not run ('missed: ...', 'skipped: ...'), or ''."""
         grace = timedelta(seconds=schedule.misfire_grace)
         late = [f for f in owed if now - f >= ON_TIME]
-        plan: list[tuple[datetime, str, str]] = []  # (fire time, trigger or '', reason when not run)
+        plan: list[tuple[Fire, str]] = []
         for moment in late:
             if now - moment > grace:
-                plan.append((moment, "", "missed: older than the misfire grace"))
+                reason = "missed: older than the misfire grace"
             elif schedule.misfire == Misfire.SKIP:
-                plan.append((moment, "", "missed: misfire policy skip"))
+                reason = "missed: misfire policy skip"
             elif schedule.misfire == Misfire.RUN_ONCE and (moment != late[-1] or len(owed) > len(late)):
-                plan.append((moment, "", "missed: misfire policy run-once runs only the latest"))
+                reason = "missed: misfire policy run-once runs only the latest"
             else:
-                plan.append((moment, Trigger.CATCH_UP, ""))
-        plan += [(f, Trigger.CRON, "") for f in owed if now - f < ON_TIME]
+                reason = ""
+            plan.append((Fire(schedule, moment, Trigger.CRON if reason else Trigger.CATCH_UP), reason))
+        plan += [(Fire(schedule, f, Trigger.CRON), "") for f in owed if now - f < ON_TIME]
+        snoozed = schedule.snoozed_until
+        if snoozed is None:
+            return plan
+        asleep = f"skipped: snoozed until {snoozed.isoformat()}"
+        return [(fire, reason or (asleep if fire.fire_time < snoozed else "")) for fire, reason in plan]
 
-        for fire_time, trigger, reason in plan:
-            fire = Fire(schedule, fire_time, trigger or Trigger.CRON)
-            if not reason and schedule.snoozed_until is not None and fire_time < schedule.snoozed_until:
-                reason = f"skipped: snoozed until {schedule.snoozed_until.isoformat()}"
-            if not reason and schedule.overlap == Overlap.SKIP and self._previous_busy(session, schedule):
-                reason = "skipped: the previous run is still queued or running"
-            if reason:
-                state = RunState.MISSED if reason.startswith("missed") else RunState.SKIPPED
-                record_run(session, fire, state, reason.partition(": ")[2], None)
-                report.missed += state == RunState.MISSED
-                report.skipped += state == RunState.SKIPPED
+    def _fire_batch(self, session: Session, due: list[Schedule], now: datetime, report: TickReport) -> int:
+        """Enqueue, record and advance due schedules (up to FIRE_BATCH fire times); how many were done.
+
+        Raises _LeaseLost (rolling the batch back) when Redis refuses our lease: the next leader
+        finds the same fire times due, and those already enqueued answer 'duplicate'.
+        """
+        plans: list[tuple[Schedule, list[datetime], datetime | None, list[tuple[Fire, str]]]] = []
+        fires = 0
+        for schedule in due:
+            if fires >= FIRE_BATCH:
+                break
+            owed, following = self._owed(schedule, now)
+            plan = self._plan(schedule, owed, now)
+            plans.append((schedule, owed, following, plan))
+            fires += len(plan)
+        if not plans:
+            return 0
+        if not self.lease.held:
+            raise _LeaseLost
+        watched = [s for s, _, _, plan in plans if s.overlap != Overlap.ALLOW and plan]
+        busy = self._busy_previous(session, watched)
+        runs: list[tuple[Fire, str, str]] = []  # (fire, state, reason)
+        to_enqueue: list[Fire] = []
+        for schedule, _, _, plan in plans:
+            previous = busy.get(schedule.id, "")
+            for fire, reason in plan:
+                if not reason and previous and schedule.overlap == Overlap.SKIP:
+                    reason = "skipped: the previous run is still queued or running"
+                if reason:
+                    state = RunState.MISSED if reason.startswith("missed") else RunState.SKIPPED
+                    runs.append((fire, state, reason.partition(": ")[2]))
+                    continue
+                if previous and schedule.overlap == Overlap.QUEUE:
+                    fire = replace(fire, after=previous)
+                to_enqueue.append(fire)
+                if schedule.overlap != Overlap.ALLOW:
+                    previous = fire.job_id  # the run just enqueued is the one the next waits for
+        answers = enqueue_many(self.connection, self.lease.value, to_enqueue, now)
+        if Outcome.NOT_LEADER in answers:
+            raise _LeaseLost
+        for fire, answer in zip(to_enqueue, answers, strict=True):
+            if isinstance(answer, Exception):
+                log.error("%s: Redis refused the enqueue: %s", fire.job_id, str(answer).splitlines()[0])
+                runs.append((fire, RunState.MISSED, f"Redis refused the enqueue: {answer}"))
                 continue
-            outcome = enqueue(self.connection, self.lease.value, fire, now)
-            if outcome == Outcome.NOT_LEADER:
-                report.lost_lease = True
-                self.lease.drop()
-                return False
-            if outcome == Outcome.ENQUEUED:
+            if answer == Outcome.DUPLICATE:
+                report.duplicates += 1
+            else:
                 report.enqueued += 1
                 report.fires.append(fire.job_id)
-            else:
-                report.duplicates += 1
-            record_run(session, fire, RunState.QUEUED, "", now)
-            session.flush()
-        schedule.next_fire_at = following
-        if owed:
-            schedule.last_fire_at = owed[-1]
-        return True
+            runs.append((fire, RunState.QUEUED, ""))
+        for _, kind, _ in runs:
+            report.missed += kind == RunState.MISSED
+            report.skipped += kind == RunState.SKIPPED
+        record_runs(session, runs, now)
+        self._advance(session, [(s, owed, following) for s, owed, following, _ in plans])
+        return len(plans)
 
-    def _previous_busy(self, session: Session, schedule: Schedule) -> bool:
-        query = (
-            select(ScheduleRun.job_id)
-            .where(ScheduleRun.schedule_id == schedule.id, ScheduleRun.enqueued_at.is_not(None))
-            .order_by(ScheduleRun.fire_time.desc())
-            .limit(1)
+    def _busy_previous(self, session: Session, schedules: list[Schedule]) -> dict[int, str]:
+        """For each schedule, its latest enqueued run's job id if that job is still queued or running."""
+        if not schedules:
+            return {}
+        ids = [s.id for s in schedules]
+        newest = (
+            select(ScheduleRun.schedule_id, func.max(ScheduleRun.fire_time).label("fire_time"))
+            .where(ScheduleRun.schedule_id.in_(ids), ScheduleRun.enqueued_at.is_not(None))
+            .group_by(ScheduleRun.schedule_id)
+            .subquery()
         )
-        previous = session.scalar(query)
-        return previous is not None and self.connection.hget(f"rq:job:{previous}", "status") in _BUSY
+        query = select(ScheduleRun.schedule_id, ScheduleRun.job_id).join(
+            newest,
+            (ScheduleRun.schedule_id == newest.c.schedule_id) & (ScheduleRun.fire_time == newest.c.fire_time),
+        )
+        previous: dict[int, str] = {sid: job_id for sid, job_id in session.execute(query)}
+        if not previous:
+            return {}
+        with self.connection.pipeline(transaction=False) as pipe:
+            for job_id in previous.values():
+                pipe.hget(f"rq:job:{job_id}", "status")
+            statuses = pipe.execute()
+        answers = zip(previous.items(), statuses, strict=True)
+        return {sid: job_id for (sid, job_id), status in answers if status in _BUSY}
+
+    @staticmethod
+    def _advance(session: Session, done: list[tuple[Schedule, list[datetime], datetime | None]]) -> None:
+        """Move each schedule's next fire time on, unless an operator changed it meanwhile.
+
+        The update is conditional on the version the tick read and leaves it as it is: an edit
+        made since wins (its own next fire time stands), and the scheduler never makes an
+        operator's edit stale.
+        """
+        table = cast(Table, Schedule.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(next_fire_at=bindparam("b_next"), last_fire_at=bindparam("b_last"))
+        )
+        rows = [
+            {
+                "b_id": s.id,
+                "b_version": s.version,
+                "b_next": following,
+                "b_last": owed[-1] if owed else s.last_fire_at,
+            }
+            for s, owed, following in done
+        ]
+        session.execute(statement, rows)
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Tick until `stop` is set; errors are logged in one line and the loop goes on."""
@@ -219,21 +310,28 @@ class Scheduler:
             self.lease.release()
 
 
-def record_run(session: Session, fire: Fire, state: str, reason: str, enqueued_at: datetime | None) -> None:
-    """A run per fire time; a fire time recorded before (a retried tick) is left as it is."""
-    exists = session.scalar(select(ScheduleRun.id).where(ScheduleRun.job_id == fire.job_id))
-    if exists is None:
-        session.add(
-            ScheduleRun(
-                schedule_id=fire.schedule.id,
-                fire_time=fire.fire_time,
-                job_id=fire.job_id,
-                trigger=fire.trigger,
-                state=state,
-                reason=reason,
-                enqueued_at=enqueued_at,
-            )
-        )
+def record_runs(session: Session, runs: list[tuple[Fire, str, str]], enqueued_at: datetime) -> None:
+    """A run per (fire, state, reason); a fire time recorded before (a retried tick) is left as it is."""
+    ids = [fire.job_id for fire, _, _ in runs]
+    recorded: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        recorded.update(session.scalars(select(ScheduleRun.job_id).where(ScheduleRun.job_id.in_(chunk))))
+    rows = [
+        {
+            "schedule_id": fire.schedule.id,
+            "fire_time": fire.fire_time,
+            "job_id": fire.job_id,
+            "trigger": str(fire.trigger),
+            "state": str(state),
+            "reason": reason,
+            "enqueued_at": enqueued_at if state == RunState.QUEUED else None,
+        }
+        for fire, state, reason in runs
+        if fire.job_id not in recorded
+    ]
+    if rows:
+        session.execute(insert(ScheduleRun), rows)
 
 
 def run_now(
@@ -301,7 +399,8 @@ def _enqueue_by_hand(
             Fire(schedule, moment, trigger, {kwarg: moment.isoformat()} if kwarg else {})
             for moment in fire_times(schedule)
         ]
-        for fire in fires:
-            enqueue(connection, "", fire, now)
-            record_run(session, fire, RunState.QUEUED, "", now)
+        for answer in enqueue_many(connection, "", fires, now):
+            if isinstance(answer, Exception):
+                raise answer
+        record_runs(session, [(fire, RunState.QUEUED, "") for fire in fires], now)
         return [fire.job_id for fire in fires]

@@ -99,7 +99,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "retry_max": lambda v: _non_negative("retry_max", v),
     "retry_intervals": lambda v: [_non_negative("retry_intervals", i) for i in v],
     "enabled": bool,
-    "overlap": lambda v: _overlap(v),
+    "overlap": lambda v: _choice("overlap", v, Overlap),
     "misfire": lambda v: _choice("misfire", v, Misfire),
     "misfire_grace": lambda v: _non_negative("misfire_grace", v),
     "tags": lambda v: sorted({str(t) for t in v}),
@@ -113,14 +113,6 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "keep_days": lambda v: None if v is None else _non_negative("keep_days", v),
 }
 FIELDS = tuple(_CHECKS)
-
-
-def _overlap(value: Any) -> str:
-    if value == Overlap.QUEUE:
-        raise ScheduleError(
-            "overlap: 'queue' (behind the previous run) is not supported yet; use allow or skip"
-        )
-    return _choice("overlap", value, Overlap)
 
 
 def _webhook(value: Any) -> str:
