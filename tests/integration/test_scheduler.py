@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
+import json
+import logging
 import sqlite3
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -234,6 +238,75 @@ def test_run_outcomes_are_read_back_from_the_jobs(
         "waits": ("late", "not started 120 s after its fire time", False),
         "gone": ("unknown", "job hash missing (expired or deleted)", False),
     }
+
+
+class Hooks:
+    """A real HTTP endpoint on loopback that keeps what is POSTed to it; /broken answers 500."""
+
+    def __init__(self) -> None:
+        received: list[dict[str, object]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path == "/broken":
+                    self.send_response(500)
+                else:
+                    received.append(json.loads(body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.received = received
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_webhooks_tell_of_failed_finished_and_late_runs_as_each_schedule_asks(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], caplog: pytest.LogCaptureFixture
+) -> None:
+    store, clock = env
+    hooks = Hooks()
+    try:
+        every = {"cron": "* * * * *", "webhook_url": f"{hooks.url}/hook"}
+        store.add("fails", {**every, "func": "tests.jobs:boom", "args": ["disk full"], "queue": "bad",
+                            "notify_on_failure": True})  # fmt: skip
+        store.add("adds", {**every, "func": "tests.jobs:add", "args": [1, 2], "queue": "ok",
+                           "notify_on_success": True})  # fmt: skip
+        store.add("quiet", {**every, "func": "tests.jobs:add", "args": [1, 2], "queue": "ok"})
+        store.add("waits", {**every, "func": "tests.jobs:add", "args": [1, 2], "queue": "idle",
+                            "misfire_grace": 120, "notify_on_late": True})  # fmt: skip
+        store.add("down", {"cron": "* * * * *", "webhook_url": f"{hooks.url}/broken", "queue": "bad",
+                           "func": "tests.jobs:boom", "notify_on_failure": True})  # fmt: skip
+        sched = scheduler(conn, store, clock, "a")
+        clock.advance(60)
+        sched.tick()
+        queues = [Queue(name, connection=conn) for name in ("ok", "bad")]
+        SimpleWorker(queues, connection=conn).work(burst=True)
+        clock.advance(150)  # the idle queue's run is now past its grace
+        sched.lease.monotonic.now += RECONCILE_EVERY  # type: ignore[attr-defined]
+        with caplog.at_level(logging.ERROR, logger="queuetui.scheduler"):
+            sched.tick()
+            sched.notifier.close()
+        got = sorted((h["schedule"], h["event"], h["exception"], h["job_id"]) for h in hooks.received)
+        assert got == [
+            ("adds", "finished", "", "qt-2-20261123T120000Z"),
+            ("fails", "failed", "ValueError: disk full", "qt-1-20261123T120000Z"),
+            ("waits", "late", "", "qt-4-20261123T120000Z"),
+        ]
+        assert sched.notifier.failed == 1
+        assert "webhook http://127.0.0.1" in caplog.text and "HTTP 500" in caplog.text
+
+        # A state is told once: the next reads change nothing and send nothing.
+        sched.lease.monotonic.now += RECONCILE_EVERY  # type: ignore[attr-defined]
+        sched.tick()
+        sched.notifier.close()
+        assert len(hooks.received) == 3
+    finally:
+        hooks.server.shutdown()
 
 
 def test_run_now_and_backfill_enqueue_once_each_with_their_trigger(

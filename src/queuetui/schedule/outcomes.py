@@ -4,7 +4,8 @@ The scheduler reads the jobs of unfinished runs (queued, started, late) with the
 read (rqdata.rows.read_rows: one round trip for up to BATCH jobs, nothing unpickled) and records
 state, start, end, duration, worker and the exception summary. It needs nothing from the worker,
 so it works for plain `rq worker` processes as well as `queuetui worker`. A run still waiting
-after its schedule's misfire grace is marked late (it may still run).
+after its schedule's misfire grace is marked late (it may still run). A run that becomes failed,
+stopped, finished or late yields a webhook notice when its schedule asks for one (notify.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from queuetui.rqdata.rows import JobRow, read_rows
 from queuetui.schedule.models import RunState, Schedule, ScheduleRun
+from queuetui.schedule.notify import Notice
 
 BATCH = 1000
 OPEN_STATES = (RunState.QUEUED, RunState.STARTED, RunState.LATE)
@@ -30,12 +32,19 @@ _FROM_RQ = {
     "stopped": RunState.STOPPED,
     "canceled": RunState.STOPPED,
 }
+_NOTIFY_FLAG = {
+    RunState.FAILED: "notify_on_failure",
+    RunState.STOPPED: "notify_on_failure",
+    RunState.FINISHED: "notify_on_success",
+    RunState.LATE: "notify_on_late",
+}
 
 
-def reconcile(connection: redis.Redis, session: Session, now: datetime) -> int:
-    """Bring up to BATCH unfinished runs up to date with their jobs; how many changed."""
+def reconcile(connection: redis.Redis, session: Session, now: datetime) -> tuple[int, list[Notice]]:
+    """Bring up to BATCH unfinished runs up to date with their jobs; how many changed, and the
+    webhook notices their schedules ask for (to send once this transaction has committed)."""
     query = (
-        select(ScheduleRun, Schedule.misfire_grace)
+        select(ScheduleRun, Schedule)
         .join(ScheduleRun.schedule)
         .where(ScheduleRun.state.in_([s.value for s in OPEN_STATES]))
         .order_by(ScheduleRun.fire_time)
@@ -43,16 +52,41 @@ def reconcile(connection: redis.Redis, session: Session, now: datetime) -> int:
     )
     pending = session.execute(query).all()
     if not pending:
-        return 0
+        return 0, []
     rows = read_rows(
         connection, "", "", [(run.job_id, None) for run, _ in pending], payload=False, exceptions=True
     )
     changed = 0
-    for (run, grace), row in zip(pending, rows, strict=True):
+    notices: list[Notice] = []
+    for (run, schedule), row in zip(pending, rows, strict=True):
         before = (run.state, run.started_at, run.ended_at)
-        _apply(run, row, now, timedelta(seconds=grace))
+        _apply(run, row, now, timedelta(seconds=schedule.misfire_grace))
         changed += before != (run.state, run.started_at, run.ended_at)
-    return changed
+        flag = _NOTIFY_FLAG.get(RunState(run.state))
+        if run.state != before[0] and flag and getattr(schedule, flag) and schedule.webhook_url:
+            notices.append(Notice(schedule.webhook_url, _payload(schedule, run)))
+    return changed, notices
+
+
+def _payload(schedule: Schedule, run: ScheduleRun) -> dict[str, object]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "event": str(run.state),
+        "schedule": schedule.name,
+        "schedule_id": schedule.id,
+        "job_id": run.job_id,
+        "fire_time": when(run.fire_time),
+        "trigger": str(run.trigger),
+        "state": str(run.state),
+        "started_at": when(run.started_at),
+        "ended_at": when(run.ended_at),
+        "duration": run.duration,
+        "worker": run.worker,
+        "exception": run.exception,
+        "reason": run.reason,
+    }
 
 
 def _apply(run: ScheduleRun, row: JobRow, now: datetime, grace: timedelta) -> None:

@@ -39,6 +39,7 @@ from queuetui.schedule.firing import Fire, Outcome, enqueue_many
 from queuetui.schedule.history import prune
 from queuetui.schedule.lease import Lease
 from queuetui.schedule.models import Misfire, Overlap, RunState, Schedule, ScheduleRun, Trigger
+from queuetui.schedule.notify import Notifier
 from queuetui.schedule.outcomes import reconcile
 from queuetui.schedule.store import ScheduleError, fire_clock
 
@@ -92,8 +93,10 @@ class Scheduler:
         instance: str,
         clock: Clock = SYSTEM,
         lease: Lease | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.connection = connection
+        self.notifier = notifier or Notifier()
         self.sessions = sessions
         self.clock = clock
         self.lease = lease or Lease(connection, instance)
@@ -134,7 +137,8 @@ class Scheduler:
             return report
         if self.lease.held and self.lease.monotonic() >= self._next_reconcile:
             with session_scope(self.sessions) as session:
-                report.outcomes = reconcile(self.connection, session, now)
+                report.outcomes, notices = reconcile(self.connection, session, now)
+            self.notifier.send(notices)  # after the commit: a notice never tells of an unrecorded state
             self._next_reconcile = self.lease.monotonic() + RECONCILE_EVERY
         if self.lease.held and self.lease.monotonic() >= self._next_prune:
             with session_scope(self.sessions) as session:
@@ -308,6 +312,7 @@ class Scheduler:
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
         with contextlib.suppress(redis.RedisError):  # unreleased, the lease expires on its own
             self.lease.release()
+        self.notifier.close()
 
 
 def record_runs(session: Session, runs: list[tuple[Fire, str, str]], enqueued_at: datetime) -> None:

@@ -1,0 +1,104 @@
+"""Webhook notifications of scheduled runs: failed, finished or late, as each schedule asks.
+
+When the scheduler reads a run's new state back (outcomes.reconcile) and the schedule asks to be
+told of it, a JSON document is POSTed to the schedule's webhook URL:
+
+    {"event": "failed", "schedule": "nightly-report", "schedule_id": 7,
+     "job_id": "qt-7-20261123T030000Z", "fire_time": "2026-11-23T03:00:00+00:00",
+     "trigger": "cron", "state": "failed", "started_at": ..., "ended_at": ..., "duration": 2.5,
+     "worker": "w1", "exception": "TimeoutError: ...", "reason": ""}
+
+Delivery happens on a thread of its own after the database has recorded the state, so a slow or
+dead endpoint never holds up a tick. Each notice is tried twice with a short timeout; a failure is
+one log line. Delivery is at most once: a notice still waiting when the scheduler is killed is lost
+(the run history keeps the state).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("queuetui.scheduler")
+
+TIMEOUT = 5.0
+ATTEMPTS = 2
+BACKLOG = 1000
+"""Notices waiting beyond this are dropped, with a log line: a dead endpoint must not eat memory."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    url: str
+    payload: dict[str, Any]
+
+
+def post(notice: Notice, timeout: float = TIMEOUT) -> str:
+    """POST one notice; '' when the endpoint took it, else why not (one line)."""
+    body = json.dumps(notice.payload).encode()
+    request = urllib.request.Request(
+        notice.url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "queuetui-scheduler"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read(1024)
+            return ""
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code} {exc.reason}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return str(reason).splitlines()[0] if str(reason) else type(exc).__name__
+
+
+class Notifier:
+    """A background sender of notices, so the scheduler's tick never waits on the network."""
+
+    def __init__(self, timeout: float = TIMEOUT) -> None:
+        self.timeout = timeout
+        self._queue: queue.Queue[Notice | None] = queue.Queue(BACKLOG)
+        self._thread: threading.Thread | None = None
+        self.sent = 0
+        self.failed = 0
+
+    def send(self, notices: list[Notice]) -> None:
+        if not notices:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._deliver, name="queuetui-webhooks", daemon=True)
+            self._thread.start()
+        for notice in notices:
+            try:
+                self._queue.put_nowait(notice)
+            except queue.Full:
+                self.failed += 1
+                log.error("webhook %s: %d notices already waiting; dropped one", notice.url, BACKLOG)
+
+    def close(self, wait: float = TIMEOUT) -> None:
+        """Deliver what is waiting (for at most `wait` seconds), then stop the thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(wait)
+            self._thread = None
+
+    def _deliver(self) -> None:
+        while (notice := self._queue.get()) is not None:
+            problem = ""
+            for _ in range(ATTEMPTS):
+                problem = post(notice, self.timeout)
+                if not problem:
+                    break
+            if problem:
+                self.failed += 1
+                about = f"{notice.payload.get('job_id')} ({notice.payload.get('event')})"
+                log.error("webhook %s for %s: %s", notice.url, about, problem)
+            else:
+                self.sent += 1
