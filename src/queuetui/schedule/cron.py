@@ -31,7 +31,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import MAXYEAR, UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -246,7 +246,16 @@ class Explanation:
 
 
 def parse(expression: str, name: str | None = None) -> Cron:
-    """Read a cron expression, hashing H from `name`; CronError names the field at fault."""
+    """Read a cron expression, hashing H from `name`; CronError names the field at fault.
+
+    Parsed expressions are remembered (a scheduler evaluates the same few thousand again and
+    again); the name is part of the key only where it can matter, when the text has an H.
+    """
+    return _parse(expression, name if "H" in expression.upper() else None)
+
+
+@lru_cache(maxsize=8192)
+def _parse(expression: str, name: str | None) -> Cron:
     source = " ".join(expression.split())
     if source.startswith("@"):
         alias = ALIASES.get(source.lower())
