@@ -15,7 +15,7 @@ import pytest
 import redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from queuetui.audit import Actor, Audit
 from queuetui.clock import FrozenClock
@@ -238,6 +238,44 @@ def test_run_outcomes_are_read_back_from_the_jobs(
         "waits": ("late", "not started 120 s after its fire time", False),
         "gone": ("unknown", "job hash missing (expired or deleted)", False),
     }
+
+
+def test_a_schedule_broken_behind_the_stores_back_is_logged_and_the_others_fire(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], caplog: pytest.LogCaptureFixture
+) -> None:
+    store, clock = env
+    store.add("broken", {"func": "tests.jobs:add", "cron": "* * * * *"})
+    store.add("fine", {"func": "tests.jobs:add", "cron": "* * * * *"})
+    with session_scope(store.sessions) as session:  # e.g. edited in SQL by hand
+        session.execute(update(Schedule).where(Schedule.name == "broken").values(cron="61 * * * *"))
+    sched = scheduler(conn, store, clock, "a")
+    clock.advance(60)
+    with caplog.at_level(logging.ERROR, logger="queuetui.scheduler"):
+        report = sched.tick()
+    assert report.enqueued == 1 and queued(conn) == ["qt-2-20261123T120000Z"]
+    assert "schedule 'broken': " in caplog.text and "does not fire until it is edited" in caplog.text
+    assert store.get("broken").next_fire_at is None
+    store.edit("broken", {"cron": "*/5 * * * *"})  # fixing it brings it back
+    assert store.get("broken").next_fire_at == START.replace(minute=5, second=0)
+
+
+def test_an_edit_made_during_a_tick_wins_over_the_ticks_advance(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock]
+) -> None:
+    store, _ = env
+    store.add("edited", {"func": "tests.jobs:add", "cron": "* * * * *"})
+    with session_scope(store.sessions) as session:
+        read_by_tick = session.scalars(select(Schedule)).one()
+        session.expunge(read_by_tick)
+    store.edit("edited", {"cron": "0 9 * * *"})  # an operator, between the tick's read and its write
+    with session_scope(store.sessions) as session:
+        Scheduler._advance(session, [(read_by_tick, [START], START + timedelta(minutes=1))])
+    after = store.get("edited")
+    assert (after.cron, after.next_fire_at, after.version) == (
+        "0 9 * * *",
+        datetime(2026, 11, 24, 9, tzinfo=UTC),
+        2,
+    )
 
 
 class Hooks:

@@ -34,6 +34,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.schedule.cron import CronError
 from queuetui.schedule.db import DatabaseError, session_scope
 from queuetui.schedule.firing import Fire, Outcome, enqueue_many
 from queuetui.schedule.history import prune
@@ -60,6 +61,8 @@ RECONCILE_EVERY = 5.0
 PRUNE_EVERY = 10.0
 """Seconds between history pruning passes (history.BATCH schedules each)."""
 _BUSY = {b"queued", b"started", b"deferred", b"scheduled"}
+_WAKE_AFTER = 0.002
+"""Seconds after a fire time the loop wakes, so the fire time is due when the tick reads it."""
 
 
 class _LeaseLost(Exception):
@@ -82,6 +85,8 @@ class TickReport:
     """Runs deleted by history retention."""
     fires: list[str] = field(default_factory=list)
     """Job ids enqueued by this tick."""
+    next_due: datetime | None = None
+    """The earliest next fire time after the tick (while leading): the run loop wakes for it."""
 
 
 class Scheduler:
@@ -135,6 +140,9 @@ class Scheduler:
             report.lost_lease = True
             self.lease.drop()
             return report
+        with session_scope(self.sessions) as session:
+            earliest = select(func.min(Schedule.next_fire_at)).where(Schedule.enabled.is_(True))
+            report.next_due = session.scalar(earliest)
         if self.lease.held and self.lease.monotonic() >= self._next_reconcile:
             with session_scope(self.sessions) as session:
                 report.outcomes, notices = reconcile(self.connection, session, now)
@@ -191,7 +199,12 @@ class Scheduler:
         for schedule in due:
             if fires >= FIRE_BATCH:
                 break
-            owed, following = self._owed(schedule, now)
+            try:
+                owed, following = self._owed(schedule, now)
+            except (CronError, ScheduleError) as exc:  # changed behind the store's back, or tzdata changed
+                log.error("schedule %r: %s; it does not fire until it is edited", schedule.name, exc)
+                plans.append((schedule, [], None, []))
+                continue
             plan = self._plan(schedule, owed, now)
             plans.append((schedule, owed, following, plan))
             fires += len(plan)
@@ -293,6 +306,7 @@ class Scheduler:
         leading = False
         while not stop.is_set():
             started = time.monotonic()
+            report = None
             try:
                 report = self.tick()
                 if report.led != leading:
@@ -309,7 +323,12 @@ class Scheduler:
                 leading = False
             except DatabaseError as exc:
                 log.error("%s; fire times stay due and are enqueued once it is back", exc)
-            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+            pause = interval - (time.monotonic() - started)
+            if report is not None and report.next_due is not None:  # wake for the next fire time itself
+                until_due = (report.next_due - self.clock.now()).total_seconds() + _WAKE_AFTER
+                if until_due > 0 or report.due:  # due already: the tick's budget ran out, go on at once
+                    pause = min(pause, until_due)
+            stop.wait(max(0.0, pause))
         with contextlib.suppress(redis.RedisError):  # unreleased, the lease expires on its own
             self.lease.release()
         self.notifier.close()
