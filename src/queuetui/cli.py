@@ -471,7 +471,7 @@ def _schedule_fields(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--failure-ttl", type=int, help="Seconds RQ keeps a failed job."),
         click.option("--retries", "retry_max", type=int, help="Retries after a failure."),
         click.option("--retry-intervals", help="Seconds between retries, comma-separated (e.g. 10,60,300)."),
-        click.option("--overlap", type=click.Choice(["allow", "skip"])),
+        click.option("--overlap", type=click.Choice(["allow", "skip", "queue"])),
         click.option("--misfire", type=click.Choice(["skip", "run-once", "catch-up"])),
         click.option("--grace", "misfire_grace", type=int, help="Seconds a missed fire time stays due."),
         click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
