@@ -538,15 +538,14 @@ def _schedule_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _audited_redis_change(
-    connection: dict[str, Any], db_url: str | None, action: str, target: str
-) -> Iterator[tuple[Any, Any, Any]]:
-    """(store, Redis client, audit entry) for a schedule change that writes to Redis, audited."""
+def _operator(connection: dict[str, Any], db_url: str | None) -> Iterator[Any]:
+    """A ScheduleOperator (run-now, backfill, pause-all), its failures turned into one-line exits."""
+    from queuetui.schedule.operator import ScheduleOperator
+
     settings = settings_from({**connection, "db_url": db_url})
     store = _store_with(settings)
-    # The audit sits inside the error handlers, so it records the Redis error, not the exit it becomes.
-    with _schedule_errors(), _redis_errors(settings), store.audit.mutation(action, target=target) as entry:
-        yield store, connect(settings.redis_url), entry
+    with _schedule_errors(), _redis_errors(settings):
+        yield ScheduleOperator(store, connect(settings.redis_url))
 
 
 def _schedule_json(schedule: Any) -> dict[str, Any]:
@@ -734,16 +733,9 @@ def schedules_snooze(
 @click.argument("schedule_name", metavar="NAME")
 def schedules_run_now(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
     """Enqueue the schedule's job now, once (recorded with trigger run-now)."""
-    from queuetui.schedule.scheduler import run_now
-
-    with _audited_redis_change(connection, db_url, "schedule.run-now", schedule_name) as (
-        store,
-        redis,
-        entry,
-    ):
-        entry.detail["job_id"] = run_now(redis, store.sessions, schedule_name)
-        entry.count = 1
-    click.echo(f"{schedule_name}: enqueued {entry.detail['job_id']}")
+    with _operator(connection, db_url) as operator:
+        job_id = operator.run_now(schedule_name)
+    click.echo(f"{schedule_name}: enqueued {job_id}")
 
 
 @schedules.command("backfill")
@@ -762,13 +754,9 @@ def schedules_backfill(
     kwarg: str | None,
 ) -> None:
     """Enqueue every fire time in a past range, once each (recorded with trigger backfill)."""
-    from queuetui.schedule.scheduler import backfill
-
     bounds = (_aware_time("--from", start), _aware_time("--to", end))
-    target = f"{schedule_name} {bounds[0].isoformat()}..{bounds[1].isoformat()}"
-    with _audited_redis_change(connection, db_url, "schedule.backfill", target) as (store, redis, entry):
-        job_ids = backfill(redis, store.sessions, schedule_name, *bounds, kwarg=kwarg)
-        entry.count = len(job_ids)
+    with _operator(connection, db_url) as operator:
+        job_ids = operator.backfill(schedule_name, *bounds, kwarg=kwarg)
     click.echo(f"{schedule_name}: enqueued {len(job_ids)} fire times")
 
 
@@ -778,15 +766,8 @@ def schedules_backfill(
 @click.option("--resume", is_flag=True, help="End the pause: due fire times follow their misfire policy.")
 def schedules_pause_all(connection: dict[str, Any], db_url: str | None, resume: bool) -> None:
     """Pause every schedule at the scheduler's next tick (maintenance), or --resume."""
-    from queuetui.schedule.scheduler import PAUSE_KEY
-
-    action = "scheduler.resume" if resume else "scheduler.pause"
-    with _audited_redis_change(connection, db_url, action, "every schedule") as (store, redis, entry):
-        if resume:
-            redis.delete(PAUSE_KEY)
-        else:
-            redis.set(PAUSE_KEY, f"{store.audit.actor.user} at {store.clock.now().isoformat()}")
-        entry.count = 1
+    with _operator(connection, db_url) as operator:
+        operator.pause_all(not resume)
     click.echo("scheduling resumed" if resume else "scheduling paused: every schedule waits for --resume")
 
 
