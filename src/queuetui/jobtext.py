@@ -11,6 +11,7 @@ from queuetui import fmt
 from queuetui.rqdata.detail import JobDetail, StoredResult
 from queuetui.rqdata.payload import pretty, size
 from queuetui.rqdata.rows import JobRow
+from queuetui.table import Column, plain_table
 
 # Columns of each view, first to last. The first is always the job id (tables key rows by it).
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -25,20 +26,9 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Column:
-    label: str
-    width: int
-    """Fixed width, or the minimum of a flexible column."""
-    flex: int = 0
-    """Share of the spare width a flexible column takes (0: fixed)."""
-    right: bool = False
-    max_width: int = 0
-
-
 COLUMNS: dict[str, Column] = {
     "id": Column("Job", 9, flex=2, max_width=36),
-    "func": Column("Function", 12, flex=3),
+    "func": Column("Function", 12, flex=3, keep_end=True),  # 'app.mail.send_email' cut to '…send_email'
     "args": Column("Args", 8, flex=4),
     "exception": Column("Exception", 13, flex=4),
     "worker": Column("Worker", 10, flex=1, max_width=24),
@@ -53,32 +43,6 @@ COLUMNS: dict[str, Column] = {
     "running": Column("Running", 7, right=True),
     "retries": Column("Left", 4, right=True),
 }
-
-
-def column_widths(names: tuple[str, ...], total: int, padding: int = 2) -> list[int]:
-    """Widths that fill `total` cells: fixed columns keep theirs, flexible ones share the rest."""
-    columns = [COLUMNS[n] for n in names]
-    widths = [c.width for c in columns]
-    spare = total - sum(widths) - padding * len(columns)
-    while spare > 0:
-        growable = [
-            i for i, c in enumerate(columns) if c.flex and (not c.max_width or widths[i] < c.max_width)
-        ]
-        if not growable:
-            break
-        weight = sum(columns[i].flex for i in growable)
-        given = 0
-        for i in growable:
-            extra = max(1, spare * columns[i].flex // weight)
-            if columns[i].max_width:
-                extra = min(extra, columns[i].max_width - widths[i])
-            extra = min(extra, spare - given)
-            widths[i] += extra
-            given += extra
-        spare -= given
-        if given == 0:
-            break
-    return widths
 
 
 def _exception(row: JobRow) -> str:
@@ -314,29 +278,7 @@ def detail_text(detail: JobDetail, now: datetime) -> str:
     return "\n".join(out)
 
 
-def fit(text: str, width: int, keep_end: bool = False) -> str:
-    """`text` on one line in `width` cells, cut with '…' (at the start when the end matters more)."""
-    text = " ".join(text.split())
-    if len(text) <= width:
-        return text
-    return "…" + text[len(text) - width + 1 :] if keep_end else text[: max(0, width - 1)] + "…"
-
-
-# A function's own name says more than its package: 'app.mail.send_email' is cut to '…send_email'.
-KEEP_END = {"func"}
-
-
 def rows_table(rows: list[JobRow], registry: str, now: datetime, width: int = 0) -> str:
     """Rows as a plain-text table for the terminal, `width` wide (default: the terminal's)."""
-    import shutil
-
     names = VIEW_COLUMNS[registry]
-    widths = column_widths(names, width or shutil.get_terminal_size((120, 24)).columns)
-    lines = []
-    for cells in [[COLUMNS[n].label for n in names], *([cell(r, n, now) for n in names] for r in rows)]:
-        parts = [
-            fit(c, w, n in KEEP_END).rjust(w) if COLUMNS[n].right else fit(c, w, n in KEEP_END).ljust(w)
-            for c, w, n in zip(cells, widths, names, strict=True)
-        ]
-        lines.append("  ".join(parts).rstrip())
-    return "\n".join(lines)
+    return plain_table([COLUMNS[n] for n in names], [[cell(r, n, now) for n in names] for r in rows], width)

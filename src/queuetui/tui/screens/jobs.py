@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from queuetui import fmt, jobtext
+from queuetui import table as table_layout
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import Page, default_descending, read_page
 from queuetui.rqdata.query import Query, QueryError, parse
@@ -119,7 +120,7 @@ class JobsScreen(LiveScreen):
         table = self.query_one("#jobs", LiveTable)
         names = jobtext.VIEW_COLUMNS[self.registry]
         self._width = self.size.width
-        widths = jobtext.column_widths(names, max(40, self.size.width - 4))
+        widths = table_layout.column_widths([jobtext.COLUMNS[n] for n in names], max(40, self.size.width - 4))
         self._widths = dict(zip(names, widths, strict=True))
         table.clear(columns=True)
         for name, width in zip(names, widths, strict=True):
@@ -137,8 +138,8 @@ class JobsScreen(LiveScreen):
         cells: list[Cell] = []
         for name in jobtext.VIEW_COLUMNS[self.registry]:
             column = jobtext.COLUMNS[name]
-            value = jobtext.fit(
-                jobtext.cell(row, name, now), self._widths.get(name, 80), name in jobtext.KEEP_END
+            value = table_layout.fit(
+                jobtext.cell(row, name, now), self._widths.get(name, 80), column.keep_end
             )
             style = ""
             if not row.readable and name in ("func", "args", "exception"):
