@@ -160,7 +160,8 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
         if no_console:
             click.echo(f"queuetui demo: Redis at {backend.url}")
             click.echo(f"  attach with:  queuetui -u {backend.url}")
-            click.echo(f"  worker logs:  {backend.log_dir}")
+            click.echo(f"  schedules:    queuetui schedules list --db-url {backend.db_url}")
+            click.echo(f"  logs:         {backend.log_dir}")
             click.echo("  Ctrl-C stops everything.")
             try:
                 while True:
@@ -170,7 +171,9 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
         else:
             from queuetui.tui.app import run_console
 
-            run_console(load_settings(redis_url=backend.url, name="demo", refresh=refresh))
+            run_console(
+                load_settings(redis_url=backend.url, name="demo", refresh=refresh, db_url=backend.db_url)
+            )
     finally:
         backend.stop()
 

@@ -101,13 +101,15 @@ def test_last_run_and_detail_with_history_and_success_rate(store: ScheduleStore)
     assert digest.last is not None and (digest.last.state, digest.last.fire_time.minute) == ("queued", 0)
     assert next(r for r in page.rows if r.name == "cleanup").last is None
 
-    detail = schedule_detail(store.sessions, "emails-digest")
+    detail = schedule_detail(store.sessions, "emails-digest", NOW)
     assert detail is not None
     assert [r.state for r in detail.runs] == [RunState.QUEUED, "finished", "failed", "finished"]
     assert (detail.stats.runs, detail.stats.finished, detail.stats.failed) == (4, 2, 1)
     assert detail.stats.success_rate == pytest.approx(2 / 3)
     assert detail.stats.durations == (1.5, 0.5, 2.0)
-    assert schedule_detail(store.sessions, "no-such") is None
+    assert [f.strftime("%H:%M") for f in detail.upcoming] == ["12:15", "12:30", "12:45", "13:00", "13:15"]
+    assert schedule_detail(store.sessions, "paused-one", NOW).upcoming == ()  # disabled
+    assert schedule_detail(store.sessions, "no-such", NOW) is None
 
 
 def test_forecast_counts_fires_per_minute_and_names_the_busiest(store: ScheduleStore) -> None:
@@ -121,3 +123,17 @@ def test_forecast_counts_fires_per_minute_and_names_the_busiest(store: ScheduleS
     assert (minute, count) == (datetime(2026, 11, 24, 3, 0, tzinfo=UTC), 3)  # with the quarter-hourly one
     assert set(who) == {"reports-nightly", "also-at-three", "emails-digest"}
     assert max(result.buckets(80)) == 3 and len(result.buckets(80)) <= 80
+
+
+def test_forecast_counts_every_second_of_a_seconds_schedule_and_h_schedules_apart(tmp_path: Path) -> None:
+    sessions = open_database(f"sqlite:///{tmp_path / 'f.db'}")
+    clock = FrozenClock(NOW)
+    store = ScheduleStore(sessions, Audit(sessions, actor=Actor("ops", "local"), clock=clock), clock)
+    store.add("often", {"func": "tests.jobs:add", "cron": "*/10 * * * * *"})  # six a minute
+    for name in ("hashed-a", "hashed-b", "hashed-c"):
+        store.add(name, {"func": "tests.jobs:add", "cron": "H 4 * * *"})  # once a day, minutes spread by name
+    result = forecast(sessions, NOW)
+    assert result.per_minute[0] == 6 and result.schedules == 4
+    assert result.total == 6 * 24 * 60 + 3
+    four = [m for m, count in enumerate(result.per_minute) if count > 6]
+    assert four and all(result.start.hour + m // 60 == 28 for m in four)  # H runs land in the 04:xx hour

@@ -1,4 +1,5 @@
-"""Start and stop everything the demo runs: embedded Redis, worker processes, the workload."""
+"""Start and stop everything the demo runs: embedded Redis, worker processes, the scheduler with
+its schedule database (a SQLite file beside Redis's data), and the workload."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import sys
 import threading
 from pathlib import Path
 
+from queuetui.demo.schedules import seed
 from queuetui.demo.workload import Workload
 from queuetui.embedded import EmbeddedRedis, die_with_parent
 from queuetui.rqdata.connection import connect
+from queuetui.schedule.db import open_database
 
 
 class DemoBackend:
@@ -32,12 +35,20 @@ class DemoBackend:
     def log_dir(self) -> Path:
         return self.server.data_dir
 
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.log_dir / 'schedules.db'}"
+
     def start(self) -> DemoBackend:
         """Start the server, the workers and the workload; on any failure stop what started."""
         try:
             self.server.start()
+            seed(open_database(self.db_url))
             for i in range(self.worker_count):
-                self.workers.append(self._spawn_worker(i + 1))
+                self.workers.append(
+                    self._spawn(f"worker-{i + 1}", "worker", "--name", f"demo-{i + 1}.{os.getpid()}")
+                )
+            self.workers.append(self._spawn("scheduler", "scheduler", "--db-url", self.db_url))
             workload = Workload(connect(self.url))
             self._thread = threading.Thread(
                 target=workload.run, args=(self._stop, self.interval), name="demo-workload", daemon=True
@@ -48,20 +59,12 @@ class DemoBackend:
             raise
         return self
 
-    def _spawn_worker(self, number: int) -> subprocess.Popen[bytes]:
-        log = open(self.log_dir / f"worker-{number}.log", "ab")  # noqa: SIM115 - the child keeps it
+    def _spawn(self, log_name: str, *command: str) -> subprocess.Popen[bytes]:
+        """A `queuetui` subcommand on the demo's Redis, logging to LOG_NAME.log, dying with us."""
+        log = open(self.log_dir / f"{log_name}.log", "ab")  # noqa: SIM115 - the child keeps it
         try:
             return subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "queuetui",
-                    "worker",
-                    "--redis-url",
-                    self.url,
-                    "--name",
-                    f"demo-{number}.{os.getpid()}",
-                ],
+                [sys.executable, "-m", "queuetui", command[0], "--redis-url", self.url, *command[1:]],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -72,7 +75,8 @@ class DemoBackend:
             log.close()
 
     def stop(self) -> None:
-        """Stop the workload, then the workers (warm, then cold, then kill), then the server."""
+        """Stop the workload, then the workers and the scheduler (warm, then cold, then kill), then
+        the server."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)

@@ -1,10 +1,10 @@
 """The fire forecast: how many schedules fire in each minute of the next hours, to spot collisions.
 
 Every enabled schedule's fire times over the horizon are counted per minute (a schedule with
-seconds counts once per fire). Schedules sharing an expression and zone (and no H) are worked out
-once. A schedule firing more often than once a minute is counted up to PER_SCHEDULE_LIMIT fires, so
-one runaway expression cannot stall the forecast. Runs in the
-console's thread worker and in the CLI; nothing here writes.
+seconds counts once per fire). Schedules whose expressions come to the same (H resolved) in the
+same zone are worked out once, and a schedule costs one next-fire evaluation per minute it fires
+in, not per second, so 100,000 schedules take seconds. Runs in the console's thread worker;
+nothing here writes.
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from queuetui.schedule.cron import CronError, get_zone, parse
+from queuetui.schedule.cron import Cron, CronError, get_zone, parse
 from queuetui.schedule.db import session_scope
 from queuetui.schedule.models import Schedule
 
 HORIZON = timedelta(hours=24)
-PER_SCHEDULE_LIMIT = 2 * 24 * 60
-"""Fire times counted per schedule at most: every minute of a day, twice over."""
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,7 @@ class Forecast:
     busiest: tuple[tuple[datetime, int, tuple[str, ...]], ...]
     """The busiest minutes: (minute, fires, a few of the schedules that fire then)."""
     schedules: int
-    """Enabled schedules counted."""
-    capped: int
-    """Schedules that fire more often than PER_SCHEDULE_LIMIT allows to count in full."""
+    """Enabled schedules counted (those whose cron can be read)."""
 
     @property
     def total(self) -> int:
@@ -57,34 +54,32 @@ def forecast(
     minutes = int(horizon.total_seconds() // 60)
     counts: Counter[int] = Counter()
     names: dict[int, list[str]] = {}
-    schedules = capped = 0
+    schedules = 0
     with session_scope(sessions) as session:
         rows = session.execute(
             select(Schedule.name, Schedule.cron, Schedule.timezone).where(Schedule.enabled.is_(True))
         ).all()
-    groups: dict[tuple[str, str, str], list[str]] = {}  # schedules with the same fire times, computed once
+    # Schedules with the same concrete expression (H resolved) and zone fire together: worked out once.
+    groups: dict[tuple[str, str], tuple[Cron, ZoneInfo, list[str]]] = {}
     for name, expression, zone_name in rows:
-        hashed = name if "H" in expression.upper() else ""
-        groups.setdefault((expression, zone_name, hashed), []).append(name)
-    for (expression, zone_name, hashed), members in groups.items():
         try:
-            cron, zone = parse(expression, hashed or None), get_zone(zone_name)
+            cron, zone = parse(expression, name), get_zone(zone_name)
         except CronError:
             continue  # the list shows it as invalid
+        groups.setdefault((cron.expression, zone_name), (cron, zone, []))[2].append(name)
+    for cron, zone, members in groups.values():
         schedules += len(members)
         moment: datetime | None = start - timedelta(microseconds=1)
-        for fired in range(PER_SCHEDULE_LIMIT + 1):
+        for _ in range(minutes):  # one next-fire per minute that fires, however many seconds fire in it
             moment = cron.next_fire(moment, zone) if moment is not None else None
             if moment is None or moment >= end:
                 break
-            if fired == PER_SCHEDULE_LIMIT:
-                capped += len(members)
-                break
             minute = int((moment - start).total_seconds() // 60)
-            counts[minute] += len(members)
+            counts[minute] += len(members) * sum(1 for second in cron.seconds if second >= moment.second)
             fired_here = names.setdefault(minute, [])
             fired_here.extend(n for n in members[: 3 - len(fired_here)] if n not in fired_here)
+            moment = start + timedelta(minutes=minute + 1, microseconds=-1)
     per_minute = tuple(counts.get(i, 0) for i in range(minutes))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
     busiest = tuple((start + timedelta(minutes=m), n, tuple(names.get(m, ()))) for m, n in ranked)
-    return Forecast(start, per_minute, busiest, schedules, capped)
+    return Forecast(start, per_minute, busiest, schedules)

@@ -12,13 +12,13 @@ The search is words, all of which must match:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
-from queuetui.schedule.cron import CronError, describe, parse
+from queuetui.schedule.cron import CronError, describe, get_zone, next_fires, parse
 from queuetui.schedule.db import session_scope
 from queuetui.schedule.models import RunState, Schedule, ScheduleRun
 
@@ -51,12 +51,16 @@ class ScheduleRow:
     last: LastRun | None
 
     def state(self, now: datetime) -> str:
-        """'enabled', 'disabled' or 'snoozed' (until a later time)."""
-        if not self.enabled:
-            return "disabled"
-        if self.snoozed_until is not None and self.snoozed_until > now:
-            return "snoozed"
-        return "enabled"
+        return schedule_state(self.enabled, self.snoozed_until, now)
+
+
+def schedule_state(enabled: bool, snoozed_until: datetime | None, now: datetime) -> str:
+    """'enabled', 'disabled' or 'snoozed' (until a later time)."""
+    if not enabled:
+        return "disabled"
+    if snoozed_until is not None and snoozed_until > now:
+        return "snoozed"
+    return "enabled"
 
 
 @dataclass(frozen=True)
@@ -197,10 +201,14 @@ class ScheduleDetail:
     runs: tuple[ScheduleRun, ...]
     """Newest fire time first."""
     stats: RunStats
+    upcoming: tuple[datetime, ...]
+    """Its next fire times (UTC), from now; empty when disabled or its cron cannot be read."""
 
 
-def schedule_detail(sessions: sessionmaker[Session], name: str, limit: int = 200) -> ScheduleDetail | None:
-    """A schedule and its newest `limit` runs; None when there is no such schedule."""
+def schedule_detail(
+    sessions: sessionmaker[Session], name: str, now: datetime, limit: int = 200, upcoming: int = 5
+) -> ScheduleDetail | None:
+    """A schedule, its newest `limit` runs and next `upcoming` fire times; None if there is no such."""
     with session_scope(sessions) as session:
         schedule = session.scalar(select(Schedule).where(Schedule.name == name))
         if schedule is None:
@@ -215,4 +223,12 @@ def schedule_detail(sessions: sessionmaker[Session], name: str, limit: int = 200
     failed = sum(r.state in (RunState.FAILED, RunState.STOPPED) for r in runs)
     finished = sum(r.state == RunState.FINISHED for r in runs)
     durations = tuple(r.duration for r in reversed(runs) if r.duration is not None)
-    return ScheduleDetail(schedule, runs, RunStats(len(runs), finished, failed, durations))
+    following: tuple[datetime, ...] = ()
+    if schedule.enabled:
+        try:
+            zone = get_zone(schedule.timezone)
+            fires = next_fires(parse(schedule.cron, schedule.name), zone, now, upcoming)
+            following = tuple(fire.astimezone(UTC) for fire in fires)
+        except CronError:
+            pass  # the description says why
+    return ScheduleDetail(schedule, runs, RunStats(len(runs), finished, failed, durations), following)

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from functools import partial
 
 import redis
+from sqlalchemy.orm import Session, sessionmaker
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from queuetui.audit import Audit
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
 from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS, registry_name
+from queuetui.schedule.db import open_database
+from queuetui.schedule.operator import ScheduleOperator
+from queuetui.schedule.store import ScheduleStore
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen
@@ -44,17 +50,37 @@ class QueueTUI(App[None]):
         clock: Clock = SYSTEM,
         connection: redis.Redis | None = None,
         connection_url: str | None = None,
+        sessions: sessionmaker[Session] | None = None,
     ) -> None:
-        """`connection` and `connection_url` let tests and the demo pass a client and its label."""
+        """`connection`, `connection_url` and `sessions` let tests and the demo pass a Redis client,
+        its label and the schedule database."""
         super().__init__()
         self.settings = settings
         self.clock = clock
         self.redis = connection if connection is not None else connect(settings.redis_url)
+        self._sessions = sessions
+        self._store: ScheduleStore | None = None
+        self._store_lock = threading.Lock()
         url = redact_url(connection_url or settings.redis_url)
         self.connection_label = f"{settings.name}  {url}" if settings.name else url
 
     def on_mount(self) -> None:
         self.push_screen(OverviewScreen())
+
+    def schedule_store(self) -> ScheduleStore:
+        """The schedule database, opened (and migrated) on first use; from thread workers only.
+
+        DatabaseError when it cannot be opened; the next call tries again.
+        """
+        with self._store_lock:
+            if self._store is None:
+                sessions = self._sessions or open_database(self.settings.db_url)
+                audit = Audit(sessions, read_only=self.settings.read_only, clock=self.clock)
+                self._store = ScheduleStore(sessions, audit, self.clock)
+            return self._store
+
+    def schedule_operator(self) -> ScheduleOperator:
+        return ScheduleOperator(self.schedule_store(), self.redis)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -100,6 +126,18 @@ class QueueTUI(App[None]):
     def open_detail(self, job_id: str) -> None:
         self.push_screen(JobDetailScreen(job_id))
 
+    def action_open_schedules(self) -> None:
+        self.open_schedules()
+
+    def open_schedules(self, search: str = "") -> None:
+        from queuetui.tui.screens.schedules import SchedulesScreen
+
+        screen = self.screen
+        if isinstance(screen, SchedulesScreen):
+            screen.apply_search(search)
+            return
+        self.push_screen(SchedulesScreen(search))
+
     def action_command(self) -> None:
         def submitted(text: str | None) -> None:
             if text:
@@ -118,6 +156,12 @@ class QueueTUI(App[None]):
                 self.pop_screen()
         elif verb == "job":
             self.find_job(args[0])
+        elif verb in ("schedules", "schedule"):
+            self.open_schedules(" ".join(args))
+        elif verb == "forecast":
+            from queuetui.tui.screens.forecast import ForecastScreen
+
+            self.push_screen(ForecastScreen())
         elif verb.isdigit() and isinstance(screen, JobsScreen):
             screen.jump_to_row(int(verb))
         elif verb in ("top", "bottom") and isinstance(screen, JobsScreen):
@@ -172,9 +216,13 @@ class QueueTUI(App[None]):
 
 
 COMMAND_HELP = (
-    "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · overview"
+    "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
+    " [search] · forecast · overview"
 )
-COMMANDS = {"q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups"}
+COMMANDS = {
+    "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
+    "forecast",
+}  # fmt: skip
 
 
 def check_command(text: str) -> str:

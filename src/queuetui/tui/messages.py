@@ -10,6 +10,8 @@ from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
+from queuetui.schedule.forecast import Forecast
+from queuetui.schedule.listing import ScheduleDetail, ScheduleList
 
 
 @dataclass
@@ -68,3 +70,31 @@ class JobFound(Message):
 
     job_id: str
     locations: list[Location]
+
+
+@dataclass
+class SchedulesFetched(Message):
+    """A page of the schedules list, and who paused every schedule ('' when none did)."""
+
+    listing: ScheduleList
+    paused_by: str
+
+
+@dataclass
+class ScheduleDetailFetched(Message):
+    """One schedule and its runs; None when it no longer exists."""
+
+    detail: ScheduleDetail | None
+
+
+@dataclass
+class ForecastFetched(Message):
+    forecast: Forecast
+
+
+@dataclass
+class ActionDone(Message):
+    """An operator's action ended: what happened, in one line."""
+
+    text: str
+    error: bool = False

@@ -92,6 +92,7 @@ class OverviewScreen(LiveScreen):
     BINDINGS = [
         Binding("tab", "focus_next", "Next table", show=False, id="overview.next"),
         Binding("shift+tab", "focus_previous", "Previous table", show=False, id="overview.previous"),
+        Binding("s", "app.open_schedules", "Schedules", id="overview.schedules", tooltip="Cron schedules"),
     ]
 
     def __init__(self) -> None:

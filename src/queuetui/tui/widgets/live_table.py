@@ -31,7 +31,6 @@ class LiveTable(DataTable[Cell]):
             for column, value in zip(columns, cells, strict=True):
                 if self.get_cell(key, column) != value:
                     self.update_cell(key, column, value)
-        if added:
-            order = {key: i for i, (key, _) in enumerate(rows)}
-            first = columns[0]
-            self.sort(first, key=lambda cell: order.get(str(cell), len(order)))
+        if added:  # rows new to the table were appended: put every row back in the order given
+            order = {tuple(str(cell) for cell in cells): i for i, (_, cells) in enumerate(rows)}
+            self.sort(*columns, key=lambda values: order.get(tuple(str(v) for v in values), len(order)))

@@ -1,0 +1,223 @@
+"""What an operator can do to a schedule from the list and from its detail, the same keys on both.
+
+Each action runs in a thread worker through ScheduleStore / ScheduleOperator, the code the CLI
+runs, so it is audited and refused when read-only below the UI; read-only also hides the keys.
+Deleting asks for the schedule's name to be typed, pausing every schedule asks y/N (default no).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from textual import on, work
+from textual.binding import Binding
+
+from queuetui.audit import ReadOnlyError
+from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.rqdata.query import parse_duration
+from queuetui.schedule.db import DatabaseError
+from queuetui.schedule.store import FIELDS, ScheduleError
+from queuetui.tui.messages import ActionDone
+from queuetui.tui.screens.confirm import ConfirmScreen
+from queuetui.tui.screens.live import LiveScreen
+from queuetui.tui.screens.prompt import PromptScreen
+
+MUTATING = {"run_now", "toggle_enabled", "snooze", "backfill", "duplicate", "delete", "pause_all"}
+
+
+def parse_snooze(text: str, now: datetime) -> datetime | None:
+    """'30m', '2h', '1d' from now, an ISO time with offset, or 'wake' (None); ValueError otherwise."""
+    text = text.strip()
+    if text.lower() in ("wake", "now", "off"):
+        return None
+    seconds = parse_duration(text)
+    if seconds is not None:
+        return now + timedelta(seconds=seconds)
+    try:
+        until = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r}: expected 30m, 2h, 1d, an ISO time with offset, or wake") from None
+    if until.tzinfo is None:
+        raise ValueError(f"{text!r}: give the time with its offset, e.g. 2026-11-24T09:00+01:00")
+    return until
+
+
+def parse_range(text: str) -> tuple[datetime, datetime]:
+    """'FROM TO', two ISO times with offsets; ValueError otherwise."""
+    parts = text.split()
+    if len(parts) != 2:
+        raise ValueError("expected FROM TO: two ISO times with offsets")
+    bounds = []
+    for part in parts:
+        try:
+            moment = datetime.fromisoformat(part)
+        except ValueError:
+            raise ValueError(f"{part!r} is not an ISO time like 2026-11-20T00:00+00:00") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"{part!r}: give the time with its offset")
+        bounds.append(moment)
+    return bounds[0], bounds[1]
+
+
+def _problem(parse: Callable[[str], object]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        try:
+            parse(text)
+        except ValueError as exc:
+            return str(exc)
+        return ""
+
+    return check
+
+
+class ScheduleActionsScreen(LiveScreen):
+    """A live screen about schedules; `current_schedule()` names the one the keys act on."""
+
+    BINDINGS = [
+        Binding("n", "run_now", "Run now", id="schedules.run-now", tooltip="Enqueue its job now, once"),
+        Binding("e", "toggle_enabled", "On/off", id="schedules.enable", tooltip="Enable or disable"),
+        Binding("z", "snooze", "Snooze", id="schedules.snooze", tooltip="Skip fire times until a time"),
+        Binding(
+            "b", "backfill", "Backfill", id="schedules.backfill", tooltip="Enqueue a past range", show=False
+        ),
+        Binding(
+            "c", "duplicate", "Copy", id="schedules.copy", tooltip="Duplicate under a new name", show=False
+        ),
+        Binding(
+            "D", "delete", "Delete", id="schedules.delete", tooltip="Delete it and its history", show=False
+        ),
+        Binding("P", "pause_all", "Pause all", id="schedules.pause", tooltip="Pause/resume all", show=False),
+    ]
+
+    paused_by = ""
+
+    def current_schedule(self) -> str | None:
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in MUTATING and self.console.settings.read_only)
+
+    @work(thread=True, exit_on_error=False, group="schedule-action")
+    def act(self, change: Callable[[], str]) -> None:
+        """Run a change in a thread; report it in one line either way, then refresh."""
+        try:
+            text = change()
+        except (ScheduleError, ReadOnlyError, DatabaseError) as exc:
+            self.post_message(ActionDone(str(exc), error=True))
+        except REDIS_ERRORS as exc:
+            self.post_message(ActionDone(describe_error(exc), error=True))
+        else:
+            self.post_message(ActionDone(text))
+
+    @on(ActionDone)
+    def _acted(self, message: ActionDone) -> None:
+        self.notify(message.text, severity="error" if message.error else "information", timeout=6)
+        self.fetch()
+
+    def _named(self) -> str | None:
+        name = self.current_schedule()
+        if name is None:
+            self.notify("No schedule here", timeout=2)
+        return name
+
+    def action_run_now(self) -> None:
+        if name := self._named():
+            self.act(lambda: f"{name}: enqueued {self.console.schedule_operator().run_now(name)}")
+
+    def action_toggle_enabled(self) -> None:
+        if name := self._named():
+
+            def toggle() -> str:
+                store = self.console.schedule_store()
+                enabled = not store.get(name).enabled
+                store.set_enabled(name, enabled)
+                return f"{name}: {'enabled' if enabled else 'disabled'}"
+
+            self.act(toggle)
+
+    def action_snooze(self) -> None:
+        if not (name := self._named()):
+            return
+        now = self.console.clock.now
+
+        def submitted(text: str | None) -> None:
+            if not text:
+                return
+            until = parse_snooze(text, now())
+
+            def snooze() -> str:
+                self.console.schedule_store().snooze(name, until)
+                return f"{name}: snoozed until {until.isoformat()}" if until else f"{name}: awake"
+
+            self.act(snooze)
+
+        prompt = PromptScreen(f"snooze {name}", "1h", "30m · 2h · 1d · 2026-11-24T09:00+01:00 · wake",
+                              _problem(lambda text: parse_snooze(text, now())))  # fmt: skip
+        self.app.push_screen(prompt, submitted)
+
+    def action_backfill(self) -> None:
+        if not (name := self._named()):
+            return
+
+        def submitted(text: str | None) -> None:
+            if text:
+                start, end = parse_range(text)
+                operator = self.console.schedule_operator
+                self.act(lambda: f"{name}: enqueued {len(operator().backfill(name, start, end))} fire times")
+
+        placeholder = "FROM TO, e.g. 2026-11-20T00:00+00:00 2026-11-22T23:59+00:00"
+        self.app.push_screen(
+            PromptScreen(f"backfill {name}", "", placeholder, _problem(parse_range)), submitted
+        )
+
+    def action_duplicate(self) -> None:
+        if not (name := self._named()):
+            return
+
+        def submitted(new_name: str | None) -> None:
+            if new_name:
+
+                def copy() -> str:
+                    store = self.console.schedule_store()
+                    source = store.get(name)
+                    values = {f: getattr(source, f) for f in FIELDS if f != "enabled"}
+                    store.add(new_name, {**values, "enabled": False}, allow_missing=True)
+                    return f"{new_name}: copied from {name}, disabled until you enable it (e)"
+
+                self.act(copy)
+
+        self.app.push_screen(PromptScreen(f"copy {name} as", f"{name}-copy", "a new, unique name"), submitted)
+
+    def action_delete(self) -> None:
+        if not (name := self._named()):
+            return
+
+        def delete() -> str:
+            self.console.schedule_store().remove(name)
+            return f"{name}: deleted"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act(delete)
+
+        question = f"Delete schedule [b]{name}[/b] and its run history? Jobs already enqueued stay."
+        self.app.push_screen(ConfirmScreen(question, typed=name), confirmed)
+
+    def action_pause_all(self) -> None:
+        pausing = not self.paused_by
+
+        def pause() -> str:
+            self.console.schedule_operator().pause_all(pausing)
+            return "every schedule paused" if pausing else "every schedule resumed"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act(pause)
+
+        question = (
+            "Pause [b]every[/b] schedule? The scheduler stops enqueuing at its next tick until resumed."
+            if pausing
+            else f"Resume every schedule? (paused by {self.paused_by})"
+        )
+        self.app.push_screen(ConfirmScreen(question), confirmed)

@@ -1,0 +1,211 @@
+"""Every schedule: what it runs and when, its next fire and last run, a window over any number."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.events import Resize
+from textual.widgets import Footer, Static
+
+from queuetui import schedtext
+from queuetui import table as table_layout
+from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.schedule.db import DatabaseError
+from queuetui.schedule.listing import ScheduleRow, SearchError, check_search, list_schedules
+from queuetui.tui.messages import FetchFailed, SchedulesFetched
+from queuetui.tui.screens.live import LiveScreen
+from queuetui.tui.screens.prompt import PromptScreen
+from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
+from queuetui.tui.widgets.live_table import Cell, LiveTable
+from queuetui.tui.widgets.status_bar import StatusBar
+
+PAGE = 100
+STEP = 50
+
+
+class SchedulesScreen(ScheduleActionsScreen):
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="schedules.search", tooltip="tag:x queue:q is:disabled text"),
+        Binding("f", "forecast", "Forecast", id="schedules.forecast", tooltip="Fires per minute, next 24 h"),
+        Binding("g", "top", "Top", id="schedules.top", show=False),
+        Binding("G", "bottom", "Bottom", id="schedules.bottom", show=False),
+        Binding("escape", "back", "Back", id="schedules.back", tooltip="Clear the search, or go back"),
+    ]
+
+    def __init__(self, search: str = "") -> None:
+        super().__init__()
+        self.search = search
+        self.start = 0
+        self.total = 0
+        self.rows: tuple[ScheduleRow, ...] = ()
+        self.loaded = False
+        self.focus_name: str | None = None
+        self._names: tuple[str, ...] = ()
+        self._widths: list[int] = []
+        self._width = 0
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Static(id="banner")
+        yield Static(id="paused-banner")
+        with Vertical(id="tables"):
+            yield Static(id="view-title")
+            yield LiveTable(id="schedules", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#paused-banner").display = False
+        self._build_columns()
+        self._show_title()
+        self.start_live()
+
+    def _build_columns(self) -> None:
+        self._width = self.size.width
+        self._names = schedtext.columns_for(self.size.width)
+        columns = [schedtext.COLUMNS[n] for n in self._names]
+        self._widths = table_layout.column_widths(columns, max(40, self.size.width - 6))  # borders, scrollbar
+        table = self.query_one("#schedules", LiveTable)
+        table.clear(columns=True)
+        for name, column, width in zip(self._names, columns, self._widths, strict=True):
+            label = Text(column.label, justify="right") if column.right else column.label
+            table.add_column(label, width=width, key=name)
+        self._fill()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.is_mounted and event.size.width != self._width:
+            self._build_columns()
+
+    def _cells(self, row: ScheduleRow) -> list[Cell]:
+        now = self.console.clock.now()
+        cells: list[Cell] = []
+        for name, width in zip(self._names, self._widths, strict=True):
+            column = schedtext.COLUMNS[name]
+            text = table_layout.fit(schedtext.cell(row, name, now), width, column.keep_end)
+            style = ""
+            if name in ("last", "state"):
+                style = schedtext.STATE_STYLES.get(text, "")
+            elif name == "name":
+                style = "bold" if row.enabled else "dim"
+            elif name == "when" and text.startswith("invalid"):
+                style = "red"
+            cells.append(Text(text, style=style, justify="right" if column.right else "left", no_wrap=True))
+        return cells
+
+    def _fill(self) -> None:
+        table = self.query_one("#schedules", LiveTable)
+        table.sync([(row.name, self._cells(row)) for row in self.rows])
+        if self.focus_name is not None:
+            target = next((i for i, r in enumerate(self.rows) if r.name == self.focus_name), None)
+            if target is not None:
+                table.move_cursor(row=target, scroll=True)
+            self.focus_name = None
+
+    def _show_title(self) -> None:
+        span = (
+            f"{self.start + 1:,}–{self.start + len(self.rows):,} of {self.total:,}" if self.rows else "none"
+        )
+        if not self.loaded:
+            span = "loading…"
+        parts = ["[b]Schedules[/b]", span, "enabled first, soonest next run first"]
+        if self.search:
+            parts.append(f"search: {self.search}")
+        if self.console.settings.read_only:
+            parts.append("[b]read-only[/b]")
+        self.query_one("#view-title", Static).update("  ·  ".join(parts))
+
+    # -- fetching
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
+    def fetch(self) -> None:
+        try:
+            store = self.console.schedule_store()
+            listing = list_schedules(store.sessions, search=self.search, offset=self.start, limit=PAGE)
+            paused_by = self.console.schedule_operator().paused_by()
+        except (DatabaseError, SearchError) as exc:
+            self.post_message(FetchFailed(str(exc)))
+            return
+        except REDIS_ERRORS as exc:
+            self.post_message(FetchFailed(describe_error(exc)))
+            return
+        self.post_message(SchedulesFetched(listing, paused_by))
+
+    @on(SchedulesFetched)
+    def show_schedules(self, message: SchedulesFetched) -> None:
+        listing = message.listing
+        if listing.search != self.search:
+            return  # fetched before the search changed; the new one is on its way
+        self.start, self.total, self.rows, self.loaded = listing.offset, listing.total, listing.rows, True
+        self.paused_by = message.paused_by
+        banner = self.query_one("#paused-banner", Static)
+        banner.update(f"Every schedule is paused (by {message.paused_by}); P resumes")
+        banner.display = bool(message.paused_by)
+        with self.app.batch_update():
+            self._fill()
+            self._show_title()
+        self.fetched()
+
+    def _jump(self, offset: int, focus_name: str | None = None) -> None:
+        self.start = max(0, offset)
+        self.focus_name = focus_name
+        self.fetch()
+
+    @on(LiveTable.RowHighlighted, "#schedules")
+    def _scroll_window(self, event: LiveTable.RowHighlighted) -> None:
+        """Moving onto the first or last row held fetches the window further along."""
+        if not self.loaded or self.focus_name is not None or event.cursor_row < 0 or not self.rows:
+            return
+        if event.cursor_row != event.data_table.cursor_row:
+            return
+        here = self.rows[min(event.cursor_row, len(self.rows) - 1)].name
+        if event.cursor_row >= len(self.rows) - 1 and self.start + len(self.rows) < self.total:
+            self._jump(self.start + STEP, here)
+        elif event.cursor_row == 0 and self.start > 0:
+            self._jump(self.start - STEP, here)
+
+    @on(LiveTable.RowSelected, "#schedules")
+    def _open(self, event: LiveTable.RowSelected) -> None:
+        from queuetui.tui.screens.schedule_detail import ScheduleDetailScreen
+
+        self.app.push_screen(ScheduleDetailScreen(str(event.row_key.value)))
+
+    def current_schedule(self) -> str | None:
+        table = self.query_one("#schedules", LiveTable)
+        if not self.rows or table.cursor_row < 0:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)].name
+
+    # -- keys
+
+    def action_top(self) -> None:
+        self._jump(0)
+
+    def action_bottom(self) -> None:
+        self._jump(max(0, self.total - PAGE))
+
+    def action_search(self) -> None:
+        def submitted(text: str | None) -> None:
+            if text is not None:
+                self.apply_search(text)
+
+        hint = "tag:nightly queue:emails is:disabled|enabled|snoozed name: func: cron: text (empty clears)"
+        self.app.push_screen(PromptScreen("search schedules", self.search, hint, check_search), submitted)
+
+    def apply_search(self, text: str) -> None:
+        self.search = text.strip()
+        self.loaded = False
+        self._show_title()
+        self._jump(0)
+
+    def action_forecast(self) -> None:
+        from queuetui.tui.screens.forecast import ForecastScreen
+
+        self.app.push_screen(ForecastScreen())
+
+    def action_back(self) -> None:
+        if self.search:
+            self.apply_search("")
+        elif len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
