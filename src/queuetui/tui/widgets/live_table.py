@@ -16,21 +16,32 @@ class LiveTable(DataTable[Cell]):
     """
 
     def sync(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
-        """Make the table show exactly `rows` (key, cells), in that order, touching only what changed."""
+        """Make the table show exactly `rows` (key, cells), in that order, touching only what changed.
+
+        The cursor stays on the row it was on when rows come, go or move, as long as that row stays.
+        """
+        current = self._key_at_cursor()
         wanted = {key for key, _ in rows}
         for row_key in [k for k in self.rows if k.value not in wanted]:
             self.remove_row(row_key)
         present = {k.value for k in self.rows}
-        added = False
         columns = list(self.columns)
         for key, cells in rows:
             if key not in present:
                 self.add_row(*cells, key=key)
-                added = True
                 continue
             for column, value in zip(columns, cells, strict=True):
                 if self.get_cell(key, column) != value:
                     self.update_cell(key, column, value)
-        if added:  # rows new to the table were appended: put every row back in the order given
-            order = {tuple(str(cell) for cell in cells): i for i, (_, cells) in enumerate(rows)}
-            self.sort(*columns, key=lambda values: order.get(tuple(str(v) for v in values), len(order)))
+        order = [key for key, _ in rows]
+        if [self.coordinate_to_cell_key((i, 0)).row_key.value for i in range(self.row_count)] != order:
+            position = {tuple(str(cell) for cell in cells): i for i, (_, cells) in enumerate(rows)}
+            self.sort(*columns, key=lambda values: position.get(tuple(str(v) for v in values), len(position)))
+        if current is not None and current in wanted and self._key_at_cursor() != current:
+            self.move_cursor(row=order.index(current), scroll=False)
+
+    def _key_at_cursor(self) -> str | None:
+        if not self.row_count or self.cursor_row < 0 or self.cursor_row >= self.row_count:
+            return None
+        value = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        return None if value is None else str(value)
