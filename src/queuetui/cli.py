@@ -577,24 +577,50 @@ def schedules() -> None:
 @schedules.command("list")
 @connection_options
 @_db_url_option
+@click.option("-s", "--search", default="", help="tag:x queue:q is:enabled|disabled|snoozed name: func: text")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1000, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def schedules_list(connection: dict[str, Any], db_url: str | None, as_json: bool) -> None:
-    """Every schedule with its next fire time."""
-    from queuetui import fmt
+def schedules_list(
+    connection: dict[str, Any], db_url: str | None, search: str, offset: int, limit: int, as_json: bool
+) -> None:
+    """Schedules as the console lists them: enabled first, soonest next run first."""
+    from queuetui import schedtext
+    from queuetui.clock import SYSTEM
+    from queuetui.schedule.listing import SearchError, list_schedules
+    from queuetui.table import plain_table
 
     store = _store_for(connection, db_url)
     with _schedule_errors():
-        found = store.schedules()
+        try:
+            listing = list_schedules(store.sessions, search=search, offset=offset, limit=limit)
+        except SearchError as exc:
+            fail(f"--search: {exc}", code=2)
+    now = SYSTEM.now()
     if as_json:
-        click.echo(json.dumps({"schedules": [_schedule_json(s) for s in found]}, indent=2))
+        rows = [_listing_json(row, now) for row in listing.rows]
+        click.echo(
+            json.dumps({"total": listing.total, "offset": listing.offset, "schedules": rows}, indent=2)
+        )
         return
-    for s in found:
-        state = "on" if s.enabled else "off"
-        if s.enabled and s.snoozed_until is not None:
-            state = f"snoozed until {fmt.short_time(s.snoozed_until)}"
-        nxt = fmt.short_time(s.next_fire_at) if s.next_fire_at else "never"
-        click.echo(f"{s.name:<24} {s.cron:<18} {s.timezone:<16} next {nxt:<12} {state:<8} {s.func}")
-    click.echo(f"{len(found)} schedules", err=True)
+    names = schedtext.WIDE
+    cells = [[schedtext.cell(row, name, now) for name in names] for row in listing.rows]
+    click.echo(plain_table([schedtext.COLUMNS[n] for n in names], cells))
+    click.echo(f"{len(listing.rows)} of {listing.total} schedules", err=True)
+
+
+def _listing_json(row: Any, now: Any) -> dict[str, Any]:
+    def when(moment: Any) -> str | None:
+        return moment.isoformat() if moment else None
+
+    last = row.last and {"state": row.last.state, "fire_time": when(row.last.fire_time),
+                         "duration": row.last.duration}  # fmt: skip
+    return {
+        "name": row.name, "cron": row.cron, "description": row.description, "timezone": row.timezone,
+        "queue": row.queue, "func": row.func, "enabled": row.enabled, "state": row.state(now),
+        "snoozed_until": when(row.snoozed_until), "next_fire_at": when(row.next_fire_at),
+        "tags": list(row.tags), "last": last or None,
+    }  # fmt: skip
 
 
 @schedules.command("show")

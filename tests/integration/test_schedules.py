@@ -172,3 +172,24 @@ def test_run_now_from_the_cli_and_a_failed_change_audited_with_its_reason(
     assert entry.action == "schedule.run-now" and entry.outcome.startswith("failed: ")
     assert entry.outcome.removeprefix("failed: ") != "1"  # the Redis error, not the exit status
     assert entry.count == 0
+
+
+def test_cli_list_is_the_consoles_list_with_search_and_paging(tmp_path: Path) -> None:
+    db = ["--db-url", f"sqlite:///{tmp_path / 'q.db'}"]
+    for name, cron, tag in (("a-hourly", "0 * * * *", "ops"), ("b-daily", "0 3 * * *", "reports")):
+        added = queuetui(
+            "schedules", "add", name, "--func", "tests.jobs:add", "--cron", cron, "--tag", tag, *db
+        )
+        assert added.returncode == 0, added.stderr
+    table = queuetui("schedules", "list", *db)
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:4] == ["Schedule", "When", "Cron", "Zone"]
+    assert [line.split()[0] for line in lines[1:]] == ["a-hourly", "b-daily"]  # soonest next run first
+    assert "Every hour" in lines[1] and table.stderr == "2 of 2 schedules\n"
+    found = json.loads(queuetui("schedules", "list", "-s", "tag:reports", "--json", *db).stdout)
+    assert (found["total"], [s["name"] for s in found["schedules"]]) == (1, ["b-daily"])
+    assert found["schedules"][0]["description"] == "At 03:00" and found["schedules"][0]["state"] == "enabled"
+    paged = json.loads(queuetui("schedules", "list", "--offset", "1", "--limit", "1", "--json", *db).stdout)
+    assert [s["name"] for s in paged["schedules"]] == ["b-daily"]
+    bad = queuetui("schedules", "list", "-s", "is:sleepy", *db)
+    assert bad.returncode == 2 and bad.stderr.startswith("queuetui: error: --search: is:sleepy: expected")
