@@ -124,7 +124,11 @@ def check_search(search: str) -> str:
 def list_schedules(
     sessions: sessionmaker[Session], *, search: str = "", offset: int = 0, limit: int = 100
 ) -> ScheduleList:
-    """A page of the schedules matching `search`: enabled first, soonest next run first, then by name."""
+    """A page of the schedules matching `search`: enabled first, soonest next run first, then by name.
+
+    A schedule that never fires again (no next run) comes first among its kind: it needs a look.
+    The order is an index's (ix_schedules_list), so a page deep in 100,000 costs milliseconds.
+    """
     condition = _condition(search)
     with session_scope(sessions) as session:
         total = session.scalar(select(func.count()).select_from(Schedule).where(condition)) or 0
@@ -132,9 +136,7 @@ def list_schedules(
         query = (
             select(Schedule)
             .where(condition)
-            .order_by(
-                Schedule.enabled.desc(), Schedule.next_fire_at.is_(None), Schedule.next_fire_at, Schedule.name
-            )
+            .order_by(Schedule.enabled.desc(), Schedule.next_fire_at.asc().nulls_first(), Schedule.name)
             .offset(offset)
             .limit(limit)
         )

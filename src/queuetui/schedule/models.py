@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    desc,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -85,7 +86,10 @@ class Base(DeclarativeBase):
 
 class Schedule(Base):
     __tablename__ = "schedules"
-    __table_args__ = (Index("ix_schedules_due", "enabled", "next_fire_at"),)
+    __table_args__ = (
+        Index("ix_schedules_due", "enabled", "next_fire_at"),
+        Index("ix_schedules_list", desc("enabled"), "next_fire_at", "name"),  # the list's order
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
