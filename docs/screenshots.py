@@ -6,17 +6,22 @@ Run from the top of the checkout: .venv/bin/python -m docs.screenshots
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import redis
+from tests.snapshots.schedules_seed import seed_schedules
 from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed, seed_jobs
 
 from queuetui.config import Settings
 from queuetui.embedded import EmbeddedRedis
 from queuetui.tui.app import QueueTUI
+from queuetui.tui.screens.forecast import ForecastScreen
 from queuetui.tui.screens.jobs import JobsScreen
 from queuetui.tui.screens.overview import OverviewScreen
+from queuetui.tui.screens.schedule_detail import ScheduleDetailScreen
+from queuetui.tui.screens.schedules import SchedulesScreen
 
 HERE = Path(__file__).parent
 
@@ -39,9 +44,9 @@ async def export(
 ) -> None:
     conn = server.client()
     seeder(conn)
-    app = QueueTUI(
-        Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600), clock=CLOCK, connection=conn
-    )
+    settings = Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600)
+    folder = tempfile.mkdtemp()
+    app = QueueTUI(settings, clock=CLOCK, connection=conn, sessions=seed_schedules(Path(folder)))
     async with app.run_test(size=size) as pilot:
         while not overview_ready(app):
             await pilot.pause(0.05)
@@ -54,13 +59,29 @@ async def export(
         app.save_screenshot(str(HERE / f"{name}.svg"))
 
 
+def schedules_ready(app: QueueTUI) -> bool:
+    return isinstance(app.screen, SchedulesScreen) and app.screen.loaded
+
+
 async def main() -> None:
     failed = (lambda app: app.open_jobs("emails", "failed"), jobs_ready)
+    schedules = (lambda app: app.open_schedules(), schedules_ready)
+    invoice = (
+        lambda app: app.push_screen(ScheduleDetailScreen("invoice-run")),
+        lambda app: isinstance(app.screen, ScheduleDetailScreen) and app.screen.detail is not None,
+    )
+    forecast = (
+        lambda app: app.push_screen(ForecastScreen()),
+        lambda app: isinstance(app.screen, ForecastScreen) and app.screen.result is not None,
+    )
     with EmbeddedRedis() as server:
         await export(server, "overview", (120, 40))
         await export(server, "overview-80x24", (80, 24))
         await export(server, "help", (100, 30), keys=("question_mark",))
         await export(server, "failed", (120, 40), seed_jobs, (failed,))
+        await export(server, "schedules", (120, 24), steps=(schedules,))
+        await export(server, "schedule-detail", (120, 40), steps=(schedules, invoice))
+        await export(server, "forecast", (100, 24), steps=(schedules, forecast))
         await export(server, "failed-80x24", (80, 24), seed_jobs, (failed,))
         await export(
             server,
