@@ -15,26 +15,18 @@ from queuetui import fmt, jobtext
 from queuetui import table as table_layout
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import Page, default_descending, read_page
-from queuetui.rqdata.query import Query, QueryError, parse
+from queuetui.rqdata.query import Query, parse
 from queuetui.rqdata.rows import VIEWS, JobRow, read_rows
 from queuetui.rqdata.search import filter_ids
 from queuetui.tui.messages import FetchFailed, FilterDone, PageFetched, ScanProgress
 from queuetui.tui.screens.live import LiveScreen
-from queuetui.tui.screens.prompt import PromptScreen
-from queuetui.tui.widgets.live_table import Cell, LiveTable
+from queuetui.tui.screens.prompt import PromptScreen, refusal
+from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
 
 PAGE = 100
 """Rows held at once. Moving past either end fetches the window STEP rows further."""
 STEP = 50
-
-
-def check_filter(text: str) -> str:
-    try:
-        parse(text)
-    except QueryError as exc:
-        return str(exc)
-    return ""
 
 
 class JobsScreen(LiveScreen):
@@ -227,11 +219,9 @@ class JobsScreen(LiveScreen):
             return
         if event.cursor_row != event.data_table.cursor_row:
             return  # a stale event from refilling the table; the cursor has moved on since
-        here = self.rows[min(event.cursor_row, len(self.rows) - 1)].id
-        if event.cursor_row >= len(self.rows) - 1 and self.start + len(self.rows) < self.total:
-            self._jump(self.start + STEP, None, here)
-        elif event.cursor_row == 0 and self.start > 0:
-            self._jump(self.start - STEP, None, here)
+        start = window_moved(event.cursor_row, len(self.rows), self.start, self.total, STEP)
+        if start is not None:
+            self._jump(start, None, self.rows[min(event.cursor_row, len(self.rows) - 1)].id)
 
     @on(LiveTable.RowSelected, "#jobs")
     def _open(self, event: LiveTable.RowSelected) -> None:
@@ -292,7 +282,7 @@ class JobsScreen(LiveScreen):
             f"filter {self.queue} › {self.label}",
             self.filter.source,
             "func:send_email exc:Timeout age>1h meta.tenant:acme !worker:w1 ... (empty clears)",
-            check_filter,
+            refusal(parse),
         )
         self.app.push_screen(prompt, submitted)
 

@@ -12,6 +12,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 
+def refusal(parse: Callable[[str], object]) -> Callable[[str], str]:
+    """A prompt's check from a parser: the ValueError it raises, in one line, or '' when it parses."""
+
+    def check(text: str) -> str:
+        try:
+            parse(text)
+        except ValueError as exc:
+            return str(exc)
+        return ""
+
+    return check
+
+
 class PromptScreen(ModalScreen[str | None]):
     """Dismisses with the text on enter once `check` finds nothing wrong, or with None on escape."""
 

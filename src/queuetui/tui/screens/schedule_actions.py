@@ -21,7 +21,7 @@ from queuetui.schedule.store import FIELDS, ScheduleError
 from queuetui.tui.messages import ActionDone
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen
-from queuetui.tui.screens.prompt import PromptScreen
+from queuetui.tui.screens.prompt import PromptScreen, refusal
 
 MUTATING = {"run_now", "toggle_enabled", "snooze", "backfill", "duplicate", "delete", "pause_all"}
 
@@ -58,17 +58,6 @@ def parse_range(text: str) -> tuple[datetime, datetime]:
             raise ValueError(f"{part!r}: give the time with its offset")
         bounds.append(moment)
     return bounds[0], bounds[1]
-
-
-def _problem(parse: Callable[[str], object]) -> Callable[[str], str]:
-    def check(text: str) -> str:
-        try:
-            parse(text)
-        except ValueError as exc:
-            return str(exc)
-        return ""
-
-    return check
 
 
 class ScheduleActionsScreen(LiveScreen):
@@ -153,7 +142,7 @@ class ScheduleActionsScreen(LiveScreen):
             self.act(snooze)
 
         prompt = PromptScreen(f"snooze {name}", "1h", "30m · 2h · 1d · 2026-11-24T09:00+01:00 · wake",
-                              _problem(lambda text: parse_snooze(text, now())))  # fmt: skip
+                              refusal(lambda text: parse_snooze(text, now())))  # fmt: skip
         self.app.push_screen(prompt, submitted)
 
     def action_backfill(self) -> None:
@@ -168,7 +157,7 @@ class ScheduleActionsScreen(LiveScreen):
 
         placeholder = "FROM TO, e.g. 2026-11-20T00:00+00:00 2026-11-22T23:59+00:00"
         self.app.push_screen(
-            PromptScreen(f"backfill {name}", "", placeholder, _problem(parse_range)), submitted
+            PromptScreen(f"backfill {name}", "", placeholder, refusal(parse_range)), submitted
         )
 
     def action_duplicate(self) -> None:

@@ -19,7 +19,7 @@ from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
-from queuetui.tui.widgets.live_table import Cell, LiveTable
+from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
 
 PAGE = 100
@@ -159,11 +159,9 @@ class SchedulesScreen(ScheduleActionsScreen):
             return
         if event.cursor_row != event.data_table.cursor_row:
             return
-        here = self.rows[min(event.cursor_row, len(self.rows) - 1)].name
-        if event.cursor_row >= len(self.rows) - 1 and self.start + len(self.rows) < self.total:
-            self._jump(self.start + STEP, here)
-        elif event.cursor_row == 0 and self.start > 0:
-            self._jump(self.start - STEP, here)
+        start = window_moved(event.cursor_row, len(self.rows), self.start, self.total, STEP)
+        if start is not None:
+            self._jump(start, self.rows[min(event.cursor_row, len(self.rows) - 1)].name)
 
     @on(LiveTable.RowSelected, "#schedules")
     def _open(self, event: LiveTable.RowSelected) -> None:

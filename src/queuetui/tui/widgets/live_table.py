@@ -45,3 +45,13 @@ class LiveTable(DataTable[Cell]):
             return None
         value = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
         return None if value is None else str(value)
+
+
+def window_moved(cursor_row: int, held: int, start: int, total: int, step: int) -> int | None:
+    """Where a window of `held` rows from `start` (of `total`) moves when the cursor reaches
+    `cursor_row`: `step` rows on from its last row, back from its first; None when it stays."""
+    if cursor_row >= held - 1 and start + held < total:
+        return start + step
+    if cursor_row == 0 and start > 0:
+        return start - step
+    return None
