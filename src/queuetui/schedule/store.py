@@ -70,6 +70,10 @@ def _structured(field: str, kind: type, value: Any) -> Any:
     value = _json(field, kind, value) if isinstance(value, str) else value
     if not isinstance(value, kind):
         raise ScheduleError(f"{field}: expected a {'list' if kind is list else 'JSON object'}, got {value!r}")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:  # a TOML date, NaN: the JSON column could not store it
+        raise ScheduleError(f"{field}: not JSON ({exc})") from None
     return value
 
 

@@ -408,6 +408,8 @@ def _check_row(
         func = None  # an unchanged function is not imported again: re-importing a file changes nothing
     found += check_schedule(name or "", clean.get("cron"), merged("timezone"), merged("queue"), func,
                             function_problem)  # fmt: skip
+    order = {key: n for n, key in enumerate(row.values)}  # errors in the order of the row's own fields
+    found.sort(key=lambda exc: order.get(exc.field, -1))
     return [_row_error(row, exc) for exc in found], name, clean
 
 

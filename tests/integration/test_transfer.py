@@ -1,0 +1,463 @@
+"""Schedules files on a real SQLite file: export, import with its plan, per-row errors, both modes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from queuetui.audit import Actor, Audit, ReadOnlyError, recent
+from queuetui.clock import FrozenClock
+from queuetui.schedule.db import open_database
+from queuetui.schedule.store import FIELDS, ScheduleStore
+from queuetui.schedule.transfer import (
+    FORMATS,
+    ImportConflict,
+    ImportMode,
+    RowError,
+    apply,
+    export,
+    import_run,
+    imports,
+    plan,
+    read,
+    run_import,
+)
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+ATOMIC, PARTIAL = ImportMode.ATOMIC, ImportMode.PARTIAL
+
+
+def make_store(path: Path) -> ScheduleStore:
+    sessions = open_database(f"sqlite:///{path}")
+    clock = FrozenClock(NOW)
+    return ScheduleStore(sessions, Audit(sessions, actor=Actor("ops", "local"), clock=clock), clock)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ScheduleStore:
+    return make_store(tmp_path / "q.db")
+
+
+def state(store: ScheduleStore) -> dict[str, tuple[Any, ...]]:
+    """Every schedule with every stored column that an import could touch."""
+    extra = ("version", "next_fire_at", "updated_at", "updated_by", "created_by")
+    return {s.name: tuple(getattr(s, f) for f in (*FIELDS, *extra)) for s in store.schedules()}
+
+
+def seed(store: ScheduleStore) -> None:
+    store.add(
+        "nightly",
+        {
+            "func": "tests.jobs:add",
+            "cron": "30 2 * * *",
+            "timezone": "Europe/Rome",
+            "args": [1, 2],
+            "kwargs": {"note": None, "deep": [1, {"x": 'é, "quoted",\nnewline'}], "big": 2**70},
+            "tags": ["eu", "billing"],
+            "retry_max": 3,
+            "retry_intervals": [10, 60],
+            "job_timeout": 300,
+            "description": 'Nightly, with "quotes", commas\nand a second line',
+            "meta": {"owner": "ops"},
+            "webhook_url": "https://hooks.example/x",
+            "notify_on_failure": True,
+            "overlap": "skip",
+            "misfire": "catch-up",
+            "misfire_grace": 600,
+            "tenant": "acme",
+            "enabled": False,
+        },
+    )
+    store.add("hourly", {"func": "tests.jobs:record", "cron": "H * * * *", "queue": "low"})
+    store.edit("hourly", {"keep_runs": None, "result_ttl": 0})
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_export_then_import_round_trips_exactly_and_again_changes_nothing(tmp_path: Path, fmt: str) -> None:
+    source = make_store(tmp_path / "a.db")
+    seed(source)
+    text = export(source.schedules(), fmt)
+    target = make_store(tmp_path / "b.db")
+    result = run_import(target, f"all.{fmt}", text.encode(), fmt)
+    assert (result.clean, result.run.outcome, result.run.added, result.plan.errors) == (
+        True,
+        "applied",
+        2,
+        [],
+    )
+    assert export(target.schedules(), fmt) == text
+    mine = {name: values[: len(FIELDS)] for name, values in state(target).items()}
+    assert mine == {name: values[: len(FIELDS)] for name, values in state(source).items()}
+    assert target.get("hourly").keep_runs is None  # not the column's default of 1000
+    assert target.get("nightly").next_fire_at == datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+
+    before = state(target)
+    again = run_import(target, f"all.{fmt}", text.encode(), fmt)
+    assert (again.run.outcome, again.run.unchanged, again.run.added, again.run.changed) == (
+        "applied",
+        2,
+        0,
+        0,
+    )
+    assert state(target) == before  # not even a version bump
+    assert recent(target.sessions)[0].count == 0
+
+
+def test_the_plan_shows_adds_changes_old_to_new_and_removals_only_when_asked(store: ScheduleStore) -> None:
+    seed(store)
+    store.add("extra", {"func": "tests.jobs:add", "cron": "@daily"})
+    exported = {r["name"]: r for r in json.loads(export(store.schedules(), "json"))}
+    exported["nightly"].update(cron="0 4 * * *", tags=["billing"])
+    weekly = {"name": "weekly", "func": "tests.jobs:add", "cron": "@weekly"}
+    text = json.dumps([exported["hourly"], exported["nightly"], weekly])
+    rows = read(text.encode(), "json")
+
+    planned = plan(store, "some.json", "json", rows)
+    assert [(i.kind, i.name, i.row, i.changes) for i in planned.items] == [
+        ("unchanged", "hourly", 1, {}),
+        (
+            "change",
+            "nightly",
+            2,
+            {"cron": ("30 2 * * *", "0 4 * * *"), "tags": (["billing", "eu"], ["billing"])},
+        ),
+        ("add", "weekly", 3, {"func": (None, "tests.jobs:add"), "cron": (None, "@weekly")}),
+    ]
+    assert planned.kept == ["extra"] and planned.errors == []
+
+    result = apply(store, planned)
+    assert (result.run.outcome, result.run.added, result.run.changed, result.run.removed) == (
+        "applied",
+        1,
+        1,
+        0,
+    )
+    nightly = store.get("nightly")
+    assert (nightly.cron, nightly.tags, nightly.version) == ("0 4 * * *", ["billing"], 2)
+    assert nightly.next_fire_at == datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 04:00 in Rome, from now
+    assert (nightly.updated_by, store.get("weekly").created_by) == ("ops", "ops")
+    assert sorted(s.name for s in store.schedules()) == ["extra", "hourly", "nightly", "weekly"]
+    entry = recent(store.sessions)[0]
+    assert (entry.action, entry.target, entry.filter, entry.count, entry.outcome) == (
+        "schedule.import", "some.json", "atomic", 2, "ok",
+    )  # fmt: skip
+    assert entry.detail == {
+        "import": result.run.id, "rows": 3, "failed": 0, "add": ["weekly"], "change": ["nightly"],
+        "remove": [], "unchanged": 1,
+    }  # fmt: skip
+
+    pruned = run_import(store, "some.json", text.encode(), "json", delete_missing=True)
+    assert [(i.kind, i.name) for i in pruned.plan.of("remove")] == [("remove", "extra")]
+    assert (pruned.run.removed, pruned.run.unchanged) == (1, 3)
+    assert sorted(s.name for s in store.schedules()) == ["hourly", "nightly", "weekly"]
+
+
+CSV_MIXED = (
+    "name,func,cron,timezone,args,enabled,description\n"
+    'fresh,tests.jobs:add,0 3 * * *,Europe/Rome,"[1, 2]",true,"two\n'
+    'lines"\n'
+    "keep,tests.jobs:add,0 5 * * *,UTC,[],true,\n"
+    "bad-cron,tests.jobs:add,61 * * * *,UTC,[],true,\n"
+    "\n"
+    "bad-zone,tests.jobs:add,0 3 * * *,Mars/Base,[],true,\n"
+    "fresh,tests.jobs:add,0 4 * * *,UTC,[],true,again\n"
+    'untouched,tests.jobs:add,0 6 * * *,UTC,"[1,",true,\n'
+    "two-wrongs,tests.jobs:nope,0 3 * * *,UTC,[],maybe,\n"
+    "short,tests.jobs:add\n"
+    ",tests.jobs:add,0 3 * * *,UTC,,no,nameless\n"
+)
+CSV_ERRORS = [
+    RowError(5, "cron", "61 * * * *", "minute field '61': value out of range 0-59"),
+    RowError(7, "timezone", "Mars/Base", "unknown time zone 'Mars/Base'"),
+    RowError(8, "name", "fresh", "appears again in the file (first at line 2)"),
+    RowError(9, "args", "[1,", "not valid JSON (Expecting value at column 4)"),
+    RowError(
+        10, "func", "tests.jobs:nope",
+        "module 'tests.jobs' has no 'nope' (pass --allow-missing to save it anyway)",
+    ),
+    RowError(10, "enabled", "maybe", "expected true or false, got 'maybe'"),
+    RowError(11, "", "short,tests.jobs:add", "2 cells where the header has 7"),
+    RowError(12, "name", "", "must not be empty"),
+]  # fmt: skip
+
+TOML_MIXED = """
+[[schedule]]
+name = "fresh"
+func = "tests.jobs:add"
+cron = "0 3 * * *"
+timezone = "Europe/Rome"
+args = [1, 2]
+description = "two\\nlines"
+
+[[schedule]]
+name = "keep"
+func = "tests.jobs:add"
+cron = "0 5 * * *"
+
+[[schedule]]
+name = "bad-cron"
+func = "tests.jobs:add"
+cron = "0 25 * * *"
+colour = "red"
+
+[[schedule]]
+name = "bad-zone"
+func = "tests.jobs:add"
+cron = "0 3 * * *"
+timezone = "Mars/Base"
+job_timeout = -1
+
+[[schedule]]
+name = "fresh"
+func = "tests.jobs:add"
+cron = "0 4 * * *"
+
+[[schedule]]
+name = "untouched"
+func = "tests.jobs:add"
+cron = "0 6 * * *"
+args = [2026-01-01T00:00:00Z]
+
+[[schedule]]
+name = "nofunc"
+cron = "@daily"
+enabled = "yes"
+"""
+TOML_ERRORS = [
+    RowError(3, "cron", "0 25 * * *", "hour field '25': value out of range 0-23"),
+    RowError(3, "colour", "red", "not a schedule field"),
+    RowError(4, "timezone", "Mars/Base", "unknown time zone 'Mars/Base'"),
+    RowError(4, "job_timeout", "-1", "expected a whole number of seconds >= 0, got -1"),
+    RowError(5, "name", "fresh", "appears again in the file (first at table 1)"),
+    RowError(
+        6, "args", '["2026-01-01 00:00:00+00:00"]',
+        "not JSON (Object of type datetime is not JSON serializable)",
+    ),
+    RowError(7, "func", "", "required"),
+    RowError(7, "enabled", "yes", "expected true or false, got 'yes'"),
+]  # fmt: skip
+
+JSON_MIXED = json.dumps(
+    [
+        {"name": "fresh", "func": "tests.jobs:add", "cron": "0 3 * * *", "timezone": "Europe/Rome",
+         "args": [1, 2], "description": "two\nlines"},
+        {"name": "keep", "func": "tests.jobs:add", "cron": "0 5 * * *", "keep_runs": ""},
+        {"name": "bad-cron", "func": "tests.jobs:add", "cron": "*/0 * * * *"},
+        "not an object",
+        {"name": "bad-zone", "func": "tests.jobs:add", "cron": "0 3 * * *", "timezone": "Europe/Atlantis"},
+        {"name": "fresh", "func": "tests.jobs:add", "cron": "0 4 * * *"},
+        {"name": "untouched", "func": "tests.jobs:add", "cron": "0 6 * * *", "kwargs": "{oops}"},
+        {"func": "tests.jobs:add", "cron": "@daily"},
+    ],
+    indent=1,
+)  # fmt: skip
+JSON_ERRORS = [
+    RowError(3, "cron", "*/0 * * * *", "minute field '*/0': step must be a whole number of at least 1"),
+    RowError(4, "", "not an object", "expected a JSON object"),
+    RowError(5, "timezone", "Europe/Atlantis", "unknown time zone 'Europe/Atlantis'"),
+    RowError(6, "name", "fresh", "appears again in the file (first at item 1)"),
+    RowError(
+        7, "kwargs", "{oops}",
+        "not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+    ),
+    RowError(8, "name", "", "must not be empty"),
+]  # fmt: skip
+
+MIXED = {"csv": (CSV_MIXED, CSV_ERRORS), "toml": (TOML_MIXED, TOML_ERRORS), "json": (JSON_MIXED, JSON_ERRORS)}
+
+
+def seed_for_mixed(store: ScheduleStore) -> None:
+    store.add("keep", {"func": "tests.jobs:add", "cron": "0 4 * * *", "keep_runs": 10})
+    store.add("untouched", {"func": "tests.jobs:add", "cron": "0 1 * * *", "args": [7]})
+    store.add("absent", {"func": "tests.jobs:add", "cron": "@hourly"})
+
+
+@pytest.mark.parametrize("mode", [ATOMIC, PARTIAL])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_mixing_good_and_bad_rows(store: ScheduleStore, fmt: str, mode: ImportMode) -> None:
+    seed_for_mixed(store)
+    before = state(store)
+    text, expected = MIXED[fmt]
+    result = run_import(store, f"mixed.{fmt}", text.encode(), fmt, mode=mode, delete_missing=True)
+
+    assert result.plan.errors == expected
+    # 'untouched' is named by a row that failed: neither changed (not even half) nor removed as missing.
+    kinds = [(i.kind, i.name) for i in result.plan.items]
+    assert kinds == [("add", "fresh"), ("change", "keep"), ("remove", "absent")]
+    failed = len({e.row for e in expected})
+    recorded = import_run(store, result.run.id)
+    assert [RowError(e.row, e.field, e.value, e.message) for e in recorded.errors] == expected
+    counts = (recorded.rows, recorded.added, recorded.changed, recorded.removed, recorded.failed)
+    assert counts == (failed + 2, 1, 1, 1, failed)
+    assert (recorded.mode, recorded.dry_run, recorded.file, recorded.actor) == (
+        mode,
+        False,
+        f"mixed.{fmt}",
+        "ops",
+    )
+    entry = recent(store.sessions)[0]
+    assert entry.action == "schedule.import" and not result.clean
+
+    if mode is ATOMIC:
+        assert recorded.outcome == "rejected" and state(store) == before
+        assert entry.outcome == f"failed: {failed} of {failed + 2} rows failed; nothing applied (atomic)"
+        return
+    assert recorded.outcome == "partly applied" and entry.outcome == "ok" and entry.count == 3
+    after = state(store)
+    assert after["untouched"] == before["untouched"]
+    fresh, keep = store.get("fresh"), store.get("keep")
+    assert (fresh.cron, fresh.timezone, fresh.args, fresh.description) == (
+        "0 3 * * *", "Europe/Rome", [1, 2], "two\nlines",
+    )  # fmt: skip
+    assert (keep.cron, keep.version) == ("0 5 * * *", 2)
+    assert keep.keep_runs == (None if fmt == "json" else 10)  # "" means none; a key left out is left alone
+    assert sorted(after) == ["fresh", "keep", "untouched"]
+
+
+LATIN_1 = "name,func,cron\nnuit,tests.jobs:add,0 3 * * *\ncaf\xe9,tests.jobs:add,@daily\n".encode("latin-1")
+BAD_FILES = {
+    "latin-1": ("csv", LATIN_1, "not UTF-8: byte 0xe9 at offset 48 (line 3); save the file as UTF-8"),
+    "malformed JSON": (
+        "json",
+        b'[{"name": "a", "func": "tests.jobs:add",\n  "cron": "@daily",}]',
+        "not valid JSON: Expecting property name enclosed in double quotes at line 2, column 20",
+    ),
+    "malformed TOML": (
+        "toml",
+        b'[[schedule]]\nname = "a"\ncron = @daily\n',
+        "not valid TOML: Invalid value (at line 3, column 8)",
+    ),
+    "missing columns": ("csv", b"name,cron,timezone\na,@daily,UTC\n", "missing required columns: func"),
+    "unknown column": (
+        "csv",
+        b"name,func,cron,colour\n",
+        f"unknown columns: colour (columns are name, {', '.join(FIELDS)})",
+    ),
+    "not a list": ("json", b'{"name": "a"}', "expected a JSON list of schedule objects, [{...}, ...]"),
+    "wrong TOML tables": (
+        "toml",
+        b'[[schedules]]\nname = "a"\n',
+        "unexpected top-level key 'schedules': schedules are [[schedule]] tables",
+    ),
+    "empty CSV": (
+        "csv",
+        b"",
+        "no header line: the first line names the columns, e.g. name,description,func,args",
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", [ATOMIC, PARTIAL])
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_an_unreadable_file_is_one_error_and_changes_nothing(
+    store: ScheduleStore, case: str, mode: ImportMode
+) -> None:
+    seed_for_mixed(store)
+    before = state(store)
+    fmt, data, message = BAD_FILES[case]
+    result = run_import(store, f"bad.{fmt}", data, fmt, mode=mode)
+    assert result.plan.unreadable and result.plan.errors == [RowError(None, "", "", message)]
+    recorded = import_run(store, result.run.id)
+    assert (recorded.outcome, recorded.rows, recorded.failed) == ("unreadable", 0, 0)
+    assert [(e.row, e.message) for e in recorded.errors] == [(None, message)]
+    assert state(store) == before
+
+
+def test_a_schedule_changed_after_the_plan_stops_the_whole_import(store: ScheduleStore) -> None:
+    seed_for_mixed(store)
+    text = '[{"name": "a-new", "func": "tests.jobs:add", "cron": "@daily"},' \
+           ' {"name": "keep", "func": "tests.jobs:add", "cron": "0 9 * * *"}]'  # fmt: skip
+    planned = plan(store, "x.json", "json", read(text.encode(), "json"))
+    assert [i.kind for i in planned.items] == ["add", "change"]
+    store.edit("keep", {"description": "an operator was quicker"})
+    before = state(store)
+    with pytest.raises(ImportConflict, match=r"^name: 'keep' changed since the import was planned"):
+        apply(store, planned)
+    assert state(store) == before  # the add planned before it was rolled back with it
+    (run,) = imports(store)
+    assert run.outcome.startswith("failed: name: 'keep' changed since")
+    assert recent(store.sessions)[0].outcome.startswith("failed: name: 'keep' changed")
+
+
+def test_read_only_refuses_an_import_but_allows_a_dry_run(store: ScheduleStore) -> None:
+    seed_for_mixed(store)
+    before = state(store)
+    store.audit.read_only = True
+    data = b'[[schedule]]\nname = "new"\nfunc = "tests.jobs:add"\ncron = "@daily"\n'
+    dry = run_import(store, "x.toml", data, "toml", dry_run=True)
+    assert (dry.clean, dry.run.outcome, dry.run.added, dry.run.dry_run) == (True, "dry run", 1, True)
+    with pytest.raises(ReadOnlyError):
+        run_import(store, "x.toml", data, "toml")
+    assert state(store) == before
+    assert [(r.outcome, r.added) for r in imports(store)] == [("refused: read-only", 1), ("dry run", 1)]
+    assert recent(store.sessions)[0].outcome == "refused: read-only"
+
+
+def big_csv(
+    n: int, bad_every: int = 100
+) -> tuple[str, list[RowError], dict[str, tuple[str, str, list[int]]]]:
+    """n rows (line i + 2 holds schedule i); every bad_every-th row is wrong in one of five ways."""
+    zones = ["UTC", "Europe/Rome", "America/New_York", "Asia/Tokyo"]
+    lines, errors, good = ["name,func,cron,timezone,args"], [], {}
+    for i in range(n):
+        name, cron, zone, args, func = (
+            f"job-{i:05d}",
+            f"{i % 60} {i % 24} * * *",
+            zones[i % 4],
+            f"[{i}]",
+            "add",
+        )
+        line = i + 2
+        if i % bad_every == bad_every - 1:
+            kind = (i // bad_every) % 5
+            if kind == 0:
+                cron = f"{i % 60} 24 * * *"
+                errors.append(RowError(line, "cron", cron, "hour field '24': value out of range 0-23"))
+            elif kind == 1:
+                zone = "Mars/Olympus"
+                errors.append(RowError(line, "timezone", zone, "unknown time zone 'Mars/Olympus'"))
+            elif kind == 2:
+                name = "job-00000"
+                errors.append(RowError(line, "name", name, "appears again in the file (first at line 2)"))
+            elif kind == 3:
+                args = "[1,"
+                errors.append(RowError(line, "args", args, "not valid JSON (Expecting value at column 4)"))
+            else:
+                func = "gone"
+                message = "module 'tests.jobs' has no 'gone' (pass --allow-missing to save it anyway)"
+                errors.append(RowError(line, "func", "tests.jobs:gone", message))
+        else:
+            good[name] = (cron, zone, [i])
+        lines.append(f'{name},tests.jobs:{func},{cron},{zone},"{args}"')
+    return "\n".join(lines) + "\n", errors, good
+
+
+@pytest.mark.parametrize("mode", [ATOMIC, PARTIAL])
+def test_ten_thousand_rows_exact_errors_nothing_lost_nothing_half_written(
+    store: ScheduleStore, mode: ImportMode
+) -> None:
+    text, errors, good = big_csv(10_000)
+    assert len(errors) == 100 and len(good) == 9_900
+    result = run_import(store, "big.csv", text.encode(), "csv", mode=mode)
+    assert result.plan.errors == errors
+    recorded = import_run(store, result.run.id)
+    assert [RowError(e.row, e.field, e.value, e.message) for e in recorded.errors] == errors
+    assert (recorded.rows, recorded.added, recorded.failed) == (10_000, 9_900, 100)
+    if mode is ATOMIC:
+        assert recorded.outcome == "rejected" and store.schedules() == []
+        return
+    assert recorded.outcome == "partly applied"
+    assert {s.name: (s.cron, s.timezone, s.args) for s in store.schedules()} == good
+    assert all(s.next_fire_at is not None and s.version == 1 for s in store.schedules())
+
+    again = run_import(store, "big.csv", text.encode(), "csv", mode=mode)
+    assert (again.run.added, again.run.changed, again.run.unchanged, again.run.failed) == (0, 0, 9_900, 100)
+    moved = text.replace(",UTC,", ",Europe/Lisbon,")
+    changed = run_import(store, "big.csv", moved.encode(), "csv", mode=mode)
+    in_utc = sum(zone == "UTC" for _, zone, _ in good.values())
+    assert (changed.run.changed, changed.run.unchanged) == (in_utc, 9_900 - in_utc) and in_utc > 2_000
+    assert sum(s.timezone == "Europe/Lisbon" for s in store.schedules()) == in_utc
