@@ -928,7 +928,10 @@ def _print_import(plan: Any, run: Any) -> None:
         field = f" {error.field}{value}:" if error.field else ""
         click.echo(f"! {row_label(plan.format, error.row)}:{field} {error.message}")
     if plan.kept:
-        click.echo(f"{len(plan.kept)} schedules not in the file are kept (--delete-missing removes them)")
+        more = f" and {len(plan.kept) - 10} more" if len(plan.kept) > 10 else ""
+        click.echo(
+            f"= kept, not in the file: {', '.join(plan.kept[:10])}{more} (--delete-missing removes them)"
+        )
     click.echo(_import_summary(run))
 
 

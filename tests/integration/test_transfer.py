@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -461,3 +465,130 @@ def test_ten_thousand_rows_exact_errors_nothing_lost_nothing_half_written(
     in_utc = sum(zone == "UTC" for _, zone, _ in good.values())
     assert (changed.run.changed, changed.run.unchanged) == (in_utc, 9_900 - in_utc) and in_utc > 2_000
     assert sum(s.timezone == "Europe/Lisbon" for s in store.schedules()) == in_utc
+
+
+def test_an_import_killed_while_it_writes_leaves_nothing_half_written(tmp_path: Path) -> None:
+    text, _, good = big_csv(10_000, bad_every=10**9)
+    (tmp_path / "big.csv").write_text(text)
+    db = tmp_path / "q.db"
+    make_store(db)  # migrated before, so the only writer is the import itself
+    command = [sys.executable, "-m", "queuetui", "schedules", "import", str(tmp_path / "big.csv")]
+    importer = subprocess.Popen([*command, "--db-url", f"sqlite:///{db}"], stdout=subprocess.DEVNULL)
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    caught = False
+    while importer.poll() is None:
+        try:  # SQLite's write lock is free unless the import is inside its transaction
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            importer.kill()
+            caught = True
+            break
+        time.sleep(0.001)
+    importer.wait(timeout=60)
+    probe.close()
+    assert caught, "the import ended before it could be caught writing"
+    store = make_store(db)
+    written = {s.name: (s.cron, s.timezone, s.args) for s in store.schedules()}
+    recorded = imports(store)
+    # Killed inside its transaction: nothing. Caught writing the audit entry just after: everything.
+    assert (written, recorded) == ({}, []) or (written == good and len(recorded) == 1)
+    result = run_import(store, "big.csv", text.encode(), "csv")
+    assert result.clean and {s.name: (s.cron, s.timezone, s.args) for s in store.schedules()} == good
+
+
+def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "queuetui", *args], input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_export_and_import_from_the_command_line(tmp_path: Path) -> None:
+    seed(make_store(tmp_path / "a.db"))
+    a, b = ["--db-url", f"sqlite:///{tmp_path / 'a.db'}"], ["--db-url", f"sqlite:///{tmp_path / 'b.db'}"]
+    toml = cli("schedules", "export", *a)
+    assert toml.returncode == 0 and toml.stdout.count("[[schedule]]") == 2
+    out = tmp_path / "all.csv"
+    written = cli("schedules", "export", "-o", str(out), *a)
+    assert written.returncode == 0 and written.stderr == f"exported 2 schedules to {out} (csv)\n"
+
+    dry = cli("schedules", "import", str(out), "--dry-run", *b)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines() == [
+        "+ hourly  H * * * * (UTC)  tests.jobs:record",
+        "+ nightly  30 2 * * * (Europe/Rome)  tests.jobs:add",
+        "import 1 (atomic): dry run: 2 to add, 0 to change, 0 unchanged, 0 to remove; nothing changed",
+    ]
+    assert cli("schedules", "list", "--json", *b).stdout == '{\n  "schedules": []\n}\n'
+    applied = cli("schedules", "import", str(out), *b)
+    assert applied.returncode == 0 and applied.stdout.splitlines()[-1] == (
+        "import 2 (atomic): applied: 2 added, 0 changed, 0 unchanged, 0 removed"
+    )
+    again = cli("schedules", "import", str(out), *b)
+    assert again.returncode == 0 and again.stdout == (
+        "import 3 (atomic): applied: 0 added, 0 changed, 2 unchanged, 0 removed\n"
+    )
+    assert cli("schedules", "export", *b).stdout == toml.stdout
+    piped = cli("schedules", "import", "-", "--format", "toml", "--dry-run", *b, stdin=toml.stdout)
+    assert piped.returncode == 0 and "dry run: 0 to add, 0 to change, 2 unchanged" in piped.stdout
+
+
+def test_import_reports_row_errors_with_exit_codes_and_keeps_them(tmp_path: Path) -> None:
+    db = ["--db-url", f"sqlite:///{tmp_path / 'q.db'}"]
+    seed_for_mixed(make_store(tmp_path / "q.db"))
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(CSV_MIXED)
+    rejected = cli("schedules", "import", str(mixed), "--json", *db)
+    assert rejected.returncode == 1
+    report = json.loads(rejected.stdout)
+    assert (report["outcome"], report["counts"]["failed"], report["add"]) == (
+        "rejected",
+        7,
+        [{"name": "fresh", "row": 2}],
+    )
+    assert report["change"] == [{"name": "keep", "row": 4, "changes": {"cron": ["0 4 * * *", "0 5 * * *"]}}]
+    assert [(e["where"], e["field"], e["value"], e["message"]) for e in report["errors"]] == [
+        (f"line {e.row}", e.field, e.value, e.message) for e in CSV_ERRORS
+    ]
+    partial = cli("schedules", "import", str(mixed), "--partial", *db)
+    assert partial.returncode == 1
+    lines = partial.stdout.splitlines()
+    assert lines[:3] == [
+        "+ fresh  0 3 * * * (Europe/Rome)  tests.jobs:add",
+        "~ keep  cron: 0 4 * * * -> 0 5 * * *",
+        "! line 5: cron '61 * * * *': minute field '61': value out of range 0-59",
+    ]
+    assert lines[-2:] == [
+        "= kept, not in the file: absent (--delete-missing removes them)",
+        "import 2 (partial): partly applied: 1 added, 1 changed, 0 unchanged, 0 removed; "
+        "7 of 9 rows failed, not applied",
+    ]
+    assert "! line 11: 2 cells where the header has 7" in lines
+
+    listed = json.loads(cli("schedules", "imports", "--json", *db).stdout)["imports"]
+    assert [(i["id"], i["mode"], i["outcome"], i["counts"]["failed"]) for i in listed] == [
+        (2, "partial", "partly applied", 7),
+        (1, "atomic", "rejected", 7),
+    ]
+    shown = cli("schedules", "imports", "1", *db)
+    assert shown.returncode == 0 and len(shown.stdout.splitlines()) == 2 + len(CSV_ERRORS)
+    assert "line 9     args             '[1,'" in shown.stdout
+    assert cli("schedules", "imports", "9", *db).stderr == "queuetui: error: no import 9\n"
+
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(LATIN_1)
+    unreadable = cli("schedules", "import", str(latin), *db)
+    assert (unreadable.returncode, unreadable.stdout) == (2, "")
+    assert unreadable.stderr == (
+        f"queuetui: error: {latin}: not UTF-8: byte 0xe9 at offset 48 (line 3); save the file as UTF-8 "
+        "(recorded as import 3)\n"
+    )
+    unknown = cli("schedules", "import", str(tmp_path / "x.txt"), *db)
+    assert unknown.returncode == 2 and "cannot tell the format of" in unknown.stderr
+    clean = tmp_path / "one.json"
+    clean.write_text('[{"name": "one", "func": "tests.jobs:add", "cron": "@daily"}]')
+    refused = cli("--read-only", "schedules", "import", str(clean), *db)
+    assert refused.returncode == 1 and "schedule.import refused: queuetui is read-only" in refused.stderr
+    assert cli("--read-only", "schedules", "import", str(clean), "--dry-run", *db).returncode == 0
+    names = [s["name"] for s in json.loads(cli("schedules", "export", "--format", "json", *db).stdout)]
+    assert names == ["absent", "fresh", "keep", "untouched"]
