@@ -491,23 +491,22 @@ def apply(store: ScheduleStore, planned: Plan, mode: ImportMode = ImportMode.ATO
 
 def _write(store: ScheduleStore, session: Session, planned: Plan) -> None:
     now, user = store.clock.now(), store.audit.actor.user
-    current = {s.name: s for s in session.scalars(select(Schedule))}
-    added = []
+    versions = {name: version for name, version in session.execute(select(Schedule.name, Schedule.version))}
     for item in planned.items:
-        if item.kind == "unchanged":
-            continue
-        schedule = current.get(item.name)
-        if item.kind == "add":
-            if schedule is not None:
-                raise ImportConflict(
-                    f"name: {item.name!r} was added since the import was planned; import again"
-                )
-            added.append(_new_row(item, now, user))
-        elif schedule is None or schedule.version != item.version:
+        if item.kind == "add" and item.name in versions:
+            raise ImportConflict(f"name: {item.name!r} was added since the import was planned; import again")
+        if item.kind in ("change", "remove") and versions.get(item.name) != item.version:
             raise ImportConflict(f"name: {item.name!r} changed since the import was planned; import again")
-        elif item.kind == "remove":
-            session.delete(schedule)
-        else:
+    touched = {i.name: i for i in planned.items if i.kind in ("change", "remove")}
+    names = list(touched)
+    for start in range(0, len(names), 500):  # only the schedules that change are loaded whole
+        for schedule in session.scalars(
+            select(Schedule).where(Schedule.name.in_(names[start : start + 500]))
+        ):
+            item = touched[schedule.name]
+            if item.kind == "remove":
+                session.delete(schedule)
+                continue
             was_enabled = schedule.enabled
             for key, (_, new) in item.changes.items():
                 setattr(schedule, key, new)
@@ -517,7 +516,8 @@ def _write(store: ScheduleStore, session: Session, planned: Plan) -> None:
     # One executemany per set of columns the file gave, not one ORM object each (10,000 new rows: about
     # 4 s -> 1.4 s). The table's own insert, since the ORM's would take a None (keep_runs) for its default.
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in added:
+    for item in planned.of("add"):
+        row = _new_row(item, now, user)
         by_columns.setdefault(tuple(row), []).append(row)
     for rows in by_columns.values():
         session.execute(insert(Schedule.metadata.tables["schedules"]), rows)
