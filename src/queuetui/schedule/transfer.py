@@ -354,16 +354,24 @@ def plan(
             problems[ref] = importable(ref)
         return problems[ref]
 
+    nameless = []
     for row in rows:
         errors, name, clean = _check_row(row, existing, first_seen, function_problem, allow_missing, format)
         if errors:
             result.errors.extend(errors)
-        elif name is not None:
+        if name is None:
+            nameless.append(row_label(format, row.number))
+        elif not errors:
             result.items.append(_item(row.number, name, clean, existing.get(name)))
+    if delete_missing and nameless:
+        # A row whose name cannot be read may be meant for any schedule: none is removed as missing.
+        more = f" and {len(nameless) - 3} more" if len(nameless) > 3 else ""
+        problem = f"nothing removed: no name could be read at {', '.join(nameless[:3])}{more}"
+        result.errors.append(RowError(None, "", "", f"--delete-missing: {problem}"))
     for name, schedule in existing.items():
         if name in first_seen:
             continue
-        if delete_missing:
+        if delete_missing and not nameless:
             result.items.append(Item("remove", name, None, version=schedule.version))
         else:
             result.kept.append(name)
