@@ -115,7 +115,7 @@ def test_the_plan_shows_adds_changes_old_to_new_and_removals_only_when_asked(sto
     seed(store)
     store.add("extra", {"func": "tests.jobs:add", "cron": "@daily"})
     exported = {r["name"]: r for r in json.loads(export(store.schedules(), "json"))}
-    exported["nightly"].update(cron="0 4 * * *", tags=["billing"])
+    exported["nightly"].update(cron="0 4 * * *", tags=["billing"], args=[True, 2])  # true is not 1
     weekly = {"name": "weekly", "func": "tests.jobs:add", "cron": "@weekly"}
     text = json.dumps([exported["hourly"], exported["nightly"], weekly])
     rows = read(text.encode(), "json")
@@ -127,7 +127,11 @@ def test_the_plan_shows_adds_changes_old_to_new_and_removals_only_when_asked(sto
             "change",
             "nightly",
             2,
-            {"cron": ("30 2 * * *", "0 4 * * *"), "tags": (["billing", "eu"], ["billing"])},
+            {
+                "args": ([1, 2], [True, 2]),
+                "cron": ("30 2 * * *", "0 4 * * *"),
+                "tags": (["billing", "eu"], ["billing"]),
+            },
         ),
         ("add", "weekly", 3, {"func": (None, "tests.jobs:add"), "cron": (None, "@weekly")}),
     ]
@@ -141,7 +145,9 @@ def test_the_plan_shows_adds_changes_old_to_new_and_removals_only_when_asked(sto
         0,
     )
     nightly = store.get("nightly")
-    assert (nightly.cron, nightly.tags, nightly.version) == ("0 4 * * *", ["billing"], 2)
+    assert (nightly.cron, nightly.tags, json.dumps(nightly.args), nightly.version) == (
+        "0 4 * * *", ["billing"], "[true, 2]", 2,
+    )  # fmt: skip
     assert nightly.next_fire_at == datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 04:00 in Rome, from now
     assert (nightly.updated_by, store.get("weekly").created_by) == ("ops", "ops")
     assert sorted(s.name for s in store.schedules()) == ["extra", "hourly", "nightly", "weekly"]

@@ -33,6 +33,7 @@ from typing import Any
 import tomli_w
 from sqlalchemy import Boolean, Integer, insert, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from queuetui.audit import ReadOnlyError
 from queuetui.schedule.db import DatabaseError, session_scope
@@ -61,8 +62,14 @@ _COLUMNS = {column.name: column for column in Schedule.__table__.columns}
 _NULLABLE = {f for f in FIELDS if _COLUMNS[f].nullable}
 _INTEGER = {f for f in FIELDS if isinstance(_COLUMNS[f].type, Integer)}
 _FLAG = {f for f in FIELDS if isinstance(_COLUMNS[f].type, Boolean)}
-_EMPTY: dict[str, Callable[[], Any]] = {"args": list, "kwargs": dict, "meta": dict, "tags": list,
-                                        "retry_intervals": list}  # fmt: skip
+_EMPTY: dict[str, Callable[[], Any]] = {
+    "args": list,
+    "kwargs": dict,
+    "meta": dict,
+    "tags": list,
+    "retry_intervals": list,
+}
+_ROW_WORDS = {"csv": "line", "toml": "table", "json": "item"}
 _NATIVE_IN_TOML = ("args", "kwargs", "meta")
 """Written as TOML values when TOML can hold them (no null inside), else as JSON text."""
 
@@ -161,9 +168,7 @@ def shown(value: Any, limit: int = VALUE_LIMIT) -> str:
 
 def row_label(format: str, row: int | None) -> str:
     """'line 7' (CSV), 'table 3' (TOML [[schedule]]), 'item 3' (JSON), 'file' for the whole file."""
-    if row is None:
-        return "file"
-    return f"{ {'csv': 'line', 'toml': 'table', 'json': 'item'}.get(format, 'row') } {row}"
+    return "file" if row is None else f"{_ROW_WORDS.get(format, 'row')} {row}"
 
 
 # Export
@@ -432,8 +437,15 @@ def _row_error(row: Row, exc: ScheduleError) -> RowError:
 def _item(number: int, name: str, clean: dict[str, Any], base: Schedule | None) -> Item:
     if base is None:
         return Item("add", name, number, {f: (None, v) for f, v in clean.items()})
-    changes = {f: (getattr(base, f), v) for f, v in clean.items() if getattr(base, f) != v}
+    changes = {f: (getattr(base, f), v) for f, v in clean.items() if not _same(getattr(base, f), v)}
     return Item("change" if changes else "unchanged", name, number, changes, base.version)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal as stored: lists and objects compared as JSON, where 1, 1.0 and true differ."""
+    if isinstance(old, list | dict) or isinstance(new, list | dict):
+        return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
+    return bool(old == new) and type(old) is type(new)
 
 
 # Applying and recording
@@ -518,6 +530,7 @@ def _write(store: ScheduleStore, session: Session, planned: Plan) -> None:
             was_enabled = schedule.enabled
             for key, (_, new) in item.changes.items():
                 setattr(schedule, key, new)
+                flag_modified(schedule, key)  # the ORM compares with ==, and [1] == [True]
             if {"cron", "timezone"} & item.changes.keys() or (schedule.enabled and not was_enabled):
                 schedule.next_fire_at = next_fire(schedule, now)
             schedule.updated_at, schedule.updated_by = now, user
