@@ -399,6 +399,21 @@ def test_a_schedule_changed_after_the_plan_stops_the_whole_import(store: Schedul
     assert recent(store.sessions)[0].outcome.startswith("failed: name: 'keep' changed")
 
 
+def test_a_function_not_importable_here_needs_allow_missing_unless_it_is_unchanged(
+    store: ScheduleStore,
+) -> None:
+    store.add("legacy", {"func": "app.gone:task", "cron": "@daily"}, allow_missing=True)
+    text = export(store.schedules(), "json")
+    assert run_import(store, "same.json", text.encode(), "json").clean  # unchanged: not imported again
+    moved = text.replace("app.gone:task", "app.gone:other").encode()
+    refused = run_import(store, "moved.json", moved, "json")
+    assert [(e.row, e.field, e.message.split(" (")[0]) for e in refused.plan.errors] == [
+        (1, "func", "cannot import module 'app.gone'"),
+    ]
+    allowed = run_import(store, "moved.json", moved, "json", allow_missing=True)
+    assert allowed.clean and store.get("legacy").func == "app.gone:other"
+
+
 def test_read_only_refuses_an_import_but_allows_a_dry_run(store: ScheduleStore) -> None:
     seed_for_mixed(store)
     before = state(store)
