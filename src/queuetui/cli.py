@@ -571,7 +571,7 @@ def _run_json(run: Any) -> dict[str, Any]:
 
 @main.group()
 def schedules() -> None:
-    """Cron schedules in the schedule database: list, show, add, edit, remove, enable, snooze."""
+    """Cron schedules in the schedule database: list, show, add, edit, remove, enable, snooze, import."""
 
 
 @schedules.command("list")
@@ -822,6 +822,214 @@ def schedules_history(
         took = fmt.duration(run.duration) if run.duration is not None else "-"
         when, note = fmt.short_time(run.fire_time), run.exception or run.reason
         click.echo(f"{when}  {run.trigger:<9} {run.state:<9} {took:>8}  {run.job_id}  {note}")
+
+
+_format_option = click.option(
+    "--format", "fmt", type=click.Choice(["toml", "json", "csv"]), default=None,
+    help="File format (default: from the file name's extension).",
+)  # fmt: skip
+
+
+@schedules.command("export")
+@connection_options
+@_db_url_option
+@_format_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+def schedules_export(
+    connection: dict[str, Any], db_url: str | None, fmt: str | None, output: Path | None
+) -> None:
+    """Every schedule, by name, as TOML (default), JSON or CSV, to stdout or -o FILE."""
+    from queuetui.schedule import transfer
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = suffix if suffix in transfer.FORMATS else "toml"
+    store = _store_for(connection, db_url)
+    with _schedule_errors():
+        found = store.schedules()
+    text = transfer.export(found, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    click.echo(f"exported {len(found)} schedules to {output} ({fmt})", err=True)
+
+
+@schedules.command("import")
+@connection_options
+@_db_url_option
+@click.argument("file", metavar="FILE")
+@_format_option
+@click.option("--dry-run", is_flag=True, help="Show the diff and the errors; change nothing.")
+@click.option(
+    "--atomic/--partial", default=True,
+    help="Apply nothing if any row fails (default), or apply the rows that pass.",
+)  # fmt: skip
+@click.option("--delete-missing", is_flag=True, help="Also remove the schedules the file does not name.")
+@click.option("--allow-missing", is_flag=True, help="Accept functions that cannot be imported here.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def schedules_import(
+    connection: dict[str, Any],
+    db_url: str | None,
+    file: str,
+    fmt: str | None,
+    dry_run: bool,
+    atomic: bool,
+    delete_missing: bool,
+    allow_missing: bool,
+    as_json: bool,
+) -> None:
+    """Add, change (matched by name) and optionally remove schedules from FILE ('-': stdin).
+
+    Every row is checked and the diff shown; the import, its counts and each row's errors are
+    recorded (see `schedules imports`). Exit 0 when applied cleanly, 1 when rows failed, 2 when
+    the file cannot be read.
+    """
+    from queuetui.schedule import transfer
+
+    try:
+        fmt = transfer.format_of(file, fmt) if file != "-" or fmt else ""
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except transfer.Unreadable as exc:
+        fail(str(exc), code=2)
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}", code=2)
+    if not fmt:
+        fail("reading stdin: give --format toml|json|csv", code=2)
+    store = _store_for(connection, db_url)
+    mode = transfer.ImportMode.ATOMIC if atomic else transfer.ImportMode.PARTIAL
+    try:
+        with _schedule_errors():
+            result = transfer.run_import(
+                store, file, data, fmt,
+                mode=mode, dry_run=dry_run, allow_missing=allow_missing, delete_missing=delete_missing,
+            )  # fmt: skip
+    except transfer.ImportConflict as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(_import_json(result.run, result.plan), indent=2, ensure_ascii=False))
+    elif result.plan.unreadable:
+        fail(f"{file}: {result.plan.errors[0].message} (recorded as import {result.run.id})", code=2)
+    else:
+        _print_import(result.plan, result.run)
+    sys.exit(0 if result.clean else 2 if result.plan.unreadable else 1)
+
+
+def _print_import(plan: Any, run: Any) -> None:
+    from queuetui.schedule.transfer import row_label, shown
+
+    for item in plan.items:
+        if item.kind == "add":
+            new = {k: v for k, (_, v) in item.changes.items()}
+            zone = new.get("timezone", "UTC")
+            click.echo(f"+ {item.name}  {new.get('cron')} ({zone})  {new.get('func')}")
+        elif item.kind == "change":
+            changes = "; ".join(
+                f"{k}: {shown(old, 60)} -> {shown(new, 60)}" for k, (old, new) in item.changes.items()
+            )
+            click.echo(f"~ {item.name}  {changes}")
+        elif item.kind == "remove":
+            click.echo(f"- {item.name}  (not in the file)")
+    for error in plan.errors:
+        value = f" {error.value!r}" if error.value else ""
+        field = f" {error.field}{value}:" if error.field else ""
+        click.echo(f"! {row_label(plan.format, error.row)}:{field} {error.message}")
+    if plan.kept:
+        more = f" and {len(plan.kept) - 10} more" if len(plan.kept) > 10 else ""
+        click.echo(
+            f"= kept, not in the file: {', '.join(plan.kept[:10])}{more} (--delete-missing removes them)"
+        )
+    click.echo(_import_summary(run))
+
+
+def _import_summary(run: Any) -> str:
+    counts = (
+        f"{run.added} to add, {run.changed} to change, {run.unchanged} unchanged, {run.removed} to remove"
+    )
+    if run.outcome in ("applied", "partly applied"):
+        counts = f"{run.added} added, {run.changed} changed, {run.unchanged} unchanged, {run.removed} removed"
+    failed = f"; {run.failed} of {run.rows} rows failed" if run.failed else ""
+    tail = {
+        "rejected": "; nothing applied (--partial applies the rows that pass)",
+        "partly applied": ", not applied",
+        "dry run": "; nothing changed",
+    }.get(run.outcome, "")
+    return f"import {run.id} ({run.mode}): {run.outcome}: {counts}{failed}{tail}"
+
+
+def _import_json(run: Any, plan: Any = None, *, errors: bool = True) -> dict[str, Any]:
+    """An import as recorded; with its plan, the diff too; errors from the plan or the record."""
+    from queuetui.schedule.transfer import row_label
+
+    keys = ("id", "file", "format", "mode", "dry_run", "delete_missing", "outcome", "actor", "client")
+    data: dict[str, Any] = {k: getattr(run, k) for k in keys}
+    data["at"] = run.at.isoformat()
+    data["counts"] = {
+        k: getattr(run, k) for k in ("rows", "added", "changed", "unchanged", "removed", "failed")
+    }
+    if plan is not None:
+        data["add"] = [{"name": i.name, "row": i.row} for i in plan.of("add")]
+        data["change"] = [
+            {"name": i.name, "row": i.row, "changes": {k: list(v) for k, v in i.changes.items()}}
+            for i in plan.of("change")
+        ]
+        data["remove"] = [i.name for i in plan.of("remove")]
+        data["kept"] = plan.kept
+    if not errors:
+        return data
+    data["errors"] = [
+        {"row": e.row, "where": row_label(run.format, e.row), "field": e.field, "value": e.value,
+         "message": e.message}
+        for e in (plan.errors if plan is not None else run.errors)
+    ]  # fmt: skip
+    return data
+
+
+@schedules.command("imports")
+@connection_options
+@_db_url_option
+@click.argument("import_id", metavar="[ID]", type=int, required=False)
+@click.option("-n", "--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def schedules_imports(
+    connection: dict[str, Any], db_url: str | None, import_id: int | None, limit: int, as_json: bool
+) -> None:
+    """The recorded imports, newest first; with ID, one import and every error of its rows."""
+    from queuetui import fmt
+    from queuetui.schedule import transfer
+
+    store = _store_for(connection, db_url)
+    if import_id is not None:
+        with _schedule_errors():
+            run = transfer.import_run(store, import_id)
+        if as_json:
+            click.echo(json.dumps(_import_json(run), indent=2, ensure_ascii=False))
+            return
+        click.echo(f"{run.at.isoformat()}  {run.actor}@{run.client}  {run.file} ({run.format})")
+        click.echo(_import_summary(run))
+        for error in run.errors:
+            where = transfer.row_label(run.format, error.row)
+            click.echo(f"{where:<10} {error.field:<16} {error.value!r:<24} {error.message}")
+        return
+    with _schedule_errors():
+        runs = transfer.imports(store, limit)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"imports": [_import_json(r, errors=False) for r in runs]}, indent=2, ensure_ascii=False
+            )
+        )
+        return
+    for run in runs:
+        dry = " dry" if run.dry_run else ""
+        counts = f"+{run.added} ~{run.changed} ={run.unchanged} -{run.removed} !{run.failed}"
+        click.echo(
+            f"{run.id:>5}  {fmt.short_time(run.at)}  {run.actor:<10} {run.mode + dry:<12} {counts:<24} "
+            f"{run.outcome:<16} {run.file}"
+        )
 
 
 @main.group()

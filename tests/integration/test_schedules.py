@@ -75,6 +75,11 @@ def test_add_computes_the_next_fire_time_in_the_schedules_zone(store: ScheduleSt
             "webhook_url: 'ftp://x' is not",
         ),
         ({"cron": "0 3 * * *"}, "func: required"),
+        ({"func": "tests.jobs:add", "cron": "0 3 * * *", "enabled": "no"}, "enabled: expected true or false"),
+        ({"func": "tests.jobs:add", "cron": "0 3 * * *", "tags": 5}, "tags: expected a list, got 5"),
+        ({"func": "tests.jobs:add", "cron": "0 3 * * *", "args": 5}, "args: expected a list, got 5"),
+        ({"func": "tests.jobs:add", "cron": 5}, "cron: expected text, got 5"),
+        ({"func": "tests.jobs:add", "cron": "0 3 * * *", "queue": "q" * 201}, "queue: longer than 200"),
     ],
 )
 def test_bad_input_names_the_field_and_saves_nothing(

@@ -1,4 +1,4 @@
-"""The schedule database's tables: schedules, their runs, and the audit trail.
+"""The schedule database's tables: schedules, their runs, the audit trail, and schedule imports.
 
 Times are stored as UTC (naive in the database, aware in Python: see UTCDateTime). Schema changes go
 through migrations (schedule/migrations); a test checks the migrated schema matches these models.
@@ -180,3 +180,56 @@ class AuditEntry(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ScheduleImport(Base):
+    """One import of a schedules file (applied, rejected, dry run or unreadable), with its counts."""
+
+    __tablename__ = "schedule_imports"
+    __table_args__ = (Index("ix_schedule_imports_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    client: Mapped[str] = mapped_column(String(200), default="")
+    file: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(8))
+    mode: Mapped[str] = mapped_column(String(16))
+    """'atomic' (nothing applied if a row fails) or 'partial' (the valid rows applied)."""
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    delete_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    """Rows with at least one error."""
+    outcome: Mapped[str] = mapped_column(Text)
+    """'applied', 'partly applied', 'rejected', 'dry run', 'unreadable', 'refused: read-only' or
+    'failed: <one line>'."""
+
+    errors: Mapped[list[ScheduleImportError]] = relationship(
+        back_populates="run",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ScheduleImportError.id",
+    )
+
+
+class ScheduleImportError(Base):
+    """What was wrong with one field of one row of an import (row None: the file as a whole)."""
+
+    __tablename__ = "schedule_import_errors"
+    __table_args__ = (Index("ix_schedule_import_errors_import", "import_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("schedule_imports.id", ondelete="CASCADE"))
+    row: Mapped[int | None] = mapped_column(Integer)
+    """The CSV line the row starts on, or the 1-based index of the TOML table or JSON object."""
+    field: Mapped[str] = mapped_column(String(64), default="")
+    value: Mapped[str] = mapped_column(Text, default="")
+    """The value as the file gave it, shortened to VALUE_LIMIT characters."""
+    message: Mapped[str] = mapped_column(Text)
+
+    run: Mapped[ScheduleImport] = relationship(back_populates="errors")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,12 @@ from queuetui.schedule.models import Misfire, Overlap, Schedule, ScheduleRun
 
 class ScheduleError(ValueError):
     """A schedule that cannot be saved; the message is one line naming the field."""
+
+    @property
+    def field(self) -> str:
+        """The field at fault: the message's first word, before its colon."""
+        head, colon, _ = str(self).partition(": ")
+        return head if colon and head.isidentifier() else ""
 
 
 def _json(field: str, kind: type, text: str) -> Any:
@@ -44,6 +50,30 @@ def _json(field: str, kind: type, text: str) -> Any:
 def _non_negative(field: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ScheduleError(f"{field}: expected a whole number of seconds >= 0, got {value!r}")
+    return value
+
+
+def _text(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ScheduleError(f"{field}: expected text, got {value!r}")
+    return value
+
+
+def _flag(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ScheduleError(f"{field}: expected true or false, got {value!r}")
+    return value
+
+
+def _structured(field: str, kind: type, value: Any) -> Any:
+    """A list or object, given as itself or as JSON text."""
+    value = _json(field, kind, value) if isinstance(value, str) else value
+    if not isinstance(value, kind):
+        raise ScheduleError(f"{field}: expected a {'list' if kind is list else 'JSON object'}, got {value!r}")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:  # a TOML date, NaN: the JSON column could not store it
+        raise ScheduleError(f"{field}: not JSON ({exc})") from None
     return value
 
 
@@ -86,33 +116,99 @@ def importable(ref: str) -> str:
 
 # Fields an operator may set, each with its check. A check returns the value to store.
 _CHECKS: dict[str, Callable[[Any], Any]] = {
-    "description": str,
+    "description": lambda v: _text("description", v),
     "func": _function_reference,
-    "args": lambda v: _json("args", list, v) if isinstance(v, str) else v,
-    "kwargs": lambda v: _json("kwargs", dict, v) if isinstance(v, str) else v,
-    "cron": lambda v: v,
-    "timezone": lambda v: v,
-    "queue": lambda v: v,
+    "args": lambda v: _structured("args", list, v),
+    "kwargs": lambda v: _structured("kwargs", dict, v),
+    "cron": lambda v: _text("cron", v),
+    "timezone": lambda v: _text("timezone", v),
+    "queue": lambda v: _text("queue", v),
     "job_timeout": lambda v: None if v is None else _non_negative("job_timeout", v),
     "result_ttl": lambda v: None if v is None else _non_negative("result_ttl", v),
     "failure_ttl": lambda v: None if v is None else _non_negative("failure_ttl", v),
     "retry_max": lambda v: _non_negative("retry_max", v),
-    "retry_intervals": lambda v: [_non_negative("retry_intervals", i) for i in v],
-    "enabled": bool,
+    "retry_intervals": lambda v: [
+        _non_negative("retry_intervals", s) for s in _structured("retry_intervals", list, v)
+    ],
+    "enabled": lambda v: _flag("enabled", v),
     "overlap": lambda v: _choice("overlap", v, Overlap),
     "misfire": lambda v: _choice("misfire", v, Misfire),
     "misfire_grace": lambda v: _non_negative("misfire_grace", v),
-    "tags": lambda v: sorted({str(t) for t in v}),
-    "tenant": str,
-    "meta": lambda v: _json("meta", dict, v) if isinstance(v, str) else v,
-    "notify_on_failure": bool,
-    "notify_on_success": bool,
-    "notify_on_late": bool,
+    "tags": lambda v: sorted({str(t) for t in _structured("tags", list, v)}),
+    "tenant": lambda v: _text("tenant", v),
+    "meta": lambda v: _structured("meta", dict, v),
+    "notify_on_failure": lambda v: _flag("notify_on_failure", v),
+    "notify_on_success": lambda v: _flag("notify_on_success", v),
+    "notify_on_late": lambda v: _flag("notify_on_late", v),
     "webhook_url": lambda v: _webhook(v),
     "keep_runs": lambda v: None if v is None else _non_negative("keep_runs", v),
     "keep_days": lambda v: None if v is None else _non_negative("keep_days", v),
 }
 FIELDS = tuple(_CHECKS)
+REQUIRED = ("func", "cron")
+"""Fields a new schedule must be given; the rest have defaults."""
+_LENGTHS = {
+    column.name: column.type.length
+    for column in Schedule.__table__.columns
+    if isinstance(column.type, String) and column.type.length
+}
+
+
+def check_name(name: Any) -> str:
+    """The schedule name to store (stripped); ScheduleError when it is empty or too long."""
+    if not isinstance(name, str) or not name.strip():
+        raise ScheduleError("name: must not be empty")
+    return _fits("name", name.strip())
+
+
+def _fits(field: str, value: Any) -> Any:
+    limit = _LENGTHS.get(field)
+    if limit and isinstance(value, str) and len(value) > limit:
+        raise ScheduleError(f"{field}: longer than {limit} characters")
+    return value
+
+
+def check_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[ScheduleError]]:
+    """Each given field through its check: the values to store, and one error per field that fails."""
+    clean: dict[str, Any] = {}
+    errors: list[ScheduleError] = []
+    for field, value in values.items():
+        if field not in _CHECKS:
+            errors.append(ScheduleError(f"{field}: not a schedule field"))
+            continue
+        try:
+            clean[field] = _fits(field, _CHECKS[field](value))
+        except ScheduleError as exc:
+            errors.append(exc)
+    return clean, errors
+
+
+def check_schedule(
+    name: str,
+    cron: str | None,
+    timezone: str | None,
+    queue: str | None,
+    func: str | None,
+    function_problem: Callable[[str], str] = importable,
+) -> list[ScheduleError]:
+    """What is wrong with the fields taken together: the cron (H hashed from `name`), the zone, the
+    queue, and the function (`function_problem` says why it cannot be imported). None skips a field."""
+    errors = []
+    try:
+        if timezone is not None:
+            get_zone(timezone)
+    except CronError as exc:
+        errors.append(ScheduleError(f"timezone: {exc}"))
+    try:
+        if cron is not None:
+            parse(cron, name)
+    except CronError as exc:
+        errors.append(ScheduleError(f"cron: {exc}"))
+    if queue is not None and not queue.strip():
+        errors.append(ScheduleError("queue: must not be empty"))
+    if func is not None and (problem := function_problem(func)):
+        errors.append(ScheduleError(f"func: {problem} (pass --allow-missing to save it anyway)"))
+    return errors
 
 
 def _webhook(value: Any) -> str:
@@ -167,10 +263,8 @@ class ScheduleStore:
 
     def add(self, name: str, values: dict[str, Any], *, allow_missing: bool = False) -> Schedule:
         """Create a schedule; ScheduleError (naming the field) if anything is wrong, nothing saved."""
-        name = name.strip()
-        if not name:
-            raise ScheduleError("name: must not be empty")
-        missing = [f for f in ("func", "cron") if not values.get(f)]
+        name = check_name(name)
+        missing = [f for f in REQUIRED if not values.get(f)]
         if missing:
             raise ScheduleError(f"{missing[0]}: required")
         with self.audit.mutation("schedule.add", target=name) as entry:
@@ -238,17 +332,12 @@ class ScheduleStore:
         return schedule
 
     def _apply(self, schedule: Schedule, values: dict[str, Any], allow_missing: bool) -> None:
-        for field, value in values.items():
-            if field not in _CHECKS:
-                raise ScheduleError(f"{field}: not a schedule field")
-            setattr(schedule, field, _CHECKS[field](value))
-        try:
-            get_zone(schedule.timezone)
-            parse(schedule.cron, schedule.name)
-        except CronError as exc:
-            field = "timezone" if "time zone" in str(exc) else "cron"
-            raise ScheduleError(f"{field}: {exc}") from None
-        if not str(schedule.queue).strip():
-            raise ScheduleError("queue: must not be empty")
-        if "func" in values and not allow_missing and (problem := importable(schedule.func)):
-            raise ScheduleError(f"func: {problem} (pass --allow-missing to save it anyway)")
+        clean, errors = check_fields(values)
+        if errors:
+            raise errors[0]
+        for field, value in clean.items():
+            setattr(schedule, field, value)
+        func = schedule.func if "func" in values and not allow_missing else None
+        errors = check_schedule(schedule.name, schedule.cron, schedule.timezone, schedule.queue, func)
+        if errors:
+            raise errors[0]
