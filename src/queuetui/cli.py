@@ -919,45 +919,11 @@ def schedules_import(
 
 
 def _print_import(plan: Any, run: Any) -> None:
-    from queuetui.schedule.transfer import row_label, shown
+    from queuetui.schedule.transfer import plan_lines, summary
 
-    for item in plan.items:
-        if item.kind == "add":
-            new = {k: v for k, (_, v) in item.changes.items()}
-            zone = new.get("timezone", "UTC")
-            click.echo(f"+ {item.name}  {new.get('cron')} ({zone})  {new.get('func')}")
-        elif item.kind == "change":
-            changes = "; ".join(
-                f"{k}: {shown(old, 60)} -> {shown(new, 60)}" for k, (old, new) in item.changes.items()
-            )
-            click.echo(f"~ {item.name}  {changes}")
-        elif item.kind == "remove":
-            click.echo(f"- {item.name}  (not in the file)")
-    for error in plan.errors:
-        value = f" {error.value!r}" if error.value else ""
-        field = f" {error.field}{value}:" if error.field else ""
-        click.echo(f"! {row_label(plan.format, error.row)}:{field} {error.message}")
-    if plan.kept:
-        more = f" and {len(plan.kept) - 10} more" if len(plan.kept) > 10 else ""
-        click.echo(
-            f"= kept, not in the file: {', '.join(plan.kept[:10])}{more} (--delete-missing removes them)"
-        )
-    click.echo(_import_summary(run))
-
-
-def _import_summary(run: Any) -> str:
-    counts = (
-        f"{run.added} to add, {run.changed} to change, {run.unchanged} unchanged, {run.removed} to remove"
-    )
-    if run.outcome in ("applied", "partly applied"):
-        counts = f"{run.added} added, {run.changed} changed, {run.unchanged} unchanged, {run.removed} removed"
-    failed = f"; {run.failed} of {run.rows} rows failed" if run.failed else ""
-    tail = {
-        "rejected": "; nothing applied (--partial applies the rows that pass)",
-        "partly applied": ", not applied",
-        "dry run": "; nothing changed",
-    }.get(run.outcome, "")
-    return f"import {run.id} ({run.mode}): {run.outcome}: {counts}{failed}{tail}"
+    for line in plan_lines(plan):
+        click.echo(line)
+    click.echo(summary(run))
 
 
 def _import_json(run: Any, plan: Any = None, *, errors: bool = True) -> dict[str, Any]:
@@ -1009,7 +975,7 @@ def schedules_imports(
             click.echo(json.dumps(_import_json(run), indent=2, ensure_ascii=False))
             return
         click.echo(f"{run.at.isoformat()}  {run.actor}@{run.client}  {run.file} ({run.format})")
-        click.echo(_import_summary(run))
+        click.echo(transfer.summary(run))
         for error in run.errors:
             where = transfer.row_label(run.format, error.row)
             click.echo(f"{where:<10} {error.field:<16} {error.value!r:<24} {error.message}")

@@ -614,3 +614,48 @@ def import_run(store: ScheduleStore, run_id: int) -> ScheduleImport:
         if run is None:
             raise ScheduleError(f"no import {run_id}")
         return run
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """The diff as people read it: '+ added', '~ changed  field: old -> new', '- removed', '! errors',
+    '= kept'. The CLI prints these lines; the console colours them by their first character."""
+    lines = []
+    for item in plan.items:
+        if item.kind == "add":
+            new = {k: v for k, (_, v) in item.changes.items()}
+            lines.append(
+                f"+ {item.name}  {new.get('cron')} ({new.get('timezone', 'UTC')})  {new.get('func')}"
+            )
+        elif item.kind == "change":
+            changes = "; ".join(
+                f"{k}: {shown(old, 60)} -> {shown(new, 60)}" for k, (old, new) in item.changes.items()
+            )
+            lines.append(f"~ {item.name}  {changes}")
+        elif item.kind == "remove":
+            lines.append(f"- {item.name}  (not in the file)")
+    for error in plan.errors:
+        value = f" {error.value!r}" if error.value else ""
+        field = f" {error.field}{value}:" if error.field else ""
+        lines.append(f"! {row_label(plan.format, error.row)}:{field} {error.message}")
+    if plan.kept:
+        more = f" and {len(plan.kept) - 10} more" if len(plan.kept) > 10 else ""
+        lines.append(
+            f"= kept, not in the file: {', '.join(plan.kept[:10])}{more} (--delete-missing removes them)"
+        )
+    return lines
+
+
+def summary(run: ScheduleImport) -> str:
+    """One line: the import's number, mode, outcome and counts."""
+    counts = (
+        f"{run.added} to add, {run.changed} to change, {run.unchanged} unchanged, {run.removed} to remove"
+    )
+    if run.outcome in ("applied", "partly applied"):
+        counts = f"{run.added} added, {run.changed} changed, {run.unchanged} unchanged, {run.removed} removed"
+    failed = f"; {run.failed} of {run.rows} rows failed" if run.failed else ""
+    tail = {
+        "rejected": "; nothing applied (--partial applies the rows that pass)",
+        "partly applied": ", not applied",
+        "dry run": "; nothing changed",
+    }.get(run.outcome, "")
+    return f"import {run.id} ({run.mode}): {run.outcome}: {counts}{failed}{tail}"
