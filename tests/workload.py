@@ -48,6 +48,34 @@ def running_job(
         worker.wait(30)
 
 
+@contextmanager
+def worker_process(
+    redis_url: str, *queues: str, name: str = "w-test", burst: bool = True
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `queuetui worker` process (RQ's forking Worker) on `queues`; stopped when the block ends."""
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "queuetui",
+            "worker",
+            *queues,
+            "--name",
+            name,
+            *(["--burst"] if burst else []),
+        ],
+        env=run_env(redis_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
+        worker.wait(30)
+
+
 class FileCreator:
     """The standard unpickler would run `touch path` to rebuild this."""
 
