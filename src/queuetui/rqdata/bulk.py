@@ -302,5 +302,7 @@ def run(
                     cancel.wait(wait)
                 elif wait > 0:
                     time.sleep(wait)
-    report()
+    if not handled:
+        report()  # nothing to act on: still one report, with the problems found by the dry run
+    outcome.elapsed = time.monotonic() - start
     return outcome
