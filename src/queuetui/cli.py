@@ -519,13 +519,13 @@ def _store_with(settings: Settings) -> Any:
         sessions = open_database(settings.db_url)
     except DatabaseError as exc:
         fail(str(exc), code=2 if "invalid database URL" in str(exc) else 1)
-    return ScheduleStore(sessions, Audit(sessions, read_only=settings.read_only))
+    return ScheduleStore(sessions, Audit.for_settings(sessions, settings))
 
 
 @contextlib.contextmanager
 def _schedule_errors() -> Iterator[None]:
     """Bad input exits 2, a refused or impossible change 1; each with one line."""
-    from queuetui.audit import ReadOnlyError
+    from queuetui.audit import Refused
     from queuetui.schedule.db import DatabaseError
     from queuetui.schedule.store import ScheduleError
 
@@ -533,7 +533,7 @@ def _schedule_errors() -> Iterator[None]:
         yield
     except ScheduleError as exc:
         fail(str(exc), code=2)
-    except (ReadOnlyError, DatabaseError) as exc:
+    except (Refused, DatabaseError) as exc:
         fail(str(exc))
 
 
@@ -742,7 +742,7 @@ def schedules_run_now(connection: dict[str, Any], db_url: str | None, schedule_n
         entry,
     ):
         entry.detail["job_id"] = run_now(redis, store.sessions, schedule_name)
-        entry.count = 1
+        entry.done = 1
     click.echo(f"{schedule_name}: enqueued {entry.detail['job_id']}")
 
 
@@ -768,7 +768,7 @@ def schedules_backfill(
     target = f"{schedule_name} {bounds[0].isoformat()}..{bounds[1].isoformat()}"
     with _audited_redis_change(connection, db_url, "schedule.backfill", target) as (store, redis, entry):
         job_ids = backfill(redis, store.sessions, schedule_name, *bounds, kwarg=kwarg)
-        entry.count = len(job_ids)
+        entry.done = len(job_ids)
     click.echo(f"{schedule_name}: enqueued {len(job_ids)} fire times")
 
 
@@ -786,7 +786,7 @@ def schedules_pause_all(connection: dict[str, Any], db_url: str | None, resume: 
             redis.delete(PAUSE_KEY)
         else:
             redis.set(PAUSE_KEY, f"{store.audit.actor.user} at {store.clock.now().isoformat()}")
-        entry.count = 1
+        entry.done = 1
     click.echo("scheduling resumed" if resume else "scheduling paused: every schedule waits for --resume")
 
 

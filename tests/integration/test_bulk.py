@@ -51,8 +51,10 @@ def test_the_dry_run_counts_and_samples_and_changes_nothing(conn: redis.Redis) -
     assert same_state(redis_state(conn), before)
     with pytest.raises(ActionError, match=r"jobs\.retry works on failed jobs, not waiting"):
         plan(conn, retry, Selection("emails", "waiting"))
-    with pytest.raises(ActionError, match="retry puts jobs back on their own queue"):
-        run(conn, plan(conn, retry, Selection("emails", "failed"), Options(to="sms")))
+    with pytest.raises(ActionError, match=r"jobs\.retry does not take --to"):
+        plan(conn, retry, Selection("emails", "failed"), Options(to="sms"))
+    with pytest.raises(ActionError, match=r"jobs\.move needs a destination queue \(--to\)"):
+        plan(conn, JOB_ACTIONS["jobs.move"], Selection("emails", "waiting"))
     assert same_state(redis_state(conn), before)
 
 

@@ -424,29 +424,38 @@ class JobAction:
     past: str
     """What the summary says of a job it acted on: 'retried'."""
     chunk: Callable[[redis.Redis, Source, list[str], Options], ChunkResult]
+    options: tuple[str, ...] = ()
+    """The Options fields it takes ('to', 'at_front', 'dependents')."""
+    needs_to: bool = False
+
+    def check(self, options: Options) -> None:
+        """ActionError when `options` ask for something this action does not do."""
+        given = [name for name in ("to", "at_front", "dependents") if getattr(options, name)]
+        for name in given:
+            if name not in self.options:
+                flag = "--" + name.replace("_", "-")
+                raise ActionError(f"{self.name} does not take {flag}")
+        if self.needs_to and not options.to:
+            raise ActionError(f"{self.name} needs a destination queue (--to)")
 
 
-def _retry(connection: redis.Redis, source: Source, ids: list[str], options: Options) -> ChunkResult:
-    if options.to:
-        raise ActionError("retry puts jobs back on their own queue; use requeue --to for another")
-    return requeue(connection, source, ids, options)
-
-
+_ENQUEUE = ("to", "at_front")
 JOB_ACTIONS: dict[str, JobAction] = {
     a.name: a
     for a in (
-        JobAction("jobs.retry", ("failed",), "retried", _retry),
-        JobAction("jobs.requeue", ("failed", "canceled", "finished"), "requeued", requeue),
-        JobAction("jobs.move", ("waiting",), "moved", move),
-        JobAction("jobs.cancel", ("waiting", "scheduled", "deferred"), "canceled", cancel),
+        JobAction("jobs.retry", ("failed",), "retried", requeue, ("at_front",)),
+        JobAction("jobs.requeue", ("failed", "canceled", "finished"), "requeued", requeue, _ENQUEUE),
+        JobAction("jobs.move", ("waiting",), "moved", move, _ENQUEUE, needs_to=True),
+        JobAction("jobs.cancel", ("waiting", "scheduled", "deferred"), "canceled", cancel, ("dependents",)),
         JobAction("jobs.stop", ("started",), "asked to stop", stop),
         JobAction(
             "jobs.delete",
             ("waiting", "failed", "finished", "canceled", "scheduled", "deferred"),
             "deleted",
             delete,
+            ("dependents",),
         ),
-        JobAction("jobs.enqueue-now", ("scheduled",), "enqueued", requeue),
+        JobAction("jobs.enqueue-now", ("scheduled",), "enqueued", requeue, ("at_front",)),
         JobAction("queues.empty", ("waiting",), "deleted", delete),
     )
 }

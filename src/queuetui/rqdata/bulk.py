@@ -177,6 +177,7 @@ def plan(
 ) -> Plan:
     """The dry run: which jobs `action` would act on, read without changing anything."""
     options = options or Options()
+    action.check(options)
     registry = selection.registry
     if registry and registry not in VIEWS:
         raise ActionError(f"unknown registry {registry!r}")
@@ -191,6 +192,8 @@ def plan(
             raise ActionError("say which jobs: a queue and a registry (and a filter), or job ids")
         registry = action.sources[0]
     source = Source(selection.queue, registry)
+    if source.is_list and options.to == source.queue:
+        raise ActionError(f"the jobs already wait in {options.to!r}: choose another queue")
     result = Plan(action, selection, options, {source: []})
     if selection.filter:
         found = filter_ids(
