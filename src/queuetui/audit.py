@@ -18,7 +18,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -124,9 +124,21 @@ class Audit:
         return refusal(action, self.role, self.read_only)
 
     @contextmanager
-    def mutation(self, action: str, target: str = "", filter: str = "") -> Iterator[Pending]:
-        """Run one mutation: refuse it (read-only, role) or record its outcome, whatever it is."""
-        pending = Pending()
+    def mutation(
+        self,
+        action: str,
+        target: str = "",
+        filter: str = "",
+        *,
+        job_ids: Sequence[str] = (),
+        requested: int = 0,
+    ) -> Iterator[Pending]:
+        """Run one mutation: refuse it (read-only, role) or record its outcome, whatever it is.
+
+        `job_ids` and `requested` say what was asked for, so a refusal records it too.
+        """
+        pending = Pending(requested=requested)
+        pending.set_ids(list(job_ids))
         reason = self.refusal(action)
         if reason is not None:
             entry_id = self._start(action, target, filter)

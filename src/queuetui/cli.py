@@ -257,7 +257,7 @@ def stats(connection: dict[str, Any], as_json: bool) -> None:
 
 @main.group()
 def jobs() -> None:
-    """List, show and group jobs (the same reads as the console's job views)."""
+    """List, show and group jobs; retry, requeue, move, cancel, stop, delete them (as the console does)."""
 
 
 def _redis_for(connection: dict[str, Any]) -> tuple[Settings, Any]:
@@ -857,3 +857,7 @@ def cron_explain(expression: str, zone: str, count: int, name: str | None, as_js
         click.echo("next         never")
     for warning in result.warnings:
         click.echo(f"warning      {warning}")
+
+
+# The action commands (jobs retry..., queues, workers, audit) register themselves on the groups above.
+from queuetui import cli_actions  # noqa: E402, F401

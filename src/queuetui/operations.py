@@ -67,10 +67,10 @@ class Operations:
         throttle: float | None = None,
     ) -> Outcome:
         """Do what the dry run said, audited; refused (audit.Refused) in read-only mode or by role."""
-        selection = plan.selection
-        with self.audit.mutation(plan.action.name, target=plan.target, filter=selection.filter) as entry:
-            entry.set_ids([*plan.ids, *(p.job_id for p in plan.problems)])
-            entry.requested = plan.requested
+        asked = [*plan.ids, *(p.job_id for p in plan.problems)]
+        with self.audit.mutation(
+            plan.action.name, plan.target, plan.selection.filter, job_ids=asked, requested=plan.requested
+        ) as entry:
             entry.detail.update(_options(plan, throttle))
 
             def report(p: Progress) -> None:  # an error halfway is recorded with what was done by then
@@ -90,8 +90,7 @@ class Operations:
 
     @contextmanager
     def _one(self, action: str, target: str) -> Iterator[Pending]:
-        with self.audit.mutation(action, target=target) as entry:
-            entry.requested = 1
+        with self.audit.mutation(action, target=target, requested=1) as entry:
             yield entry
             entry.done = 1
 

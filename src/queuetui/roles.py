@@ -17,11 +17,11 @@ from enum import IntEnum
 
 
 class Role(IntEnum):
-    VIEWER = 0
+    VIEWER = 1
     """Reads everything, changes nothing."""
-    OPERATOR = 1
+    OPERATOR = 2
     """Retries, cancels, stops, deletes jobs; suspends workers; edits schedules."""
-    ADMIN = 2
+    ADMIN = 3
     """Also empties queues, shuts down or kills workers, deletes schedules."""
 
     @property
