@@ -120,7 +120,9 @@ def test_requeue_to_another_queue_and_move_a_waiting_job(conn: redis.Redis, redi
     fail_jobs(conn, "default", "f1")
     conn.set("test:fixed:f1", 1)
     Queue("default", connection=conn).enqueue(jobs.record, "moved", job_id="w1")
+    assert conn.ttl("rq:job:f1") > 0  # a failed job's hash expires with its failure TTL
     requeued = act(conn, "jobs.requeue", Selection("default", "failed"), to="spare")
+    assert conn.ttl("rq:job:f1") == -1  # waiting again, it lives as long as a fresh job
     moved = act(conn, "jobs.move", Selection("default", "waiting"), to="spare")
     assert (requeued.done, moved.done) == (1, 1)
     assert ids(conn, "rq:queue:spare") == ["f1", "w1"] and ids(conn, "rq:queue:default") == []
@@ -130,6 +132,20 @@ def test_requeue_to_another_queue_and_move_a_waiting_job(conn: redis.Redis, redi
     assert conn.lrange("test:order", 0, -1) == [b"moved"]
     assert {status(conn, "f1"), status(conn, "w1")} == {"finished"}
     assert Job.fetch("f1", connection=conn).origin == "spare"
+
+
+def test_a_finished_job_requeued_runs_again_and_does_not_expire_meanwhile(
+    conn: redis.Redis, redis_url: str
+) -> None:
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.record, "again", job_id="done-1", result_ttl=60)
+    SimpleWorker([q], connection=conn).work(burst=True)
+    assert 0 < conn.ttl("rq:job:done-1") <= 60
+    assert act(conn, "jobs.requeue", Selection("default", "finished")).done == 1
+    assert conn.ttl("rq:job:done-1") == -1 and status(conn, "done-1") == "queued"
+    with worker_process(redis_url, "default") as worker:
+        assert worker.wait(30) == 0
+    assert conn.lrange("test:order", 0, -1) == [b"again", b"again"]
 
 
 def test_delete_with_and_without_dependents(conn: redis.Redis) -> None:

@@ -207,6 +207,10 @@ for i = 8, #ARGV do
         redis.call('EXPIRE', key, ttl)
         redis.call('EXPIRE', dependents_key(id), ttl)
         redis.call('EXPIRE', dependencies_key(id), ttl)
+      else
+        -- The result or failure TTL would let the job's hash expire while it waits (RQ's requeue
+        -- leaves it): a job on a queue lives as long as a freshly enqueued one.
+        redis.call('PERSIST', key)
       end
       redis.call(at_front and 'LPUSH' or 'RPUSH', QUEUE .. queue, id)
       redis.call('SADD', QUEUES, QUEUE .. queue)
