@@ -7,6 +7,7 @@ from datetime import timedelta
 import redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
+from rq.rate_limit import RateLimit
 
 from queuetui.rqdata import actions
 from queuetui.rqdata.actions import JOB_ACTIONS, Options, Source
@@ -146,6 +147,25 @@ def test_a_finished_job_requeued_runs_again_and_does_not_expire_meanwhile(
     with worker_process(redis_url, "default") as worker:
         assert worker.wait(30) == 0
     assert conn.lrange("test:order", 0, -1) == [b"again", b"again"]
+
+
+def test_rate_limited_jobs_go_through_rqs_own_calls(conn: redis.Redis) -> None:
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.needs, "test:fixed:limited", job_id="limited", rate_limit=RateLimit("api", 1))
+    SimpleWorker([q], connection=conn).work(burst=True)
+    assert status(conn, "limited") == "failed"
+    conn.set("test:fixed:limited", 1)
+    assert act(conn, "jobs.retry", Selection("default", "failed")).done == 1
+    assert act(conn, "jobs.retry", Selection(ids=("limited",))).problems == [
+        Problem("limited", "queued, not failed")
+    ]
+    SimpleWorker([q], connection=conn).work(burst=True)
+    assert status(conn, "limited") == "finished"
+    q.enqueue(jobs.add, 1, 1, job_id="limited-2", rate_limit=RateLimit("api", 1))
+    moved = act(conn, "jobs.move", Selection("default", "waiting"), to="spare")
+    assert moved.problems == [Problem("limited-2", "rate-limited: RQ can only requeue it to its own queue")]
+    assert act(conn, "jobs.delete", Selection("default", "waiting")).done == 1
+    assert not conn.exists("rq:job:limited-2") and conn.llen("rq:queue:default") == 0
 
 
 def test_delete_with_and_without_dependents(conn: redis.Redis) -> None:

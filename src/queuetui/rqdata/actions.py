@@ -408,8 +408,10 @@ def _with_rq_job(connection: redis.Redis, source: Source, job_id: str, act: Call
         job = Job.fetch(job_id, connection=connection)
     except NoSuchJobError:
         return "vanished"
-    if STATUS_REGISTRY.get(text(job.get_status(refresh=False)), "") != source.registry:
-        return f"moved: {job.get_status(refresh=False)}"
+    status = job.get_status(refresh=False)
+    name = str(getattr(status, "value", status) or "")
+    if STATUS_REGISTRY.get(name, "") != source.registry:
+        return f"moved: {name}"
     try:
         act(job)
     except InvalidJobOperation as exc:
