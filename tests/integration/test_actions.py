@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import redis
 from rq import Queue, SimpleWorker
@@ -14,7 +15,7 @@ from queuetui.rqdata.actions import JOB_ACTIONS, Options, Source
 from queuetui.rqdata.bulk import Outcome, Problem, Selection, plan, run
 from tests import jobs
 from tests.conftest import wait_for
-from tests.workload import running_job, worker_process
+from tests.workload import BROKEN_IDS, running_job, seed_broken, worker_process
 
 
 def act(conn: redis.Redis, name: str, selection: Selection, **options: object) -> Outcome:
@@ -190,6 +191,15 @@ def test_delete_with_and_without_dependents(conn: redis.Redis) -> None:
     assert left == ["rq:job::kept-leaf:dependencies", "rq:job:kept-leaf"]  # only the job left deferred
     assert ids(conn, "rq:queue:default") == [] and ids(conn, "rq:deferred:default") == ["kept-leaf"]
     assert ids(conn, "rq:finished:default") == []
+
+
+def test_broken_jobs_can_be_deleted_and_nothing_is_unpickled(conn: redis.Redis, tmp_path: Path) -> None:
+    trap = tmp_path / "trap"
+    seed_broken(conn, str(trap))
+    outcome = act(conn, "jobs.delete", Selection("broken", "waiting"))
+    assert (outcome.done, outcome.problems) == (len(BROKEN_IDS) - 1, [Problem("expired-1", "vanished")])
+    assert conn.llen("rq:queue:broken") == 0  # the dangling id of the vanished job went too
+    assert not list(conn.scan_iter("rq:job:*")) and not trap.exists()
 
 
 def test_empty_a_queue(conn: redis.Redis) -> None:
