@@ -33,3 +33,12 @@ def hold(key: str, timeout: float = 30.0) -> str:
     while time.monotonic() < deadline and not connection.exists(key):
         time.sleep(0.05)
     return "released"
+
+
+def needs(key: str) -> str:
+    """Fail until `key` exists in Redis: a job whose cause of failure an operator can fix, then retry."""
+    job = get_current_job()
+    assert job is not None
+    if not job.connection.exists(key):
+        raise RuntimeError(f"{key} is missing")
+    return f"{key} found"

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 import redis
 from rq import Queue, SimpleWorker
+from rq.job import JobStatus
+from rq.registry import FailedJobRegistry
 
 from tests import jobs
 from tests.conftest import run_env, wait_for
@@ -26,6 +28,27 @@ def seed_every_registry(conn: redis.Redis) -> None:
     q.enqueue_in(timedelta(hours=1), jobs.add, 1, 1, job_id="sched-1")
     q.enqueue(jobs.add, 5, 6, job_id="defer-1", depends_on="wait-1")
     q.enqueue(jobs.add, 0, 0, job_id="cancel-1").cancel()
+
+
+def seed_failed(conn: redis.Redis, queue: str, n: int, prefix: str = "f", chunk: int = 2000) -> list[str]:
+    """`n` failed jobs of tests.jobs.add (which succeeds once retried), failed through RQ's own calls.
+
+    The worker's failure path (set_status FAILED, FailedJobRegistry.add with the traceback) in
+    pipelines: a real failed job each, thousands a second instead of a worker's hundreds.
+    """
+    q = Queue(queue, connection=conn)
+    registry = FailedJobRegistry(queue, connection=conn)
+    ids = [f"{prefix}{i:06d}" for i in range(n)]
+    for start in range(0, n, chunk):
+        pipe = conn.pipeline()
+        for job_id in ids[start : start + chunk]:
+            job = q.create_job(jobs.add, args=(1, 2), job_id=job_id)
+            job.origin = queue
+            job.set_status(JobStatus.FAILED, pipeline=pipe)
+            registry.add(job, exc_string="Traceback...\nValueError: seeded", pipeline=pipe)
+        pipe.execute()
+    conn.sadd("rq:queues", f"rq:queue:{queue}")
+    return ids
 
 
 @contextmanager
@@ -45,6 +68,34 @@ def running_job(
         yield
     finally:
         conn.set("test:release", 1)
+        worker.wait(30)
+
+
+@contextmanager
+def worker_process(
+    redis_url: str, *queues: str, name: str = "w-test", burst: bool = True
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `queuetui worker` process (RQ's forking Worker) on `queues`; stopped when the block ends."""
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "queuetui",
+            "worker",
+            *queues,
+            "--name",
+            name,
+            *(["--burst"] if burst else []),
+        ],
+        env=run_env(redis_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
         worker.wait(30)
 
 

@@ -1,33 +1,54 @@
-"""The one path every mutation goes through: refused in read-only mode, recorded in the audit trail.
+"""The one path every mutation goes through: refused by read-only mode or by role, else audited.
 
-    with audit.mutation("schedule.add", target="nightly") as entry:
-        ...             # the change itself
-        entry.count = 1
+    with audit.mutation("jobs.retry", target="emails failed", filter="exc:Timeout") as entry:
+        entry.set_ids(ids)          # the jobs asked for: all of them, or a count and a sample
+        ...                         # the change itself
+        entry.done, entry.failed = 40, 2
 
-records who (OS user and SSH client address), what, on which target and filter, how many, the
-outcome ('ok', 'failed: <one line>', 'refused: read-only') and when, in the schedule database.
-A refused or failed mutation is recorded too: the trail shows attempts, not only successes.
+records who (OS user, SSH client address, host, role), what, on which target and filter, which jobs,
+how many were asked for, done and failed, the outcome ('ok', 'partial', 'cancelled', 'failed: <one
+line>', 'refused: read-only', 'refused: needs admin, you are operator') and when it started and
+ended, in the schedule database. The row is written when the mutation starts and completed when it
+ends, so a process killed halfway leaves a row that says 'running'. Refused and failed attempts are
+recorded too: the trail shows attempts, not only successes.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+import socket
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.config import Settings
+from queuetui.roles import Role, refusal, user_groups
 from queuetui.schedule.db import session_scope
 from queuetui.schedule.models import AuditEntry
 
+IDS_KEPT = 1000
+"""Up to this many job ids are recorded in full; above it, a count and SAMPLE of them."""
+SAMPLE = 100
+PROBLEMS_KEPT = 1000
 
-class ReadOnlyError(Exception):
+
+class Refused(Exception):
+    """A mutation this queuetui may not do (read-only, or the user's role); nothing changed."""
+
+
+class ReadOnlyError(Refused):
     """A mutation asked of a read-only queuetui."""
+
+
+class RoleError(Refused):
+    """A mutation the user's role does not allow."""
 
 
 @dataclass(frozen=True)
@@ -35,10 +56,12 @@ class Actor:
     user: str
     client: str
     """The SSH client address, or 'local'."""
+    host: str = field(default_factory=socket.gethostname)
+    """The host queuetui runs on."""
 
 
 def current_actor() -> Actor:
-    """The OS user running queuetui, and the address they came from over SSH."""
+    """The OS user running queuetui, the address they came from over SSH, and this host."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
@@ -51,8 +74,19 @@ def current_actor() -> Actor:
 class Pending:
     """What the mutation reports about itself while it runs."""
 
-    count: int = 0
+    requested: int = 0
+    """How many things were asked for (jobs, schedules); at least done + failed."""
+    done: int = 0
+    failed: int = 0
+    outcome: str = ""
+    """Leave empty for 'ok' (or 'partial' when some failed); 'cancelled' when stopped halfway."""
+    job_ids: list[str] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
+
+    def set_ids(self, ids: list[str]) -> None:
+        """The jobs asked for: every id up to IDS_KEPT, else the first SAMPLE (the count is `requested`)."""
+        self.requested = max(self.requested, len(ids))
+        self.job_ids = list(ids) if len(ids) <= IDS_KEPT else list(ids[:SAMPLE])
 
 
 class Audit:
@@ -63,46 +97,111 @@ class Audit:
         read_only: bool = False,
         actor: Actor | None = None,
         clock: Clock = SYSTEM,
+        role: Role = Role.ADMIN,
     ) -> None:
+        """An audit trail acting as `actor` with `role`.
+
+        The role defaults to admin for code that acts for itself (the scheduler, tests); the CLI and
+        the console build theirs with for_settings, which gives the role the config maps the OS user to.
+        """
         self.sessions = sessions
         self.read_only = read_only
         self.actor = actor or current_actor()
         self.clock = clock
+        self.role = role
+
+    @classmethod
+    def for_settings(
+        cls, sessions: sessionmaker[Session], settings: Settings, clock: Clock = SYSTEM
+    ) -> Audit:
+        """The audit trail of the person running queuetui: their role from the config, read-only from it."""
+        actor = current_actor()
+        role = settings.roles.role_for(actor.user, user_groups(actor.user))
+        return cls(sessions, read_only=settings.read_only, actor=actor, clock=clock, role=role)
+
+    def refusal(self, action: str) -> str | None:
+        """Why `action` would be refused now (so a UI can hide it), or None when it is allowed."""
+        return refusal(action, self.role, self.read_only)
 
     @contextmanager
-    def mutation(self, action: str, target: str = "", filter: str = "") -> Iterator[Pending]:
-        """Run one mutation: refuse it when read-only, record its outcome either way."""
-        pending = Pending()
-        if self.read_only:
-            self._record(action, target, filter, pending, "refused: read-only")
-            raise ReadOnlyError(f"{action} refused: queuetui is read-only (--read-only); nothing changed")
+    def mutation(
+        self,
+        action: str,
+        target: str = "",
+        filter: str = "",
+        *,
+        job_ids: Sequence[str] = (),
+        requested: int = 0,
+    ) -> Iterator[Pending]:
+        """Run one mutation: refuse it (read-only, role) or record its outcome, whatever it is.
+
+        `job_ids` and `requested` say what was asked for, so a refusal records it too.
+        """
+        pending = Pending(requested=requested)
+        pending.set_ids(list(job_ids))
+        reason = self.refusal(action)
+        if reason is not None:
+            entry_id = self._start(action, target, filter)
+            self._finish(entry_id, pending, f"refused: {reason}")
+            error = ReadOnlyError if reason == "read-only" else RoleError
+            hint = "queuetui is read-only (--read-only)" if reason == "read-only" else reason
+            raise error(f"{action} refused: {hint}; nothing changed")
+        entry_id = self._start(action, target, filter)
         try:
             yield pending
         except BaseException as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self._record(action, target, filter, pending, f"failed: {reason}")
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self._finish(entry_id, pending, f"failed: {message}")
             raise
-        self._record(action, target, filter, pending, "ok")
+        self._finish(entry_id, pending, pending.outcome or ("partial" if pending.failed else "ok"))
 
-    def _record(self, action: str, target: str, filter: str, pending: Pending, outcome: str) -> None:
+    def _start(self, action: str, target: str, filter: str) -> int:
         with session_scope(self.sessions) as session:
-            session.add(
-                AuditEntry(
-                    at=self.clock.now(),
-                    actor=self.actor.user,
-                    client=self.actor.client,
-                    action=action,
-                    target=target,
-                    filter=filter,
-                    count=pending.count,
-                    outcome=outcome,
-                    detail=pending.detail,
-                )
+            entry = AuditEntry(
+                at=self.clock.now(),
+                actor=self.actor.user,
+                client=self.actor.client,
+                host=self.actor.host,
+                role=self.role.label,
+                action=action,
+                target=target,
+                filter=filter,
+                outcome="running",
             )
+            session.add(entry)
+            session.flush()
+            return entry.id
+
+    def _finish(self, entry_id: int, pending: Pending, outcome: str) -> None:
+        with session_scope(self.sessions) as session:
+            entry = session.get_one(AuditEntry, entry_id)
+            entry.ended_at = self.clock.now()
+            entry.requested = max(pending.requested, pending.done + pending.failed)
+            entry.done = pending.done
+            entry.failed = pending.failed
+            entry.job_ids = pending.job_ids
+            entry.detail = pending.detail
+            entry.outcome = outcome
 
 
-def recent(sessions: sessionmaker[Session], limit: int = 100) -> list[AuditEntry]:
-    """The newest audit entries first."""
+def recent(
+    sessions: sessionmaker[Session],
+    limit: int = 100,
+    *,
+    action: str = "",
+    actor: str = "",
+    since: datetime | None = None,
+) -> list[AuditEntry]:
+    """The newest audit entries first; `action` is a name or a prefix ending in '*' ('jobs.*')."""
     with session_scope(sessions) as session:
-        query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+        query = select(AuditEntry)
+        if action.endswith("*"):
+            query = query.where(AuditEntry.action.startswith(action[:-1], autoescape=True))
+        elif action:
+            query = query.where(AuditEntry.action == action)
+        if actor:
+            query = query.where(AuditEntry.actor == actor)
+        if since is not None:
+            query = query.where(AuditEntry.at >= since)
+        query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
         return list(session.scalars(query))

@@ -169,11 +169,17 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
             except KeyboardInterrupt:
                 pass
         else:
+            import dataclasses
+            import getpass
+
+            from queuetui.roles import Role, RoleMap
             from queuetui.tui.app import run_console
 
-            run_console(
-                load_settings(redis_url=backend.url, name="demo", refresh=refresh, db_url=backend.db_url)
+            settings = load_settings(
+                redis_url=backend.url, name="demo", refresh=refresh, db_url=backend.db_url
             )
+            # The demo is the operator's own sandbox: every action, admin ones included, is theirs to try.
+            run_console(dataclasses.replace(settings, roles=RoleMap(users={getpass.getuser(): Role.ADMIN})))
     finally:
         backend.stop()
 
@@ -260,7 +266,7 @@ def stats(connection: dict[str, Any], as_json: bool) -> None:
 
 @main.group()
 def jobs() -> None:
-    """List, show and group jobs (the same reads as the console's job views)."""
+    """List, show and group jobs; retry, requeue, move, cancel, stop, delete them (as the console does)."""
 
 
 def _redis_for(connection: dict[str, Any]) -> tuple[Settings, Any]:
@@ -522,13 +528,13 @@ def _store_with(settings: Settings) -> Any:
         sessions = open_database(settings.db_url)
     except DatabaseError as exc:
         fail(str(exc), code=2 if "invalid database URL" in str(exc) else 1)
-    return ScheduleStore(sessions, Audit(sessions, read_only=settings.read_only))
+    return ScheduleStore(sessions, Audit.for_settings(sessions, settings))
 
 
 @contextlib.contextmanager
 def _schedule_errors() -> Iterator[None]:
     """Bad input exits 2, a refused or impossible change 1; each with one line."""
-    from queuetui.audit import ReadOnlyError
+    from queuetui.audit import Refused
     from queuetui.schedule.db import DatabaseError
     from queuetui.schedule.store import ScheduleError
 
@@ -536,7 +542,7 @@ def _schedule_errors() -> Iterator[None]:
         yield
     except ScheduleError as exc:
         fail(str(exc), code=2)
-    except (ReadOnlyError, DatabaseError) as exc:
+    except (Refused, DatabaseError) as exc:
         fail(str(exc))
 
 
@@ -1041,3 +1047,7 @@ def cron_explain(expression: str, zone: str, count: int, name: str | None, as_js
         click.echo("next         never")
     for warning in result.warnings:
         click.echo(f"warning      {warning}")
+
+
+# The action commands (jobs retry..., queues, workers, audit) register themselves on the groups above.
+from queuetui import cli_actions  # noqa: E402, F401

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from queuetui.roles import Role, RoleMap
+
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 URL_SCHEMES = ("redis", "rediss", "unix")
 
@@ -26,10 +28,22 @@ class Settings:
     """The schedule database (any SQLAlchemy URL); empty means the SQLite file in data_dir()."""
     read_only: bool = False
     """Refuse every mutation (audit.Audit enforces it, in one place)."""
+    confirm_above: int = 100
+    """Bulk actions on more jobs than this ask the operator to type the count to confirm."""
+    roles: RoleMap = field(default_factory=RoleMap)
+    """[roles]: OS users and groups mapped to viewer, operator or admin (roles.RoleMap)."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-_TYPES: dict[str, type] = {"redis_url": str, "name": str, "refresh": float, "db_url": str, "read_only": bool}
+_TYPES: dict[str, type] = {
+    "redis_url": str,
+    "name": str,
+    "refresh": float,
+    "db_url": str,
+    "read_only": bool,
+    "confirm_above": int,
+    "roles": dict,
+}
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -99,8 +113,38 @@ def _from_file(path: Path) -> dict[str, Any]:
         expected = _TYPES[key]
         ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
         if not ok or (isinstance(value, bool) and expected is not bool):
-            raise ConfigError(f"{path}: {key} must be a {expected.__name__}, got {value!r}")
+            kind = "table" if expected is dict else expected.__name__
+            raise ConfigError(f"{path}: {key} must be a {kind}, got {value!r}")
+    if "confirm_above" in data and data["confirm_above"] < 0:
+        raise ConfigError(f"{path}: confirm_above must be 0 or more, got {data['confirm_above']}")
+    if "roles" in data:
+        data["roles"] = _roles(path, data["roles"])
     return data
+
+
+def _roles(path: Path, table: dict[str, Any]) -> RoleMap:
+    """[roles] default = "viewer", [roles.users] alice = "admin", [roles.groups] ops = "operator"."""
+
+    def role(where: str, value: Any) -> Role:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: {where} must be a role name, got {value!r}")
+        try:
+            return Role.named(value)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: {where}: {exc}") from None
+
+    maps: dict[str, dict[str, Role]] = {"users": {}, "groups": {}}
+    default = None
+    for key, value in table.items():
+        if key == "default":
+            default = role("roles.default", value)
+        elif key in maps and isinstance(value, dict):
+            maps[key] = {name: role(f"roles.{key}.{name}", r) for name, r in value.items()}
+        elif key in maps:
+            raise ConfigError(f"{path}: roles.{key} must be a table of names to roles, got {value!r}")
+        else:
+            raise ConfigError(f"{path}: unknown key 'roles.{key}' (known: default, users, groups)")
+    return RoleMap(maps["users"], maps["groups"], default)
 
 
 def load_settings(

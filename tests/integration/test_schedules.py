@@ -176,7 +176,7 @@ def test_run_now_from_the_cli_and_a_failed_change_audited_with_its_reason(
     assert succeeded.outcome == "ok" and succeeded.detail == {"job_id": job_id}
     assert entry.action == "schedule.run-now" and entry.outcome.startswith("failed: ")
     assert entry.outcome.removeprefix("failed: ") != "1"  # the Redis error, not the exit status
-    assert entry.count == 0
+    assert entry.done == 0
 
 
 def test_cli_list_is_the_consoles_list_with_search_and_paging(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def test_export_then_import_round_trips_exactly_and_again_changes_nothing(tmp_pa
         0,
     )
     assert state(target) == before  # not even a version bump
-    assert recent(target.sessions)[0].count == 0
+    assert recent(target.sessions)[0].done == 0
 
 
 def test_the_plan_shows_adds_changes_old_to_new_and_removals_only_when_asked(store: ScheduleStore) -> None:
@@ -152,7 +152,7 @@ def test_the_plan_shows_adds_changes_old_to_new_and_removals_only_when_asked(sto
     assert (nightly.updated_by, store.get("weekly").created_by) == ("ops", "ops")
     assert sorted(s.name for s in store.schedules()) == ["extra", "hourly", "nightly", "weekly"]
     entry = recent(store.sessions)[0]
-    assert (entry.action, entry.target, entry.filter, entry.count, entry.outcome) == (
+    assert (entry.action, entry.target, entry.filter, entry.done, entry.outcome) == (
         "schedule.import", "some.json", "atomic", 2, "ok",
     )  # fmt: skip
     assert entry.detail == {
@@ -316,13 +316,13 @@ def test_a_file_mixing_good_and_bad_rows(store: ScheduleStore, fmt: str, mode: I
         "ops",
     )
     entry = recent(store.sessions)[0]
-    assert entry.action == "schedule.import" and not result.clean
+    assert entry.action == "schedule.import-delete" and not result.clean  # it asked to delete
 
     if mode is ATOMIC:
         assert recorded.outcome == "rejected" and state(store) == before
         assert entry.outcome == f"failed: {failed} of {failed + 2} rows failed; nothing applied (atomic)"
         return
-    assert recorded.outcome == "partly applied" and entry.outcome == "ok" and entry.count == 2 + len(removed)
+    assert recorded.outcome == "partly applied" and entry.outcome == "ok" and entry.done == 2 + len(removed)
     after = state(store)
     assert after["untouched"] == before["untouched"]
     fresh, keep = store.get("fresh"), store.get("keep")

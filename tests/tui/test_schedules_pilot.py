@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import redis
@@ -9,7 +10,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from queuetui.audit import recent
-from queuetui.config import Settings
+from queuetui.config import RoleMap, Settings
+from queuetui.roles import Role
 from queuetui.schedule.listing import schedule_detail
 from queuetui.schedule.scheduler import PAUSE_KEY
 from queuetui.tui.app import QueueTUI
@@ -23,8 +25,11 @@ from tests.snapshots.seed import CLOCK, NOW
 from tests.tui.helpers import until
 
 
-def app_for(conn: redis.Redis, url: str, folder: Path, read_only: bool = False) -> QueueTUI:
-    settings = Settings(redis_url=url, refresh=3600, read_only=read_only)
+def app_for(
+    conn: redis.Redis, url: str, folder: Path, read_only: bool = False, role: Role = Role.ADMIN
+) -> QueueTUI:
+    roles = RoleMap(users={getpass.getuser(): role})
+    settings = Settings(redis_url=url, refresh=3600, read_only=read_only, roles=roles)
     return QueueTUI(settings, clock=CLOCK, connection=conn, sessions=seed_schedules(folder))
 
 
@@ -159,3 +164,17 @@ async def test_enter_opens_the_detail_and_a_run_opens_its_job(
         assert detail is not None and len(detail.runs) == 10
         await pilot.press("n")  # the same keys work on the detail
         await until(pilot, lambda: conn.exists("rq:job:qt-1-run-now-20261123T120000Z"), what="run now")
+
+
+async def test_an_operator_has_no_delete_key_and_a_viewer_no_change_keys(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    for role, hidden in ((Role.OPERATOR, {"delete"}), (Role.VIEWER, set(MUTATING))):
+        app = app_for(conn, redis_url, tmp_path / role.label, role=role)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_list(pilot, app)
+            assert {a for a in MUTATING if not screen.check_action(a, ())} == hidden
+            await select(pilot, screen, "legacy-export")
+            await pilot.press("D")
+            await pilot.pause(0.2)
+            assert isinstance(app.screen, SchedulesScreen)  # no question: the key is not there

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rq.defaults import RQ_KEY_PREFIX
-from rq.executions import WORKER_EXECUTIONS_KEY_TEMPLATE
+from rq.executions import WORKER_EXECUTIONS_KEY_TEMPLATE, ExecutionRegistry
 from rq.queue import Queue
 from rq.rate_limit import RateLimitRegistry
 from rq.registry import (
@@ -25,6 +25,10 @@ WORKERS_SET = Worker.redis_workers_keys
 WORKER_PREFIX = Worker.redis_worker_namespace_prefix
 RATE_LIMIT_KEYS_SET = RateLimitRegistry.rl_keys_key
 JOB_PREFIX = f"{RQ_KEY_PREFIX}:job:"
+EXECUTIONS_PREFIX = ExecutionRegistry.key_template.format("")
+"""A job's executions (sorted set of execution ids): EXECUTIONS_PREFIX + job id."""
+EXECUTION_PREFIX = f"{RQ_KEY_PREFIX}:execution:"
+"""One execution's hash: EXECUTION_PREFIX + 'job_id:execution_id'."""
 
 # The registries of one queue, by the names queuetui shows (RQ's words).
 REGISTRY_TEMPLATES: dict[str, str] = {
@@ -49,6 +53,11 @@ def registry_key(queue: str, registry: str) -> str:
 
 def job_key(job_id: str) -> str:
     return JOB_PREFIX + job_id
+
+
+def dependencies_key(job_id: str) -> str:
+    """RQ's own spelling of a job's dependencies set (Job.dependencies_key), with its double colon."""
+    return f"{JOB_PREFIX}:{job_id}:dependencies"
 
 
 def worker_executions_key(worker_name: str) -> str:

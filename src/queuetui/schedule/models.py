@@ -166,19 +166,30 @@ class ScheduleRun(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit"
-    __table_args__ = (Index("ix_audit_at", "at"),)
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action", "action"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime]
+    """When the mutation started (or was refused)."""
+    ended_at: Mapped[datetime | None]
+    """When it ended; None while it runs (or when its process died before the end)."""
     actor: Mapped[str] = mapped_column(String(200))
     """The OS user who acted."""
     client: Mapped[str] = mapped_column(String(200), default="")
     """Where from: the SSH client address, or 'local'."""
+    host: Mapped[str] = mapped_column(String(255), default="")
+    """The host queuetui ran on."""
+    role: Mapped[str] = mapped_column(String(16), default="")
+    """The actor's role then: viewer, operator or admin."""
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(Text, default="")
     filter: Mapped[str] = mapped_column(Text, default="")
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    outcome: Mapped[str] = mapped_column(String(32))
+    requested: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    job_ids: Mapped[list[Any]] = mapped_column(default=list)
+    """The jobs asked for: all of them up to 1,000, else a sample (requested is the count)."""
+    outcome: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -25,7 +25,7 @@ class ScheduleOperator:
         with self.store.audit.mutation("schedule.run-now", target=name) as entry:
             job_id = run_now(self.connection, self.store.sessions, name, self.store.clock)
             entry.detail["job_id"] = job_id
-            entry.count = 1
+            entry.done = 1
         return job_id
 
     def backfill(self, name: str, start: datetime, end: datetime, kwarg: str | None = None) -> list[str]:
@@ -35,7 +35,7 @@ class ScheduleOperator:
             job_ids = backfill(
                 self.connection, self.store.sessions, name, start, end, kwarg=kwarg, clock=self.store.clock
             )
-            entry.count = len(job_ids)
+            entry.done = len(job_ids)
         return job_ids
 
     def pause_all(self, paused: bool = True) -> None:
@@ -47,7 +47,7 @@ class ScheduleOperator:
                 self.connection.set(PAUSE_KEY, who)
             else:
                 self.connection.delete(PAUSE_KEY)
-            entry.count = 1
+            entry.done = 1
 
     def paused_by(self) -> str:
         """Who paused every schedule and when ('' when not paused)."""

@@ -281,7 +281,7 @@ class ScheduleStore:
                     session.flush()
                 except IntegrityError:
                     raise ScheduleError(f"name: a schedule named {name!r} already exists") from None
-            entry.count = 1
+            entry.done = 1
             entry.detail["cron"] = schedule.cron
         return schedule
 
@@ -323,7 +323,7 @@ class ScheduleStore:
             yield session, schedule, entry
             schedule.updated_at = self.clock.now()
             schedule.updated_by = self.audit.actor.user
-            entry.count = 1
+            entry.done = 1
 
     def _get(self, session: Session, name: str) -> Schedule:
         schedule = session.scalar(select(Schedule).where(Schedule.name == name))

@@ -488,13 +488,14 @@ def apply(store: ScheduleStore, planned: Plan, mode: ImportMode = ImportMode.ATO
     with_errors = "partly applied" if planned.errors else "applied"
     what = f"{mode.value}, delete missing" if planned.delete_missing else mode.value
     try:
-        with store.audit.mutation("schedule.import", target=planned.file, filter=what) as entry:
+        action = "schedule.import-delete" if planned.delete_missing else "schedule.import"  # deleting: admin
+        with store.audit.mutation(action, target=planned.file, filter=what) as entry:
             if mode is ImportMode.ATOMIC and planned.errors:
                 raise _Rejected(f"{failed} of {planned.rows} rows failed; nothing applied (atomic)")
             with session_scope(store.sessions) as session:
                 _write(store, session, planned)
                 run = _record(store, session, planned, mode, False, with_errors)
-            entry.count = sum(len(planned.of(k)) for k in ("add", "change", "remove"))
+            entry.done = sum(len(planned.of(k)) for k in ("add", "change", "remove"))
             entry.detail = _audit_detail(planned, run.id)
     except _Rejected:
         return ImportResult(planned, _record_alone(store, planned, mode, False, "rejected"))

@@ -13,9 +13,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from queuetui.audit import Audit
+from queuetui.audit import Audit, current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
+from queuetui.roles import refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS, registry_name
@@ -61,8 +62,15 @@ class QueueTUI(App[None]):
         self._sessions = sessions
         self._store: ScheduleStore | None = None
         self._store_lock = threading.Lock()
+        actor = current_actor()
+        self.role = settings.roles.role_for(actor.user, user_groups(actor.user))
+        """The operator's role from the config: screens hide what it may not do (Audit refuses it)."""
         url = redact_url(connection_url or settings.redis_url)
         self.connection_label = f"{settings.name}  {url}" if settings.name else url
+
+    def may(self, action: str) -> bool:
+        """Whether the operator may do `action` (a roles.ACTIONS name): not read-only, within the role."""
+        return refusal(action, self.role, self.settings.read_only) is None
 
     def on_mount(self) -> None:
         self.push_screen(OverviewScreen())
@@ -75,7 +83,7 @@ class QueueTUI(App[None]):
         with self._store_lock:
             if self._store is None:
                 sessions = self._sessions or open_database(self.settings.db_url)
-                audit = Audit(sessions, read_only=self.settings.read_only, clock=self.clock)
+                audit = Audit.for_settings(sessions, self.settings, self.clock)
                 self._store = ScheduleStore(sessions, audit, self.clock)
             return self._store
 

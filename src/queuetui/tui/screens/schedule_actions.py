@@ -1,7 +1,8 @@
 """What an operator can do to a schedule from the list and from its detail, the same keys on both.
 
 Each action runs in a thread worker through ScheduleStore / ScheduleOperator, the code the CLI
-runs, so it is audited and refused when read-only below the UI; read-only also hides the keys.
+runs, so it is audited and refused (read-only, or beyond the operator's role) below the UI; the
+keys the operator may not use are hidden too.
 Deleting asks for the schedule's name to be typed, pausing every schedule asks y/N (default no).
 """
 
@@ -23,7 +24,16 @@ from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
 
-MUTATING = {"run_now", "toggle_enabled", "snooze", "backfill", "duplicate", "delete", "pause_all"}
+MUTATING = {
+    "run_now": "schedule.run-now",
+    "toggle_enabled": "schedule.disable",
+    "snooze": "schedule.snooze",
+    "backfill": "schedule.backfill",
+    "duplicate": "schedule.add",
+    "delete": "schedule.rm",
+    "pause_all": "scheduler.pause",
+}
+"""Each key's action and the audited change it makes (roles.ACTIONS), by which it is shown or hidden."""
 
 
 def parse_snooze(text: str, now: datetime) -> datetime | None:
@@ -85,7 +95,7 @@ class ScheduleActionsScreen(LiveScreen):
         raise NotImplementedError
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in MUTATING and self.console.settings.read_only)
+        return action not in MUTATING or self.console.may(MUTATING[action])
 
     @work(thread=True, exit_on_error=False, group="schedule-action")
     def act(self, change: Callable[[], str]) -> None:
