@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from queuetui.schedule import db
-from queuetui.schedule.models import Base, Schedule
+from queuetui.schedule.models import AuditEntry, Base, Schedule
 from tests.integration.test_cli import queuetui
 
 
@@ -32,6 +33,23 @@ def test_an_empty_database_is_migrated_on_first_use_to_the_models_schema(db_url:
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     assert db.upgrade(engine) == (db.head_revision(), db.head_revision())
+
+
+def test_a_database_at_the_first_revision_is_upgraded_keeping_its_rows(db_url: str) -> None:
+    engine = db.create_engine(db_url)
+    with engine.begin() as connection:
+        command.upgrade(db._config(connection), "0001")
+        row = {"actor": "ops", "client": "local", "action": "schedule.add", "target": "x", "filter": ""}
+        at = datetime(2026, 11, 23, tzinfo=UTC)
+        connection.execute(
+            sa.insert(AuditEntry.__table__).values(**row, at=at, count=1, outcome="ok", detail={})
+        )
+    sessions = db.open_database(db_url)
+    assert db.current_revision(engine) == db.head_revision()
+    with db.session_scope(sessions) as session:
+        (kept,) = session.scalars(sa.select(AuditEntry)).all()
+        session.add(AuditEntry(at=kept.at, actor="ops", action="schedule.rm", outcome="failed: " + "x" * 300))
+    assert (kept.action, kept.outcome, kept.at) == ("schedule.add", "ok", datetime(2026, 11, 23, tzinfo=UTC))
 
 
 def test_a_new_sqlite_file_gets_its_folder_and_wal_mode(tmp_path: Path) -> None:
@@ -131,11 +149,11 @@ def test_a_missing_driver_names_the_package_to_install(monkeypatch: pytest.Monke
 def test_db_commands(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'q.db'}"
     first = queuetui("db", "current", "--db-url", url)
-    assert first.returncode == 0 and "revision none (empty), behind (newest is 0001)" in first.stdout
+    assert first.returncode == 0 and "revision none (empty), behind (newest is 0002)" in first.stdout
     upgraded = queuetui("db", "upgrade", "--db-url", url)
-    assert upgraded.returncode == 0 and "upgraded from an empty database to revision 0001" in upgraded.stdout
+    assert upgraded.returncode == 0 and "upgraded from an empty database to revision 0002" in upgraded.stdout
     again = queuetui("db", "upgrade", "--db-url", url)
-    assert again.stdout.strip().endswith("already at revision 0001")
+    assert again.stdout.strip().endswith("already at revision 0002")
     malformed = queuetui("db", "upgrade", "--db-url", "postgresql://ops:secret@db:port/q")
     assert malformed.returncode == 2
     assert malformed.stderr == (

@@ -1,4 +1,5 @@
-"""Schedules in the database: validated field by field, saved whole or not at all, audited."""
+"""Schedules in the database (SQLite and PostgreSQL): validated field by field, saved whole or not at
+all, audited."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> ScheduleStore:
-    sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+def store(db_url: str) -> ScheduleStore:
+    sessions = open_database(db_url)
     clock = FrozenClock(NOW)
     return ScheduleStore(sessions, Audit(sessions, actor=Actor("ops", "local"), clock=clock), clock)
 

@@ -174,5 +174,6 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(Text, default="")
     filter: Mapped[str] = mapped_column(Text, default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
-    outcome: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(Text)
+    """'ok', 'refused: read-only' or 'failed: <the error, one line>'."""
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
