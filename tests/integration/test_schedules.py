@@ -76,6 +76,10 @@ def test_add_computes_the_next_fire_time_in_the_schedules_zone(store: ScheduleSt
             "webhook_url: 'ftp://x' is not",
         ),
         ({"cron": "0 3 * * *"}, "func: required"),
+        (
+            {"func": "tests.jobs:add", "cron": "0 3 * * *", "queue": "q" * 201},
+            "queue: longer than 200 characters",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_saves_nothing(
@@ -88,6 +92,8 @@ def test_bad_input_names_the_field_and_saves_nothing(
 
 def test_a_missing_function_is_saved_only_when_allowed_and_names_are_unique(store: ScheduleStore) -> None:
     store.add("later", {"func": "app.gone:task", "cron": "@daily"}, allow_missing=True)
+    with pytest.raises(ScheduleError, match=r"^name: longer than 200 characters$"):
+        store.add("n" * 201, {"func": "tests.jobs:add", "cron": "@hourly"})
     with pytest.raises(ScheduleError, match=r"^name: a schedule named 'later' already exists$"):
         store.add("later", {"func": "tests.jobs:add", "cron": "@hourly"})
     assert [(s.name, s.func) for s in store.schedules()] == [("later", "app.gone:task")]

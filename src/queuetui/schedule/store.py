@@ -47,6 +47,15 @@ def _non_negative(field: str, value: Any) -> int:
     return value
 
 
+def _fits(field: str, value: Any) -> None:
+    """A text longer than its column is refused here, naming the field (SQLite would keep it whole,
+    PostgreSQL would refuse the whole transaction)."""
+    column = Schedule.__table__.c.get(field)
+    limit = getattr(column.type, "length", None) if column is not None else None
+    if limit and isinstance(value, str) and len(value) > limit:
+        raise ScheduleError(f"{field}: longer than {limit} characters")
+
+
 def _choice(field: str, value: Any, choices: type[Overlap] | type[Misfire]) -> str:
     allowed = [c.value for c in choices]
     if value not in allowed:
@@ -178,6 +187,7 @@ class ScheduleStore:
         name = name.strip()
         if not name:
             raise ScheduleError("name: must not be empty")
+        _fits("name", name)
         missing = [f for f in ("func", "cron") if not values.get(f)]
         if missing:
             raise ScheduleError(f"{missing[0]}: required")
@@ -250,6 +260,7 @@ class ScheduleStore:
             if field not in _CHECKS:
                 raise ScheduleError(f"{field}: not a schedule field")
             setattr(schedule, field, _CHECKS[field](value))
+            _fits(field, getattr(schedule, field))
         try:
             get_zone(schedule.timezone)
             parse(schedule.cron, schedule.name)
