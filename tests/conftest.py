@@ -1,15 +1,26 @@
-"""Fixtures shared by every test: a real redis-server started by the suite, a clean database per test."""
+"""Fixtures shared by every test: a real redis-server started by the suite, a clean database per test.
+
+The schedule database is a SQLite file; tests that take `db_url` run on PostgreSQL too: the server
+named by QUEUETUI_TEST_POSTGRES_URL, else one started from the pgserver wheel's binaries
+(tests/postgres.py). Without either they skip, saying why; under CI a server that fails to start
+fails them instead.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy.engine import URL
 
 from queuetui.embedded import EmbeddedRedis
+from tests.postgres import EmbeddedPostgres, PostgresUnavailable, psycopg_url, scratch_database
+
+POSTGRES_URL_VAR = "QUEUETUI_TEST_POSTGRES_URL"
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +55,42 @@ def conn(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[URL]:
+    """A PostgreSQL server for the session, as the URL of a database to create others from."""
+    given = os.environ.get(POSTGRES_URL_VAR)
+    if given:
+        yield psycopg_url(given)
+        return
+    server = EmbeddedPostgres()
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        reason = f"no PostgreSQL server: {exc}; set {POSTGRES_URL_VAR} to use one"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: URL) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of the test's own (dropped after it)."""
+    with scratch_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty schedule database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'q.db'}"
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The audit trail on a real SQLite file: every mutation recorded, read-only refusing in one place."""
+"""The audit trail on a real SQLite file and PostgreSQL database: every mutation recorded, read-only
+refusing in one place."""
 
 from __future__ import annotations
 
@@ -21,16 +22,17 @@ from tests import jobs
 from tests.workload import seed_failed
 
 
-def test_mutations_are_recorded_with_who_what_how_many_and_the_outcome(tmp_path: Path) -> None:
-    sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+def test_mutations_are_recorded_with_who_what_how_many_and_the_outcome(db_url: str) -> None:
+    sessions = open_database(db_url)
     clock = FrozenClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
     audit = Audit(sessions, actor=Actor("ops", "203.0.113.9"), clock=clock)
     with audit.mutation("jobs.retry", target="failed:emails", filter="exc:Timeout") as entry:
         entry.done = 42
         entry.detail["sample"] = ["job-1"]
     clock.advance(60)
+    long = "boom: " + "the reason of a failure can be long; " * 10
     with pytest.raises(ValueError, match="boom"), audit.mutation("schedule.edit", target="nightly"):
-        raise ValueError("boom\nsecond line")
+        raise ValueError(f"{long}\nsecond line")
     clock.advance(60)
     read_only = Audit(sessions, read_only=True, actor=Actor("intern", "local"), clock=clock)
     refused = pytest.raises(ReadOnlyError, match="refused: queuetui is read-only")
@@ -39,7 +41,7 @@ def test_mutations_are_recorded_with_who_what_how_many_and_the_outcome(tmp_path:
     rows = [(e.actor, e.client, e.action, e.target, e.filter, e.done, e.outcome) for e in recent(sessions)]
     assert rows == [
         ("intern", "local", "schedule.rm", "nightly", "", 0, "refused: read-only"),
-        ("ops", "203.0.113.9", "schedule.edit", "nightly", "", 0, "failed: boom"),
+        ("ops", "203.0.113.9", "schedule.edit", "nightly", "", 0, f"failed: {long}"),
         ("ops", "203.0.113.9", "jobs.retry", "failed:emails", "exc:Timeout", 42, "ok"),
     ]
     assert recent(sessions)[-1].detail == {"sample": ["job-1"]}

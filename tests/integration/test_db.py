@@ -1,18 +1,23 @@
-"""The schedule database on a real SQLite file: first-use migration, schema, UTC times, bad input."""
+"""The schedule database on a real SQLite file and a real PostgreSQL database: first-use migration,
+schema, UTC times, locks, an unreachable server, bad input."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from queuetui.schedule import db
-from queuetui.schedule.models import Base, Schedule
+from queuetui.schedule.models import AuditEntry, Base, Schedule
 from tests.integration.test_cli import queuetui
 
 
@@ -22,28 +27,68 @@ def _schedule(**fields: object) -> Schedule:
     return Schedule(**{**values, "created_at": now, "updated_at": now, **fields})
 
 
-def test_an_empty_database_is_migrated_on_first_use_to_the_models_schema(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'new' / 'q.db'}"
-    sessions = db.open_database(url)
+def test_an_empty_database_is_migrated_on_first_use_to_the_models_schema(db_url: str) -> None:
+    sessions = db.open_database(db_url)
     engine = sessions.kw["bind"]
     assert db.current_revision(engine) == db.head_revision()
     with engine.connect() as connection:
-        # SQLite's reflection drops an index column's DESC, so that one index is compared by its SQL.
+        # Reflection may drop an index column's DESC, so that one index is compared by its definition.
         def comparable(thing: object, name: str | None, kind: str, *_: object) -> bool:
             return not (kind == "index" and name == "ix_schedules_list")
 
         context = MigrationContext.configure(connection, opts={"include_object": comparable})
         assert compare_metadata(context, Base.metadata) == []
-        index_sql = connection.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE name = 'ix_schedules_list'"
-        ).scalar()
-        assert index_sql == "CREATE INDEX ix_schedules_list ON schedules (enabled DESC, next_fire_at, name)"
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        if engine.dialect.name == "sqlite":
+            index = "SELECT sql FROM sqlite_master WHERE name = 'ix_schedules_list'"
+        else:
+            index = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_schedules_list'"
+        definition = connection.exec_driver_sql(index).scalar() or ""
+        assert re.search(
+            r"ix_schedules_list ON (public\.)?schedules (USING btree )?\(enabled DESC, next_fire_at, name\)",
+            definition,
+        ), definition
     assert db.upgrade(engine) == (db.head_revision(), db.head_revision())
 
 
-def test_times_are_stored_in_utc_and_come_back_aware(tmp_path: Path) -> None:
-    sessions = db.open_database(f"sqlite:///{tmp_path / 'q.db'}")
+def test_a_database_at_the_first_revision_is_upgraded_keeping_its_rows(db_url: str) -> None:
+    engine = db.create_engine(db_url)
+    with engine.begin() as connection:
+        command.upgrade(db._config(connection), "0001")
+        row = {"actor": "ops", "client": "local", "action": "schedule.add", "target": "x", "filter": ""}
+        at = datetime(2026, 11, 23, tzinfo=UTC)
+        columns = ("at", "actor", "client", "action", "target", "filter", "count", "outcome", "detail")
+        audit_at_0001 = sa.table("audit", *(sa.column(c) for c in columns))  # as 0001 made it
+        connection.execute(
+            sa.insert(audit_at_0001).values(
+                **row, at=at.replace(tzinfo=None), count=1, outcome="ok", detail="{}"
+            )
+        )
+    sessions = db.open_database(db_url)
+    assert db.current_revision(engine) == db.head_revision()
+    with db.session_scope(sessions) as session:
+        (kept,) = session.scalars(sa.select(AuditEntry)).all()
+        session.add(AuditEntry(at=kept.at, actor="ops", action="schedule.rm", outcome="failed: " + "x" * 300))
+    assert (kept.action, kept.outcome, kept.at) == ("schedule.add", "ok", datetime(2026, 11, 23, tzinfo=UTC))
+    assert (kept.done, kept.requested) == (1, 1)  # what 0001 counted was done
+
+
+def test_a_new_sqlite_file_gets_its_folder_and_wal_mode(tmp_path: Path) -> None:
+    engine = db.open_database(f"sqlite:///{tmp_path / 'new' / 'q.db'}").kw["bind"]
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_schedulers_starting_together_on_an_empty_postgresql_database_migrate_it_once(
+    postgres_url: str,
+) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        opened = list(pool.map(db.open_database, [postgres_url] * 4))
+    engine = opened[0].kw["bind"]
+    assert db.current_revision(engine) == db.head_revision()
+
+
+def test_times_are_stored_in_utc_and_come_back_aware(db_url: str) -> None:
+    sessions = db.open_database(db_url)
     rome = timezone(timedelta(hours=1))
     with db.session_scope(sessions) as session:
         session.add(_schedule(next_fire_at=datetime(2026, 11, 24, 3, tzinfo=rome)))
@@ -77,6 +122,50 @@ def test_a_locked_database_is_a_one_line_error(tmp_path: Path, monkeypatch: pyte
     assert db.current_revision(db.create_engine(f"sqlite:///{path}")) is None
 
 
+def test_a_postgresql_lock_held_too_long_is_a_one_line_error(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    sessions = db.open_database(postgres_url)
+    with sessions.kw["bind"].connect() as holder:
+        holder.exec_driver_sql("LOCK TABLE schedules IN ACCESS EXCLUSIVE MODE")  # until rolled back
+        with pytest.raises(db.DatabaseError) as caught, db.session_scope(sessions) as session:
+            session.add(_schedule())
+        holder.rollback()
+    message = str(caught.value)
+    assert "canceling statement due to lock timeout" in message and "retry" in message
+    assert "\n" not in message
+    with db.session_scope(sessions) as session:
+        assert session.scalars(sa.select(Schedule.name)).all() == []
+
+
+def test_an_unreachable_postgresql_server_is_one_line_without_the_password(tmp_path: Path) -> None:
+    with pytest.raises(db.DatabaseError) as caught:
+        db.open_database(f"postgresql://ops:secret@/q?host={tmp_path}")  # no server's socket there
+    message = str(caught.value)
+    assert message.startswith("database postgresql+psycopg://ops:***@/q?host=")
+    assert "No such file or directory" in message and "secret" not in message and "\n" not in message
+    refused = queuetui("db", "current", "--db-url", "postgresql://ops:secret@127.0.0.1:1/q?connect_timeout=5")
+    assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
+    assert refused.stderr.startswith("queuetui: error: database postgresql+psycopg://ops:***@127.0.0.1:1/q")
+    assert "Connection refused" in refused.stderr and "secret" not in refused.stderr
+
+
+def test_a_missing_driver_names_the_package_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as on a machine without queuetui[postgres]
+    with pytest.raises(db.DatabaseError) as caught:
+        db.create_engine("postgresql://ops:secret@db.example/q")
+    assert str(caught.value) == (
+        "cannot use database postgresql+psycopg://ops:***@db.example/q: "
+        "the PostgreSQL driver psycopg is not installed: pip install 'queuetui[postgres]'"
+    )
+    with pytest.raises(db.DatabaseError, match=r"^cannot use database postgresql\+pg8000://db.example/q: "):
+        db.create_engine("postgresql+pg8000://db.example/q")
+    assert db.redact("postgresql://ops@db.example/q?sslmode=require&password=secret") == (
+        "postgresql://ops@db.example/q?password=***&sslmode=require"
+    )
+
+
 def test_db_commands(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'q.db'}"
     first = queuetui("db", "current", "--db-url", url)
@@ -91,7 +180,7 @@ def test_db_commands(tmp_path: Path) -> None:
     assert malformed.returncode == 2
     assert malformed.stderr == (
         "queuetui: error: invalid database URL 'postgresql://ops:***@db:port/q': "
-        "expected e.g. sqlite:///path.db\n"
+        "expected e.g. sqlite:///path.db or postgresql://user@host/database\n"
     )
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database, it is just long enough to be read as one......" * 20)

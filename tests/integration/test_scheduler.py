@@ -1,4 +1,5 @@
-"""The scheduler on a real Redis and a real SQLite file: leadership, exactly-once, misfires."""
+"""The scheduler on a real Redis and a real SQLite file or PostgreSQL database: leadership,
+exactly-once, misfires."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import logging
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
-from sqlalchemy import select, update
+from sqlalchemy import NullPool, create_engine, select, update
+from sqlalchemy.engine import make_url
 
 from queuetui.audit import Actor, Audit
 from queuetui.clock import FrozenClock
@@ -41,8 +44,8 @@ class Monotonic:
 
 
 @pytest.fixture
-def env(tmp_path: Path, conn: redis.Redis) -> tuple[ScheduleStore, FrozenClock]:
-    sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+def env(db_url: str, conn: redis.Redis) -> tuple[ScheduleStore, FrozenClock]:
+    sessions = open_database(db_url)
     clock = FrozenClock(START - timedelta(minutes=1))
     return ScheduleStore(sessions, Audit(sessions, actor=Actor("ops", "local"), clock=clock), clock), clock
 
@@ -90,8 +93,27 @@ def test_only_the_leader_enqueues_and_each_fire_time_once(
     assert Counter(queued(conn)) == {"qt-1-20261123T120000Z": 1, "qt-1-20261123T120100Z": 1}
 
 
+@contextmanager
+def another_writer(db_url: str) -> Iterator[None]:
+    """Another process holding the write lock on the runs: SQLite's one for the file, a table lock
+    that lets reads through on PostgreSQL."""
+    if db_url.startswith("sqlite"):
+        holder = sqlite3.connect(make_url(db_url).database or "")
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+        holder.rollback()
+        holder.close()
+        return
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("LOCK TABLE schedule_runs IN EXCLUSIVE MODE")
+        yield
+        connection.rollback()
+    engine.dispose()
+
+
 def test_a_failed_commit_is_retried_without_a_duplicate(
-    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, clock = env
     monkeypatch.setattr(schedule_db, "BUSY_TIMEOUT_MS", 100)
@@ -99,12 +121,8 @@ def test_a_failed_commit_is_retried_without_a_duplicate(
     sched = scheduler(conn, store, clock, "a")
     store.sessions.kw["bind"].dispose()  # new connections get the short busy timeout
     clock.advance(60)
-    holder = sqlite3.connect(tmp_path / "q.db")
-    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database
-    with pytest.raises(DatabaseError, match="database is locked"):
+    with another_writer(db_url), pytest.raises(DatabaseError, match=r"lock.*\(another process holds"):
         sched.tick()
-    holder.rollback()
-    holder.close()
     assert queued(conn) == ["qt-1-20261123T120000Z"]  # enqueued before the commit failed
     assert runs(store) == []
     report = sched.tick()
@@ -215,9 +233,8 @@ def test_run_outcomes_are_read_back_from_the_jobs(
     sched = scheduler(conn, store, clock, "a")
     clock.advance(60)
     sched.tick()
-    SimpleWorker([Queue("ok", connection=conn), Queue("bad", connection=conn)], connection=conn).work(
-        burst=True
-    )
+    queues = [Queue("ok", connection=conn), Queue("bad", connection=conn)]
+    SimpleWorker(queues, name="w" * 250, connection=conn).work(burst=True)  # longer than the column
     conn.delete("rq:job:qt-4-20261123T120000Z")
     clock.advance(150)  # the idle queue's run is now past its grace
     sched.lease.monotonic.now += RECONCILE_EVERY  # type: ignore[attr-defined]
@@ -238,6 +255,7 @@ def test_run_outcomes_are_read_back_from_the_jobs(
         "waits": ("late", "not started 120 s after its fire time", False),
         "gone": ("unknown", "job hash missing (expired or deleted)", False),
     }
+    assert {run.worker for _, run in rows} == {"w" * 200, ""}
 
 
 def test_a_schedule_broken_behind_the_stores_back_is_logged_and_the_others_fire(

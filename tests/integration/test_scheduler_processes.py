@@ -1,4 +1,5 @@
-"""Two real scheduler processes on one Redis and one database, the leader killed again and again."""
+"""Two real scheduler processes on one Redis and one database (a SQLite file, then PostgreSQL), the
+leader killed again and again."""
 
 from __future__ import annotations
 
@@ -40,9 +41,8 @@ def leader(conn: redis.Redis) -> str:
 
 
 def test_killing_the_leader_loses_and_duplicates_nothing(
-    conn: redis.Redis, redis_url: str, tmp_path: Path
+    conn: redis.Redis, redis_url: str, db_url: str, tmp_path: Path
 ) -> None:
-    db_url = f"sqlite:///{tmp_path / 'q.db'}"
     sessions = open_database(db_url)
     store = ScheduleStore(sessions, Audit(sessions, actor=Actor("test", "local")))
     for i in range(SCHEDULES):

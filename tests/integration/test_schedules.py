@@ -1,4 +1,5 @@
-"""Schedules in the database: validated field by field, saved whole or not at all, audited."""
+"""Schedules in the database (SQLite and PostgreSQL): validated field by field, saved whole or not at
+all, audited."""
 
 from __future__ import annotations
 
@@ -20,11 +21,21 @@ from tests.integration.test_cli import queuetui
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ScheduleStore:
-    sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+def _store(db_url: str) -> ScheduleStore:
+    sessions = open_database(db_url)
     clock = FrozenClock(NOW)
     return ScheduleStore(sessions, Audit(sessions, actor=Actor("ops", "local"), clock=clock), clock)
+
+
+@pytest.fixture
+def store(db_url: str) -> ScheduleStore:
+    return _store(db_url)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> ScheduleStore:
+    """For checks made before the database is reached: once is enough."""
+    return _store(f"sqlite:///{tmp_path / 'q.db'}")
 
 
 def test_add_computes_the_next_fire_time_in_the_schedules_zone(store: ScheduleStore) -> None:
@@ -83,15 +94,19 @@ def test_add_computes_the_next_fire_time_in_the_schedules_zone(store: ScheduleSt
     ],
 )
 def test_bad_input_names_the_field_and_saves_nothing(
-    store: ScheduleStore, values: dict[str, object], error: str
+    sqlite_store: ScheduleStore, values: dict[str, object], error: str
 ) -> None:
     with pytest.raises(ScheduleError, match="^" + re.escape(error)):
-        store.add("broken", values)
-    assert store.schedules() == []
+        sqlite_store.add("broken", values)
+    assert sqlite_store.schedules() == []
 
 
 def test_a_missing_function_is_saved_only_when_allowed_and_names_are_unique(store: ScheduleStore) -> None:
     store.add("later", {"func": "app.gone:task", "cron": "@daily"}, allow_missing=True)
+    with pytest.raises(ScheduleError, match=r"^name: longer than 200 characters$"):
+        store.add("n" * 201, {"func": "tests.jobs:add", "cron": "@hourly"})
+    with pytest.raises(ScheduleError, match=r"^queue: longer than 200 characters$"):
+        store.edit("later", {"queue": "q" * 201})
     with pytest.raises(ScheduleError, match=r"^name: a schedule named 'later' already exists$"):
         store.add("later", {"func": "tests.jobs:add", "cron": "@hourly"})
     assert [(s.name, s.func) for s in store.schedules()] == [("later", "app.gone:task")]

@@ -2,8 +2,10 @@
 
 An empty or older database is brought up to date on first use; `queuetui db upgrade` does the same
 explicitly. SQLite runs in WAL mode with a busy timeout, so the console, the scheduler and workers
-can share one file; a database that stays locked or unreachable raises DatabaseError, whose message
-is one line for people.
+can share one file. PostgreSQL (tested with psycopg 3, the `queuetui[postgres]` extra; a bare
+postgresql:// URL uses it) waits as long for a lock (lock_timeout) and CONNECT_TIMEOUT to connect,
+and migrations there hold an advisory lock, so schedulers starting together migrate once. A database
+that stays locked or unreachable raises DatabaseError, whose message is one line for people.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.url import make_url
+from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +31,11 @@ from queuetui.config import data_dir
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for another process's lock before failing (SQLite and PostgreSQL)."""
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for a PostgreSQL server to accept a connection, unless the URL says otherwise."""
+_MIGRATION_LOCK = 0x71756575  # PostgreSQL advisory lock key held while migrating ('queu')
+_POSTGRES_EXTRA = "pip install 'queuetui[postgres]'"
 
 
 class DatabaseError(Exception):
@@ -40,29 +47,58 @@ def default_url() -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with any password hidden, safe to show and log."""
+    """The URL with any password hidden (also one given as a query parameter), safe to show and log."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        shown = make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
-        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+        shown = re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+    return re.sub(r"([?&][^=&]*password=)[^&]*", r"\1***", shown, flags=re.IGNORECASE)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: switching to WAL may wait too
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _postgres_settings(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+    cursor.close()
+    dbapi_connection.commit()  # a SET rolled back with its transaction would be undone
+
+
+def _with_driver(parsed: URL) -> URL:
+    """A PostgreSQL URL that names no driver gets psycopg 3, the one queuetui[postgres] installs."""
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _connect_args(parsed: URL) -> dict[str, Any]:
+    libpq = parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg", "psycopg2")
+    return {"connect_timeout": CONNECT_TIMEOUT} if libpq and "connect_timeout" not in parsed.query else {}
+
+
+def _missing_driver(parsed: URL, exc: ImportError) -> str:
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.get_driver_name() == "psycopg":
+            return f"the PostgreSQL driver psycopg is not installed: {_POSTGRES_EXTRA}"
+        return f"its driver is not installed ({exc}); or use postgresql+psycopg:// after {_POSTGRES_EXTRA}"
+    return f"its driver is not installed ({exc})"
 
 
 def create_engine(url: str = "") -> Engine:
     """An engine for `url` (default: the SQLite file in the data dir); DatabaseError if unusable."""
     url = url or default_url()
     try:
-        parsed = make_url(url)
+        parsed = _with_driver(make_url(url))
     except (ArgumentError, ValueError):
         raise DatabaseError(
-            f"invalid database URL {redact(url)!r}: expected e.g. sqlite:///path.db"
+            f"invalid database URL {redact(url)!r}: expected e.g. sqlite:///path.db "
+            "or postgresql://user@host/database"
         ) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         folder = Path(parsed.database).expanduser().parent
@@ -71,11 +107,16 @@ def create_engine(url: str = "") -> Engine:
         except OSError as exc:
             raise DatabaseError(f"cannot create {folder} for the database: {exc.strerror}") from None
     try:
-        engine = sa.create_engine(parsed, pool_pre_ping=True)
-    except (ArgumentError, ImportError) as exc:
+        engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args=_connect_args(parsed))
+    except ImportError as exc:
+        shown = redact(parsed.render_as_string(hide_password=False))
+        raise DatabaseError(f"cannot use database {shown}: {_missing_driver(parsed, exc)}") from None
+    except ArgumentError as exc:
         raise DatabaseError(f"cannot use database {redact(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_settings)
     return engine
 
 
@@ -102,6 +143,8 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Migrate the database to the newest revision; (revision before, revision after)."""
     with _errors(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # one migrator at a time; the others then find it done
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
         before = MigrationContext.configure(connection).get_current_revision()
         if before != head_revision():
             command.upgrade(_config(connection), "head")
@@ -121,8 +164,8 @@ def _errors(engine: Engine) -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
-        reason = str(exc.orig or exc).splitlines()[0]
-        hint = " (another process holds a write lock; retry)" if "locked" in reason else ""
+        reason = (str(exc.orig or exc).strip() or type(exc.orig or exc).__name__).splitlines()[0]
+        hint = " (another process holds a write lock; retry)" if re.search(r"\block", reason) else ""
         raise DatabaseError(f"database {redact(str(engine.url))}: {reason}{hint}") from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]

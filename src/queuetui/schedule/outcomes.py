@@ -21,6 +21,7 @@ from queuetui.schedule.models import RunState, Schedule, ScheduleRun
 from queuetui.schedule.notify import Notice
 
 BATCH = 1000
+WORKER_LENGTH = 200  # schedule_runs.worker, String(200)
 OPEN_STATES = (RunState.QUEUED, RunState.STARTED, RunState.LATE)
 _FROM_RQ = {
     "queued": RunState.QUEUED,
@@ -101,7 +102,7 @@ def _apply(run: ScheduleRun, row: JobRow, now: datetime, grace: timedelta) -> No
     run.state = state
     run.started_at = row.started_at or run.started_at
     run.ended_at = row.ended_at or run.ended_at
-    run.worker = row.worker or run.worker
+    run.worker = (row.worker or run.worker)[:WORKER_LENGTH]  # a worker may name itself at any length
     if run.started_at and run.ended_at:
         run.duration = (run.ended_at - run.started_at).total_seconds()
     if state in (RunState.FAILED, RunState.STOPPED) and row.exception is not None:
