@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.orm import Session
 
 from queuetui.schedule import db
-from queuetui.schedule.models import AuditEntry, Base, Schedule
+from queuetui.schedule.models import AuditEntry, Base, Schedule, ScheduleRun
 from tests.integration.test_cli import queuetui
 
 
@@ -63,6 +64,12 @@ def test_a_database_at_the_first_revision_is_upgraded_keeping_its_rows(db_url: s
                 **row, at=at.replace(tzinfo=None), count=1, outcome="ok", detail="{}"
             )
         )
+        schedule = _schedule(name="kept")
+        with Session(connection) as session:  # a schedule with a run: rebuilding the table must not cascade
+            session.add(schedule)
+            session.flush()
+            session.add(ScheduleRun(schedule_id=schedule.id, fire_time=at, job_id="qt-1-x", state="finished"))
+            session.flush()
     sessions = db.open_database(db_url)
     assert db.current_revision(engine) == db.head_revision()
     with db.session_scope(sessions) as session:
@@ -70,6 +77,22 @@ def test_a_database_at_the_first_revision_is_upgraded_keeping_its_rows(db_url: s
         session.add(AuditEntry(at=kept.at, actor="ops", action="schedule.rm", outcome="failed: " + "x" * 300))
     assert (kept.action, kept.outcome, kept.at) == ("schedule.add", "ok", datetime(2026, 11, 23, tzinfo=UTC))
     assert (kept.done, kept.requested) == (1, 1)  # what 0001 counted was done
+    with db.session_scope(sessions) as session:
+        assert [r.job_id for r in session.scalars(sa.select(ScheduleRun))] == ["qt-1-x"]
+
+
+def test_a_deleted_schedules_id_is_never_handed_out_again(db_url: str) -> None:
+    """Ids are in job ids and fired markers: a reused one would find its fire times already fired."""
+    sessions = db.open_database(db_url)
+    with db.session_scope(sessions) as session:
+        first, second = _schedule(name="first"), _schedule(name="second")
+        session.add_all([first, second])
+    with db.session_scope(sessions) as session:
+        session.execute(sa.delete(Schedule).where(Schedule.name == "second"))
+    with db.session_scope(sessions) as session:
+        third = _schedule(name="third")
+        session.add(third)
+    assert (first.id, second.id, third.id) == (1, 2, 3)
 
 
 def test_a_new_sqlite_file_gets_its_folder_and_wal_mode(tmp_path: Path) -> None:

@@ -142,12 +142,26 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Migrate the database to the newest revision; (revision before, revision after)."""
-    with _errors(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":  # one migrator at a time; the others then find it done
-            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
-        before = MigrationContext.configure(connection).get_current_revision()
-        if before != head_revision():
-            command.upgrade(_config(connection), "head")
+    with _errors(engine), engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # a table rebuilt by a migration must not cascade its drop to the rows that refer to it
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":  # one migrator at a time; the others find it done
+                    connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+                before = MigrationContext.configure(connection).get_current_revision()
+                if before != head_revision():
+                    command.upgrade(_config(connection), "head")
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
+                    raise DatabaseError(
+                        f"migration left a row of {broken[0]} without its {broken[2]}; not applied"
+                    )
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     return before, head_revision()
 
 

@@ -89,6 +89,8 @@ class Schedule(Base):
     __table_args__ = (
         Index("ix_schedules_due", "enabled", "next_fire_at"),
         Index("ix_schedules_list", desc("enabled"), "next_fire_at", "name"),  # the list's order
+        # An id is part of job ids and fired markers: SQLite must never hand a deleted one out again.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
