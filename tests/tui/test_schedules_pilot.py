@@ -178,3 +178,44 @@ async def test_an_operator_has_no_delete_key_and_a_viewer_no_change_keys(
             await pilot.press("D")
             await pilot.pause(0.2)
             assert isinstance(app.screen, SchedulesScreen)  # no question: the key is not there
+
+
+async def test_an_import_from_the_console_shows_its_diff_and_errors_then_applies_the_valid_rows(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    from queuetui.tui.screens.imports import ImportScreen, ImportsScreen
+
+    file = tmp_path / "more.json"
+    file.write_text(
+        '[{"name": "fresh", "func": "tests.jobs:add", "cron": "0 4 * * *"},'
+        ' {"name": "broken", "func": "tests.jobs:add", "cron": "0 25 * * *"}]'
+    )
+    app = app_for(conn, redis_url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot, app)
+        await pilot.press("i")
+        await typed(pilot, app, str(file))
+        await until(
+            pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.result, what="the plan"
+        )
+        importing = app.screen
+        assert isinstance(importing, ImportScreen)
+        diff = str(importing.query_one("#diff").render())
+        assert "+ fresh  0 4 * * * (UTC)  tests.jobs:add" in diff and "! item 2: cron '0 25 * * *': hour field '25'" in diff
+        assert importing.check_action("apply", ("partial",)) is True
+        await pilot.press("A")  # atomic: a row fails, so nothing
+        await until(
+            pilot, lambda: "rejected" in str(importing.query_one("#view-title").render()), what="rejected"
+        )
+        assert "fresh" not in {s.name for s in app.schedule_store().schedules()}
+        await pilot.press("P")  # the rows that pass
+        await until(pilot, lambda: importing.applied, what="applied")
+        assert "fresh" in {s.name for s in app.schedule_store().schedules()}
+        assert importing.check_action("apply", ("atomic",)) is False  # applied once is enough
+        await pilot.press("escape")
+        await until(pilot, lambda: "fresh" in [r.name for r in screen.rows], what="the list to show it")
+        await pilot.press("I")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ImportsScreen) and app.screen.query_one("#imports").row_count == 3,
+        )

@@ -166,6 +166,10 @@ class QueueTUI(App[None]):
             self.find_job(args[0])
         elif verb in ("schedules", "schedule"):
             self.open_schedules(" ".join(args))
+        elif verb == "imports":
+            from queuetui.tui.screens.imports import ImportsScreen
+
+            self.push_screen(ImportsScreen())
         elif verb == "forecast":
             from queuetui.tui.screens.forecast import ForecastScreen
 
@@ -225,11 +229,11 @@ class QueueTUI(App[None]):
 
 COMMAND_HELP = (
     "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
-    " [search] · forecast · overview"
+    " [search] · forecast · imports · overview"
 )
 COMMANDS = {
     "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
-    "forecast",
+    "forecast", "imports",
 }  # fmt: skip
 
 

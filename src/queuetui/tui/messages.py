@@ -12,6 +12,8 @@ from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
+from queuetui.schedule.models import ScheduleImport
+from queuetui.schedule.transfer import ImportResult
 
 
 @dataclass
@@ -98,3 +100,18 @@ class ActionDone(Message):
 
     text: str
     error: bool = False
+
+
+@dataclass
+class ImportDone(Message):
+    """A schedules file was read and planned (a dry run), or applied."""
+
+    result: ImportResult
+
+
+@dataclass
+class ImportsFetched(Message):
+    """The imports made so far, or one of them with its row errors."""
+
+    runs: list[ScheduleImport]
+    detail: ScheduleImport | None

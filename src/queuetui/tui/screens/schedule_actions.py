@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from textual import on, work
 from textual.binding import Binding
 
-from queuetui.audit import ReadOnlyError
+from queuetui.audit import Refused
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.query import parse_duration
 from queuetui.schedule.db import DatabaseError
@@ -102,7 +102,7 @@ class ScheduleActionsScreen(LiveScreen):
         """Run a change in a thread; report it in one line either way, then refresh."""
         try:
             text = change()
-        except (ScheduleError, ReadOnlyError, DatabaseError) as exc:
+        except (ScheduleError, Refused, DatabaseError) as exc:
             self.post_message(ActionDone(str(exc), error=True))
         except REDIS_ERRORS as exc:
             self.post_message(ActionDone(describe_error(exc), error=True))

@@ -30,6 +30,22 @@ class SchedulesScreen(ScheduleActionsScreen):
     BINDINGS = [
         Binding("slash", "search", "Search", id="schedules.search", tooltip="tag:x queue:q is:disabled text"),
         Binding("f", "forecast", "Forecast", id="schedules.forecast", tooltip="Fires per minute, next 24 h"),
+        Binding(
+            "i",
+            "import_file",
+            "Import",
+            id="schedules.import",
+            tooltip="Import a TOML, JSON or CSV file",
+            show=False,
+        ),
+        Binding(
+            "I",
+            "imports",
+            "Imports",
+            id="schedules.imports",
+            tooltip="Imports so far, with row errors",
+            show=False,
+        ),
         Binding("g", "top", "Top", id="schedules.top", show=False),
         Binding("G", "bottom", "Bottom", id="schedules.bottom", show=False),
         Binding("escape", "back", "Back", id="schedules.back", tooltip="Clear the search, or go back"),
@@ -196,6 +212,25 @@ class SchedulesScreen(ScheduleActionsScreen):
         self.loaded = False
         self._show_title()
         self._jump(0)
+
+    def action_import_file(self) -> None:
+        from queuetui.tui.screens.imports import ImportScreen
+
+        def submitted(path: str | None) -> None:
+            if path:
+                self.app.push_screen(ImportScreen(path.strip()))
+
+        hint = "a .toml, .json or .csv file, as 'queuetui schedules export' writes"
+        self.app.push_screen(PromptScreen("import schedules from", "", hint), submitted)
+
+    def action_imports(self) -> None:
+        from queuetui.tui.screens.imports import ImportsScreen
+
+        self.app.push_screen(ImportsScreen())
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.fetch()  # back from an import or a form: show what changed now
 
     def action_forecast(self) -> None:
         from queuetui.tui.screens.forecast import ForecastScreen
