@@ -201,11 +201,14 @@ async def test_an_import_from_the_console_shows_its_diff_and_errors_then_applies
         importing = app.screen
         assert isinstance(importing, ImportScreen)
         diff = str(importing.query_one("#diff").render())
-        assert "+ fresh  0 4 * * * (UTC)  tests.jobs:add" in diff and "! item 2: cron '0 25 * * *': hour field '25'" in diff
+        assert (
+            "+ fresh  0 4 * * * (UTC)  tests.jobs:add" in diff
+            and "! item 2: cron '0 25 * * *': hour field '25'" in diff
+        )
         assert importing.check_action("apply", ("partial",)) is True
         await pilot.press("A")  # atomic: a row fails, so nothing
         await until(
-            pilot, lambda: "rejected" in str(importing.query_one("#view-title").render()), what="rejected"
+            pilot, lambda: "rejected" in str(importing.query_one("#import-summary").render()), what="rejected"
         )
         assert "fresh" not in {s.name for s in app.schedule_store().schedules()}
         await pilot.press("P")  # the rows that pass

@@ -72,7 +72,8 @@ class ImportScreen(Screen[None]):
         return cast("QueueTUI", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"[b]Import[/b] {self.path}  ·  reading…", id="view-title")
+        yield Static(f"[b]Import[/b] {self.path}", id="view-title")
+        yield Static("reading…", id="import-summary")
         with VerticalScroll(id="import-diff"):
             yield Static(id="diff")
         yield Footer()
@@ -137,8 +138,9 @@ class ImportScreen(Screen[None]):
         self.result = result = message.result
         deleting = "  ·  deletes what the file leaves out" if self.delete_missing else ""
         self.query_one("#view-title", Static).update(
-            f"[b]Import[/b] {self.path} ({result.plan.format}){deleting}  ·  {summary(result.run)}"
+            f"[b]Import[/b] {self.path} ({result.plan.format}){deleting}"
         )
+        self.query_one("#import-summary", Static).update(summary(result.run))
         self.query_one("#diff", Static).update(diff_text(plan_lines(result.plan)))
         self.refresh_bindings()
         if self.applied:
