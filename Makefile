@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/overview.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/pages.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/cron.py --size $(BENCH_SIZE)
+	$(BIN)/python bench/scheduler.py --size $(BENCH_SIZE)
 
 snapshot-update: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update
