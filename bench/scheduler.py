@@ -30,6 +30,7 @@ import cProfile
 import io
 import json
 import math
+import os
 import pstats
 import re
 import signal
@@ -511,6 +512,7 @@ def main() -> None:
         if getattr(args, key) is not None:
             size[key] = getattr(args, key)
     results: dict[str, dict[str, Any]] = {k: {} for k in RIVALS}
+    load_before = os.getloadavg()
 
     with EmbeddedRedis() as server, tempfile.TemporaryDirectory(prefix="qt-bench-sched-") as tmp:
         work = Path(tmp)
@@ -542,6 +544,11 @@ def main() -> None:
             print(f"{TITLES[kind]}: lateness run done in {time.perf_counter() - started:.0f} s")
 
     table = print_table(results, size)
+    load = {"before": load_before, "after": os.getloadavg()}
+    print(
+        f"load average (1, 5, 15 min) on {os.cpu_count()} cores: "
+        + "; ".join(f"{when} {' '.join(f'{x:.1f}' for x in avg)}" for when, avg in load.items())
+    )
     print("÷: the rival's figure divided by queuetui's (above 1: queuetui's is lower)")
     print(
         f"lateness: job first seen in the queue (polled every {WATCH_EVERY * 1000:.0f} ms) - fire time, "
@@ -574,8 +581,8 @@ def main() -> None:
         print(profile["text"])
     RESULTS.mkdir(exist_ok=True)
     result_json = {"size": args.size, "params": size, "targets": TARGETS, "watch_every_s": WATCH_EVERY,
-                   "rqs_interval_s": args.rqs_interval, "verdicts": verdicts, "results": results,
-                   "table": table}  # fmt: skip
+                   "rqs_interval_s": args.rqs_interval, "load_average": load, "verdicts": verdicts,
+                   "results": results, "table": table}  # fmt: skip
     (RESULTS / f"scheduler-{args.size}.json").write_text(json.dumps(result_json, indent=2) + "\n")
 
 
