@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/schedules.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/transfer.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/bulk.py --size $(BENCH_SIZE)
+	$(BIN)/python bench/scheduler.py --size $(BENCH_SIZE)
 
 snapshot-update: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update
