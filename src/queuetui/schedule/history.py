@@ -36,13 +36,18 @@ def prune(session: Session, now: datetime, after_id: int = 0) -> tuple[int, int]
                 of_schedule, ScheduleRun.fire_time < now - timedelta(days=keep_days)
             )
             deleted += session.execute(old).rowcount or 0  # type: ignore[attr-defined]
-        if keep_runs is not None:
-            newest = (
-                select(ScheduleRun.id)
+        if keep_runs is not None:  # the first run past the newest keep_runs, and every run older
+            first_extra = session.execute(
+                select(ScheduleRun.fire_time, ScheduleRun.id)
                 .where(of_schedule)
                 .order_by(ScheduleRun.fire_time.desc(), ScheduleRun.id.desc())
-            )
-            kept = [row_id for (row_id,) in session.execute(newest.limit(keep_runs))]
-            extra = delete(ScheduleRun).where(of_schedule, ScheduleRun.id.not_in(kept))
-            deleted += session.execute(extra).rowcount or 0  # type: ignore[attr-defined]
+                .offset(keep_runs)
+                .limit(1)
+            ).first()
+            if first_extra is not None:
+                fire_time, run_id = first_extra
+                older = (ScheduleRun.fire_time < fire_time) | (
+                    (ScheduleRun.fire_time == fire_time) & (ScheduleRun.id <= run_id)
+                )
+                deleted += session.execute(delete(ScheduleRun).where(of_schedule, older)).rowcount or 0  # type: ignore[attr-defined]
     return deleted, batch[-1][0] if len(batch) == BATCH else 0
