@@ -230,7 +230,8 @@ class Scheduler:
                 to_enqueue.append(fire)
                 if schedule.overlap != Overlap.ALLOW:
                     previous = fire.job_id  # the run just enqueued is the one the next waits for
-        answers = enqueue_many(self.connection, self.lease.value, to_enqueue, now)
+        enqueued_at = self.clock.now()  # later than `now` when earlier batches of the tick took a while
+        answers = enqueue_many(self.connection, self.lease.value, to_enqueue, enqueued_at)
         if Outcome.NOT_LEADER in answers:
             raise _LeaseLost
         for fire, answer in zip(to_enqueue, answers, strict=True):
@@ -247,7 +248,7 @@ class Scheduler:
         for _, kind, _ in runs:
             report.missed += kind == RunState.MISSED
             report.skipped += kind == RunState.SKIPPED
-        record_runs(session, runs, now)
+        record_runs(session, runs, enqueued_at)
         self._advance(session, [(s, owed, following) for s, owed, following, _ in plans])
         return len(plans)
 
