@@ -113,6 +113,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "keep_days": lambda v: None if v is None else _non_negative("keep_days", v),
 }
 FIELDS = tuple(_CHECKS)
+_TOGETHER = ("func", "cron", "timezone", "queue")  # checked whole: an edit of one is checked with the rest
 
 
 def _webhook(value: Any) -> str:
@@ -120,6 +121,61 @@ def _webhook(value: Any) -> str:
     if url and urlsplit(url).scheme not in ("http", "https"):
         raise ScheduleError(f"webhook_url: {url!r} is not an http(s) URL")
     return url
+
+
+MISSING_HINT = " (pass --allow-missing to save it anyway)"
+
+
+def problems(values: dict[str, Any], *, name: str, imports: bool = True, hint: str = "") -> dict[str, str]:
+    """What add and edit would refuse in a schedule of these values, by field, in the order they check:
+    every check but the unique name, without a database. `imports` imports the function (its module
+    runs); `hint` follows a function that cannot be imported. Empty when nothing is wrong.
+    """
+    return _checked(values, name=name, imports=imports, hint=hint)[1]
+
+
+def _checked(
+    values: dict[str, Any], *, name: str, imports: bool, hint: str = ""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The values as they are stored, and each field's problem (the message after 'field: ')."""
+    found: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    if not name.strip():
+        found["name"] = "must not be empty"
+    for field in ("func", "cron"):
+        if not values.get(field):
+            found[field] = "required"
+    for field, value in values.items():
+        if field in found:
+            continue
+        if field not in _CHECKS:
+            found[field] = "not a schedule field"
+            continue
+        try:
+            clean[field] = _CHECKS[field](value)
+        except ScheduleError as exc:
+            found[field] = str(exc).removeprefix(f"{field}: ")
+    if "timezone" not in found:
+        try:
+            get_zone(str(clean.get("timezone", "UTC")))
+        except CronError as exc:
+            found["timezone"] = str(exc)
+    if "cron" not in found:
+        try:
+            parse(str(clean["cron"]), name)
+        except CronError as exc:
+            found["cron"] = str(exc)
+    if "queue" in clean and "queue" not in found and not str(clean["queue"]).strip():
+        found["queue"] = "must not be empty"
+    if imports and "func" in clean and "func" not in found and (problem := importable(clean["func"])):
+        found["func"] = problem + hint
+    return clean, found
+
+
+def _refuse(found: dict[str, str]) -> None:
+    """Raise the first problem found, as ScheduleError naming its field."""
+    for field, message in found.items():
+        raise ScheduleError(f"{field}: {message}")
 
 
 def fire_clock(schedule: Schedule) -> Callable[[datetime], datetime | None]:
@@ -168,15 +224,15 @@ class ScheduleStore:
     def add(self, name: str, values: dict[str, Any], *, allow_missing: bool = False) -> Schedule:
         """Create a schedule; ScheduleError (naming the field) if anything is wrong, nothing saved."""
         name = name.strip()
-        if not name:
-            raise ScheduleError("name: must not be empty")
-        missing = [f for f in ("func", "cron") if not values.get(f)]
-        if missing:
-            raise ScheduleError(f"{missing[0]}: required")
+        values = {"timezone": "UTC", "queue": "default", **values}
+        clean, found = _checked(values, name=name, imports=not allow_missing, hint=MISSING_HINT)
+        _refuse({f: m for f, m in found.items() if f == "name" or m == "required"})  # not even an attempt
         with self.audit.mutation("schedule.add", target=name) as entry:
+            _refuse(found)
             now = self.clock.now()
             schedule = Schedule(name=name, created_at=now, updated_at=now, created_by=self.audit.actor.user)
-            self._apply(schedule, {"timezone": "UTC", "queue": "default", **values}, allow_missing)
+            for field, value in clean.items():
+                setattr(schedule, field, value)
             schedule.updated_by = self.audit.actor.user
             schedule.next_fire_at = next_fire(schedule, now)
             with session_scope(self.sessions) as session:
@@ -191,11 +247,38 @@ class ScheduleStore:
             entry.detail["cron"] = schedule.cron
         return schedule
 
+    def check(
+        self, name: str, values: dict[str, Any], *, editing: bool = False, allow_missing: bool = False
+    ) -> dict[str, str]:
+        """What add (edit, when `editing`) would refuse, by field, saving and auditing nothing.
+
+        The console's form asks as the operator types; one indexed query for the name.
+        """
+        name = name.strip()
+        imports = not allow_missing
+        base: dict[str, Any] = {"timezone": "UTC", "queue": "default"}
+        with session_scope(self.sessions) as session:
+            current = session.scalar(select(Schedule).where(Schedule.name == name)) if name else None
+            if editing and current is not None:
+                base = {f: getattr(current, f) for f in _TOGETHER}
+                imports = imports and values.get("func", current.func) != current.func
+        if editing and current is None:
+            return {"name": f"no schedule named {name!r}"}
+        found = problems({**base, **values}, name=name, imports=imports)
+        if not editing and current is not None:
+            return {"name": f"a schedule named {name!r} already exists", **found}
+        return found
+
     def edit(self, name: str, changes: dict[str, Any], *, allow_missing: bool = False) -> Schedule:
         """Change some fields; the next fire time follows a new cron or zone from now."""
         with self._changing("schedule.edit", name) as (_, schedule, entry):
             before = {f: getattr(schedule, f, None) for f in changes}
-            self._apply(schedule, changes, allow_missing)
+            current = {f: getattr(schedule, f) for f in _TOGETHER}
+            imports = not allow_missing and "func" in changes
+            clean, found = _checked({**current, **changes}, name=name, imports=imports, hint=MISSING_HINT)
+            _refuse(found)
+            for field in changes:
+                setattr(schedule, field, clean[field])
             if {"cron", "timezone"} & set(changes):
                 schedule.next_fire_at = next_fire(schedule, self.clock.now())
             entry.detail["changed"] = {f: [before[f], getattr(schedule, f)] for f in changes}
@@ -236,19 +319,3 @@ class ScheduleStore:
         if schedule is None:
             raise ScheduleError(f"no schedule named {name!r}")
         return schedule
-
-    def _apply(self, schedule: Schedule, values: dict[str, Any], allow_missing: bool) -> None:
-        for field, value in values.items():
-            if field not in _CHECKS:
-                raise ScheduleError(f"{field}: not a schedule field")
-            setattr(schedule, field, _CHECKS[field](value))
-        try:
-            get_zone(schedule.timezone)
-            parse(schedule.cron, schedule.name)
-        except CronError as exc:
-            field = "timezone" if "time zone" in str(exc) else "cron"
-            raise ScheduleError(f"{field}: {exc}") from None
-        if not str(schedule.queue).strip():
-            raise ScheduleError("queue: must not be empty")
-        if "func" in values and not allow_missing and (problem := importable(schedule.func)):
-            raise ScheduleError(f"func: {problem} (pass --allow-missing to save it anyway)")
