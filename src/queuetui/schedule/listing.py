@@ -234,3 +234,13 @@ def schedule_detail(
         except CronError:
             pass  # the description says why
     return ScheduleDetail(schedule, runs, RunStats(len(runs), finished, failed, durations), following)
+
+
+def in_use(sessions: sessionmaker[Session], limit: int = 500) -> tuple[list[str], list[str]]:
+    """The functions and the queues schedules use, the most used first (the form completes them)."""
+    found: list[list[str]] = []
+    with session_scope(sessions) as session:
+        for column in (Schedule.func, Schedule.queue):
+            query = select(column).group_by(column).order_by(func.count().desc(), column).limit(limit)
+            found.append(list(session.scalars(query)))
+    return found[0], found[1]
