@@ -48,6 +48,7 @@ FIELD_NAMES = ("second", "minute", "hour", "day-of-month", "month", "day-of-week
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _STEP = re.compile(r"\*/(\d+)")
 _NUMBER = re.compile(r"\d{1,2}")
+_MINUTE_STEP = re.compile(r"(?:\*|0|0-59)/(\d+)")
 
 
 @dataclass(frozen=True)
@@ -238,3 +239,19 @@ def field_problems(fields: tuple[str, ...] | list[str], name: str | None = None)
         except CronError as exc:
             problems[field] = str(exc).removeprefix(f"{field} field ")
     return problems
+
+
+def spread(expression: str) -> str | None:
+    """The expression with its minute hashed from the schedule's name ('0 3 * * *' -> 'H 3 * * *',
+    '*/15 * * * *' -> 'H/15 * * * *'), or None when its minute is not a fixed one to spread."""
+    fields = split(expression)
+    if fields is None:
+        return None
+    minute = fields[1]
+    if minute.isdigit():
+        hashed = "H"
+    elif step := _MINUTE_STEP.fullmatch(minute):
+        hashed = f"H/{step[1]}"
+    else:
+        return None
+    return join((fields[0], hashed, *fields[2:]))

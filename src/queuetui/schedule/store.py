@@ -31,11 +31,13 @@ class ScheduleError(ValueError):
     """A schedule that cannot be saved; the message is one line naming the field."""
 
 
-def _json(field: str, kind: type, text: str) -> Any:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScheduleError(f"{field}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+def _json(field: str, kind: type, value: Any) -> Any:
+    """A JSON list or object, given as its text or as the value itself."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ScheduleError(f"{field}: not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(value, kind):
         raise ScheduleError(f"{field}: expected a JSON {'list' if kind is list else 'object'}")
     return value
@@ -88,8 +90,8 @@ def importable(ref: str) -> str:
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "description": str,
     "func": _function_reference,
-    "args": lambda v: _json("args", list, v) if isinstance(v, str) else v,
-    "kwargs": lambda v: _json("kwargs", dict, v) if isinstance(v, str) else v,
+    "args": lambda v: _json("args", list, v),
+    "kwargs": lambda v: _json("kwargs", dict, v),
     "cron": lambda v: v,
     "timezone": lambda v: v,
     "queue": lambda v: v,
@@ -104,7 +106,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "misfire_grace": lambda v: _non_negative("misfire_grace", v),
     "tags": lambda v: sorted({str(t) for t in v}),
     "tenant": str,
-    "meta": lambda v: _json("meta", dict, v) if isinstance(v, str) else v,
+    "meta": lambda v: _json("meta", dict, v),
     "notify_on_failure": bool,
     "notify_on_success": bool,
     "notify_on_late": bool,
