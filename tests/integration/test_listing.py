@@ -13,7 +13,14 @@ from queuetui.schedule.cron import get_zone, parse
 from queuetui.schedule.db import open_database, session_scope
 from queuetui.schedule.firing import Fire
 from queuetui.schedule.forecast import Crowd, crowding, forecast
-from queuetui.schedule.listing import SearchError, check_search, in_use, list_schedules, schedule_detail
+from queuetui.schedule.listing import (
+    SearchError,
+    check_search,
+    in_use,
+    list_schedules,
+    position,
+    schedule_detail,
+)
 from queuetui.schedule.models import RunState, Schedule, ScheduleRun
 from queuetui.schedule.store import ScheduleStore
 
@@ -173,3 +180,14 @@ def test_in_use_lists_functions_and_queues_most_used_first(store: ScheduleStore)
         ["tests.jobs:add", "tests.jobs:boom"],
         ["default", "low", "emails"],
     )  # ties by name
+
+
+def test_position_is_where_a_schedule_sits_in_the_list(store: ScheduleStore) -> None:
+    store.add("also-every-quarter", {"func": "tests.jobs:add", "cron": "*/15 * * * *"})
+    store.add("never", {"func": "tests.jobs:add", "cron": "0 0 30 2 *"})
+    store.add("never-disabled", {"func": "tests.jobs:add", "cron": "0 0 30 2 *", "enabled": False})
+    for search in ("", "every", "is:disabled", "tag:emails"):
+        listed = names(store, search)
+        assert [position(store.sessions, name, search) for name in listed] == list(range(len(listed))), search
+    assert position(store.sessions, "cleanup", "tag:emails") is None
+    assert position(store.sessions, "no-such") is None
