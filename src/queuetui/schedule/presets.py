@@ -19,11 +19,11 @@ from queuetui.schedule.cron import ALIASES, CronError, parse
 KINDS: dict[str, str] = {
     "minutes": "Every N minutes",
     "hours": "Every N hours",
-    "daily": "Daily at",
-    "weekdays": "Weekdays at",
-    "weekly": "Weekly on days at",
-    "monthly": "Monthly on day at",
-    "yearly": "Yearly on date at",
+    "daily": "Daily",
+    "weekdays": "Weekdays, Mon-Fri",
+    "weekly": "Weekly on days",
+    "monthly": "Monthly on a day",
+    "yearly": "Yearly on a date",
 }
 INPUTS: dict[str, tuple[str, ...]] = {
     "minutes": ("every",),
