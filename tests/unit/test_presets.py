@@ -107,11 +107,14 @@ def test_six_fields_split_join_and_each_is_checked_alone() -> None:
     assert join((" 15 ", "*", "*", "*", "*", "*")) == "15 * * * * *"
     assert field_problems(("", "30", "2", "*", "*", "MON")) == {}
     assert field_problems(("x", "61", "", "L", "FOO", "1#9")) == {
-        "second": "'x': 'x' is not a number",
-        "minute": "'61': value out of range 0-59",
+        "second": "'x' is not a number",
+        "minute": "value out of range 0-59",
         "hour": "required",
-        "month": "'FOO': 'FOO' is not a number or a name",
-        "day-of-week": "'1#9': the week after # must be 1 to 5",
+        "month": "'FOO' is not a number or a name",
+        "day-of-week": "the week after # must be 1 to 5",
+    }
+    assert field_problems(("", "0", "3", "*", "*", "1,MON-FRY")) == {
+        "day-of-week": "'MON-FRY': 'FRY' is not a number or a name"  # which term, when there are several
     }
     assert field_problems(("", "H(0-29)", "H", "*", "*", "*"), name=None) == {}
     assert field_problems(("", "1 2", "*", "*", "*", "*")) == {"minute": "one field takes no spaces"}

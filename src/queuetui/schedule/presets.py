@@ -221,7 +221,8 @@ def join(fields: tuple[str, ...] | list[str]) -> str:
 
 
 def field_problems(fields: tuple[str, ...] | list[str], name: str | None = None) -> dict[str, str]:
-    """Each of the six fields' problem on its own, by FIELD_NAMES ('' seconds is fine: none)."""
+    """Each of the six fields' problem on its own, by FIELD_NAMES ('' seconds is fine: none), worded
+    to sit at the field: "value out of range 0-59", "'FRY' is not a number or a name"."""
     problems: dict[str, str] = {}
     for index, (field, text) in enumerate(zip(FIELD_NAMES, fields, strict=True)):
         text = text.strip()
@@ -237,7 +238,8 @@ def field_problems(fields: tuple[str, ...] | list[str], name: str | None = None)
         try:
             parse(" ".join(probe), name or "-")  # the name only hashes H; any name checks its form
         except CronError as exc:
-            problems[field] = str(exc).removeprefix(f"{field} field ")
+            # At its field, the message need not name the field, nor the term when it is the whole field.
+            problems[field] = str(exc).removeprefix(f"{field} field ").removeprefix(f"'{text}': ")
     return problems
 
 
