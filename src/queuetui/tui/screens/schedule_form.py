@@ -41,7 +41,7 @@ from queuetui.rqdata.seen import seen
 from queuetui.schedule.cron import zone_names
 from queuetui.schedule.db import DatabaseError
 from queuetui.schedule.draft import NEW, Draft, Evaluation, changes, evaluate, texts_of
-from queuetui.schedule.forecast import forecast
+from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.schedule.listing import in_use
 from queuetui.schedule.models import Misfire, Overlap
 from queuetui.schedule.presets import FIELD_NAMES, INPUTS, KINDS, MONTHS, WEEKDAYS, Preset, recognise
@@ -115,8 +115,8 @@ def preview_text(evaluation: Evaluation | None, zone: str) -> Text:
         text.append("Yours", style="bold")
         for fire, local in zip(preview.fires, preview.local, strict=True):
             text.append(f"\n{fire:{shape}}".ljust(width + 1) + f"{local:{shape}}")
-    for warning in preview.warnings:
-        text.append("\n\n" if warning is preview.warnings[0] else "\n")
+    for index, warning in enumerate(preview.warnings):
+        text.append("\n" if index else "\n\n")
         text.append("⚠ " + warning, style="yellow")
     return text
 
@@ -138,7 +138,7 @@ class ScheduleFormScreen(Screen[str | None]):
         self.generation = 0
         self.checked = -1  # the generation the shown evaluation answers
         self.evaluation: Evaluation | None = None
-        self.busy = None
+        self.busy: Forecast | None = None  # the other schedules' fires, for the busy-minute warning
         self.loaded = False
         self.dirty = False
         self.touched: set[str] = set()
@@ -428,7 +428,9 @@ class ScheduleFormScreen(Screen[str | None]):
         )
 
     def _check_now(self) -> None:
-        self._timer = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         self.check(self._draft(), self.generation, self.query_one("#allow-missing", Checkbox).value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form-check")
@@ -559,7 +561,6 @@ class ScheduleFormScreen(Screen[str | None]):
         if self.checked != self.generation:
             self._save_when_checked = True  # typed a moment ago: save once that is checked
             if self._timer is not None:
-                self._timer.stop()
                 self._check_now()
             return
         evaluation = self.evaluation
