@@ -246,7 +246,7 @@ class ScheduleFormScreen(Screen[str | None]):
     def _presets(self) -> ComposeResult:
         with Horizontal(classes="row"):
             kinds = [(label, kind) for kind, label in KINDS.items()]
-            yield Select(kinds, id="preset-kind", prompt="custom: no preset writes it", compact=True)
+            yield Select(kinds, id="preset-kind", prompt="custom expression", compact=True)
             with Horizontal(id="preset-group-every", classes="preset-group"):
                 yield Label("every")
                 yield Input(id="preset-every", compact=True)
