@@ -9,10 +9,18 @@ import pytest
 
 from queuetui.audit import Actor, Audit
 from queuetui.clock import FrozenClock
+from queuetui.schedule.cron import get_zone, parse
 from queuetui.schedule.db import open_database, session_scope
 from queuetui.schedule.firing import Fire
-from queuetui.schedule.forecast import forecast
-from queuetui.schedule.listing import SearchError, check_search, list_schedules, schedule_detail
+from queuetui.schedule.forecast import Crowd, crowding, forecast
+from queuetui.schedule.listing import (
+    SearchError,
+    check_search,
+    in_use,
+    list_schedules,
+    position,
+    schedule_detail,
+)
 from queuetui.schedule.models import RunState, Schedule, ScheduleRun
 from queuetui.schedule.store import ScheduleStore
 
@@ -137,3 +145,49 @@ def test_forecast_counts_every_second_of_a_seconds_schedule_and_h_schedules_apar
     assert result.total == 6 * 24 * 60 + 3
     four = [m for m, count in enumerate(result.per_minute) if count > 6]
     assert four and all(result.start.hour + m // 60 == 28 for m in four)  # H runs land in the 04:xx hour
+
+
+def test_crowding_finds_the_busiest_minute_a_new_schedule_would_share(store: ScheduleStore) -> None:
+    store.add("also-at-three", {"func": "tests.jobs:add", "cron": "0 3 * * *"})
+    result = forecast(store.sessions, NOW)
+    utc = get_zone("UTC")
+    at_three = Crowd(datetime(2026, 11, 24, 3, 0, tzinfo=UTC), others=3, typical=0)
+    assert crowding(result, parse("0 3 * * *"), utc) == at_three
+    assert crowding(result, parse("0 4 * * *"), get_zone("Europe/Rome")) == at_three  # 04:00 CET
+    assert crowding(result, parse("5 3 * * *"), utc) is None
+    assert crowding(result, parse("*/5 * * * *"), utc) == Crowd(at_three.minute, 3, 0)  # its busiest
+    assert crowding(result, parse("0 0 1 1 *"), utc) is None  # not within the forecast's day
+    alone = forecast(store.sessions, NOW, exclude="also-at-three")
+    assert alone.total == result.total - 1
+    assert crowding(alone, parse("0 3 * * *"), utc) == Crowd(at_three.minute, 2, 0)
+
+
+def test_a_schedule_every_minute_sets_the_typical_minute(tmp_path: Path) -> None:
+    sessions = open_database(f"sqlite:///{tmp_path / 'f.db'}")
+    clock = FrozenClock(NOW)
+    store = ScheduleStore(sessions, Audit(sessions, actor=Actor("ops", "local"), clock=clock), clock)
+    store.add("often", {"func": "tests.jobs:add", "cron": "*/30 * * * * *"})
+    store.add("hourly", {"func": "tests.jobs:add", "cron": "0 * * * *"})
+    result = forecast(sessions, NOW)
+    assert crowding(result, parse("30 2 * * *"), get_zone("UTC")) is None  # two fires, as every minute
+    crowd = crowding(result, parse("0 2 * * *"), get_zone("UTC"))
+    assert crowd == Crowd(datetime(2026, 11, 24, 2, 0, tzinfo=UTC), others=3, typical=2)
+
+
+def test_in_use_lists_functions_and_queues_most_used_first(store: ScheduleStore) -> None:
+    store.add("other", {"func": "tests.jobs:boom", "cron": "0 3 * * *", "queue": "low"})
+    assert in_use(store.sessions) == (
+        ["tests.jobs:add", "tests.jobs:boom"],
+        ["default", "low", "emails"],
+    )  # ties by name
+
+
+def test_position_is_where_a_schedule_sits_in_the_list(store: ScheduleStore) -> None:
+    store.add("also-every-quarter", {"func": "tests.jobs:add", "cron": "*/15 * * * *"})
+    store.add("never", {"func": "tests.jobs:add", "cron": "0 0 30 2 *"})
+    store.add("never-disabled", {"func": "tests.jobs:add", "cron": "0 0 30 2 *", "enabled": False})
+    for search in ("", "every", "is:disabled", "tag:emails"):
+        listed = names(store, search)
+        assert [position(store.sessions, name, search) for name in listed] == list(range(len(listed))), search
+    assert position(store.sessions, "cleanup", "tag:emails") is None
+    assert position(store.sessions, "no-such") is None

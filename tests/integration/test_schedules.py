@@ -15,7 +15,7 @@ from queuetui.audit import Actor, Audit, ReadOnlyError, recent
 from queuetui.clock import FrozenClock
 from queuetui.schedule.db import open_database
 from queuetui.schedule.scheduler import PAUSE_KEY
-from queuetui.schedule.store import ScheduleError, ScheduleStore
+from queuetui.schedule.store import ScheduleError, ScheduleStore, problems
 from tests.integration.test_cli import queuetui
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -99,6 +99,8 @@ def test_bad_input_names_the_field_and_saves_nothing(
     with pytest.raises(ScheduleError, match="^" + re.escape(error)):
         sqlite_store.add("broken", values)
     assert sqlite_store.schedules() == []
+    field, message = next(iter(sqlite_store.check("broken", values).items()))  # what the console's form shows
+    assert f"{field}: {message}".startswith(error)
 
 
 def test_a_missing_function_is_saved_only_when_allowed_and_names_are_unique(store: ScheduleStore) -> None:
@@ -213,3 +215,44 @@ def test_cli_list_is_the_consoles_list_with_search_and_paging(tmp_path: Path) ->
     assert [s["name"] for s in paged["schedules"]] == ["b-daily"]
     bad = queuetui("schedules", "list", "-s", "is:sleepy", *db)
     assert bad.returncode == 2 and bad.stderr.startswith("queuetui: error: --search: is:sleepy: expected")
+
+
+def test_problems_lists_every_field_at_fault_and_check_adds_the_name_saving_nothing(
+    store: ScheduleStore,
+) -> None:
+    values = {"func": "tests.jobs:add", "cron": "0 3 * * *", "args": "[1, 2]"}
+    assert problems(values, name="nightly") == {}
+    bad = {
+        "func": "app.gone:task",
+        "cron": "0 25 * * *",
+        "timezone": "Mars/Base",
+        "kwargs": "[1]",
+        "queue": " ",
+    }
+    assert problems(bad, name="") == {
+        "name": "must not be empty",
+        "kwargs": "expected a JSON object",
+        "timezone": "unknown time zone 'Mars/Base'",
+        "cron": "hour field '25': value out of range 0-23",
+        "queue": "must not be empty",
+        "func": "cannot import module 'app.gone' (ModuleNotFoundError: No module named 'app')",
+    }
+    assert "func" not in problems(bad, name="x", imports=False)
+    store.add("nightly", values)
+    audited = len(recent(store.sessions))
+    assert store.check("nightly", values) == {"name": "a schedule named 'nightly' already exists"}
+    assert store.check("nightly", {"cron": "0 4 * * *"}, editing=True) == {}
+    assert store.check("nightly", {"func": "app.gone:task"}, editing=True, allow_missing=True) == {}
+    assert set(store.check("nightly", {"func": "app.gone:task"}, editing=True)) == {"func"}
+    assert store.check("other", {"cron": "0 4 * * *"}, editing=True) == {"name": "no schedule named 'other'"}
+    assert len(recent(store.sessions)) == audited and len(store.schedules()) == 1
+
+
+def test_an_edit_is_checked_with_the_fields_it_leaves_alone(store: ScheduleStore) -> None:
+    store.add("later", {"func": "app.gone:task", "cron": "H 3 * * *"}, allow_missing=True)
+    assert store.edit("later", {"timezone": "Europe/Rome"}).timezone == "Europe/Rome"  # func not re-imported
+    with pytest.raises(ScheduleError, match=r"^timezone: unknown time zone 'Rome'$"):
+        store.edit("later", {"timezone": "Rome"})
+    with pytest.raises(ScheduleError, match=r"^func: cannot import module 'app.also_gone'.*--allow-missing"):
+        store.edit("later", {"func": "app.also_gone:task"})
+    assert recent(store.sessions)[0].outcome.startswith("failed: func: cannot import")

@@ -144,9 +144,9 @@ async def test_read_only_hides_every_schedule_action_and_changes_nothing(
             assert screen.check_action(action, ()) is False, action
         await select(pilot, screen, "invoice-run")
         seeded = actions(app)
-        await pilot.press("n", "e", "D", "P", "z", "b", "c")
+        await pilot.press("n", "e", "D", "P", "z", "b", "c", "a", "E")
         await pilot.pause(0.3)
-        assert isinstance(app.screen, SchedulesScreen)  # no prompt or question opened
+        assert isinstance(app.screen, SchedulesScreen)  # no prompt, question or form opened
         assert app.schedule_store().get("invoice-run").enabled and not conn.keys("rq:job:*")
         assert actions(app) == seeded  # nothing was even attempted
 

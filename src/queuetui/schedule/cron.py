@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import MAXYEAR, UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cron_descriptor import FormatError, Options, get_description
 
@@ -299,6 +299,12 @@ def get_zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):  # unknown, not a key, an area
         raise CronError(f"unknown time zone '{name}'") from None
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone this host knows, Area/City names first (for completion); reads the zone files."""
+    return tuple(sorted(available_timezones(), key=lambda name: ("/" not in name, name)))
 
 
 def next_fires(cron: Cron | str, zone: ZoneInfo | str, after: datetime, n: int) -> list[datetime]:

@@ -46,9 +46,13 @@ class Forecast:
 
 
 def forecast(
-    sessions: sessionmaker[Session], now: datetime, horizon: timedelta = HORIZON, top: int = 10
+    sessions: sessionmaker[Session],
+    now: datetime,
+    horizon: timedelta = HORIZON,
+    top: int = 10,
+    exclude: str | None = None,
 ) -> Forecast:
-    """Fire counts per minute for `horizon` from the minute after `now`."""
+    """Fire counts per minute for `horizon` from the minute after `now` (without schedule `exclude`)."""
     start = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     end = start + horizon
     minutes = int(horizon.total_seconds() // 60)
@@ -56,9 +60,10 @@ def forecast(
     names: dict[int, list[str]] = {}
     schedules = 0
     with session_scope(sessions) as session:
-        rows = session.execute(
-            select(Schedule.name, Schedule.cron, Schedule.timezone).where(Schedule.enabled.is_(True))
-        ).all()
+        query = select(Schedule.name, Schedule.cron, Schedule.timezone).where(Schedule.enabled.is_(True))
+        if exclude is not None:
+            query = query.where(Schedule.name != exclude)
+        rows = session.execute(query).all()
     # Schedules with the same concrete expression (H resolved) and zone fire together: worked out once.
     groups: dict[tuple[str, str], tuple[Cron, ZoneInfo, list[str]]] = {}
     for name, expression, zone_name in rows:
@@ -83,3 +88,34 @@ def forecast(
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
     busiest = tuple((start + timedelta(minutes=m), n, tuple(names.get(m, ()))) for m, n in ranked)
     return Forecast(start, per_minute, busiest, schedules)
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """The minute in which a schedule would fire among the most fires of the others."""
+
+    minute: datetime
+    """UTC, on the minute."""
+    others: int
+    """Fires of other schedules in that minute."""
+    typical: int
+    """Fires in a typical minute of the forecast (the median): every-minute schedules set the floor."""
+
+
+def crowding(result: Forecast, cron: Cron, zone: ZoneInfo) -> Crowd | None:
+    """Where `cron` would fire among more fires than a typical minute holds, the busiest such minute
+    first; None when it fires in no such minute of the forecast's horizon."""
+    typical = sorted(result.per_minute)[(len(result.per_minute) - 1) // 2] if result.per_minute else 0
+    end = result.start + timedelta(minutes=len(result.per_minute))
+    found: Crowd | None = None
+    moment: datetime | None = result.start - timedelta(microseconds=1)
+    for _ in range(len(result.per_minute)):  # one next-fire per minute it fires in, as forecast() counts
+        moment = cron.next_fire(moment, zone) if moment is not None else None
+        if moment is None or moment >= end:
+            break
+        index = int((moment - result.start).total_seconds() // 60)
+        others = result.per_minute[index]
+        if others > typical and (found is None or others > found.others):
+            found = Crowd(result.start + timedelta(minutes=index), others, typical)
+        moment = result.start + timedelta(minutes=index + 1, microseconds=-1)
+    return found

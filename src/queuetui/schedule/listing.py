@@ -234,3 +234,43 @@ def schedule_detail(
         except CronError:
             pass  # the description says why
     return ScheduleDetail(schedule, runs, RunStats(len(runs), finished, failed, durations), following)
+
+
+def in_use(sessions: sessionmaker[Session], limit: int = 500) -> tuple[list[str], list[str]]:
+    """The functions and the queues schedules use, the most used first (the form completes them)."""
+    found: list[list[str]] = []
+    with session_scope(sessions) as session:
+        for column in (Schedule.func, Schedule.queue):
+            query = select(column).group_by(column).order_by(func.count().desc(), column).limit(limit)
+            found.append(list(session.scalars(query)))
+    return found[0], found[1]
+
+
+def position(sessions: sessionmaker[Session], name: str, search: str = "") -> int | None:
+    """Where schedule `name` sits in the list of `search` (0 = first), or None when it is not in it.
+
+    Counts the schedules ahead of it in the list's order, by the list's index.
+    """
+    condition = _condition(search)
+    with session_scope(sessions) as session:
+        target = session.execute(
+            select(Schedule.enabled, Schedule.next_fire_at).where(Schedule.name == name, condition)
+        ).first()
+        if target is None:
+            return None
+        enabled, next_fire_at = target
+        later_name = and_(Schedule.enabled.is_(enabled), Schedule.name < name)
+        if next_fire_at is None:
+            same_kind = and_(later_name, Schedule.next_fire_at.is_(None))
+        else:
+            same_kind = and_(
+                Schedule.enabled.is_(enabled),
+                or_(
+                    Schedule.next_fire_at.is_(None),
+                    Schedule.next_fire_at < next_fire_at,
+                    and_(Schedule.next_fire_at == next_fire_at, Schedule.name < name),
+                ),
+            )
+        ahead = or_(Schedule.enabled.is_(True), same_kind) if not enabled else same_kind
+        query = select(func.count()).select_from(Schedule).where(condition, ahead)
+        return session.scalar(query) or 0

@@ -146,6 +146,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 FIELDS = tuple(_CHECKS)
 REQUIRED = ("func", "cron")
+MISSING_HINT = " (pass --allow-missing to save it anyway)"
 """Fields a new schedule must be given; the rest have defaults."""
 _LENGTHS = {
     column.name: column.type.length
@@ -190,6 +191,7 @@ def check_schedule(
     queue: str | None,
     func: str | None,
     function_problem: Callable[[str], str] = importable,
+    hint: str = " (pass --allow-missing to save it anyway)",
 ) -> list[ScheduleError]:
     """What is wrong with the fields taken together: the cron (H hashed from `name`), the zone, the
     queue, and the function (`function_problem` says why it cannot be imported). None skips a field."""
@@ -207,8 +209,54 @@ def check_schedule(
     if queue is not None and not queue.strip():
         errors.append(ScheduleError("queue: must not be empty"))
     if func is not None and (problem := function_problem(func)):
-        errors.append(ScheduleError(f"func: {problem} (pass --allow-missing to save it anyway)"))
+        errors.append(ScheduleError(f"func: {problem}{hint}"))
     return errors
+
+
+_TOGETHER = ("func", "cron", "timezone", "queue")  # checked whole: an edit of one is checked with the rest
+
+
+def problems(values: Mapping[str, Any], *, name: str, imports: bool = True, hint: str = "") -> dict[str, str]:
+    """What add and edit would refuse in a schedule of these values, by field, in the order they
+    check: every check but the unique name, without a database. `imports` imports the function (its
+    module runs); `hint` follows a function that cannot be imported. Empty when nothing is wrong.
+    """
+    return _checked(values, name=name, imports=imports, hint=hint)[1]
+
+
+def _checked(
+    values: Mapping[str, Any], *, name: str, imports: bool, hint: str = ""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The values as they are stored, and each field's problem (the message after 'field: ')."""
+    found: dict[str, str] = {}
+
+    def note(errors: list[ScheduleError]) -> None:
+        for error in errors:
+            field, _, message = str(error).partition(": ")
+            found.setdefault(field, message)
+
+    try:
+        check_name(name)
+    except ScheduleError as exc:
+        note([exc])
+    for field in REQUIRED:
+        if not values.get(field):
+            found[field] = "required"
+    clean, errors = check_fields({k: v for k, v in values.items() if k not in found})
+    note(errors)
+
+    def usable(field: str) -> Any:
+        return clean.get(field) if field not in found else None
+
+    func = usable("func") if imports else None
+    note(check_schedule(name, usable("cron"), usable("timezone"), usable("queue"), func, hint=hint))
+    return clean, found
+
+
+def _refuse(found: Mapping[str, str]) -> None:
+    """Raise the first problem found, as ScheduleError naming its field."""
+    for field, message in found.items():
+        raise ScheduleError(f"{field}: {message}")
 
 
 def _webhook(value: Any) -> str:
@@ -263,14 +311,16 @@ class ScheduleStore:
 
     def add(self, name: str, values: dict[str, Any], *, allow_missing: bool = False) -> Schedule:
         """Create a schedule; ScheduleError (naming the field) if anything is wrong, nothing saved."""
-        name = check_name(name)
-        missing = [f for f in REQUIRED if not values.get(f)]
-        if missing:
-            raise ScheduleError(f"{missing[0]}: required")
+        name = name.strip() if isinstance(name, str) else name
+        values = {"timezone": "UTC", "queue": "default", **values}
+        clean, found = _checked(values, name=name, imports=not allow_missing, hint=MISSING_HINT)
+        _refuse({f: m for f, m in found.items() if f == "name" or m == "required"})  # not even an attempt
         with self.audit.mutation("schedule.add", target=name) as entry:
+            _refuse(found)
             now = self.clock.now()
             schedule = Schedule(name=name, created_at=now, updated_at=now, created_by=self.audit.actor.user)
-            self._apply(schedule, {"timezone": "UTC", "queue": "default", **values}, allow_missing)
+            for field, value in clean.items():
+                setattr(schedule, field, value)
             schedule.updated_by = self.audit.actor.user
             schedule.next_fire_at = next_fire(schedule, now)
             with session_scope(self.sessions) as session:
@@ -285,11 +335,38 @@ class ScheduleStore:
             entry.detail["cron"] = schedule.cron
         return schedule
 
+    def check(
+        self, name: str, values: dict[str, Any], *, editing: bool = False, allow_missing: bool = False
+    ) -> dict[str, str]:
+        """What add (edit, when `editing`) would refuse, by field, saving and auditing nothing.
+
+        The console's form asks as the operator types; one indexed query for the name.
+        """
+        name = name.strip()
+        imports = not allow_missing
+        base: dict[str, Any] = {"timezone": "UTC", "queue": "default"}
+        with session_scope(self.sessions) as session:
+            current = session.scalar(select(Schedule).where(Schedule.name == name)) if name else None
+            if editing and current is not None:
+                base = {f: getattr(current, f) for f in _TOGETHER}
+                imports = imports and values.get("func", current.func) != current.func
+        if editing and current is None:
+            return {"name": f"no schedule named {name!r}"}
+        found = problems({**base, **values}, name=name, imports=imports)
+        if not editing and current is not None:
+            return {"name": f"a schedule named {name!r} already exists", **found}
+        return found
+
     def edit(self, name: str, changes: dict[str, Any], *, allow_missing: bool = False) -> Schedule:
         """Change some fields; the next fire time follows a new cron or zone from now."""
         with self._changing("schedule.edit", name) as (_, schedule, entry):
             before = {f: getattr(schedule, f, None) for f in changes}
-            self._apply(schedule, changes, allow_missing)
+            current = {f: getattr(schedule, f) for f in _TOGETHER}
+            imports = not allow_missing and "func" in changes
+            clean, found = _checked({**current, **changes}, name=name, imports=imports, hint=MISSING_HINT)
+            _refuse(found)
+            for field in changes:
+                setattr(schedule, field, clean[field])
             if {"cron", "timezone"} & set(changes):
                 schedule.next_fire_at = next_fire(schedule, self.clock.now())
             entry.detail["changed"] = {f: [before[f], getattr(schedule, f)] for f in changes}
@@ -330,14 +407,3 @@ class ScheduleStore:
         if schedule is None:
             raise ScheduleError(f"no schedule named {name!r}")
         return schedule
-
-    def _apply(self, schedule: Schedule, values: dict[str, Any], allow_missing: bool) -> None:
-        clean, errors = check_fields(values)
-        if errors:
-            raise errors[0]
-        for field, value in clean.items():
-            setattr(schedule, field, value)
-        func = schedule.func if "func" in values and not allow_missing else None
-        errors = check_schedule(schedule.name, schedule.cron, schedule.timezone, schedule.queue, func)
-        if errors:
-            raise errors[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
@@ -10,6 +11,7 @@ from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
+from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
 from queuetui.schedule.models import ScheduleImport
@@ -115,3 +117,34 @@ class ImportsFetched(Message):
 
     runs: list[ScheduleImport]
     detail: ScheduleImport | None
+
+
+@dataclass
+class FormLoaded(Message):
+    """The schedule the form edits (None: a new one), and whether a preset writes its cron."""
+
+    original: dict[str, Any] | None
+    preset: bool
+    error: str = ""
+
+
+@dataclass
+class FormContext(Message):
+    """What the form completes and warns with: the other schedules' forecast, functions, queues, zones."""
+
+    busy: Forecast | None
+    functions: list[str]
+    queues: list[str]
+    zones: tuple[str, ...]
+
+
+@dataclass
+class DraftChecked(Message):
+    """The form's draft evaluated; `generation` says which keystroke it answers."""
+
+    generation: int
+    evaluation: Evaluation | None
+    error: str = ""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DraftChecked)

@@ -32,6 +32,8 @@ MUTATING = {
     "duplicate": "schedule.add",
     "delete": "schedule.rm",
     "pause_all": "scheduler.pause",
+    "add_schedule": "schedule.add",
+    "edit_schedule": "schedule.edit",
 }
 """Each key's action and the audited change it makes (roles.ACTIONS), by which it is shown or hidden."""
 
@@ -76,6 +78,7 @@ class ScheduleActionsScreen(LiveScreen):
     BINDINGS = [
         Binding("n", "run_now", "Run now", id="schedules.run-now", tooltip="Enqueue its job now, once"),
         Binding("e", "toggle_enabled", "On/off", id="schedules.enable", tooltip="Enable or disable"),
+        Binding("E", "edit_schedule", "Edit", id="schedules.edit", tooltip="Change it in the form"),
         Binding("z", "snooze", "Snooze", id="schedules.snooze", tooltip="Skip fire times until a time"),
         Binding(
             "b", "backfill", "Backfill", id="schedules.backfill", tooltip="Enqueue a past range", show=False
@@ -119,6 +122,21 @@ class ScheduleActionsScreen(LiveScreen):
         if name is None:
             self.notify("No schedule here", timeout=2)
         return name
+
+    def action_edit_schedule(self) -> None:
+        if name := self._named():
+            self.open_form(name)
+
+    def open_form(self, name: str | None) -> None:
+        """The schedule form: a new schedule (None) or `name`; shows what it saved."""
+        from queuetui.tui.screens.schedule_form import ScheduleFormScreen
+
+        self.app.push_screen(ScheduleFormScreen(name), self.saved)
+
+    def saved(self, name: str | None) -> None:
+        """The form saved schedule `name` (None: it was closed without saving)."""
+        if name is not None:
+            self.fetch()
 
     def action_run_now(self) -> None:
         if name := self._named():

@@ -14,7 +14,7 @@ from queuetui import schedtext
 from queuetui import table as table_layout
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.db import DatabaseError
-from queuetui.schedule.listing import ScheduleRow, SearchError, check_search, list_schedules
+from queuetui.schedule.listing import ScheduleRow, SearchError, check_search, list_schedules, position
 from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
@@ -28,6 +28,7 @@ STEP = 50
 
 class SchedulesScreen(ScheduleActionsScreen):
     BINDINGS = [
+        Binding("a", "add_schedule", "Add", id="schedules.add", tooltip="A new schedule, in the form"),
         Binding("slash", "search", "Search", id="schedules.search", tooltip="tag:x queue:q is:disabled text"),
         Binding("f", "forecast", "Forecast", id="schedules.forecast", tooltip="Fires per minute, next 24 h"),
         Binding(
@@ -59,6 +60,7 @@ class SchedulesScreen(ScheduleActionsScreen):
         self.rows: tuple[ScheduleRow, ...] = ()
         self.loaded = False
         self.focus_name: str | None = None
+        self.locate: str | None = None  # a schedule to open the list at (just saved)
         self._names: tuple[str, ...] = ()
         self._widths: list[int] = []
         self._width = 0
@@ -138,7 +140,10 @@ class SchedulesScreen(ScheduleActionsScreen):
     def fetch(self) -> None:
         try:
             store = self.console.schedule_store()
-            listing = list_schedules(store.sessions, search=self.search, offset=self.start, limit=PAGE)
+            offset, name = self.start, self.locate
+            if name is not None and (at := position(store.sessions, name, self.search)) is not None:
+                offset = offset if offset <= at < offset + PAGE else max(0, at - PAGE // 2)
+            listing = list_schedules(store.sessions, search=self.search, offset=offset, limit=PAGE)
             paused_by = self.console.schedule_operator().paused_by()
         except (DatabaseError, SearchError) as exc:
             self.post_message(FetchFailed(str(exc)))
@@ -154,6 +159,7 @@ class SchedulesScreen(ScheduleActionsScreen):
         if listing.search != self.search:
             return  # fetched before the search changed; the new one is on its way
         self.start, self.total, self.rows, self.loaded = listing.offset, listing.total, listing.rows, True
+        self.locate = None
         self.paused_by = message.paused_by
         banner = self.query_one("#paused-banner", Static)
         banner.update(f"Every schedule is paused (by {message.paused_by}); P resumes")
@@ -192,6 +198,15 @@ class SchedulesScreen(ScheduleActionsScreen):
         return self.rows[min(table.cursor_row, len(self.rows) - 1)].name
 
     # -- keys
+
+    def action_add_schedule(self) -> None:
+        self.open_form(None)
+
+    def saved(self, name: str | None) -> None:
+        """Show the schedule the form saved: the list at its row, even when it lies outside the window."""
+        if name is not None:
+            self.locate = self.focus_name = name
+            self.fetch()
 
     def action_top(self) -> None:
         self._jump(0)
