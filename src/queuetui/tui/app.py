@@ -16,6 +16,7 @@ from textual.screen import Screen
 from queuetui.audit import Audit, current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
+from queuetui.operations import Operations
 from queuetui.roles import refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
 from queuetui.rqdata.pages import find_job
@@ -86,6 +87,11 @@ class QueueTUI(App[None]):
                 audit = Audit.for_settings(sessions, self.settings, self.clock)
                 self._store = ScheduleStore(sessions, audit, self.clock)
             return self._store
+
+    def operations(self) -> Operations:
+        """The audited job, queue and worker actions the CLI runs too; from thread workers only."""
+        store = self.schedule_store()
+        return Operations(self.redis, store.audit, confirm_above=self.settings.confirm_above)
 
     def schedule_operator(self) -> ScheduleOperator:
         return ScheduleOperator(self.schedule_store(), self.redis)

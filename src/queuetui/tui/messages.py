@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from queuetui.rqdata.bulk import Outcome, Plan, Progress
 from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
@@ -98,3 +99,32 @@ class ActionDone(Message):
 
     text: str
     error: bool = False
+
+
+@dataclass
+class PlanReady(Message):
+    """A bulk action's dry run ended: the plan, or why there is none (error)."""
+
+    plan: Plan | None
+    error: str = ""
+    typed: bool = False
+    """More jobs than confirm_above: the operator types the count."""
+
+
+@dataclass
+class BulkProgress(Message):
+    """A bulk run moved on by a chunk; a newer one replaces an older one."""
+
+    progress: Progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BulkProgress)
+
+
+@dataclass
+class BulkDone(Message):
+    """A bulk run ended: its outcome, or why it could not run (refused, Redis down)."""
+
+    plan: Plan
+    outcome: Outcome | None
+    error: str = ""
