@@ -20,6 +20,7 @@ from queuetui.tui.screens.help import HelpScreen
 from queuetui.tui.screens.jobs import JOB_KEYS, JobsScreen
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.live_table import LiveTable
+from queuetui.tui.widgets.status_bar import StatusBar
 from tests.snapshots.seed import CLOCK
 from tests.tui.helpers import until
 from tests.workload import seed_failed
@@ -132,7 +133,7 @@ async def test_cancel_halfway_and_keys_answer_while_100_000_jobs_move(
         await pilot.press(*str(total), "enter")
         await until(pilot, lambda: screen.cancel_event is not None, what="the run to start")
         bar = screen.query_one(BulkBar)
-        await until(pilot, lambda: "of 100,000" in str(bar.query_one("#bulk-text").render()), what="progress")
+        await until(pilot, lambda: "/100,000" in str(bar.query_one("#bulk-text").render()), what="progress")
         # While it runs, the console keeps answering: the keys screen opens and closes, the cursor moves.
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the keys screen")
@@ -164,6 +165,9 @@ async def test_read_only_and_viewer_have_no_action_keys(
             screen = await failed_view(pilot, app)
             actions = {active.binding.action for active in screen.active_bindings.values()}
             assert "mark" in actions and not actions & set(JOB_KEYS), settings
+            header = str(screen.query_one(StatusBar).render())
+            assert ("read-only" in header) == ("read_only" in settings), header
+            assert ("viewer" if "roles" in settings else "operator") in header
             await pilot.press("R", "D")
             await pilot.pause(0.2)
             assert app.screen is screen and not screen.bulk_busy

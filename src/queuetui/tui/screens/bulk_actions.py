@@ -37,6 +37,7 @@ class BulkActionsScreen(LiveScreen):
         super().__init__()
         self.planning = False
         self.cancel_event: threading.Event | None = None
+        self.running_action = ""
         self.last_outcome: tuple[Plan, Outcome] | None = None
 
     @property
@@ -99,6 +100,7 @@ class BulkActionsScreen(LiveScreen):
                     self.notify("Not confirmed: nothing changed", timeout=3)
                 return
             self.cancel_event = threading.Event()
+            self.running_action = plan.action.name
             self.query_one(BulkBar).running(plan.action.name, _start(plan))
             self.run_plan(replace(plan, options=options), self.cancel_event)
 
@@ -124,7 +126,7 @@ class BulkActionsScreen(LiveScreen):
     @on(BulkProgress)
     def _progressed(self, message: BulkProgress) -> None:
         if self.cancel_event is not None:
-            self.query_one(BulkBar).running("running", message.progress)
+            self.query_one(BulkBar).running(self.running_action, message.progress)
 
     @on(BulkDone)
     def _ran(self, message: BulkDone) -> None:

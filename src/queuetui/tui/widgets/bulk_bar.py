@@ -1,4 +1,4 @@
-"""The line under a view while a bulk action is planned or runs: done of total, rate, ETA, esc cancels."""
+"""The line under a view while a bulk action is planned or runs: done/total, rate, ETA, esc cancels."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from queuetui.rqdata.bulk import Progress
 
 class BulkBar(Horizontal):
     def compose(self) -> ComposeResult:
-        yield ProgressBar(show_eta=False, id="bulk-progress")
+        yield ProgressBar(show_eta=False, show_percentage=False, id="bulk-progress")
         yield Static(id="bulk-text")
 
     def on_mount(self) -> None:
@@ -25,12 +25,11 @@ class BulkBar(Horizontal):
 
     def running(self, action: str, progress: Progress) -> None:
         self.query_one(ProgressBar).update(total=max(progress.total, 1), progress=progress.handled)
-        eta = f", {fmt.duration(progress.eta)} left" if progress.eta else ""
-        failed = f", {progress.failed:,} not done" if progress.failed else ""
-        self.query_one("#bulk-text", Static).update(
-            f"{action}: {progress.handled:,} of {progress.total:,}{failed} ({progress.rate:,.0f}/s{eta})"
-            "  ·  esc cancels"
-        )
+        verb = action.split(".", 1)[-1]
+        eta = f" · {fmt.duration(progress.eta)} left" if progress.eta else ""
+        failed = f" · {progress.failed:,} not done" if progress.failed else ""
+        counts = f"{verb} {progress.handled:,}/{progress.total:,} · {progress.rate:,.0f}/s"
+        self.query_one("#bulk-text", Static).update(f"{counts}{eta} · esc cancels{failed}")
         self.display = True
 
     def hide(self) -> None:
