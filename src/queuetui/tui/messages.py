@@ -128,3 +128,10 @@ class BulkDone(Message):
     plan: Plan
     outcome: Outcome | None
     error: str = ""
+
+
+@dataclass
+class SuspensionRead(Message):
+    """Whether RQ's global worker suspension is on, read before asking to change it."""
+
+    suspended: bool
