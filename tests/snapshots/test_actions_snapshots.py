@@ -1,14 +1,21 @@
-"""Marks, the dry-run dialog, the typed confirmation and the progress bar, from seeded jobs."""
+"""Marks, the dry-run dialog, the typed confirmation, the progress bar and the Audit view, seeded."""
 
 from __future__ import annotations
+
+import contextlib
+from pathlib import Path
 
 import pytest
 import redis
 from textual.pilot import Pilot
 
+from queuetui.audit import Actor, Audit, Refused
 from queuetui.config import Settings
+from queuetui.roles import Role
 from queuetui.rqdata.bulk import Progress
+from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
+from queuetui.tui.screens.audit import AuditScreen
 from queuetui.tui.screens.dry_run import DryRunScreen
 from queuetui.tui.screens.jobs import JobsScreen
 from queuetui.tui.widgets.bulk_bar import BulkBar
@@ -78,3 +85,42 @@ def test_progress_bar(snap_compare, conn: redis.Redis, size: tuple[int, int]) ->
         await pilot.pause()
 
     assert snap_compare(make_app(conn), terminal_size=size, run_before=run_before)
+
+
+def seed_audit(db_url: str) -> None:
+    """Five entries by two people, through the audit trail's own mutation path, at the frozen time."""
+    sessions = open_database(db_url)
+    alice = Audit(sessions, actor=Actor("alice", "10.0.0.7", "ops-1"), clock=CLOCK, role=Role.OPERATOR)
+    bob = Audit(sessions, actor=Actor("bob", "local", "ops-1"), clock=CLOCK, role=Role.ADMIN)
+    with alice.mutation("jobs.retry", "emails failed", "exc:Timeout", requested=120) as entry:
+        entry.done = 120
+    with alice.mutation("jobs.delete", "emails failed", requested=40_000) as entry:
+        entry.done, entry.outcome = 12_000, "cancelled"
+    with bob.mutation("queues.empty", "low waiting", requested=9_800) as entry:
+        entry.done, entry.failed = 9_790, 10
+    with bob.mutation("workers.suspend", "every worker", requested=1) as entry:
+        entry.done = 1
+    with (
+        contextlib.suppress(Refused),
+        Audit(
+            sessions, read_only=True, actor=Actor("carol", "10.0.0.9", "ops-2"), clock=CLOCK, role=Role.VIEWER
+        ).mutation("jobs.retry", "high failed", requested=17),
+    ):
+        pass
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_audit_view(snap_compare, conn: redis.Redis, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    db_url = f"sqlite:///{tmp_path / 'audit.db'}"
+    seed_audit(db_url)
+    settings = Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600, db_url=db_url)
+    app = QueueTUI(settings, clock=CLOCK, connection=conn)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("colon", *"audit", "enter")
+        await until(
+            pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.entries == 5, what="audit"
+        )
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

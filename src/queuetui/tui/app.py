@@ -172,6 +172,10 @@ class QueueTUI(App[None]):
             self.find_job(args[0])
         elif verb in ("schedules", "schedule"):
             self.open_schedules(" ".join(args))
+        elif verb == "audit":
+            from queuetui.tui.screens.audit import AuditScreen
+
+            self.push_screen(AuditScreen(" ".join(args)))
         elif verb == "forecast":
             from queuetui.tui.screens.forecast import ForecastScreen
 
@@ -231,11 +235,11 @@ class QueueTUI(App[None]):
 
 COMMAND_HELP = (
     "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
-    " [search] · forecast · overview"
+    " [search] · forecast · audit [action:jobs.* actor:NAME] · overview"
 )
 COMMANDS = {
     "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
-    "forecast",
+    "forecast", "audit",
 }  # fmt: skip
 
 
@@ -247,6 +251,13 @@ def check_command(text: str) -> str:
     verb = words[0].lower()
     if verb == "job" and len(words) != 2:
         return "usage: job ID"
+    if verb == "audit":
+        from queuetui.tui.screens.audit import parse_audit_filter
+
+        try:
+            parse_audit_filter(" ".join(words[1:]))
+        except ValueError as exc:
+            return str(exc)
     if verb in COMMANDS or verb.isdigit():
         return ""
     try:

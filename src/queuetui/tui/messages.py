@@ -13,6 +13,7 @@ from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
+from queuetui.schedule.models import AuditEntry
 
 
 @dataclass
@@ -135,3 +136,10 @@ class SuspensionRead(Message):
     """Whether RQ's global worker suspension is on, read before asking to change it."""
 
     suspended: bool
+
+
+@dataclass
+class AuditFetched(Message):
+    """The newest audit entries (filtered)."""
+
+    entries: list[AuditEntry]
