@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from queuetui.actiontext import outcome_line, plan_lines, problem_lines
 from queuetui.cli import (
     _aware_time,
     _db_url_option,
@@ -32,8 +33,6 @@ from queuetui.cli import (
 )
 from queuetui.config import Settings
 from queuetui.rqdata.connection import connect
-
-SHOWN_PROBLEMS = 20
 
 
 def _operations(connection: dict[str, Any], db_url: str | None) -> tuple[Settings, Any]:
@@ -138,25 +137,7 @@ def _job_action(action: str, name: str, summary: str, extra: tuple[Callable[...,
 
 
 def _plan_text(plan: Any) -> str:
-    verb = plan.action.name.split(".", 1)[1]
-    lines = [f"{verb}: {plan.total:,} jobs" + (f" -> {plan.options.to}" if plan.options.to else "")]
-    lines += [f"  {source}: {count:,}" for source, count in plan.sources.items()]
-    if plan.truncated:
-        lines.append(f"  (stopped at the first {plan.total:,}: run it again for the rest)")
-    if plan.total:
-        lines.append(f"  e.g. {', '.join(plan.samples())}")
-    lines += _problem_lines(plan.problems, "cannot be acted on")
-    return "\n".join(lines)
-
-
-def _problem_lines(problems: list[Any], label: str) -> list[str]:
-    if not problems:
-        return []
-    lines = [f"{len(problems):,} {label}:"]
-    lines += [f"  {p.job_id}  {p.reason}" for p in problems[:SHOWN_PROBLEMS]]
-    if len(problems) > SHOWN_PROBLEMS:
-        lines.append(f"  ... and {len(problems) - SHOWN_PROBLEMS:,} more (queuetui audit --json)")
-    return lines
+    return "\n".join(plan_lines(plan))
 
 
 def _plan_json(plan: Any) -> dict[str, Any]:
@@ -250,15 +231,9 @@ def _run_plan(
 
 
 def _outcome_text(plan: Any, outcome: Any) -> str:
-    rate = f" ({outcome.rate:,.0f}/s)" if outcome.done and outcome.elapsed > 0 else ""
-    line = (
-        f"{plan.action.past} {outcome.done:,} of {outcome.requested:,} jobs in {outcome.elapsed:.1f}s{rate}"
+    return "\n".join(
+        [outcome_line(plan, outcome), *problem_lines(outcome.problems, "not " + plan.action.past)]
     )
-    if outcome.dependents:
-        line += f", and {len(outcome.dependents):,} jobs that depend on them"
-    if outcome.cancelled:
-        line += f"; interrupted: {outcome.requested - outcome.done - outcome.failed:,} left as they were"
-    return "\n".join([line, *_problem_lines(outcome.problems, "not " + plan.action.past)])
 
 
 def _outcome_json(outcome: Any) -> dict[str, Any]:

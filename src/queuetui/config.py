@@ -30,6 +30,8 @@ class Settings:
     """Refuse every mutation (audit.Audit enforces it, in one place)."""
     confirm_above: int = 100
     """Bulk actions on more jobs than this ask the operator to type the count to confirm."""
+    throttle: float = 0.0
+    """The console's bulk actions act on at most this many jobs a second (0: as fast as Redis goes)."""
     roles: RoleMap = field(default_factory=RoleMap)
     """[roles]: OS users and groups mapped to viewer, operator or admin (roles.RoleMap)."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
@@ -42,6 +44,7 @@ _TYPES: dict[str, type] = {
     "db_url": str,
     "read_only": bool,
     "confirm_above": int,
+    "throttle": float,
     "roles": dict,
 }
 _TRUE = {"1", "true", "yes", "on"}
@@ -117,6 +120,8 @@ def _from_file(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: {key} must be a {kind}, got {value!r}")
     if "confirm_above" in data and data["confirm_above"] < 0:
         raise ConfigError(f"{path}: confirm_above must be 0 or more, got {data['confirm_above']}")
+    if "throttle" in data and data["throttle"] < 0:
+        raise ConfigError(f"{path}: throttle must be 0 or more jobs a second, got {data['throttle']}")
     if "roles" in data:
         data["roles"] = _roles(path, data["roles"])
     return data

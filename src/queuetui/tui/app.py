@@ -16,6 +16,7 @@ from textual.screen import Screen
 from queuetui.audit import Audit, current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
+from queuetui.operations import Operations
 from queuetui.roles import refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
 from queuetui.rqdata.pages import find_job
@@ -86,6 +87,11 @@ class QueueTUI(App[None]):
                 audit = Audit.for_settings(sessions, self.settings, self.clock)
                 self._store = ScheduleStore(sessions, audit, self.clock)
             return self._store
+
+    def operations(self) -> Operations:
+        """The audited job, queue and worker actions the CLI runs too; from thread workers only."""
+        store = self.schedule_store()
+        return Operations(self.redis, store.audit, confirm_above=self.settings.confirm_above)
 
     def schedule_operator(self) -> ScheduleOperator:
         return ScheduleOperator(self.schedule_store(), self.redis)
@@ -170,6 +176,10 @@ class QueueTUI(App[None]):
             from queuetui.tui.screens.imports import ImportsScreen
 
             self.push_screen(ImportsScreen())
+        elif verb == "audit":
+            from queuetui.tui.screens.audit import AuditScreen
+
+            self.push_screen(AuditScreen(" ".join(args)))
         elif verb == "forecast":
             from queuetui.tui.screens.forecast import ForecastScreen
 
@@ -229,11 +239,11 @@ class QueueTUI(App[None]):
 
 COMMAND_HELP = (
     "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
-    " [search] · forecast · imports · overview"
+    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · overview"
 )
 COMMANDS = {
     "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
-    "forecast", "imports",
+    "forecast", "imports", "audit",
 }  # fmt: skip
 
 
@@ -245,6 +255,13 @@ def check_command(text: str) -> str:
     verb = words[0].lower()
     if verb == "job" and len(words) != 2:
         return "usage: job ID"
+    if verb == "audit":
+        from queuetui.tui.screens.audit import parse_audit_filter
+
+        try:
+            parse_audit_filter(" ".join(words[1:]))
+        except ValueError as exc:
+            return str(exc)
     if verb in COMMANDS or verb.isdigit():
         return ""
     try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
+from queuetui.rqdata.bulk import Outcome, Plan, Progress
 from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
@@ -14,7 +15,7 @@ from queuetui.rqdata.search import FilterResult, GroupsResult
 from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
-from queuetui.schedule.models import ScheduleImport
+from queuetui.schedule.models import AuditEntry, ScheduleImport
 from queuetui.schedule.transfer import ImportResult
 
 
@@ -148,3 +149,46 @@ class DraftChecked(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DraftChecked)
+
+
+@dataclass
+class PlanReady(Message):
+    """A bulk action's dry run ended: the plan, or why there is none (error)."""
+
+    plan: Plan | None
+    error: str = ""
+    typed: bool = False
+    """More jobs than confirm_above: the operator types the count."""
+
+
+@dataclass
+class BulkProgress(Message):
+    """A bulk run moved on by a chunk; a newer one replaces an older one."""
+
+    progress: Progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BulkProgress)
+
+
+@dataclass
+class BulkDone(Message):
+    """A bulk run ended: its outcome, or why it could not run (refused, Redis down)."""
+
+    plan: Plan
+    outcome: Outcome | None
+    error: str = ""
+
+
+@dataclass
+class SuspensionRead(Message):
+    """Whether RQ's global worker suspension is on, read before asking to change it."""
+
+    suspended: bool
+
+
+@dataclass
+class AuditFetched(Message):
+    """The newest audit entries (filtered)."""
+
+    entries: list[AuditEntry]

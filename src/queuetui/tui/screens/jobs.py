@@ -1,4 +1,9 @@
-"""One queue's jobs in one registry: a window of rows over a registry of any size, filters, order."""
+"""One queue's jobs in one registry: a window of rows over a registry of any size, filters, order,
+marks, and the job actions on the marks or the job under the cursor.
+
+Marks are job ids, or, after `*`, the whole filter: the Selection of the queue's registry and the
+filter, which the dry run reads in full, however many jobs match (never a list of ids held here).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,18 @@ from textual.worker import get_current_worker
 
 from queuetui import fmt, jobtext
 from queuetui import table as table_layout
+from queuetui.rqdata.actions import JOB_ACTIONS, Options
+from queuetui.rqdata.bulk import Outcome, Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import Page, default_descending, read_page
 from queuetui.rqdata.query import Query, parse
 from queuetui.rqdata.rows import VIEWS, JobRow, read_rows
 from queuetui.rqdata.search import filter_ids
 from queuetui.tui.messages import FetchFailed, FilterDone, PageFetched, ScanProgress
+from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
+from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -29,8 +38,55 @@ PAGE = 100
 STEP = 50
 
 
-class JobsScreen(LiveScreen):
+JOB_KEYS = {
+    "retry": "jobs.retry",
+    "requeue": "jobs.requeue",
+    "move": "jobs.move",
+    "cancel": "jobs.cancel",
+    "stop": "jobs.stop",
+    "delete": "jobs.delete",
+    "enqueue_now": "jobs.enqueue-now",
+}
+"""Each action key's job action: shown where the registry is one of its sources and the role allows it."""
+
+
+class JobsScreen(BulkActionsScreen):
     BINDINGS = [
+        Binding("space", "mark", "Mark", id="jobs.mark", tooltip="Mark or unmark the job, then move down"),
+        Binding(
+            "v",
+            "mark_range",
+            "Mark range",
+            id="jobs.mark-range",
+            tooltip="Mark from the last mark to here",
+            show=False,
+        ),
+        Binding(
+            "asterisk",
+            "mark_all",
+            "Mark all",
+            id="jobs.mark-all",
+            tooltip="Mark every job matching the filter (all pages), or the whole view",
+        ),
+        Binding("u", "unmark", "Unmark", id="jobs.unmark", tooltip="Clear every mark", show=False),
+        Binding(
+            "R", "retry", "Retry", id="jobs.retry", tooltip="Retry (failed) or requeue on their own queue"
+        ),
+        Binding("M", "move", "To queue", id="jobs.move", tooltip="Requeue or move to another queue"),
+        Binding("C", "cancel", "Cancel", id="jobs.cancel", tooltip="Cancel (kept in Canceled)"),
+        Binding("S", "stop", "Stop", id="jobs.stop", tooltip="Stop running jobs"),
+        Binding("D", "delete", "Delete", id="jobs.delete", tooltip="Delete jobs and their results"),
+        Binding(
+            "N", "enqueue_now", "Enqueue now", id="jobs.enqueue-now", tooltip="Enqueue scheduled jobs now"
+        ),
+        Binding(
+            "x",
+            "problems",
+            "Problems",
+            id="jobs.problems",
+            tooltip="Jobs the last action left alone",
+            show=False,
+        ),
         Binding(
             "slash",
             "filter",
@@ -65,6 +121,11 @@ class JobsScreen(LiveScreen):
     ) -> None:
         super().__init__()
         self.queue = queue
+        self.marked: dict[str, int] = {}
+        """Marked job ids, in marking order, with their row number in the view when marked."""
+        self.marked_all = False
+        """Every job of the view (of the filter, when one is set) is marked."""
+        self._last_mark: int | None = None
         self.registry = registry
         self.start = offset
         self.total = 0
@@ -92,6 +153,7 @@ class JobsScreen(LiveScreen):
             yield Static(id="view-title")
             yield LiveTable(id="jobs", cursor_type="row", zebra_stripes=True)
         yield Static(id="scan")
+        yield BulkBar(id="bulk")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -104,6 +166,12 @@ class JobsScreen(LiveScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "groups":
             return self.registry == "failed"
+        if action in ("retry", "move"):
+            name = self._job_action(action)
+            return name is not None and self.console.may(name)
+        if action in JOB_KEYS:
+            name = JOB_KEYS[action]
+            return self.registry in JOB_ACTIONS[name].sources and self.console.may(name)
         return True
 
     # -- columns and rows
@@ -127,12 +195,15 @@ class JobsScreen(LiveScreen):
 
     def _cells(self, row: JobRow) -> list[Cell]:
         now = self.console.clock.now()
+        marked = self.marked_all or row.id in self.marked
         cells: list[Cell] = []
         for name in jobtext.VIEW_COLUMNS[self.registry]:
             column = jobtext.COLUMNS[name]
-            value = table_layout.fit(
-                jobtext.cell(row, name, now), self._widths.get(name, 80), column.keep_end
-            )
+            width = self._widths.get(name, 80)
+            if marked and name == "id":  # only marked rows give two columns of the id to the mark
+                value = "▶ " + table_layout.fit(jobtext.cell(row, name, now), width - 2, column.keep_end)
+            else:
+                value = table_layout.fit(jobtext.cell(row, name, now), width, column.keep_end)
             style = ""
             if not row.readable and name in ("func", "args", "exception"):
                 style = "bold red" if name != "func" else "red"
@@ -140,6 +211,8 @@ class JobsScreen(LiveScreen):
                 style = "red"
             elif name == "id":
                 style = "bold"
+            if marked:
+                style = f"{style} reverse".strip()
             cells.append(Text(value, style=style, justify="right" if column.right else "left", no_wrap=True))
         return cells
 
@@ -168,6 +241,10 @@ class JobsScreen(LiveScreen):
         if not self.loaded:
             span = "loading…"
         parts = [f"[b]{self.queue}[/b] › [b]{self.label}[/b]", span, order]
+        if self.marked_all:
+            parts.append(f"[reverse]all {self.total:,}{' matching' if self.filter else ''} marked[/]")
+        elif self.marked:
+            parts.append(f"[reverse]{len(self.marked):,} marked[/]")
         self.query_one("#view-title", Static).update("  ·  ".join(parts))
         table = self.query_one("#jobs", LiveTable)
         table.border_title = ""
@@ -287,6 +364,8 @@ class JobsScreen(LiveScreen):
         self.app.push_screen(prompt, submitted)
 
     def action_back(self) -> None:
+        if self.cancel_bulk():
+            return
         if self.scanning:
             self.workers.cancel_group(self, "filter")
             self._scan_finished("Filter cancelled")
@@ -299,6 +378,7 @@ class JobsScreen(LiveScreen):
 
     def apply_filter(self, text: str) -> None:
         self.filter = parse(text)
+        self._clear_marks()
         self.matches = None
         self.truncated = False
         if not self.filter:
@@ -357,3 +437,134 @@ class JobsScreen(LiveScreen):
         self.matches = message.result.matches
         self.truncated = message.result.truncated
         self._jump(0)
+
+    # -- marks
+
+    def _position(self) -> int | None:
+        """The cursor's row number in the whole view (0-based), or None when the view is empty."""
+        table = self.query_one("#jobs", LiveTable)
+        if not self.rows or table.cursor_row < 0:
+            return None
+        return self.start + min(table.cursor_row, len(self.rows) - 1)
+
+    def _remark(self) -> None:
+        with self.app.batch_update():
+            self._fill()
+            self._show_title()
+        self.refresh_bindings()
+
+    def _clear_marks(self) -> None:
+        self.marked.clear()
+        self.marked_all = False
+        self._last_mark = None
+
+    def action_mark(self) -> None:
+        position = self._position()
+        if position is None:
+            return
+        if self.marked_all:
+            self.notify("Every job is marked: u clears the marks", timeout=3)
+            return
+        job_id = self.rows[position - self.start].id
+        if self.marked.pop(job_id, None) is None:
+            self.marked[job_id] = position
+            self._last_mark = position
+        self._remark()
+        self.query_one("#jobs", LiveTable).action_cursor_down()
+
+    def action_mark_range(self) -> None:
+        """Marks the rows from the last mark to the cursor (those held in the window: up to PAGE)."""
+        position = self._position()
+        if position is None or self.marked_all:
+            return
+        anchor = position if self._last_mark is None else self._last_mark
+        low, high = sorted((anchor, position))
+        low, high = max(low, self.start), min(high, self.start + len(self.rows) - 1)
+        for index in range(low, high + 1):
+            self.marked.setdefault(self.rows[index - self.start].id, index)
+        self._last_mark = position
+        self._remark()
+
+    def action_mark_all(self) -> None:
+        if self.scanning:
+            self.notify("The filter is still running: mark all once it ends", timeout=3)
+            return
+        self.marked.clear()
+        self.marked_all = True
+        self._remark()
+
+    def action_unmark(self) -> None:
+        self._clear_marks()
+        self._remark()
+
+    def selection(self) -> Selection | None:
+        """What the action keys act on: every matching job, the marked jobs, or the job under the cursor."""
+        if self.marked_all:
+            return Selection(self.queue, self.registry, self.filter.source)
+        if self.marked:
+            return Selection(self.queue, self.registry, ids=tuple(self.marked))
+        job_id = self.current_job()
+        return Selection(self.queue, self.registry, ids=(job_id,)) if job_id else None
+
+    # -- job actions
+
+    def _job_action(self, key: str) -> str | None:
+        """The job action of the retry and move keys here (they differ by registry), or None."""
+        if key == "retry":
+            names = {"failed": "jobs.retry", "canceled": "jobs.requeue", "finished": "jobs.requeue"}
+        else:
+            names = {r: "jobs.requeue" for r in ("failed", "canceled", "finished")} | {"waiting": "jobs.move"}
+        return names.get(self.registry)
+
+    def _act(self, action: str, options: Options | None = None) -> None:
+        selection = self.selection()
+        if selection is None:
+            self.notify("No job here", timeout=2)
+            return
+        self.start_action(action, selection, options)
+
+    def action_retry(self) -> None:
+        if name := self._job_action("retry"):
+            self._act(name)
+
+    def action_move(self) -> None:
+        name = self._job_action("move")
+        if name is None:
+            return
+
+        def submitted(queue: str | None) -> None:
+            if queue and queue.strip():
+                self._act(name, Options(to=queue.strip()))
+
+        def check(text: str) -> str:
+            text = text.strip()
+            if not text:
+                return "name the queue"
+            if name == "jobs.move" and text == self.queue:
+                return f"the jobs already wait in {text!r}: choose another queue"
+            return ""
+
+        what = "move" if name == "jobs.move" else "requeue"
+        self.app.push_screen(
+            PromptScreen(f"{what} to queue", "", "a queue name, e.g. default", check), submitted
+        )
+
+    def action_cancel(self) -> None:
+        self._act("jobs.cancel")
+
+    def action_stop(self) -> None:
+        self._act("jobs.stop")
+
+    def action_delete(self) -> None:
+        self._act("jobs.delete")
+
+    def action_enqueue_now(self) -> None:
+        self._act("jobs.enqueue-now")
+
+    def acted(self, outcome: Outcome) -> None:
+        self._clear_marks()
+        self._show_title()
+        if self.filter:
+            self.apply_filter(self.filter.source)  # the matches moved: find them again
+        else:
+            self.fetch()

@@ -51,6 +51,8 @@ class LiveScreen(Screen[None]):
     def start_live(self) -> None:
         status = self.query_one(StatusBar)
         status.connection = self.console.connection_label
+        status.role = self.console.role.label
+        status.read_only = self.console.settings.read_only
         status.tick()
         self.set_interval(1.0, status.tick)
         self.fetch()

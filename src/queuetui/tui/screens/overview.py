@@ -1,6 +1,14 @@
-"""The first screen: every queue's counts and every worker, refreshed live."""
+"""The first screen: every queue's counts and every worker, refreshed live, and the queue and worker
+actions: empty a queue (admin), suspend or resume every worker (RQ's suspension is global), stop a
+worker's job, shut it down after its job (admin), kill its work horse (admin).
+
+Each goes through operations.Operations in a thread worker, as the CLI's does (audited, refused in
+read-only mode or beyond the role); the keys the operator may not use are hidden.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -10,10 +18,19 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from queuetui import fmt
+from queuetui.audit import Refused
+from queuetui.operations import Operations
+from queuetui.rqdata import actions
+from queuetui.rqdata.actions import ActionError
+from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo, snapshot
-from queuetui.tui.messages import FetchFailed, OverviewFetched
+from queuetui.schedule.db import DatabaseError
+from queuetui.tui.messages import ActionDone, FetchFailed, OverviewFetched, SuspensionRead
+from queuetui.tui.screens.bulk_actions import BulkActionsScreen
+from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen
+from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -88,11 +105,38 @@ def worker_row(w: WorkerInfo) -> tuple[str, list[Cell]]:
     ]
 
 
-class OverviewScreen(LiveScreen):
+QUEUE_KEYS = {"empty": "queues.empty"}
+WORKER_KEYS = {
+    "stop_job": "workers.stop-job",
+    "shutdown": "workers.shutdown",
+    "kill_horse": "workers.kill-horse",
+}
+"""Each key's action (roles.ACTIONS), shown while its table has the focus and the role allows it."""
+
+
+class OverviewScreen(BulkActionsScreen):
     BINDINGS = [
         Binding("tab", "focus_next", "Next table", show=False, id="overview.next"),
         Binding("shift+tab", "focus_previous", "Previous table", show=False, id="overview.previous"),
         Binding("s", "app.open_schedules", "Schedules", id="overview.schedules", tooltip="Cron schedules"),
+        Binding("E", "empty", "Empty", id="overview.empty", tooltip="Delete every job waiting in the queue"),
+        Binding(
+            "P",
+            "suspend",
+            "Suspend/resume",
+            id="overview.suspend",
+            tooltip="Suspend or resume every worker (RQ's suspension is global)",
+        ),
+        Binding("S", "stop_job", "Stop job", id="overview.stop-job", tooltip="Stop the worker's job"),
+        Binding(
+            "T",
+            "shutdown",
+            "Shutdown",
+            id="overview.shutdown",
+            tooltip="Warm shutdown: after its current job",
+        ),
+        Binding("K", "kill_horse", "Kill horse", id="overview.kill-horse", tooltip="Kill its work horse"),
+        Binding("escape", "cancel_bulk", "Cancel", id="overview.cancel", tooltip="Cancel a run", show=False),
     ]
 
     def __init__(self) -> None:
@@ -109,6 +153,7 @@ class OverviewScreen(LiveScreen):
             workers = LiveTable(id="workers", cursor_type="row", zebra_stripes=True)
             workers.border_title = "Workers"
             yield workers
+        yield BulkBar(id="bulk")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -148,3 +193,112 @@ class OverviewScreen(LiveScreen):
         queue = str(event.cell_key.row_key.value)
         column = str(event.cell_key.column_key.value)
         self.console.open_jobs(queue, COLUMN_REGISTRY.get(column, "waiting"))
+
+    # -- queue and worker actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        focused = self.focused.id if self.focused is not None else None
+        if action == "suspend":
+            return self.console.may("workers.suspend") and self.console.may("workers.resume")
+        if action in QUEUE_KEYS:
+            return focused == "queues" and self.console.may(QUEUE_KEYS[action])
+        if action in WORKER_KEYS:
+            return focused == "workers" and self.console.may(WORKER_KEYS[action])
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def _row(self, table_id: str) -> str | None:
+        table = self.query_one(f"#{table_id}", LiveTable)
+        if not table.row_count or table.cursor_row < 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_cancel_bulk(self) -> None:
+        self.cancel_bulk()
+
+    def action_empty(self) -> None:
+        if queue := self._row("queues"):
+            self.start_action("queues.empty", Selection(queue, "waiting"))
+
+    def action_suspend(self) -> None:
+        self.read_suspension()
+
+    @work(thread=True, exit_on_error=False, group="worker-action")
+    def read_suspension(self) -> None:
+        try:
+            self.post_message(SuspensionRead(actions.workers_suspended(self.console.redis)))
+        except REDIS_ERRORS as exc:
+            self.post_message(ActionDone(describe_error(exc), error=True))
+
+    @on(SuspensionRead)
+    def _ask_suspension(self, message: SuspensionRead) -> None:
+        if message.suspended:
+            question = "Resume every worker? They take jobs again, on every queue and every host."
+
+            def change() -> str:
+                self.console.operations().resume_workers()
+                return "workers resumed: they take jobs again"
+        else:
+            question = (
+                "Suspend [b]every[/b] worker? RQ's suspension is global: every worker on this Redis, on every"
+                " queue and every host, finishes its job and takes no new one until resumed (P again)."
+            )
+
+            def change() -> str:
+                self.console.operations().suspend_workers()
+                return "workers suspended (RQ's suspension is global: every queue, every host)"
+
+        self._confirm_then(question, change)
+
+    def _confirm_then(self, question: str, change: Callable[[], str]) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act(change)
+
+        self.app.push_screen(ConfirmScreen(question), confirmed)
+
+    def _worker_action(self, question: str, change: Callable[[Operations, str], str]) -> None:
+        worker = self._row("workers")
+        if worker is None:
+            self.notify("No worker here", timeout=2)
+            return
+        self._confirm_then(question.format(worker=worker), lambda: change(self.console.operations(), worker))
+
+    def action_stop_job(self) -> None:
+        self._worker_action(
+            "Stop the job [b]{worker}[/b] is running? It ends as stopped, in Failed, and is not retried.",
+            lambda ops, w: f"{w}: asked to stop job {ops.stop_worker_job(w)}",
+        )
+
+    def action_shutdown(self) -> None:
+        def shutdown(ops: Operations, worker: str) -> str:
+            ops.shutdown_worker(worker)
+            return f"{worker}: asked to shut down after its current job"
+
+        self._worker_action("Shut [b]{worker}[/b] down once its current job ends (warm shutdown)?", shutdown)
+
+    def action_kill_horse(self) -> None:
+        def kill(ops: Operations, worker: str) -> str:
+            job_id = ops.kill_horse(worker)
+            return f"{worker}: work horse killed" + (f" (it ran {job_id})" if job_id else "")
+
+        self._worker_action("Kill [b]{worker}[/b]'s work horse? Its job fails at once.", kill)
+
+    @work(thread=True, exit_on_error=False, group="worker-action")
+    def act(self, change: Callable[[], str]) -> None:
+        """Run a queue or worker action in a thread; report it in one line either way."""
+        try:
+            text = change()
+        except (ActionError, Refused, DatabaseError) as exc:
+            self.post_message(ActionDone(str(exc), error=True))
+        except REDIS_ERRORS as exc:
+            self.post_message(ActionDone(describe_error(exc), error=True))
+        else:
+            self.post_message(ActionDone(text))
+
+    @on(ActionDone)
+    def _acted(self, message: ActionDone) -> None:
+        self.notify(message.text, severity="error" if message.error else "information", timeout=6)
+        self.fetch()

@@ -1,4 +1,4 @@
-"""The header line: connection name and URL (password hidden), live state and the time."""
+"""The header line: connection name and URL (password hidden), the mode and role, live state, the time."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from queuetui import fmt
 
 class StatusBar(Static):
     connection = reactive("")
+    role = reactive("")
+    read_only = reactive(False)
     state = reactive("connecting")
     clock_text = reactive("")
 
@@ -18,8 +20,14 @@ class StatusBar(Static):
         left = Text.assemble(("queuetui", "bold"), "  ", (self.connection, ""))
         styles = {"live": "green", "paused": "yellow", "disconnected": "bold red", "connecting": "dim"}
         marks = {"live": "●", "paused": "‖", "disconnected": "✖", "connecting": "…"}
+        mode = Text.assemble((" read-only ", "bold black on yellow"), " ") if self.read_only else Text()
         right = Text.assemble(
-            (f"{marks.get(self.state, '?')} {self.state}", styles.get(self.state, "")), "  ", self.clock_text
+            mode,
+            (self.role, "bold cyan"),
+            "  " if self.role else "",
+            (f"{marks.get(self.state, '?')} {self.state}", styles.get(self.state, "")),
+            "  ",
+            self.clock_text,
         )
         room = self.size.width - right.cell_len - 1
         if left.cell_len > room:  # a narrow terminal loses the end of the URL, never the state or time
