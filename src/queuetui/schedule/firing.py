@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import redis
@@ -62,7 +63,9 @@ class Outcome(StrEnum):
 def job_id(schedule_id: int, fire_time: datetime, trigger: str = Trigger.CRON) -> str:
     """The one job id a fire time can have. Cron and catch-up share it: they are the same run."""
     # RQ accepts letters, digits, '_' and '-' in a job id: no '.' before the microseconds.
-    stamp = fire_time.strftime("%Y%m%dT%H%M%S") + (f"_{fire_time:%f}" if fire_time.microsecond else "") + "Z"
+    t = fire_time  # formatted by hand: strftime was a tenth of a 10,000-fire tick
+    stamp = f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
+    stamp += (f"_{t.microsecond:06d}" if t.microsecond else "") + "Z"
     kind = "" if trigger in (Trigger.CRON, Trigger.CATCH_UP) else f"-{trigger}"
     return f"qt-{schedule_id}{kind}-{stamp}"
 
@@ -78,7 +81,7 @@ class Fire:
     after: str = ""
     """The previous run's job id this one queues behind while it is busy (overlap 'queue')."""
 
-    @property
+    @cached_property
     def job_id(self) -> str:
         return job_id(self.schedule.id, self.fire_time, self.trigger)
 
