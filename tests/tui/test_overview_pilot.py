@@ -101,3 +101,15 @@ async def test_disconnected_state_and_recovery(own_server: EmbeddedRedis) -> Non
         await until(pilot, lambda: status.state == "live", timeout=15, what="recovery")
         await until(pilot, lambda: cell(app, "queues", "default", "waiting") == "3", what="fresh data")
         assert not banner.display
+
+
+async def test_tab_moves_between_the_queues_and_the_workers(conn: redis.Redis, redis_url: str) -> None:
+    Queue("default", connection=conn).enqueue(jobs.add, 1, 1)
+    app = QueueTUI(Settings(redis_url=redis_url, refresh=3600))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: cell(app, "queues", "default", "waiting") == "1", what="first fetch")
+        assert app.focused is not None and app.focused.id == "queues"
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "workers"
+        await pilot.press("shift+tab")
+        assert app.focused is not None and app.focused.id == "queues"

@@ -116,8 +116,8 @@ WORKER_KEYS = {
 
 class OverviewScreen(BulkActionsScreen):
     BINDINGS = [
-        Binding("tab", "focus_next", "Next table", show=False, id="overview.next"),
-        Binding("shift+tab", "focus_previous", "Previous table", show=False, id="overview.previous"),
+        Binding("tab", "app.focus_next", "Next table", show=False, id="overview.next"),
+        Binding("shift+tab", "app.focus_previous", "Previous table", show=False, id="overview.previous"),
         Binding("s", "app.open_schedules", "Schedules", id="overview.schedules", tooltip="Cron schedules"),
         Binding("E", "empty", "Empty", id="overview.empty", tooltip="Delete every job waiting in the queue"),
         Binding(

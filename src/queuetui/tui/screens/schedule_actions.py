@@ -8,6 +8,7 @@ Deleting asks for the schedule's name to be typed, pausing every schedule asks y
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -39,20 +40,33 @@ MUTATING = {
 
 
 def parse_snooze(text: str, now: datetime) -> datetime | None:
-    """'30m', '2h', '1d' from now, an ISO time with offset, or 'wake' (None); ValueError otherwise."""
-    text = text.strip()
-    if text.lower() in ("wake", "now", "off"):
+    """When a snooze ends, from what an operator types (None: wake now); ValueError otherwise.
+
+    '1h', '+30m', '2d' from now; 'tomorrow 09:00', '09:00' (its next occurrence) or '2026-12-01'
+    and '2026-12-01 09:00' in the operator's own zone; an ISO time with an offset; 'wake'.
+    """
+    text = " ".join(text.split())
+    local = now.astimezone()
+    lowered = text.lower()
+    if lowered in ("wake", "now", "off"):
         return None
-    seconds = parse_duration(text)
-    if seconds is not None:
+    if (seconds := parse_duration(text.removeprefix("+"))) is not None:
         return now + timedelta(seconds=seconds)
+    day, _, clock = lowered.partition(" ") if lowered.startswith("tomorrow") else ("", "", lowered)
+    if re.fullmatch(r"\d{1,2}:\d{2}", clock or "09:00"):
+        hour, minute = map(int, (clock or "09:00").split(":"))
+        if hour < 24 and minute < 60:
+            until = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            if day == "tomorrow":
+                return until + timedelta(days=1)
+            return until if until > local else until + timedelta(days=1)
     try:
         until = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r}: expected 30m, 2h, 1d, an ISO time with offset, or wake") from None
-    if until.tzinfo is None:
-        raise ValueError(f"{text!r}: give the time with its offset, e.g. 2026-11-24T09:00+01:00")
-    return until
+        raise ValueError(
+            f"{text!r}: expected 1h, +30m, 2d, tomorrow 09:00, 09:00, a date, an ISO time, or wake"
+        ) from None
+    return until if until.tzinfo is not None else until.replace(tzinfo=local.tzinfo)
 
 
 def parse_range(text: str) -> tuple[datetime, datetime]:
@@ -169,8 +183,10 @@ class ScheduleActionsScreen(LiveScreen):
 
             self.act(snooze)
 
-        prompt = PromptScreen(f"snooze {name}", "1h", "30m · 2h · 1d · 2026-11-24T09:00+01:00 · wake",
-                              refusal(lambda text: parse_snooze(text, now())))  # fmt: skip
+        examples = "+1h · 30m · 2d · tomorrow 09:00 · 09:00 · 2026-12-01 · wake"
+        prompt = PromptScreen(
+            f"snooze {name}", "1h", examples, refusal(lambda text: parse_snooze(text, now()))
+        )
         self.app.push_screen(prompt, submitted)
 
     def action_backfill(self) -> None:
