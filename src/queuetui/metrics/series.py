@@ -241,9 +241,10 @@ class Histogram:
     sum: float
 
 
-def read_histograms(connection: redis.Redis) -> list[Histogram]:
-    """Every (queue, function) run-time histogram, in two round trips."""
-    names = [json.loads(m) for m in _members(connection.zrange(HISTOGRAMS_KEY, 0, -1))]
+def read_histograms(connection: redis.Redis, names: Sequence[Sequence[str]] | None = None) -> list[Histogram]:
+    """The run-time histograms of `names` ([queue, function]; default every one): a round trip or two."""
+    if names is None:
+        names = [json.loads(m) for m in _members(connection.zrange(HISTOGRAMS_KEY, 0, -1))]
     if not names:
         return []
     pipe = connection.pipeline(transaction=False)
@@ -251,11 +252,12 @@ def read_histograms(connection: redis.Redis) -> list[Histogram]:
         pipe.hgetall(f"{PREFIX}:histogram:{queue}:{func}")
     histograms = []
     for (queue, func), raw in zip(names, pipe.execute(), strict=True):
-        if not raw:
-            continue
         fields = {k.decode(): float(v) for k, v in raw.items()}
+        if "+Inf" not in fields:  # expired since the index was read
+            continue
         buckets = tuple((b, int(fields.get(repr(b), 0))) for b in BUCKETS)
-        histograms.append(Histogram(queue, func, (*buckets, (math.inf, int(fields["+Inf"]))), fields["sum"]))
+        total = (math.inf, int(fields["+Inf"]))
+        histograms.append(Histogram(queue, func, (*buckets, total), fields.get("sum", 0.0)))
     return histograms
 
 
