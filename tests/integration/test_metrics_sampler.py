@@ -212,3 +212,23 @@ def test_series_memory_stays_flat_over_a_long_simulated_run(conn: redis.Redis) -
     rolled = read_queue(conn, "emails", 0, resolution=coarse)
     assert [p.at for p in rolled] == [rolled[0].at + 60 * i for i in range(coarse.capacity)]
     assert all(p.seconds == 60 for p in rolled)
+
+
+def test_a_long_stop_rolls_up_the_bucket_it_stopped_in_and_leaves_a_gap(conn: redis.Redis) -> None:
+    fine, coarse = Resolution("fine", 10, 600), Resolution("coarse", 60, 86400)
+    clock = FrozenClock(START)
+    s = sampler(conn, clock, fine=fine, coarse=coarse)
+    q = Queue("default", connection=conn)
+    for _ in range(12):  # two one-minute buckets of samples
+        q.enqueue(jobs.add, 1, 1)
+        clock.advance(10)
+        s.sample()
+    clock.advance(6 * 3600)  # the sampler stops for six hours
+    sample = s.sample()
+    assert sample is not None
+    rolled = read_queue(conn, "default", 0, resolution=coarse)
+    start = START.timestamp()
+    assert [p.at - start for p in rolled] == [0, 60, 120]
+    # the first sample is the baseline: its job was already waiting, not counted as enqueued
+    assert [p.enqueued for p in rolled] == [4, 6, 1] and rolled[-1].waiting == 12
+    assert len(sample.rolled_up) <= 12 + 1

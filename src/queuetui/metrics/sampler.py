@@ -75,7 +75,7 @@ TIMED_PER_QUEUE = 200
 RESERVOIR = 2000
 """Run times kept per function for a COARSE bucket's percentiles."""
 ROLL_UP_LIMIT = 12
-"""COARSE buckets rolled up at most in one sample (after a long stop, only the latest)."""
+"""COARSE buckets rolled up at most in one sample: after a long stop, the one it stopped in and the latest."""
 UNDECODABLE = "(undecodable)"
 
 _REGISTRY_DELTAS = """
@@ -313,8 +313,12 @@ class Sampler:
         """COARSE points for the buckets that ended since the last roll-up (two round trips, if any)."""
         if cursor.rolled is None:
             return ()
-        todo = [cursor.rolled + self.coarse.step * i for i in range(1, ROLL_UP_LIMIT + 1)]
-        todo = [b for b in todo if b < bucket]
+        step = self.coarse.step
+        first = max(cursor.rolled + step, bucket - ROLL_UP_LIMIT * step)
+        todo = [first + step * i for i in range(ROLL_UP_LIMIT)]
+        if cursor.at is not None:  # after a long stop, the bucket it stopped in still has its points
+            todo.append(math.floor(cursor.at / step) * step)
+        todo = sorted({b for b in todo if cursor.rolled < b < bucket})
         if not todo:
             return ()
         pipe = self.connection.pipeline(transaction=False)
