@@ -17,6 +17,7 @@ from queuetui.metrics.series import (
     PREFIX,
     Resolution,
     Writes,
+    function_names,
     memory,
     read_function,
     read_queue,
@@ -91,6 +92,7 @@ def test_a_sample_counts_what_a_real_workload_did_and_times_each_function(conn: 
     stored = read_queue(conn, "default", 0)
     assert [p.enqueued for p in stored] == [5, 0] and stored[-1] == after.queues["default"]
     assert read_function(conn, "default", "tests.jobs.add", 0) == [add]
+    assert function_names(conn, "default") == ["tests.jobs.add", "tests.jobs.boom"]
     assert read_totals(conn) == {
         ("default", "enqueued"): 5,
         ("default", "finished"): 3,

@@ -196,6 +196,11 @@ def series_names(connection: redis.Redis, resolution: Resolution = FINE) -> list
     return [json.loads(m) for m in _members(connection.zrange(resolution.index_key, 0, -1))]
 
 
+def function_names(connection: redis.Redis, queue: str, resolution: Resolution = FINE) -> list[str]:
+    """The functions of a queue with run-time points in a resolution, by name (one round trip)."""
+    return sorted(name[2] for name in series_names(connection, resolution) if name[:2] == ["func", queue])
+
+
 def read_queue(
     connection: redis.Redis, queue: str, since: float, until: float = math.inf, resolution: Resolution = FINE
 ) -> list[QueuePoint]:
