@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pages.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/cron.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/schedules.py --size $(BENCH_SIZE)
+	$(BIN)/python bench/metrics.py --size $(BENCH_SIZE)
 
 snapshot-update: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update
