@@ -207,9 +207,10 @@ class Sampler:
         seconds = at - cursor.at if cursor.at is not None else 0.0
         for queue in overview.queues:
             finished, failures = deltas[(queue.name, "finished")], deltas[(queue.name, "failed")]
+            # A queue new since the previous sample grew from nothing; at the first sample, unknown.
             previous = cursor.flows.get(queue.name, (0, 0) if cursor.at is not None else None)
             enqueued = 0
-            if previous is not None:  # a queue new since the previous sample grew from nothing
+            if previous is not None:
                 grown = queue.waiting - previous[0] + queue.started - previous[1]
                 enqueued = max(0, grown + finished + failures)
             point = QueuePoint(
