@@ -45,10 +45,11 @@ def test_two_monitors_one_samples_and_alerts_fire_resolve_and_list(
     )
     db = ["--config", str(config), "--db-url", f"sqlite:///{tmp_path / 'q.db'}"]
     open_database(db[-1])  # migrated once, before two processes race to create it
-    monitors = [
-        start(tmp_path, redis_url, name, "monitor", "--interval", "0.2", "--instance", name, *db)
+    monitors = {
+        name: start(tmp_path, redis_url, name, "monitor", "--interval", "0.2", "--instance", name, *db)
         for name in ("m1", "m2")
-    ]
+    }
+    leader = ""
     try:
         leader = wait_for(lambda: conn.get(LEASE_KEY), message="a monitor to lead").decode().partition(":")[2]
         emails = Queue("emails", connection=conn)
@@ -62,8 +63,8 @@ def test_two_monitors_one_samples_and_alerts_fire_resolve_and_list(
         SimpleWorker([emails], connection=conn).work(burst=True)
         wait_for(lambda: len(hooks.told()) == 2, message="the alert to resolve")
         assert conn.get(LEASE_KEY).decode().partition(":")[2] == leader  # type: ignore[union-attr]
-    finally:
-        codes = [stop(m) for m in monitors]
+    finally:  # the standby first: stopped first, the leader would hand it the lease
+        codes = [stop(monitors[name]) for name in sorted(monitors, key=lambda name: name == leader)]
         hooks.close()
     assert codes == [0, 0]
     assert hooks.told() == [("firing", "waiting", "emails"), ("resolved", "waiting", "emails")]

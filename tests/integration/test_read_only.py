@@ -82,7 +82,7 @@ def test_sampling_alert_checks_and_scrapes_write_only_their_own_keys(
     from queuetui.metrics.alerts import Alerts
     from queuetui.metrics.exporter import QueuetuiCollector
     from queuetui.metrics.sampler import Sampler
-    from queuetui.metrics.series import PREFIX
+    from queuetui.metrics.series import PREFIX, read_queue
     from queuetui.schedule.db import open_database
 
     seed_with_expired_entries(conn)
@@ -105,4 +105,4 @@ def test_sampling_alert_checks_and_scrapes_write_only_their_own_keys(
     assert fired == [{"backlog", "oldest-waiting", "worker-heartbeat"}, set()]  # the worker: its hash expired
     assert list(QueuetuiCollector(conn, sessions).collect())
     assert same_state(rq_state(), before)
-    assert conn.exists(f"{PREFIX}:fine:queue:default")
+    assert read_queue(conn, "default", 0)[-1].waiting == 1

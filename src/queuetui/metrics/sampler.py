@@ -18,13 +18,14 @@ What a sample counts, and from where (RQ 3.0 keeps no per-queue counters):
   - enqueued: by conservation, what entered the queue is the growth of waiting and running plus
     what finished or failed meanwhile (never below 0; a job cancelled or deleted while waiting
     hides one enqueue).
-  - run times: for up to TIMED_PER_QUEUE of the newly ended jobs per queue, the execution start and
-    end of the job's latest RQ result (rq:results:<id>), else the job hash's started_at/ended_at,
-    grouped by function (decoded as data by rqdata.payload, never unpickled).
+  - run times: for up to TIMED_PER_QUEUE of the newly ended jobs per queue and registry (fewer when
+    many queues share TIMED_PER_SAMPLE), the execution start and end of the job's latest RQ result
+    (rq:results:<id>), else the job hash's started_at/ended_at, grouped by function (decoded as
+    data by rqdata.payload, never unpickled).
 
 A sample costs a bounded number of round trips whatever the queue sizes: the lease (1-2), the
 snapshot (3), the cursor (1), the registries (1, one read-only script), the ended jobs (2, when any)
-and the fenced write (1); a roll-up to the COARSE resolution adds 2 every five minutes.
+and the fenced write (1); a roll-up to the COARSE resolution adds 3 every five minutes.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from queuetui.metrics.series import (
     Resolution,
     Writes,
     function_point,
+    read_queues,
 )
 from queuetui.rqdata import keys
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
@@ -71,7 +73,9 @@ CURSOR_KEY = f"{PREFIX}:cursor"
 INTERVAL = 10.0
 """Seconds between samples by default (FINE's step)."""
 TIMED_PER_QUEUE = 200
-"""Newly ended jobs per queue and registry whose run time a sample reads (the counts are exact)."""
+"""Newly ended jobs per queue and registry whose run time a sample reads (the counts are exact)..."""
+TIMED_PER_SAMPLE = 2000
+"""...and in all (down to 10 per queue and registry): decoding each job's payload costs time."""
 RESERVOIR = 2000
 """Run times kept per function for a COARSE bucket's percentiles."""
 ROLL_UP_LIMIT = 12
@@ -130,7 +134,8 @@ class Sample:
 
     @property
     def at(self) -> float:
-        return self.overview.taken_at.timestamp()
+        """The sample's time as its points carry it: epoch seconds to the millisecond."""
+        return round(self.overview.taken_at.timestamp(), 3)
 
 
 @dataclass
@@ -188,7 +193,7 @@ class Sampler:
         if not self.lease.acquire_or_renew():
             return None
         overview = snapshot(self.connection, self.clock)
-        at = overview.taken_at.timestamp()
+        at = round(overview.taken_at.timestamp(), 3)
         names = [q.name for q in overview.queues]
         pipe = self.connection.pipeline(transaction=False)
         pipe.hgetall(CURSOR_KEY)
@@ -204,7 +209,7 @@ class Sampler:
         deltas, ended = self._registry_deltas(names, cursor, writes)
         durations = self._durations(ended, known)
         points: dict[str, QueuePoint] = {}
-        seconds = at - cursor.at if cursor.at is not None else 0.0
+        seconds = round(at - cursor.at, 3) if cursor.at is not None else 0.0
         for queue in overview.queues:
             finished, failures = deltas[(queue.name, "finished")], deltas[(queue.name, "failed")]
             # A queue new since the previous sample grew from nothing; at the first sample, unknown.
@@ -213,12 +218,13 @@ class Sampler:
             if previous is not None:
                 grown = queue.waiting - previous[0] + queue.started - previous[1]
                 enqueued = max(0, grown + finished + failures)
+            oldest = queue.oldest_waiting_seconds
             point = QueuePoint(
                 at, queue.waiting, queue.started, queue.failed, enqueued, finished, failures,
-                queue.oldest_waiting_seconds, seconds,
+                None if oldest is None else round(oldest, 3), seconds,
             )  # fmt: skip
             points[queue.name] = point
-            writes.point(self.fine, ["queue", queue.name], point.encode(), at)
+            writes.point(self.fine, ["queue", queue.name], point)
             writes.add("HSET", CURSOR_KEY, f"flow|{queue.name}", f"{queue.waiting} {queue.started}")
             for kind, count in (("enqueued", enqueued), ("finished", finished), ("failed", failures)):
                 if count:
@@ -227,7 +233,7 @@ class Sampler:
         bucket = math.floor(at / self.coarse.step) * self.coarse.step
         for (queue_name, func), values in durations.items():
             functions[(queue_name, func)] = function_point(at, values)
-            writes.point(self.fine, ["func", queue_name, func], functions[(queue_name, func)].encode(), at)
+            writes.point(self.fine, ["func", queue_name, func], functions[(queue_name, func)])
             writes.histogram(queue_name, func, values, at)
             reservoir = f"{PREFIX}:reservoir:{int(bucket)}"
             writes.add("RPUSH", f"{reservoir}:{queue_name}:{func}", *map(repr, values))
@@ -256,7 +262,7 @@ class Sampler:
         pairs = [(q, r) for q in queues for r in _COUNTED]
         if not pairs:
             return {}, []
-        args: list[str | int] = [TIMED_PER_QUEUE]
+        args: list[str | int] = [max(10, min(TIMED_PER_QUEUE, TIMED_PER_SAMPLE // len(pairs)))]
         for pair in pairs:
             mark, seen, seen_inf = cursor.registries.get(pair, ("", 0, 0))
             if not mark and cursor.at is not None:  # empty until now: everything in it is new
@@ -324,27 +330,24 @@ class Sampler:
             return ()
         pipe = self.connection.pipeline(transaction=False)
         for start in todo:
-            for queue in queues:
-                pipe.zrangebyscore(self.fine.key("queue", queue), start, f"({start + self.coarse.step}")
             pipe.smembers(f"{PREFIX}:reservoir:{int(start)}")
-        replies = iter(pipe.execute())
         reservoirs: list[tuple[float, str, str]] = []
-        for start in todo:
-            for queue in queues:
-                fine = [QueuePoint.decode(m) for m in next(replies)]
-                if fine:
-                    point = _rolled(start, fine)
-                    writes.point(self.coarse, ["queue", queue], point.encode(), start)
-            reservoirs += [(start, *json.loads(m)) for m in next(replies)]
+        for start, members in zip(todo, pipe.execute(), strict=True):
+            reservoirs += [(start, *json.loads(m)) for m in members]
             writes.add("DEL", f"{PREFIX}:reservoir:{int(start)}")
+            bucket_end = start + self.coarse.step - 0.001  # the points of [start, start + step)
+            for queue, fine in read_queues(self.connection, queues, start, bucket_end, self.fine).items():
+                if fine:
+                    writes.point(self.coarse, ["queue", queue], _rolled(start, fine))
         if reservoirs:
             pipe = self.connection.pipeline(transaction=False)
             for start, queue, func in reservoirs:
                 pipe.lrange(f"{PREFIX}:reservoir:{int(start)}:{queue}:{func}", 0, -1)
             for (start, queue, func), values in zip(reservoirs, pipe.execute(), strict=True):
                 if values:
-                    timed = function_point(start, [float(v) for v in values])
-                    writes.point(self.coarse, ["func", queue, func], timed.encode(), start)
+                    writes.point(
+                        self.coarse, ["func", queue, func], function_point(start, map(float, values))
+                    )
                 writes.add("DEL", f"{PREFIX}:reservoir:{int(start)}:{queue}:{func}")
         return tuple(todo)
 
@@ -417,5 +420,5 @@ def _rolled(start: float, fine: list[QueuePoint]) -> QueuePoint:
         finished=sum(p.finished for p in fine),
         failures=sum(p.failures for p in fine),
         oldest=max(ages) if ages else None,
-        seconds=sum(p.seconds for p in fine),
+        seconds=round(sum(p.seconds for p in fine), 3),
     )
