@@ -220,8 +220,14 @@ def worker(
 @click.option(
     "--interval", type=click.FloatRange(0.05, 60), default=0.5, show_default=True, help="Seconds per tick."
 )
-def scheduler(connection: dict[str, Any], db_url: str | None, instance: str | None, interval: float) -> None:
-    """Run the cron scheduler: several may run; the one holding the lease enqueues."""
+@click.option("--no-metrics", is_flag=True, help="Do not run the metrics sampler and alert rules beside it.")
+def scheduler(
+    connection: dict[str, Any], db_url: str | None, instance: str | None, interval: float, no_metrics: bool
+) -> None:
+    """Run the cron scheduler: several may run; the one holding the lease enqueues.
+
+    It also runs the metrics sampler and alert rules (as `queuetui monitor` does) unless --no-metrics.
+    """
     import logging
     import os
     import socket
@@ -244,7 +250,16 @@ def scheduler(connection: dict[str, Any], db_url: str | None, instance: str | No
     logging.getLogger("queuetui.scheduler").info(
         "scheduler %s starting (%s)", name, redact_url(settings.redis_url)
     )
+    sampling = None
+    if not no_metrics:
+        from queuetui.cli_metrics import start_sampler
+
+        sampling = start_sampler(redis, settings, sessions, name, stop)
     Scheduler(redis, sessions, instance=name).run(stop, interval)
+    if sampling is not None:
+        thread, alerts = sampling
+        thread.join(5)
+        alerts.close()
 
 
 @main.command()
@@ -1049,5 +1064,6 @@ def cron_explain(expression: str, zone: str, count: int, name: str | None, as_js
         click.echo(f"warning      {warning}")
 
 
-# The action commands (jobs retry..., queues, workers, audit) register themselves on the groups above.
-from queuetui import cli_actions  # noqa: E402, F401
+# The action commands (jobs retry..., queues, workers, audit) and the metrics ones (monitor, alerts,
+# exporter) register themselves on the groups above.
+from queuetui import cli_actions, cli_metrics  # noqa: E402, F401

@@ -19,6 +19,61 @@ class ConfigError(Exception):
     """A setting is wrong; the message is one line that names the fix."""
 
 
+RULE_KINDS: dict[str, tuple[str, ...]] = {
+    "backlog": ("queue", "above", "for"),
+    "oldest-waiting": ("queue", "above"),
+    "failure-rate": ("queue", "above", "window", "min_jobs"),
+    "stuck": ("queue", "grace"),
+    "worker-heartbeat": ("above",),
+    "schedule-late": ("schedule", "window"),
+}
+"""Each alert rule kind and the keys it takes beside name and kind."""
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One alert rule from the [[alerts.rules]] tables of the config file."""
+
+    name: str
+    kind: str
+    queue: str = ""
+    """The queue it watches; empty for every queue."""
+    schedule: str = ""
+    """schedule-late: the schedule it watches; empty for every schedule."""
+    above: float = 0.0
+    """The threshold: jobs (backlog), seconds (oldest-waiting, worker-heartbeat), percent (failure-rate)."""
+    for_seconds: float = 0.0
+    """backlog: how long the backlog must stay above the threshold before the alert fires."""
+    window: float = 0.0
+    """failure-rate and schedule-late: how far back they look, in seconds."""
+    min_jobs: int = 10
+    """failure-rate: fewer finished and failed jobs than this in the window never fire."""
+    grace: float = 0.0
+    """stuck: seconds past the job's own timeout before it counts as stuck."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = ""
+    port: int = 25
+    starttls: bool = False
+    username: str = ""
+    password: str = field(default="", repr=False)
+    sender: str = "queuetui@localhost"
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    rules: tuple[AlertRule, ...] = ()
+    webhook_url: str = ""
+    email_to: tuple[str, ...] = ()
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    notify_resolved: bool = True
+    """Also notify when an alert resolves (each firing is notified once either way)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str = DEFAULT_REDIS_URL
@@ -34,6 +89,8 @@ class Settings:
     """The console's bulk actions act on at most this many jobs a second (0: as fast as Redis goes)."""
     roles: RoleMap = field(default_factory=RoleMap)
     """[roles]: OS users and groups mapped to viewer, operator or admin (roles.RoleMap)."""
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    """The [alerts] table: rules and where their notifications go (metrics/alerts.py)."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -46,6 +103,7 @@ _TYPES: dict[str, type] = {
     "confirm_above": int,
     "throttle": float,
     "roles": dict,
+    "alerts": dict,
 }
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -124,6 +182,8 @@ def _from_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: throttle must be 0 or more jobs a second, got {data['throttle']}")
     if "roles" in data:
         data["roles"] = _roles(path, data["roles"])
+    if "alerts" in data:
+        data["alerts"] = _alerts(data["alerts"], path)
     return data
 
 
@@ -150,6 +210,110 @@ def _roles(path: Path, table: dict[str, Any]) -> RoleMap:
         else:
             raise ConfigError(f"{path}: unknown key 'roles.{key}' (known: default, users, groups)")
     return RoleMap(maps["users"], maps["groups"], default)
+
+
+def parse_duration(value: object, where: str) -> float:
+    """Seconds from a number of seconds or a string like '90s', '5m', '2h', '1d'; ConfigError if neither."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    if isinstance(value, str) and value[-1:] in _DURATION_UNITS:
+        try:
+            number = float(value[:-1])
+        except ValueError:
+            number = -1.0
+        if number >= 0:
+            return number * _DURATION_UNITS[value[-1]]
+    raise ConfigError(f"{where} must be a duration like 90s, 5m, 2h or 1d (or seconds), got {value!r}")
+
+
+def _table(value: object, where: str, known: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table, got {value!r}")
+    for key in value:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(known)})")
+    return value
+
+
+def _typed(table: dict[str, Any], key: str, expected: type, where: str) -> Any:
+    value = table[key]
+    ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+    if not ok or (isinstance(value, bool) and expected is not bool):
+        raise ConfigError(f"{where}: {key} must be a {expected.__name__}, got {value!r}")
+    return value
+
+
+def _alerts(value: object, path: Path) -> AlertSettings:
+    where = f"{path}: [alerts]"
+    table = _table(value, where, ("rules", "webhook_url", "email_to", "smtp", "notify_resolved"))
+    webhook = _typed(table, "webhook_url", str, where) if "webhook_url" in table else ""
+    if webhook and urlsplit(webhook).scheme not in ("http", "https"):
+        raise ConfigError(f"{where}: webhook_url must be an http:// or https:// URL, got {webhook!r}")
+    email_to = table.get("email_to", [])
+    if not isinstance(email_to, list) or not all(isinstance(a, str) and "@" in a for a in email_to):
+        raise ConfigError(f"{where}: email_to must be a list of addresses, got {email_to!r}")
+    smtp = _smtp(table.get("smtp", {}), f"{path}: [alerts.smtp]")
+    if email_to and not smtp.host:
+        raise ConfigError(f"{where}: email_to needs [alerts.smtp] with a host")
+    rules_value = table.get("rules", [])
+    if not isinstance(rules_value, list):
+        raise ConfigError(f"{where}: rules must be [[alerts.rules]] tables, got {rules_value!r}")
+    rules = tuple(_rule(rule, f"{path}: [[alerts.rules]] #{i + 1}") for i, rule in enumerate(rules_value))
+    names = [r.name for r in rules]
+    if duplicate := next((n for n in names if names.count(n) > 1), None):
+        raise ConfigError(f"{where}: two rules are named {duplicate!r}; names must be unique")
+    resolved = _typed(table, "notify_resolved", bool, where) if "notify_resolved" in table else True
+    return AlertSettings(rules, webhook, tuple(email_to), smtp, resolved)
+
+
+def _smtp(value: object, where: str) -> SmtpSettings:
+    table = _table(value, where, ("host", "port", "starttls", "username", "password", "from", "timeout"))
+    types = {"host": str, "port": int, "starttls": bool, "username": str, "password": str, "from": str,
+             "timeout": float}  # fmt: skip
+    values = {key: _typed(table, key, types[key], where) for key in table}
+    if "from" in values:
+        values["sender"] = values.pop("from")
+    if "port" in values and not 0 < values["port"] < 65536:
+        raise ConfigError(f"{where}: port out of range: {values['port']}")
+    return SmtpSettings(**values)
+
+
+def _rule(value: object, where: str) -> AlertRule:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table, got {value!r}")
+    kind = value.get("kind")
+    if kind not in RULE_KINDS:
+        raise ConfigError(f"{where}: kind must be one of {', '.join(RULE_KINDS)}, got {kind!r}")
+    table = _table(value, f"{where} ({kind})", ("name", "kind", *RULE_KINDS[kind]))
+    where = f"{where} ({kind})"
+    name = _typed(table, "name", str, where) if "name" in table else ""
+    if not name.strip():
+        raise ConfigError(f"{where}: every rule needs a name")
+    if kind in ("backlog", "oldest-waiting", "failure-rate", "worker-heartbeat") and "above" not in table:
+        raise ConfigError(f"{where}: {name!r} needs 'above' (its threshold)")
+    fields: dict[str, Any] = {"name": name, "kind": kind}
+    for key in ("queue", "schedule"):
+        if key in table:
+            fields[key] = _typed(table, key, str, where)
+    if "above" in table:
+        above = table["above"]
+        in_time = kind in ("oldest-waiting", "worker-heartbeat")
+        fields["above"] = (
+            parse_duration(above, f"{where}: above") if in_time else _typed(table, "above", float, where)
+        )
+        if kind == "failure-rate" and not 0 <= fields["above"] < 100:
+            raise ConfigError(f"{where}: above is a percentage from 0 to 100, got {above!r}")
+    if "for" in table:
+        fields["for_seconds"] = parse_duration(table["for"], f"{where}: for")
+    default_window = {"failure-rate": 900.0, "schedule-late": 3600.0}.get(kind, 0.0)
+    fields["window"] = (
+        parse_duration(table["window"], f"{where}: window") if "window" in table else default_window
+    )
+    if "min_jobs" in table:
+        fields["min_jobs"] = _typed(table, "min_jobs", int, where)
+    if "grace" in table:
+        fields["grace"] = parse_duration(table["grace"], f"{where}: grace")
+    return AlertRule(**fields)
 
 
 def load_settings(
@@ -186,6 +350,10 @@ def load_settings(
     if read_only:  # the flag can only tighten: --read-only beats a config that allows writes
         settings = replace(settings, read_only=True)
         source["read_only"] = "--read-only"
+    if env_password := os.environ.get("QUEUETUI_SMTP_PASSWORD"):  # kept out of the file, where it may be
+        smtp = replace(settings.alerts.smtp, password=env_password)
+        settings = replace(settings, alerts=replace(settings.alerts, smtp=smtp))
+        source["alerts.smtp.password"] = "QUEUETUI_SMTP_PASSWORD"
     if redis_url is not None:
         settings = replace(settings, redis_url=redis_url)
         source["redis_url"] = "--redis-url"

@@ -191,6 +191,7 @@ def test_a_missing_driver_names_the_package_to_install(monkeypatch: pytest.Monke
 
 def test_db_commands(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'q.db'}"
+    head = db.head_revision()
     first = queuetui("db", "current", "--db-url", url)
     head = db.head_revision()
     assert first.returncode == 0 and f"revision none (empty), behind (newest is {head})" in first.stdout

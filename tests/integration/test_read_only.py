@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import redis
 from rq import Queue, SimpleWorker
@@ -72,3 +73,36 @@ def test_the_check_detects_rq_public_api_writes(conn: redis.Redis) -> None:
     len(StartedJobRegistry(queue=q))
     len(FailedJobRegistry(queue=q))
     assert not same_state(redis_state(conn), before)
+
+
+def test_sampling_alert_checks_and_scrapes_write_only_their_own_keys(
+    conn: redis.Redis, tmp_path: Path
+) -> None:
+    from queuetui.config import AlertRule, AlertSettings
+    from queuetui.metrics.alerts import Alerts
+    from queuetui.metrics.exporter import QueuetuiCollector
+    from queuetui.metrics.sampler import Sampler
+    from queuetui.metrics.series import PREFIX, read_queue
+    from queuetui.schedule.db import open_database
+
+    seed_with_expired_entries(conn)
+    kinds = ("backlog", "oldest-waiting", "failure-rate", "stuck", "worker-heartbeat")
+    rules = tuple(AlertRule(kind, kind, above=0.0) for kind in kinds)
+    sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+    alerts = Alerts(AlertSettings(rules=rules), sessions, conn)
+
+    def rq_state() -> dict[bytes, tuple[bytes | None, float]]:
+        return {k: v for k, v in redis_state(conn).items() if not k.startswith(PREFIX.encode())}
+
+    before = rq_state()
+    time.sleep(0.01)
+    sampler = Sampler(conn, instance="a")
+    fired = []
+    for _ in range(2):
+        sample = sampler.sample()
+        assert sample is not None
+        fired.append({e.alert.kind for e in alerts.evaluate(sample)})
+    assert fired == [{"backlog", "oldest-waiting", "worker-heartbeat"}, set()]  # the worker: its hash expired
+    assert list(QueuetuiCollector(conn, sessions).collect())
+    assert same_state(rq_state(), before)
+    assert read_queue(conn, "default", 0)[-1].waiting == 1

@@ -91,3 +91,60 @@ def test_passwords_never_shown() -> None:
     with pytest.raises(ConfigError) as err:
         validate_redis_url("redis://:s3cret@host:bad/0")
     assert "s3cret" not in str(err.value)
+
+
+def test_alert_rules_and_notifications_from_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[alerts]\nwebhook_url = "https://hooks.example/q"\nemail_to = ["ops@example.com"]\n'
+        '[alerts.smtp]\nhost = "mail.example"\nport = 587\nstarttls = true\nusername = "q"\n'
+        '[[alerts.rules]]\nname = "backlog"\nkind = "backlog"\nqueue = "emails"\nabove = 1000\nfor = "5m"\n'
+        '[[alerts.rules]]\nname = "failing"\nkind = "failure-rate"\nabove = 12.5\n'
+        '[[alerts.rules]]\nname = "silent"\nkind = "worker-heartbeat"\nabove = 90\n'
+    )
+    monkeypatch.setenv("QUEUETUI_SMTP_PASSWORD", "s3cret")
+    alerts = load_settings(path=cfg).alerts
+    backlog, failing, silent = alerts.rules
+    assert (backlog.queue, backlog.above, backlog.for_seconds) == ("emails", 1000, 300)
+    assert (failing.queue, failing.above, failing.window, failing.min_jobs) == ("", 12.5, 900, 10)
+    assert silent.above == 90
+    assert (alerts.smtp.host, alerts.smtp.port, alerts.smtp.starttls, alerts.smtp.password) == (
+        "mail.example",
+        587,
+        True,
+        "s3cret",
+    )
+    assert "s3cret" not in repr(alerts)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[alerts]\nwebhok_url = 'x'\n", r"\[alerts\]: unknown key 'webhok_url'"),
+        ("alerts = 3\n", "alerts must be a table"),
+        ("[alerts]\nwebhook_url = 'ftp://x'\n", "webhook_url must be an http"),
+        ("[alerts]\nemail_to = ['ops@example.com']\n", r"email_to needs \[alerts.smtp\] with a host"),
+        ("[[alerts.rules]]\nname = 'x'\nkind = 'bogus'\n", "kind must be one of backlog, oldest-waiting"),
+        ("[[alerts.rules]]\nname = 'x'\nkind = 'backlog'\n", "'x' needs 'above'"),
+        ("[[alerts.rules]]\nname = 'x'\nkind = 'stuck'\nabove = 3\n", r"#1 \(stuck\): unknown key 'above'"),
+        (
+            "[[alerts.rules]]\nname = 'x'\nkind = 'backlog'\nabove = 1\nfor = 'soon'\n",
+            "for must be a duration",
+        ),
+        ("[[alerts.rules]]\nname = 'x'\nkind = 'failure-rate'\nabove = 150\n", "above is a percentage"),
+        ("[[alerts.rules]]\nkind = 'stuck'\n[[alerts.rules]]\nkind = 'stuck'\n", "every rule needs a name"),
+        (
+            "[[alerts.rules]]\nname='a'\nkind = 'stuck'\n[[alerts.rules]]\nname='a'\nkind = 'stuck'\n",
+            "two rules",
+        ),
+        ("[alerts.smtp]\nhost = 'm'\nport = 'x'\n", "port must be a int"),
+    ],
+)
+def test_bad_alert_settings_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=message) as err:
+        load_settings(path=cfg)
+    assert "\n" not in str(err.value)

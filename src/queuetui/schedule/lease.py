@@ -1,6 +1,7 @@
 """The scheduler's leader lease in Redis, with a fencing token.
 
-Several schedulers may run; the one whose value sits in LEASE_KEY leads. The value is
+Several schedulers may run; the one whose value sits in LEASE_KEY leads. The same class, given
+other keys, elects the one metrics sampler that writes (metrics/sampler.py). The value is
 '<fencing token>:<instance>', the token drawn from an INCR counter, so each term of leadership has
 its own token and a deposed leader's token never matches again. The lease expires on its own
 (`ttl` seconds) unless renewed; renewal and release are compare-and-set scripts, so a scheduler
@@ -45,8 +46,13 @@ class Lease:
         ttl: float = 5.0,
         margin: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
+        key: str = LEASE_KEY,
+        fence_key: str = FENCE_KEY,
     ) -> None:
         self.connection = connection
+        self.key = key
+        """Where the lease lives: the scheduler's by default; the metrics sampler has its own."""
+        self.fence_key = fence_key
         self.instance = instance
         self.ttl = ttl
         self.margin = margin
@@ -65,13 +71,13 @@ class Lease:
         sent = self.monotonic()
         ttl_ms = int(self.ttl * 1000)
         if self.value:
-            if self.connection.eval(_RENEW, 1, LEASE_KEY, self.value, ttl_ms):
+            if self.connection.eval(_RENEW, 1, self.key, self.value, ttl_ms):
                 self._valid_until = sent + self.ttl - self.margin
                 return True
             self.value = ""
-        token = int(self.connection.incr(FENCE_KEY))
+        token = int(self.connection.incr(self.fence_key))
         value = f"{token}:{self.instance}"
-        if self.connection.set(LEASE_KEY, value, nx=True, px=ttl_ms):
+        if self.connection.set(self.key, value, nx=True, px=ttl_ms):
             self.value = value
             self._valid_until = sent + self.ttl - self.margin
             return True
@@ -80,7 +86,7 @@ class Lease:
     def release(self) -> None:
         """Give the lease up at once (a clean shutdown), so a standby takes over without waiting."""
         if self.value:
-            self.connection.eval(_RELEASE, 1, LEASE_KEY, self.value)
+            self.connection.eval(_RELEASE, 1, self.key, self.value)
         self.value = ""
 
     def drop(self) -> None:
@@ -88,7 +94,7 @@ class Lease:
         self.value = ""
 
 
-def leader(connection: redis.Redis) -> str:
-    """The lease's value ('<token>:<instance>'), or '' when no scheduler leads."""
-    value = connection.get(LEASE_KEY)
+def leader(connection: redis.Redis, key: str = LEASE_KEY) -> str:
+    """The lease's value ('<token>:<instance>'), or '' when no one leads (the scheduler's by default)."""
+    value = connection.get(key)
     return value.decode() if isinstance(value, bytes) else str(value or "")

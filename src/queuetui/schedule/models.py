@@ -246,3 +246,25 @@ class ScheduleImportError(Base):
     message: Mapped[str] = mapped_column(Text)
 
     run: Mapped[ScheduleImport] = relationship(back_populates="errors")
+
+
+class Alert(Base):
+    """One firing of an alert rule on one subject (a queue, job, worker or schedule), until it resolves."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("open_key"), Index("ix_alerts_fired_at", "fired_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(500))
+    message: Mapped[str] = mapped_column(Text, default="")
+    """One line for people: what is wrong, with the value and the threshold."""
+    value: Mapped[float | None] = mapped_column(Float)
+    fired_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    """Why it resolved, one line (the value back under the threshold, the rule removed...)."""
+    open_key: Mapped[str | None] = mapped_column(String(800))
+    """'rule/subject' while firing, NULL once resolved: unique, so one firing at a time per rule and subject,
+    even when two samplers overlap for a moment during a failover."""
