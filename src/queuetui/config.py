@@ -91,6 +91,8 @@ class Settings:
     """[roles]: OS users and groups mapped to viewer, operator or admin (roles.RoleMap)."""
     alerts: AlertSettings = field(default_factory=AlertSettings)
     """The [alerts] table: rules and where their notifications go (metrics/alerts.py)."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """[keys]: a key binding's id (as `?` lists them, e.g. jobs.retry) to the keys that fire it instead."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -104,6 +106,7 @@ _TYPES: dict[str, type] = {
     "throttle": float,
     "roles": dict,
     "alerts": dict,
+    "keys": dict,
 }
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -184,6 +187,11 @@ def _from_file(path: Path) -> dict[str, Any]:
         data["roles"] = _roles(path, data["roles"])
     if "alerts" in data:
         data["alerts"] = _alerts(data["alerts"], path)
+    for binding, keys in data.get("keys", {}).items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(
+                f'{path}: keys.{binding} must be keys like "ctrl+r" or "f5,ctrl+r", got {keys!r}'
+            )
     return data
 
 

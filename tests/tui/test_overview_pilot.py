@@ -113,3 +113,14 @@ async def test_tab_moves_between_the_queues_and_the_workers(conn: redis.Redis, r
         assert app.focused is not None and app.focused.id == "workers"
         await pilot.press("shift+tab")
         assert app.focused is not None and app.focused.id == "queues"
+
+
+async def test_keys_from_the_config_replace_a_bindings_keys(conn: redis.Redis, redis_url: str) -> None:
+    app = QueueTUI(Settings(redis_url=redis_url, refresh=3600, keys={"overview.schedules": "f6"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, OverviewScreen))
+        await pilot.press("s")  # no longer the key
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, OverviewScreen)
+        await pilot.press("f6")
+        await until(pilot, lambda: type(app.screen).__name__ == "SchedulesScreen", what="the schedules")

@@ -148,3 +148,12 @@ def test_bad_alert_settings_are_one_line_errors(tmp_path: Path, text: str, messa
     with pytest.raises(ConfigError, match=message) as err:
         load_settings(path=cfg)
     assert "\n" not in str(err.value)
+
+
+def test_keys_remap_bindings_by_id_and_refuse_anything_but_keys(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[keys]\n"jobs.retry" = "ctrl+r"\n"jobs.delete" = "f8,ctrl+d"\n')
+    assert load_settings(path=cfg).keys == {"jobs.retry": "ctrl+r", "jobs.delete": "f8,ctrl+d"}
+    cfg.write_text('[keys]\n"jobs.retry" = 5\n')
+    with pytest.raises(ConfigError, match=r"keys\.jobs\.retry must be keys like"):
+        load_settings(path=cfg)

@@ -74,6 +74,7 @@ class QueueTUI(App[None]):
         return refusal(action, self.role, self.settings.read_only) is None
 
     def on_mount(self) -> None:
+        self.set_keymap(self.settings.keys)  # [keys] in the config: any binding moved to other keys
         self.push_screen(OverviewScreen())
 
     def schedule_store(self) -> ScheduleStore:
@@ -232,7 +233,9 @@ class QueueTUI(App[None]):
                 continue
             seen.add(key)
             description = binding.description or binding.action.replace("_", " ").capitalize()
-            rows.append((scope[0], scope[1], self.get_key_display(binding), description, binding.tooltip))
+            # The binding's id is what [keys] in the config takes to move it to other keys.
+            what = f"{binding.tooltip}  ({binding.id})".lstrip() if binding.id else binding.tooltip
+            rows.append((scope[0], scope[1], self.get_key_display(binding), description, what))
         rows.sort(key=lambda row: row[0])
         self.push_screen(HelpScreen(title, [row[1:] for row in rows]))
 
