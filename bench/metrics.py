@@ -16,6 +16,7 @@ a table and writes bench/results/metrics-<size>.json.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import statistics
 import time
@@ -53,6 +54,8 @@ class Workload:
             self.templates.append({key: v for key, v in job.to_dict().items() if v is not None})
         self.serial = 0
         self.score = time.time() + 500
+        self.alive: collections.deque[tuple[float, list[str]]] = collections.deque()
+        """(score, job ids) of the jobs still kept, oldest first."""
         for queue in self.queues:
             conn.sadd("rq:queues", f"rq:queue:{queue}")
 
@@ -61,10 +64,12 @@ class Workload:
         self.score += 10
         pipe = self.conn.pipeline(transaction=False)
         now = time.time()
+        ids: list[str] = []
         for queue in self.queues:
             for n in range(per_queue):
                 self.serial += 1
                 job_id = f"j{self.serial}"
+                ids.append(job_id)
                 failed = n % 2 == 1
                 fields = {**self.templates[n % len(self.templates)], "origin": queue,
                           "status": "failed" if failed else "finished"}  # fmt: skip
@@ -76,6 +81,10 @@ class Workload:
             if expire_before is not None:
                 for registry in ("finished", "failed"):
                     pipe.zremrangebyscore(f"rq:{registry}:{queue}", "-inf", f"({expire_before}")
+        self.alive.append((self.score, ids))
+        while expire_before is not None and self.alive and self.alive[0][0] < expire_before:
+            for job_id in self.alive.popleft()[1]:  # their hashes and results expire with them
+                pipe.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
         pipe.execute()
 
 
