@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from textual import on
+from textual import on, work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
@@ -13,7 +14,12 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from queuetui import fmt
-from queuetui.tui.messages import FetchFailed
+from queuetui.audit import Refused
+from queuetui.rqdata.actions import ActionError
+from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.schedule.db import DatabaseError
+from queuetui.schedule.store import ScheduleError
+from queuetui.tui.messages import ActionDone, FetchFailed
 from queuetui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -110,6 +116,24 @@ class LiveScreen(Screen[None]):
         banner.display = bool(problem)
         self.query_one("#tables").set_class(bool(problem), "stale")
         status.state = "disconnected" if problem else ("paused" if self.paused else "live")
+
+    @work(thread=True, exit_on_error=False, group="action")
+    def act(self, change: Callable[[], str]) -> None:
+        """Run an operator's change in a thread; report it in one line either way (ActionDone)."""
+        try:
+            text = change()
+        except (ActionError, ScheduleError, Refused, DatabaseError) as exc:
+            self.post_message(ActionDone(str(exc), error=True))
+        except REDIS_ERRORS as exc:
+            self.post_message(ActionDone(describe_error(exc), error=True))
+        else:
+            self.post_message(ActionDone(text))
+
+    @on(ActionDone)
+    def _acted(self, message: ActionDone) -> None:
+        """Say what the change did, and show its effect at once."""
+        self.notify(message.text, severity="error" if message.error else "information", timeout=6)
+        self.fetch()
 
     def action_refresh_now(self) -> None:
         self.fetch()

@@ -18,14 +18,11 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from queuetui import fmt
-from queuetui.audit import Refused
 from queuetui.operations import Operations
 from queuetui.rqdata import actions
-from queuetui.rqdata.actions import ActionError
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo, snapshot
-from queuetui.schedule.db import DatabaseError
 from queuetui.tui.messages import ActionDone, FetchFailed, OverviewFetched, SuspensionRead
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.confirm import ConfirmScreen
@@ -285,20 +282,3 @@ class OverviewScreen(BulkActionsScreen):
             return f"{worker}: work horse killed" + (f" (it ran {job_id})" if job_id else "")
 
         self._worker_action("Kill [b]{worker}[/b]'s work horse? Its job fails at once.", kill)
-
-    @work(thread=True, exit_on_error=False, group="worker-action")
-    def act(self, change: Callable[[], str]) -> None:
-        """Run a queue or worker action in a thread; report it in one line either way."""
-        try:
-            text = change()
-        except (ActionError, Refused, DatabaseError) as exc:
-            self.post_message(ActionDone(str(exc), error=True))
-        except REDIS_ERRORS as exc:
-            self.post_message(ActionDone(describe_error(exc), error=True))
-        else:
-            self.post_message(ActionDone(text))
-
-    @on(ActionDone)
-    def _acted(self, message: ActionDone) -> None:
-        self.notify(message.text, severity="error" if message.error else "information", timeout=6)
-        self.fetch()

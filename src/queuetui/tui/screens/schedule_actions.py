@@ -9,18 +9,12 @@ Deleting asks for the schedule's name to be typed, pausing every schedule asks y
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from textual import on, work
 from textual.binding import Binding
 
-from queuetui.audit import Refused
-from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.query import parse_duration
-from queuetui.schedule.db import DatabaseError
-from queuetui.schedule.store import FIELDS, ScheduleError
-from queuetui.tui.messages import ActionDone
+from queuetui.schedule.store import FIELDS
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
@@ -113,23 +107,6 @@ class ScheduleActionsScreen(LiveScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action not in MUTATING or self.console.may(MUTATING[action])
-
-    @work(thread=True, exit_on_error=False, group="schedule-action")
-    def act(self, change: Callable[[], str]) -> None:
-        """Run a change in a thread; report it in one line either way, then refresh."""
-        try:
-            text = change()
-        except (ScheduleError, Refused, DatabaseError) as exc:
-            self.post_message(ActionDone(str(exc), error=True))
-        except REDIS_ERRORS as exc:
-            self.post_message(ActionDone(describe_error(exc), error=True))
-        else:
-            self.post_message(ActionDone(text))
-
-    @on(ActionDone)
-    def _acted(self, message: ActionDone) -> None:
-        self.notify(message.text, severity="error" if message.error else "information", timeout=6)
-        self.fetch()
 
     def _named(self) -> str | None:
         name = self.current_schedule()
