@@ -110,6 +110,14 @@ def test_schedulers_starting_together_on_an_empty_postgresql_database_migrate_it
     assert db.current_revision(engine) == db.head_revision()
 
 
+def test_schedulers_starting_together_on_a_new_sqlite_file_migrate_it_once(tmp_path: Path) -> None:
+    for attempt in range(5):  # the race is narrow: several fresh files make it likely to show
+        url = f"sqlite:///{tmp_path / f'new{attempt}.db'}"
+        with ThreadPoolExecutor(3) as pool:  # each opens its own engine, so its own connection
+            opened = list(pool.map(db.open_database, [url] * 3))
+        assert db.current_revision(opened[0].kw["bind"]) == db.head_revision()
+
+
 def test_times_are_stored_in_utc_and_come_back_aware(db_url: str) -> None:
     sessions = db.open_database(db_url)
     rome = timezone(timedelta(hours=1))

@@ -4,7 +4,8 @@ An empty or older database is brought up to date on first use; `queuetui db upgr
 explicitly. SQLite runs in WAL mode with a busy timeout, so the console, the scheduler and workers
 can share one file. PostgreSQL (tested with psycopg 3, the `queuetui[postgres]` extra; a bare
 postgresql:// URL uses it) waits as long for a lock (lock_timeout) and CONNECT_TIMEOUT to connect,
-and migrations there hold an advisory lock, so schedulers starting together migrate once. A database
+and migrations there hold an advisory lock (SQLite: the write lock, taken before the revision is
+read), so processes starting together on a new database migrate it once. A database
 that stays locked or unreachable raises DatabaseError, whose message is one line for people.
 """
 
@@ -149,7 +150,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             connection.commit()
         try:
             with connection.begin():
-                if connection.dialect.name == "postgresql":  # one migrator at a time; the others find it done
+                # One migrator at a time; the others wait, then find the database up to date.
+                if sqlite:  # the write lock now, before reading the revision (a plain BEGIN takes it late)
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                elif connection.dialect.name == "postgresql":
                     connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
                 before = MigrationContext.configure(connection).get_current_revision()
                 if before != head_revision():
