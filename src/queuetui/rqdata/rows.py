@@ -144,6 +144,8 @@ class JobRow:
     payload_size: int = 0
     problem: str = ""
     """Why the job cannot be shown in full ('job hash missing', 'payload: ...'); empty if readable."""
+    never: str = ""
+    """Why a deferred job can never run ('dep abc failed'; see deps.py); empty when it may or unchecked."""
 
     @property
     def readable(self) -> bool:
