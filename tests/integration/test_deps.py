@@ -20,6 +20,7 @@ from queuetui.rqdata.deps import dependency_tree, flag_rows, never_runnable
 from queuetui.rqdata.pages import read_page
 from queuetui.rqdata.query import parse
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
+from queuetui.rqdata.rows import refuse_scripting
 from queuetui.rqdata.search import filter_ids
 from queuetui.schedule.db import open_database
 from tests import jobs
@@ -74,7 +75,16 @@ def test_a_chain_as_the_worker_runs_it(conn: redis.Redis, redis_url: str) -> Non
     assert dependency_tree(conn, "A").waited_on_by == ()
 
 
-def test_never_runnable_for_a_failed_a_canceled_and_a_deleted_dependency(conn: redis.Redis) -> None:
+def piped(redis_url: str) -> redis.Redis:
+    """A client whose server is taken to refuse scripts: it reads in pipelines, as behind such an ACL."""
+    client = redis.Redis.from_url(redis_url)
+    refuse_scripting(client)
+    return client
+
+
+def test_never_runnable_for_a_failed_a_canceled_and_a_deleted_dependency(
+    conn: redis.Redis, redis_url: str
+) -> None:
     q = Queue("default", connection=conn)
     q.enqueue(jobs.boom, job_id="fails")
     q.enqueue(jobs.add, 1, 1, job_id="canceled")
@@ -112,6 +122,8 @@ def test_never_runnable_for_a_failed_a_canceled_and_a_deleted_dependency(conn: r
         ("after-fail", "deferred", "dep fails failed")
     ]
     assert tree.job.never == "dep after-fail never runs"
+    assert flag_rows(piped(redis_url), list(page.rows)) == flag_rows(conn, list(page.rows))
+    assert dependency_tree(piped(redis_url), "behind") == tree
     assert same_state(redis_state(conn), before)  # reading changed nothing
 
 
@@ -230,3 +242,32 @@ def test_cli_deps_and_release(conn: redis.Redis, redis_url: str, tmp_path: Path)
     assert released.exit_code == 0, released.output
     assert status(conn, "B") == "queued" and conn.lrange("rq:queue:etl", 0, -1) == [b"B"]
     assert [e.action for e in recent(open_database(env["QUEUETUI_DB_URL"]), 5)] == ["jobs.release"]
+
+
+def test_garbage_is_shown_not_raised(conn: redis.Redis, redis_url: str) -> None:
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.hold, "test:never", job_id="root")
+    q.enqueue(jobs.add, 1, 1, job_id="bad-json", depends_on="root")
+    conn.hset("rq:job:bad-json", "dependency_ids", "[not json")
+    q.enqueue(jobs.add, 1, 1, job_id="bad-set", depends_on="root")
+    conn.delete("rq:job::bad-set:dependencies")
+    conn.set("rq:job::bad-set:dependencies", "a string where RQ keeps a set")
+    conn.set("rq:job:wrongtype", "not a hash")
+    q.enqueue(jobs.add, 1, 1, job_id="on-wrongtype", depends_on="root")
+    conn.hset("rq:job:on-wrongtype", "dependency_ids", json.dumps(["wrongtype"]))
+    conn.delete("rq:job::on-wrongtype:dependencies")
+    conn.delete("rq:job:root:dependents")
+    conn.set("rq:job:root:dependents", "a string too")
+    before = redis_state(conn)
+    assert never_runnable(conn, ["bad-json", "bad-set", "on-wrongtype"]) == {
+        "bad-json": "",  # the set still says root, which may run
+        "bad-set": "",  # the hash still says root
+        "on-wrongtype": "dep wrongtype unreadable",
+    }
+    tree = dependency_tree(conn, "wrongtype")
+    assert (tree.job.state, tree.waits_on, tree.waited_on_by) == ("unreadable", (), ())
+    assert dependency_tree(conn, "root").waited_on_by == ()  # its dependents key is not a set
+    assert [n.state for n in dependency_tree(conn, "on-wrongtype").waits_on] == ["unreadable"]
+    for job_id in ("wrongtype", "root", "on-wrongtype", "bad-set"):
+        assert dependency_tree(piped(redis_url), job_id) == dependency_tree(conn, job_id)
+    assert same_state(redis_state(conn), before)

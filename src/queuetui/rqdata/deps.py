@@ -19,17 +19,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import redis
 
 from queuetui.rqdata import keys
 from queuetui.rqdata.fields import text
-from queuetui.rqdata.rows import JobRow, read_rows
+from queuetui.rqdata.rows import JobRow, read_rows, refuse_scripting, scripting_refused
 
 MAX_DEPTH = 6
 """Levels read on each side of a job in a tree, and behind a deferred job when checking it."""
 MAX_NODES = 500
 """Jobs one tree or one check reads at most; past it, the rest is left out (and said so)."""
+
+READS_PER_JOB = 4
+"""A check of N deferred jobs reads at most MAX_NODES + READS_PER_JOB * N jobs (a chunk of a filter
+walk is 1,000 of them: each may wait on a different job, which may wait on another)."""
 
 _FIELDS = ("status", "origin", "allow_dependency_failures", "dependency_ids", "dependency_id")
 _DONE_BAD = {"canceled": "canceled", "stopped": "stopped"}
@@ -72,24 +77,87 @@ def _members(reply: object) -> list[str]:
     return [] if isinstance(reply, redis.ResponseError) else sorted(text(m) for m in reply)  # type: ignore[attr-defined]
 
 
-def _read_level(connection: redis.Redis, ids: Sequence[str]) -> dict[str, _Job]:
-    """Each job's facts, what it waits on and what waits on it, in one round trip."""
+_LEVEL_SCRIPT = """
+local prefix, both, nfields = ARGV[1], ARGV[2] == '1', tonumber(ARGV[3])
+local fields = {}
+for i = 1, nfields do fields[i] = ARGV[3 + i] end
+-- pcall: a key of the wrong type is bad data to show, not a reason to fail the whole read
+local out = {}
+for i = 4 + nfields, #ARGV do
+  local id = ARGV[i]
+  local key = prefix .. id
+  local values = redis.pcall('HMGET', key, unpack(fields))
+  if values.err then values = {err = 'WRONGTYPE'} end
+  local above = redis.pcall('SMEMBERS', prefix .. ':' .. id .. ':dependencies')  -- RQ's spelling
+  if above.err then above = {} end
+  local exists, below = 1, {}
+  if both then
+    exists = redis.call('EXISTS', key)
+    below = redis.pcall('SMEMBERS', key .. ':dependents')
+    if below.err then below = {} end
+  end
+  out[#out + 1] = {values, above, exists, below}
+end
+return out
+"""
+
+
+def _replies(connection: redis.Redis, ids: Sequence[str], both: bool) -> list[tuple[Any, Any, Any, Any]]:
+    """(hash fields or an error, dependencies, exists, dependents) of each job, in one round trip.
+
+    A read-only script where the server runs scripts; a pipeline of two or four commands a job
+    where it refuses them.
+    """
+    if not scripting_refused(connection):
+        script = connection.register_script(_LEVEL_SCRIPT)
+        try:
+            replies = script(args=[keys.JOB_PREFIX, int(both), len(_FIELDS), *_FIELDS, *ids])
+        except redis.ResponseError as exc:
+            if "WRONGTYPE" in str(exc):
+                raise
+            refuse_scripting(connection)
+        else:
+            return [
+                (
+                    redis.ResponseError("WRONGTYPE") if isinstance(values, bytes) else values,
+                    above,
+                    exists,
+                    below,
+                )
+                for values, above, exists, below in replies
+            ]
     pipe = connection.pipeline(transaction=False)
     for job_id in ids:
-        pipe.exists(keys.job_key(job_id))
         pipe.hmget(keys.job_key(job_id), _FIELDS)
         pipe.smembers(keys.dependencies_key(job_id))
-        pipe.smembers(keys.dependents_key(job_id))
-    replies = iter(pipe.execute(raise_on_error=False))
+        if both:
+            pipe.exists(keys.job_key(job_id))
+            pipe.smembers(keys.dependents_key(job_id))
+    flat = iter(pipe.execute(raise_on_error=False))
+    found: list[tuple[Any, Any, Any, Any]] = []
+    for _ in ids:
+        values, above = next(flat), next(flat)
+        exists, below = (next(flat), next(flat)) if both else (1, [])
+        found.append((values, above, exists, below))
+    return found
+
+
+def _read_level(connection: redis.Redis, ids: Sequence[str], both: bool = True) -> dict[str, _Job]:
+    """Each job's facts and what it waits on (and, `both`, what waits on it), in one round trip.
+
+    Without `both` (checking deferred jobs), a hash holding none of RQ's status, origin and
+    dependency fields counts as gone.
+    """
     jobs: dict[str, _Job] = {}
-    for job_id in ids:
-        exists, values, dependencies, dependents = (next(replies) for _ in range(4))
+    for job_id, (values, dependencies, exists, dependents) in zip(
+        ids, _replies(connection, ids, both), strict=True
+    ):
         below = tuple(_members(dependents))
         if isinstance(values, redis.ResponseError):
             problem = "job key holds something other than a hash"
             jobs[job_id] = _Job(job_id, True, dependents=below, problem=problem)
-        elif not exists:
-            jobs[job_id] = _Job(job_id, False, dependents=below)
+        elif not exists or not any(v is not None for v in values):
+            jobs[job_id] = _Job(job_id, bool(exists) and both, dependents=below)
         else:
             status, origin, allow, dep_ids, legacy = values
             above = tuple(_dependency_ids(dep_ids, legacy, _members(dependencies)))
@@ -106,6 +174,7 @@ def _walk(
     *,
     follow: set[str] | None = None,
     known: dict[str, _Job] | None = None,
+    both: bool = True,
 ) -> tuple[dict[str, _Job], bool]:
     """Every job reachable from `roots` on one side, a level per round trip; True when cut short.
 
@@ -128,7 +197,7 @@ def _walk(
             level = [i for i in level if i in known or i in unread]
         seen.update({i: known[i] for i in level if i in known})
         if unread:
-            seen.update(_read_level(connection, unread))
+            seen.update(_read_level(connection, unread, both))
         level = [
             linked
             for job_id in level
@@ -189,12 +258,13 @@ def never_runnable(
     """Why each deferred job of `job_ids` can never run ('' when it may, or cannot be told).
 
     Reads the jobs and what they wait on, following deferred dependencies up to `depth` levels:
-    one round trip per level (jobs in `known` are not read again). Jobs not deferred get ''.
+    one round trip per level (jobs in `known` are not read again), at most `limit` jobs beyond
+    READS_PER_JOB per job asked. Jobs not deferred get ''.
     """
     if not job_ids:
         return {}
-    limit = max(limit, len(job_ids))
-    jobs, _ = _walk(connection, job_ids, True, depth, limit, follow={"deferred"}, known=known)
+    limit += READS_PER_JOB * len(job_ids)
+    jobs, _ = _walk(connection, job_ids, True, depth, limit, follow={"deferred"}, known=known, both=False)
     memo: dict[str, str | None] = {}
     found: dict[str, str] = {}
     for job_id in job_ids:

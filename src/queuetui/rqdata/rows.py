@@ -213,6 +213,16 @@ return out
 _NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
 
 
+def scripting_refused(connection: redis.Redis) -> bool:
+    """Whether this connection's server refused a read-only script before (read in pipelines then)."""
+    return connection.connection_pool in _NO_SCRIPTING
+
+
+def refuse_scripting(connection: redis.Redis) -> None:
+    """Remember that this connection's server refuses scripts (an ACL without @scripting, a proxy)."""
+    _NO_SCRIPTING.add(connection.connection_pool)
+
+
 def _read_scripted(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[_Raw]:
