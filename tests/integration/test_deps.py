@@ -9,7 +9,9 @@ import pytest
 import redis
 from click.testing import CliRunner
 from rq import Queue, SimpleWorker
-from rq.job import Dependency, Job
+from rq.command import send_stop_job_command
+from rq.job import Dependency, Job, JobStatus
+from rq.registry import DeferredJobRegistry
 
 from queuetui.audit import Audit, Refused, recent
 from queuetui.cli import main
@@ -26,7 +28,7 @@ from queuetui.schedule.db import open_database
 from tests import jobs
 from tests.conftest import wait_for
 from tests.integration.test_read_only import redis_state, same_state
-from tests.workload import worker_process
+from tests.workload import running_job, worker_process
 
 
 def status(conn: redis.Redis, job_id: str) -> str:
@@ -271,3 +273,23 @@ def test_garbage_is_shown_not_raised(conn: redis.Redis, redis_url: str) -> None:
     for job_id in ("wrongtype", "root", "on-wrongtype", "bad-set"):
         assert dependency_tree(piped(redis_url), job_id) == dependency_tree(conn, job_id)
     assert same_state(redis_state(conn), before)
+
+
+def test_a_stopped_dependency_and_an_enqueue_that_was_lost(conn: redis.Redis, redis_url: str) -> None:
+    with running_job(conn, redis_url, job_id="run-1", queue="slow"):
+        Queue("slow", connection=conn).enqueue(jobs.add, 1, 1, job_id="after-stop", depends_on="run-1")
+        assert never_runnable(conn, ["after-stop"]) == {"after-stop": ""}  # its dependency still runs
+        send_stop_job_command(conn, "run-1")
+        wait_for(lambda: status(conn, "run-1") == "stopped", message="run-1 to stop")
+        assert never_runnable(conn, ["after-stop"]) == {"after-stop": "dep run-1 stopped"}
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.add, 1, 1, job_id="first")
+    q.enqueue(jobs.add, 1, 1, job_id="second", depends_on="first")
+    SimpleWorker([q], connection=conn).work(burst=True, max_jobs=1)
+    assert status(conn, "first") == "finished" and status(conn, "second") == "queued"
+    # As if the worker died between finishing `first` and enqueueing `second`: back in Deferred.
+    second = Job.fetch("second", connection=conn)
+    q.remove(second)
+    second.set_status(JobStatus.DEFERRED)
+    DeferredJobRegistry("default", connection=conn).add(second)
+    assert never_runnable(conn, ["second"]) == {"second": "deps ended, never enqueued"}

@@ -3,9 +3,9 @@
 RQ keeps a job's dependencies twice: the hash field `dependency_ids` (JSON, written at creation) and
 the set `rq:job::<id>:dependencies` (RQ's spelling, with its double colon); both are read, as either
 may be missing. What waits on a job is the set `rq:job:<id>:dependents`, which RQ deletes once it has
-enqueued them. Reading a tree costs one pipelined round trip per level, plus one for the function
-names of every node found; a level is read whole, and the tree stops at MAX_DEPTH levels or
-MAX_NODES jobs. Nothing is written and no payload is unpickled.
+enqueued them. Reading a tree costs one round trip per level (a read-only script; a pipeline where
+scripts are refused), plus one for the function names of every job found; a level is read whole,
+and the tree stops at MAX_DEPTH levels or MAX_NODES jobs. Nothing is written, nothing unpickled.
 
 A deferred job never runs on its own when RQ will never enqueue it: RQ enqueues dependents only when
 a dependency ends, and then only if every dependency finished (or failed, for a job that allows
@@ -37,7 +37,7 @@ READS_PER_JOB = 4
 walk is 1,000 of them: each may wait on a different job, which may wait on another)."""
 
 _FIELDS = ("status", "origin", "allow_dependency_failures", "dependency_ids", "dependency_id")
-_DONE_BAD = {"canceled": "canceled", "stopped": "stopped"}
+_ENDED_BADLY = ("canceled", "stopped")  # RQ never enqueues what waits on these, allow_failure or not
 
 
 @dataclass(frozen=True)
@@ -207,14 +207,14 @@ def _walk(
     return seen, truncated or any(i not in seen for i in level)
 
 
-def _never(job_id: str, jobs: dict[str, _Job], memo: dict[str, str | None], path: tuple[str, ...]) -> str:
-    """Why deferred job `job_id` never runs ('' when it may); None in memo means not decidable here."""
+def _never(job_id: str, jobs: dict[str, _Job], memo: dict[str, str], path: tuple[str, ...]) -> str:
+    """Why deferred job `job_id` never runs ('' when it may, or when what it waits on was not read)."""
     if job_id in memo:
-        return memo[job_id] or ""
+        return memo[job_id]
     job = jobs[job_id]
     if not job.dependencies:
         memo[job_id] = "no dependencies recorded"
-        return memo[job_id] or ""
+        return memo[job_id]
     waiting = False
     reason = ""
     for dep_id in job.dependencies:
@@ -226,8 +226,8 @@ def _never(job_id: str, jobs: dict[str, _Job], memo: dict[str, str | None], path
             reason = f"dep {dep_id} gone"
         elif dep.problem:
             reason = f"dep {dep_id} unreadable"
-        elif dep.status in _DONE_BAD:
-            reason = f"dep {dep_id} {_DONE_BAD[dep.status]}"
+        elif dep.status in _ENDED_BADLY:
+            reason = f"dep {dep_id} {dep.status}"
         elif dep.status == "failed" and not job.allow_failure:
             reason = f"dep {dep_id} failed"
         elif dep.status == "deferred":
@@ -265,7 +265,7 @@ def never_runnable(
         return {}
     limit += READS_PER_JOB * len(job_ids)
     jobs, _ = _walk(connection, job_ids, True, depth, limit, follow={"deferred"}, known=known, both=False)
-    memo: dict[str, str | None] = {}
+    memo: dict[str, str] = {}
     found: dict[str, str] = {}
     for job_id in job_ids:
         job = jobs.get(job_id)
