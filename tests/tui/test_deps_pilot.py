@@ -9,6 +9,7 @@ from textual.widgets import Tree
 
 from queuetui.audit import recent
 from queuetui.config import Settings
+from queuetui.embedded import EmbeddedRedis
 from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.dry_run import DryRunScreen
@@ -127,3 +128,26 @@ async def test_only_the_never_runnable_then_release_and_cancel_them(
         ("jobs.release", "never:", 3),
         ("jobs.cancel", "", 1),
     ]
+
+
+async def test_redis_going_away_is_a_line_not_a_crash(own_server: EmbeddedRedis, tmp_path: Path) -> None:
+    seed_deps(own_server.client())
+    app = app_for(own_server.url, tmp_path / "q.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_jobs(QUEUE, "deferred")
+        await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded, what="deferred")
+        view = app.screen
+        assert isinstance(view, JobsScreen)
+        app.open_detail("load-0001")
+        await until(pilot, lambda: detail_of(app, "load-0001"), what="load-0001")
+        detail = app.screen
+        own_server.kill()
+        await pilot.press("r")
+        await until(pilot, lambda: "(r retries)" in str(detail.query_one("#detail").children[0].render()),
+                    what="the error line")  # fmt: skip
+        assert "cannot reach Redis" in str(detail.query_one("#detail").children[0].render())
+        await pilot.press("escape")
+        await pilot.press("r")
+        await until(pilot, lambda: view.query_one("#banner").display, what="the disconnected banner")
+        assert [r.id for r in view.rows][:1] == ["load-0001"]  # the last page stays on screen
+        assert app.is_running
