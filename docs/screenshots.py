@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import redis
+from tests.snapshots.deps_seed import QUEUE as DEPS_QUEUE
+from tests.snapshots.deps_seed import seed_deps
 from tests.snapshots.schedules_seed import seed_schedules
 from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed, seed_jobs
 
@@ -108,6 +110,19 @@ async def main() -> None:
                 ),
             ),
         )
+
+        await dependencies(server)
+
+
+async def dependencies(server: EmbeddedRedis) -> None:
+    """The Deferred view with its Never runs column, and a job's dependency tree."""
+    deferred = (lambda app: app.open_jobs(DEPS_QUEUE, "deferred"), jobs_ready)
+    detail = (
+        lambda app: app.open_detail("load-0001"),
+        lambda app: getattr(app.screen, "loaded", None) is not None,
+    )
+    await export(server, "deferred", (120, 16), seed_deps, (deferred,))
+    await export(server, "deps", (120, 40), seed_deps, (detail,), keys=("t",))
 
 
 if __name__ == "__main__":

@@ -350,6 +350,10 @@ def jobs_list(
         else:
             page = read_page(redis, queue, registry, offset, limit, descending)
             rows, total, offset, note = list(page.rows), page.total, page.offset, ""
+        if registry == "deferred":
+            from queuetui.rqdata.deps import flag_rows
+
+            rows = flag_rows(redis, rows)
     if as_json:
         payload = {
             "queue": queue,
@@ -397,6 +401,25 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
     if disassemble:
         click.echo("── Payload opcodes")
         click.echo(dis(detail.payload) if detail.payload else "  (no payload)")
+
+
+@jobs.command("deps")
+@connection_options
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def jobs_deps(connection: dict[str, Any], job_id: str, as_json: bool) -> None:
+    """Show what a job waits on and what waits on it, with states, and why a deferred one never runs."""
+    from queuetui.rqdata.deps import dependency_tree, tree_json, tree_text
+
+    settings, redis = _redis_for(connection)
+    with _redis_errors(settings):
+        tree = dependency_tree(redis, job_id)
+    if not tree.job.exists and not tree.waits_on and not tree.waited_on_by:
+        fail(f"no job {job_id!r}: no hash and nothing waits on it")
+    if as_json:
+        click.echo(json.dumps(tree_json(tree), indent=2))
+    else:
+        click.echo(tree_text(tree))
 
 
 @jobs.command("groups")

@@ -1,4 +1,4 @@
-"""The CLI twins of the console's actions: jobs retry|requeue|move|cancel|stop|delete|enqueue-now,
+"""The CLI twins of the console's actions: jobs retry|requeue|move|cancel|stop|delete|enqueue-now|release,
 queues empty, workers suspend|resume|stop-job|shutdown|kill-horse, and audit.
 
 Each job action runs the dry run first (how many jobs, from where, five of them), asks to confirm
@@ -270,6 +270,12 @@ _job_action("jobs.stop", "stop", "Stop running jobs (they end as stopped, in Fai
 _job_action("jobs.delete", "delete", "Delete jobs, their results and executions.", (_dependents,))
 _job_action(
     "jobs.enqueue-now", "enqueue-now", "Enqueue scheduled jobs now instead of at their time.", (_front,)
+)
+_job_action(
+    "jobs.release",
+    "release",
+    "Enqueue deferred jobs now, whatever their dependencies (e.g. -q QUEUE -f never:).",
+    (_front,),
 )
 
 

@@ -19,7 +19,7 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "started": ("id", "func", "args", "worker", "started", "running"),
     "failed": ("id", "func", "exception", "ended", "age", "duration", "retries"),
     "scheduled": ("id", "func", "args", "scheduled_for", "due_in", "retries"),
-    "deferred": ("id", "func", "args", "created", "age"),
+    "deferred": ("id", "func", "never", "args", "created", "age"),
     "finished": ("id", "func", "args", "ended", "duration", "worker"),
     "canceled": ("id", "func", "args", "ended", "age"),
     "ready": ("id", "func", "args", "enqueued", "age"),
@@ -42,6 +42,7 @@ COLUMNS: dict[str, Column] = {
     "duration": Column("Ran", 6, right=True),
     "running": Column("Running", 7, right=True),
     "retries": Column("Left", 4, right=True),
+    "never": Column("Never runs", 14, flex=3, keep_end=True),  # the end says why: "…form-0001 failed"
 }
 
 
@@ -67,6 +68,7 @@ _CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
     "duration": lambda r, now: fmt.duration(r.duration(now)),
     "running": lambda r, now: fmt.duration(r.duration(now)),
     "retries": lambda r, now: "-" if r.retries_left is None else str(r.retries_left),
+    "never": lambda r, now: r.never or "-",
 }
 
 
@@ -100,6 +102,7 @@ def row_json(row: JobRow, now: datetime) -> dict[str, Any]:
         "payload_bytes": row.payload_size,
         "readable": row.readable,
         "problem": row.problem,
+        "never": row.never or None,
     }
 
 

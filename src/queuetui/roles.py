@@ -55,6 +55,7 @@ ACTIONS: dict[str, Action] = {
         Action("jobs.stop", Role.OPERATOR, "stop running jobs"),
         Action("jobs.delete", Role.OPERATOR, "delete jobs"),
         Action("jobs.enqueue-now", Role.OPERATOR, "enqueue scheduled jobs now"),
+        Action("jobs.release", Role.OPERATOR, "enqueue deferred jobs now, whatever their dependencies"),
         Action("queues.empty", Role.ADMIN, "delete every job waiting in a queue"),
         Action("workers.suspend", Role.OPERATOR, "suspend every worker"),
         Action("workers.resume", Role.OPERATOR, "resume every worker"),

@@ -38,6 +38,7 @@ TWINS: dict[str, list[str]] = {
     "jobs.stop": ["jobs", "stop", "-q", "slow"],
     "jobs.delete": ["jobs", "delete", "-q", "default", "-r", "waiting", "-f", "id:w-delete"],
     "jobs.enqueue-now": ["jobs", "enqueue-now", "s-now"],
+    "jobs.release": ["jobs", "release", "-q", "default", "-f", "never:"],
     "queues.empty": ["queues", "empty", "trash"],
     "workers.suspend": ["workers", "suspend"],
     "workers.resume": ["workers", "resume"],
@@ -93,6 +94,7 @@ def seed(conn: redis.Redis, env: dict[str, str]) -> None:
     for job_id in ("w-move", "w-cancel", "w-delete"):
         default.enqueue(jobs.add, 1, 1, job_id=job_id)
     default.enqueue_in(timedelta(hours=1), jobs.add, 1, 1, job_id="s-now")
+    default.enqueue(jobs.add, 1, 1, job_id="d-release", depends_on="w-delete")  # stuck once w-delete goes
     Queue("trash", connection=conn).enqueue(jobs.add, 1, 1, job_id="t-1")
     added = cli(env, "schedules", "add", "nightly", "--func", "tests.jobs:add", "--cron", "0 3 * * *")
     assert added.exit_code == 0, added.output

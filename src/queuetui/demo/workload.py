@@ -78,6 +78,10 @@ class Workload:
         if self.ticks % 12 == 0:  # waits on a job that fails: stays deferred forever
             broken = default.enqueue(jobs.always_fails, "legacy exporter")
             low.enqueue(jobs.purge_sessions, next(self.counter), depends_on=broken)
+        if self.ticks % 16 == 4:  # waits on a job canceled before it ran: never runs either
+            dropped = default.enqueue(jobs.build_report, next(self.counter), 1.0)
+            low.enqueue(jobs.purge_sessions, next(self.counter), depends_on=dropped)
+            dropped.cancel()
 
     def _group(self, queue: Queue) -> None:
         group = Group.create(connection=self.connection)

@@ -179,11 +179,12 @@ end
 
 _REQUEUE = """
 -- ARGV: source key, is list, destination queue ('' = each job's own), at front, enqueued_at,
--- fresh ('1': reset started/ended/exc_info as RQ's requeue does; '0': a waiting job moved), exc_info, ids...
+-- fresh ('1': reset started/ended/exc_info as RQ's requeue does; '0': a waiting job moved), exc_info,
+-- detach ('1': a deferred job released: it leaves the dependents sets of what it waited on), ids...
 local source, is_list, dest, at_front = ARGV[1], ARGV[2] == '1', ARGV[3], ARGV[4] == '1'
-local enqueued_at, fresh, exc_info = ARGV[5], ARGV[6] == '1', ARGV[7]
+local enqueued_at, fresh, exc_info, detach = ARGV[5], ARGV[6] == '1', ARGV[7], ARGV[8] == '1'
 local codes = {}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   local id = ARGV[i]
   local code = check(id)
   local queue = dest
@@ -196,6 +197,18 @@ for i = 8, #ARGV do
       code = 'moved: ' .. status(id)
     else
       local key = JOB .. id
+      if detach then
+        -- Else the end of a dependency would enqueue it a second time (RQ skips only canceled ones).
+        local waited = redis.call('SMEMBERS', dependencies_key(id))
+        local listed = redis.call('HGET', key, 'dependency_ids')
+        if listed then
+          local ok, decoded = pcall(cjson.decode, listed)
+          if ok and type(decoded) == 'table' then
+            for _, dep in ipairs(decoded) do waited[#waited + 1] = tostring(dep) end
+          end
+        end
+        for _, dep in ipairs(waited) do redis.call('SREM', dependents_key(dep), id) end
+      end
       if fresh then
         redis.call('HSET', key, 'status', 'queued', 'origin', queue, 'enqueued_at', enqueued_at,
                    'started_at', '', 'ended_at', '', 'exc_info', exc_info)
@@ -310,15 +323,30 @@ def _flag(value: bool) -> str:
 
 
 def requeue(
-    connection: redis.Redis, source: Source, ids: list[str], options: Options, *, fresh: bool = True
+    connection: redis.Redis,
+    source: Source,
+    ids: list[str],
+    options: Options,
+    *,
+    fresh: bool = True,
+    detach: bool = False,
 ) -> ChunkResult:
     """Put jobs back on a queue (their own, or options.to) from `source`, as RQ's requeue does."""
     args = [source.key, _flag(source.is_list), options.to, _flag(options.at_front), utcformat(now())]
-    result = _run(connection, _REQUEUE, [*args, _flag(fresh), _EMPTY_EXC_INFO, *ids])
+    result = _run(connection, _REQUEUE, [*args, _flag(fresh), _EMPTY_EXC_INFO, _flag(detach), *ids])
     for i, code in enumerate(result.codes):
         if code == "rate-limited":
             result.codes[i] = _requeue_rate_limited(connection, source, ids[i], options, fresh)
     return result
+
+
+def release(connection: redis.Redis, source: Source, ids: list[str], options: Options) -> ChunkResult:
+    """Enqueue deferred jobs now, whatever their dependencies: out of Deferred, onto their queue.
+
+    They also leave the dependents sets of the jobs they waited on, so that a dependency ending later
+    does not enqueue them a second time.
+    """
+    return requeue(connection, source, ids, options, detach=True)
 
 
 def move(connection: redis.Redis, source: Source, ids: list[str], options: Options) -> ChunkResult:
@@ -462,6 +490,7 @@ JOB_ACTIONS: dict[str, JobAction] = {
             ("dependents",),
         ),
         JobAction("jobs.enqueue-now", ("scheduled",), "enqueued", requeue, ("at_front",)),
+        JobAction("jobs.release", ("deferred",), "released", release, ("at_front",)),
         JobAction("queues.empty", ("waiting",), "deleted", delete),
     )
 }

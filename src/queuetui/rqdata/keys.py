@@ -60,6 +60,11 @@ def dependencies_key(job_id: str) -> str:
     return f"{JOB_PREFIX}:{job_id}:dependencies"
 
 
+def dependents_key(job_id: str) -> str:
+    """The set of the jobs that wait on `job_id` (Job.dependents_key); RQ deletes it once it enqueued them."""
+    return f"{JOB_PREFIX}{job_id}:dependents"
+
+
 def worker_executions_key(worker_name: str) -> str:
     return WORKER_EXECUTIONS_KEY_TEMPLATE.format(worker_name)
 

@@ -7,7 +7,8 @@ Terms are ANDed; `OR` (upper case) separates alternatives and binds loosest; `!`
 parenthesised group. `field:value` matches when the field contains value, case-insensitively.
 `age` and `duration` compare with > >= < <= and take 90s, 15m, 1h30m, 2d; `retries` compares
 numbers. A bare word matches the job id, the function or the exception message. Quote values that
-hold spaces or colons.
+hold spaces or colons. `never:` matches the deferred jobs that can never run (`never:failed`, by
+reason; see deps.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from queuetui.rqdata.rows import JobRow
 
-TEXT_FIELDS = ("id", "func", "args", "exc", "msg", "sig", "queue", "worker", "status", "group")
+TEXT_FIELDS = ("id", "func", "args", "exc", "msg", "sig", "queue", "worker", "status", "group", "never")
 NUMBER_FIELDS = ("age", "duration", "retries")
 FIELDS = (*TEXT_FIELDS, *NUMBER_FIELDS, "meta.KEY")
 
@@ -132,6 +133,7 @@ _TEXT_GETTERS: dict[str, Callable[[JobRow], str]] = {
     "worker": lambda r: r.worker,
     "status": lambda r: r.status,
     "group": lambda r: r.group_id,
+    "never": lambda r: r.never,
 }
 
 
@@ -143,6 +145,8 @@ class Contains(Node):
     def match(self, row: JobRow, now: datetime) -> bool:
         if self.field == "sig":
             return signature(row) == self.value
+        if self.field == "never" and not self.value:
+            return bool(row.never)
         return self.value.lower() in _TEXT_GETTERS[self.field](row).lower()
 
 
@@ -233,6 +237,13 @@ class Query:
         """Only function, args and free-text terms need the payload decoded."""
         return self.root is not None and _uses(self.root, lambda n: isinstance(n, FreeText) or (
             isinstance(n, Contains) and n.field in ("func", "args")))  # fmt: skip
+
+    @property
+    def needs_deps(self) -> bool:
+        """`never:` terms need each deferred job's dependencies read (deps.flag_rows)."""
+        return self.root is not None and _uses(
+            self.root, lambda n: isinstance(n, Contains) and n.field == "never"
+        )
 
     def __bool__(self) -> bool:
         return self.root is not None
@@ -329,7 +340,7 @@ def term(token: Token) -> Node:
     if name in TEXT_FIELDS:
         if op != ":":
             raise QueryError(f"{name} takes ':' not {op!r} {where} (only age, duration, retries compare)")
-        if not value:
+        if not value and name != "never":  # a bare never: means any reason
             raise QueryError(f"{name}: needs a value {where}")
         return Contains(name, value)
     raise QueryError(

@@ -144,6 +144,8 @@ class JobRow:
     payload_size: int = 0
     problem: str = ""
     """Why the job cannot be shown in full ('job hash missing', 'payload: ...'); empty if readable."""
+    never: str = ""
+    """Why a deferred job can never run ('dep abc failed'; see deps.py); empty when it may or unchecked."""
 
     @property
     def readable(self) -> bool:
@@ -209,6 +211,16 @@ return out
 
 # Connection pools whose server refused the script: they read in pipelines from then on.
 _NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
+
+
+def scripting_refused(connection: redis.Redis) -> bool:
+    """Whether this connection's server refused a read-only script before (read in pipelines then)."""
+    return connection.connection_pool in _NO_SCRIPTING
+
+
+def refuse_scripting(connection: redis.Redis) -> None:
+    """Remember that this connection's server refuses scripts (an ACL without @scripting, a proxy)."""
+    _NO_SCRIPTING.add(connection.connection_pool)
 
 
 def _read_scripted(

@@ -15,6 +15,7 @@ from datetime import datetime
 import redis
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.rqdata.deps import flag_rows
 from queuetui.rqdata.pages import default_descending, read_ids
 from queuetui.rqdata.query import Query, signature
 from queuetui.rqdata.rows import JobRow, read_rows
@@ -51,15 +52,17 @@ def _chunks(
     payload: bool,
     exceptions: bool,
     meta: bool,
+    deps: bool = False,
 ) -> Iterator[list[JobRow]]:
     while not cancelled():
         walk.total, members = read_ids(connection, queue, registry, walk.scanned, chunk, descending)
         if not members:
             walk.complete = True
             return
-        yield read_rows(
+        rows = read_rows(
             connection, queue, registry, members, payload=payload, exceptions=exceptions, meta=meta
         )
+        yield flag_rows(connection, rows) if deps else rows
         walk.scanned += len(members)
         if progress is not None:
             progress(walk.scanned, max(walk.total, walk.scanned))
@@ -110,6 +113,7 @@ def filter_ids(
         payload=query.needs_payload,
         exceptions=registry == "failed" or query.needs_exceptions,
         meta=query.needs_meta,
+        deps=query.needs_deps,
     ):
         matches.extend((row.id, row.score) for row in rows if query.match(row, now))
         if len(matches) > max_matches:

@@ -8,6 +8,7 @@ from typing import Any
 from textual.message import Message
 
 from queuetui.rqdata.bulk import Outcome, Plan, Progress
+from queuetui.rqdata.deps import Tree as DependencyTree
 from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
@@ -67,6 +68,8 @@ class GroupsDone(Message):
 class DetailFetched(Message):
     detail: JobDetail
     disassembly: str
+    tree: DependencyTree | None = None
+    """What the job waits on and what waits on it; None when it has neither."""
 
 
 @dataclass

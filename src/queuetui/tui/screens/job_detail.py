@@ -1,4 +1,5 @@
-"""Everything about one job: call, meta, timeline, results with tracebacks, links to related jobs."""
+"""Everything about one job: call, meta, timeline, results with tracebacks, and its dependency tree:
+what it waits on and what waits on it, states coloured, enter opening the job under the cursor."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Static, Tree
+from textual.widgets.tree import TreeNode
 
 from queuetui.jobtext import Section, detail_sections
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.rqdata.deps import Node, dependency_tree
 from queuetui.rqdata.detail import job_detail
 from queuetui.rqdata.payload import disassemble
 from queuetui.tui.messages import DetailFetched, FetchFailed
@@ -43,6 +45,46 @@ def render_section(section: Section) -> list[Static]:
     return widgets
 
 
+STATE_STYLES = {
+    "finished": "green",
+    "failed": "bold red",
+    "stopped": "red",
+    "canceled": "magenta",
+    "gone": "bold magenta",
+    "unreadable": "bold magenta",
+    "deferred": "yellow",
+    "started": "bold cyan",
+    "queued": "cyan",
+    "scheduled": "blue",
+}
+
+
+def node_label(node: Node) -> Text:
+    """A job in the tree: its state coloured, id, function, and why it never runs when it never does."""
+    label = Text()
+    label.append(f"{node.state:<9}", style=STATE_STYLES.get(node.state, ""))
+    label.append(f" {node.id}", style="bold")
+    if node.func:
+        label.append(f"  {node.func}", style="dim")
+    if node.allow_failure:
+        label.append("  allows failure", style="italic")
+    if node.never:
+        label.append(f"  never: {node.never}", style="bold red")
+    if node.repeated:
+        label.append("  (shown above)", style="dim")
+    elif node.cut:
+        label.append("  …", style="dim")
+    return label
+
+
+def _add(parent: TreeNode[str], nodes: tuple[Node, ...]) -> None:
+    for node in nodes:
+        if node.children:
+            _add(parent.add(node_label(node), data=node.id, expand=True), node.children)
+        else:
+            parent.add_leaf(node_label(node), data=node.id)
+
+
 class JobDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
@@ -57,6 +99,13 @@ class JobDetailScreen(Screen[None]):
             tooltip="Show the payload's pickle opcodes",
         ),
         Binding("r", "refresh", "Refresh", id="detail.refresh", tooltip="Read the job again"),
+        Binding(
+            "t",
+            "focus_tree",
+            "Dependencies",
+            id="detail.dependencies",
+            tooltip="Move to the dependency tree (enter opens a job, space folds)",
+        ),
     ]
 
     def __init__(self, job_id: str) -> None:
@@ -72,10 +121,11 @@ class JobDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Job[/b] {self.job_id}", id="view-title")
         yield VerticalScroll(Static("Loading…"), id="detail")
-        links = OptionList(id="links")
-        links.border_title = "Related jobs (enter opens)"
-        links.display = False
-        yield links
+        tree: Tree[str] = Tree("", id="deps")
+        tree.auto_expand = False  # enter opens the job; space folds
+        tree.border_title = "Dependencies (t, enter opens, space folds)"
+        tree.display = False
+        yield tree
         yield Footer()
 
     def on_mount(self) -> None:
@@ -86,13 +136,14 @@ class JobDetailScreen(Screen[None]):
         redis = self.console.redis
         try:
             detail = job_detail(redis, self.job_id)
+            tree = dependency_tree(redis, self.job_id) if detail.dependencies or detail.dependents else None
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
         opcodes = ""
         if self.show_opcodes:
             opcodes = disassemble(detail.payload) if detail.payload else "(no payload)"
-        self.post_message(DetailFetched(detail, opcodes))
+        self.post_message(DetailFetched(detail, opcodes, tree))
 
     @on(FetchFailed)
     def failed(self, message: FetchFailed) -> None:
@@ -102,6 +153,7 @@ class JobDetailScreen(Screen[None]):
     @on(DetailFetched)
     def show(self, message: DetailFetched) -> None:
         self.loaded = message
+        self.refresh_bindings()
         detail = message.detail
         sections = detail_sections(detail, self.console.clock.now())
         if message.disassembly:
@@ -115,18 +167,42 @@ class JobDetailScreen(Screen[None]):
                 f"[b]Job[/b] {detail.id}  ·  {status}  ·  {detail.origin or '-'}"
                 + ("  ·  [b red]unreadable[/]" if detail.problems else "")
             )
-            links = self.query_one("#links", OptionList)
-            links.clear_options()
-            related = [("depends on", i) for i in detail.dependencies] + [
-                ("dependent", i) for i in detail.dependents
-            ]
-            links.add_options([Option(f"{kind}  {job_id}", id=job_id) for kind, job_id in related])
-            links.display = bool(related)
+            self._show_tree(message)
 
-    @on(OptionList.OptionSelected, "#links")
-    def open_related(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.console.open_detail(event.option.id)
+    def _show_tree(self, message: DetailFetched) -> None:
+        tree = self.query_one("#deps", Tree)
+        found = message.tree
+        tree.display = found is not None
+        if found is None:
+            return
+        tree.clear()
+        tree.root.set_label(node_label(found.job))
+        tree.root.data = found.job.id
+        tree.root.expand()
+        for title, nodes, empty in (
+            ("waits on", found.waits_on, "waits on nothing"),
+            ("waited on by", found.waited_on_by, "nothing waits on it"),
+        ):
+            if nodes:
+                _add(tree.root.add(Text(f"{title} ({len(nodes)})", style="bold"), expand=True), nodes)
+            else:
+                tree.root.add_leaf(Text(empty, style="dim"))
+        if found.truncated:
+            tree.root.add_leaf(Text("(the tree stops here: too deep or too many jobs)", style="dim"))
+
+    @on(Tree.NodeSelected, "#deps")
+    def open_related(self, event: Tree.NodeSelected[str]) -> None:
+        job_id = event.node.data
+        if job_id and job_id != self.job_id:
+            self.console.open_detail(job_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_tree":
+            return self.loaded is not None and self.loaded.tree is not None
+        return True
+
+    def action_focus_tree(self) -> None:
+        self.query_one("#deps", Tree).focus()
 
     def action_copy_id(self) -> None:
         self.app.copy_to_clipboard(self.job_id)

@@ -7,6 +7,8 @@ filter, which the dry run reads in full, however many jobs match (never a list o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +23,7 @@ from queuetui import table as table_layout
 from queuetui.rqdata.actions import JOB_ACTIONS, Options
 from queuetui.rqdata.bulk import Outcome, Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.rqdata.deps import flag_rows
 from queuetui.rqdata.pages import Page, default_descending, read_page
 from queuetui.rqdata.query import Query, parse
 from queuetui.rqdata.rows import VIEWS, JobRow, read_rows
@@ -46,6 +49,7 @@ JOB_KEYS = {
     "stop": "jobs.stop",
     "delete": "jobs.delete",
     "enqueue_now": "jobs.enqueue-now",
+    "release": "jobs.release",
 }
 """Each action key's job action: shown where the registry is one of its sources and the role allows it."""
 
@@ -78,6 +82,20 @@ class JobsScreen(BulkActionsScreen):
         Binding("D", "delete", "Delete", id="jobs.delete", tooltip="Delete jobs and their results"),
         Binding(
             "N", "enqueue_now", "Enqueue now", id="jobs.enqueue-now", tooltip="Enqueue scheduled jobs now"
+        ),
+        Binding(
+            "L",
+            "release",
+            "Release",
+            id="jobs.release",
+            tooltip="Enqueue deferred jobs now, whatever their dependencies",
+        ),
+        Binding(
+            "n",
+            "never",
+            "Never runs",
+            id="jobs.never",
+            tooltip="Only the deferred jobs that can never run (the filter never:), or all again",
         ),
         Binding(
             "x",
@@ -166,6 +184,8 @@ class JobsScreen(BulkActionsScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "groups":
             return self.registry == "failed"
+        if action == "never":
+            return self.registry == "deferred"
         if action in ("retry", "move"):
             name = self._job_action(action)
             return name is not None and self.console.may(name)
@@ -207,7 +227,7 @@ class JobsScreen(BulkActionsScreen):
             style = ""
             if not row.readable and name in ("func", "args", "exception"):
                 style = "bold red" if name != "func" else "red"
-            elif name == "exception":
+            elif name == "exception" or (name == "never" and row.never):
                 style = "red"
             elif name == "id":
                 style = "bold"
@@ -268,6 +288,8 @@ class JobsScreen(BulkActionsScreen):
                 window = matches[offset : offset + PAGE]
                 rows = read_rows(redis, self.queue, self.registry, window)
                 page = Page(self.queue, self.registry, offset, len(matches), descending, tuple(rows))
+            if self.registry == "deferred":
+                page = replace(page, rows=tuple(flag_rows(redis, page.rows)))
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
@@ -560,6 +582,13 @@ class JobsScreen(BulkActionsScreen):
 
     def action_enqueue_now(self) -> None:
         self._act("jobs.enqueue-now")
+
+    def action_release(self) -> None:
+        self._act("jobs.release")
+
+    def action_never(self) -> None:
+        """Toggle the never: filter: the deferred jobs that can never run, then all of them again."""
+        self.apply_filter("" if self.filter.source == "never:" else "never:")
 
     def acted(self, outcome: Outcome) -> None:
         self._clear_marks()
