@@ -253,23 +253,21 @@ def _plan_group(
         raise ActionError(f"no batch named {selection.group!r} (see queuetui batches list)")
     result = Plan(action, selection, options, {})
     wanted = (selection.registry,) if selection.registry else action.sources
+    found: dict[Source, list[tuple[float, str]]] = {}
+    taken = 0
     for _, members in walk(connection, [selection.group], cancelled=cancelled):
         result.scanned += len(members)
         for member in members:
             registry = STATUS_REGISTRY.get(member.status, "")
-            if registry in wanted and member.queue:
-                result.batches.setdefault(Source(member.queue, registry), []).append(member.id)
-        if result.total > limit:
-            result.truncated = True
-            break
-    if cancelled():
-        result.complete = False
-    if result.truncated:
-        excess = result.total - limit
-        for ids in reversed(result.batches.values()):
-            cut = min(excess, len(ids))
-            del ids[len(ids) - cut :]
-            excess -= cut
+            if registry in wanted and member.queue and taken < limit:
+                moment = member.created_at.timestamp() if member.created_at else 0.0
+                found.setdefault(Source(member.queue, registry), []).append((moment, member.id))
+                taken += 1
+            elif registry in wanted and member.queue:
+                result.truncated = True
+    result.complete = not cancelled()
+    for source, pairs in sorted(found.items(), key=lambda item: (item[0].queue, item[0].registry)):
+        result.batches[source] = [job_id for _, job_id in sorted(pairs)]  # acted on in creation order
     return result
 
 
