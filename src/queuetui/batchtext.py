@@ -15,19 +15,19 @@ COLUMN_NAMES = (
     "canceled", "gone", "created", "oldest",
 )  # fmt: skip
 COLUMNS: dict[str, Column] = {
-    "name": Column("Batch", 10, flex=2, max_width=36),
-    "progress": Column("Progress", 12, flex=1, max_width=26),
+    "name": Column("Batch", 12, flex=3, max_width=40),
+    "progress": Column("Progress", 10, flex=1, max_width=24),
     "size": Column("Size", 5, right=True),
     "waiting": Column("Wait", 5, right=True),
     "running": Column("Run", 4, right=True),
-    "deferred": Column("Defer", 5, right=True),
-    "scheduled": Column("Sched", 5, right=True),
+    "deferred": Column("Def", 4, right=True),
+    "scheduled": Column("Sch", 4, right=True),
     "finished": Column("Done", 5, right=True),
-    "failed": Column("Failed", 6, right=True),
-    "canceled": Column("Cancel", 6, right=True),
+    "failed": Column("Fail", 5, right=True),
+    "canceled": Column("Canc", 4, right=True),
     "gone": Column("Gone", 4, right=True),
     "created": Column("Created", 11),
-    "oldest": Column("Oldest pending", 12, flex=1, max_width=40),
+    "oldest": Column("Oldest pending", 14, flex=1, max_width=40),
 }
 NARROW = ("name", "progress", "size", "waiting", "running", "finished", "failed", "oldest")
 """The columns that fit 80 cells; the rest show from WIDE cells on."""
@@ -35,9 +35,9 @@ WIDE = 116
 
 
 def progress_bar(batch: Batch, width: int) -> str:
-    """'██████░░░░  60%': done over size as a bar `width` cells wide, the share after it."""
-    share = f"{int(batch.progress * 100)}%".rjust(4, "\u2007")  # a figure space: not collapsed as a space
-    cells = max(1, width - len(share) - 1)
+    """'██████░░░░ 60%': done over size as a bar `width` cells wide, the share after it."""
+    share = f"{int(batch.progress * 100)}%"
+    cells = max(1, width - len(share) - 1)  # a shorter share, a longer bar: the column stays aligned
     filled = int(batch.progress * cells) if batch.size else 0
     return "█" * filled + "░" * (cells - filled) + " " + share
 

@@ -96,7 +96,10 @@ def test_retry_and_cancel_a_batch_are_dry_run_confirmed_and_audited(
     seed(conn)
     before = redis_state(conn)
     dry = cli(env, "batches", "retry", "import", "--dry-run")
-    assert dry.exit_code == 0 and dry.stdout.splitlines()[:2] == ["retry: 2 jobs", "  default failed: 2"]
+    assert dry.exit_code == 0 and dry.stdout.splitlines()[:2] == [
+        "retry: 2 jobs of batch import (5 jobs in it)",
+        "  default failed: 2",
+    ]
     assert "e.g. i-bad-0, i-bad-1" in dry.stdout
     refused = cli(env, "--read-only", "batches", "cancel", "reports", "--yes")
     assert refused.exit_code == 1 and "jobs.cancel refused: queuetui is read-only" in refused.stderr

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
+from queuetui.rqdata.batches import BatchPage, Members
 from queuetui.rqdata.bulk import Outcome, Plan, Progress
 from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
@@ -192,3 +193,18 @@ class AuditFetched(Message):
     """The newest audit entries (filtered)."""
 
     entries: list[AuditEntry]
+
+
+@dataclass
+class BatchesFetched(Message):
+    """A page of batches (RQ groups), each counted by state."""
+
+    page: BatchPage
+
+
+@dataclass
+class BatchMembersFetched(Message):
+    """A batch's jobs (ids in creation order) and the first window of their rows."""
+
+    members: Members
+    page: Page
