@@ -15,7 +15,7 @@ COLUMN_NAMES = (
     "canceled", "gone", "created", "oldest",
 )  # fmt: skip
 COLUMNS: dict[str, Column] = {
-    "name": Column("Batch", 12, flex=3, max_width=40),
+    "name": Column("Batch", 14, flex=3, max_width=40),
     "progress": Column("Progress", 10, flex=1, max_width=24),
     "size": Column("Size", 5, right=True),
     "waiting": Column("Wait", 5, right=True),
@@ -27,7 +27,7 @@ COLUMNS: dict[str, Column] = {
     "canceled": Column("Canc", 4, right=True),
     "gone": Column("Gone", 4, right=True),
     "created": Column("Created", 11),
-    "oldest": Column("Oldest pending", 14, flex=1, max_width=40),
+    "oldest": Column("Oldest", 12, flex=1, max_width=40),
 }
 NARROW = ("name", "progress", "size", "waiting", "running", "finished", "failed", "oldest")
 """The columns that fit 80 cells; the rest show from WIDE cells on."""

@@ -24,7 +24,7 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "finished": ("id", "func", "args", "ended", "duration", "worker"),
     "canceled": ("id", "func", "args", "ended", "age"),
     "ready": ("id", "func", "args", "enqueued", "age"),
-    "batch": ("id", "state", "queue", "func", "exception", "created", "ended"),
+    "batch": ("id", "state", "queue", "func", "exception", "ended"),
 }
 """'batch' is a batch's jobs, each in its own queue and registry (rqdata.batches.read_batch_rows)."""
 
