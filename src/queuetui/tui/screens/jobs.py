@@ -249,9 +249,7 @@ class JobsScreen(BulkActionsScreen):
 
     def _show_title(self) -> None:
         order = "newest first" if self.descending else "oldest first"
-        if self.group:
-            order = "newest first" if self.descending else "oldest first"
-        elif self.registry == "waiting":
+        if self.registry == "waiting":
             order = "last to run first" if self.descending else "next to run first"
         elif self.registry == "scheduled":
             order = "latest first" if self.descending else "soonest first"
