@@ -180,3 +180,21 @@ async def test_redis_down_shows_a_banner_not_a_crash(tmp_path: Path) -> None:
 
         await until(pilot, lambda: "cannot reach Redis" in banner(), what="the banner")
         assert "Disconnected, retrying" in banner()
+
+
+async def test_many_batches_are_paged(conn: redis.Redis, redis_url: str, tmp_path: Path) -> None:
+    pipe = conn.pipeline()
+    for g in range(80):
+        pipe.sadd(batches.GROUPS_SET, f"b{g:03d}")
+        pipe.sadd(batches.group_key(f"b{g:03d}"), f"job-{g}")
+        pipe.hset(f"rq:job:job-{g}", mapping={"status": "finished", "origin": "default"})
+    pipe.execute()
+    app = app_for(redis_url, tmp_path / "q.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await batches_view(pilot, app)
+        assert (screen.start, screen.total, len(screen.batches)) == (0, 80, 50)
+        await pilot.press("ctrl+end")  # the last row held: the window moves on
+        await until(pilot, lambda: screen.start == 25, what="the next window")
+        assert [b.name for b in screen.batches][:1] == ["b025"] and len(screen.batches) == 50
+        assert "26–75 of 80" in str(screen.query_one("#view-title").render())
+        assert screen.current_batch() == "b049"  # the cursor stayed on the batch it was on
