@@ -80,7 +80,8 @@ def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit
     click.echo("")
     click.echo(rows_table(rows, "batch", now))
     shown = f"{offset + 1:,}-{offset + len(rows):,}" if rows else "none"
-    click.echo(f"batch {name}: jobs {shown} of {batch.size:,}", err=True)
+    capped = f" (the first {len(members.ids):,} read)" if members.truncated else ""
+    click.echo(f"batch {name}: jobs {shown} of {batch.size:,}{capped}", err=True)
 
 
 def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
@@ -117,6 +118,10 @@ def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
                 )
             except ActionError as exc:
                 fail(str(exc), code=2)
+        if not plan.requested and not dry_run and ops.refusal(action) is None:
+            takes = " or ".join(plan.action.sources)
+            click.echo(f"{action}: nothing to do (no job of batch {batch} is {takes})", err=True)
+            return
         _run_plan(settings, ops, plan, dry_run=dry_run, yes=yes, throttle=throttle, as_json=as_json)
 
     command.__doc__ = summary

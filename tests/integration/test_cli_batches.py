@@ -112,6 +112,10 @@ def test_retry_and_cancel_a_batch_are_dry_run_confirmed_and_audited(
     burst(conn)
     canceled = cli(env, "batches", "cancel", "reports", "--yes")
     assert canceled.exit_code == 0 and canceled.stdout.startswith("canceled 4 of 4 jobs")
+    again = cli(env, "batches", "cancel", "reports", "--yes")
+    assert again.exit_code == 0 and again.stderr.strip() == (
+        "jobs.cancel: nothing to do (no job of batch reports is waiting or scheduled or deferred)"
+    )
     data = {b["name"]: b for b in json.loads(cli(env, "batches", "list", "--json").stdout)["batches"]}
     assert data["import"]["counts"]["finished"] == 5 and data["reports"]["counts"]["canceled"] == 4
 

@@ -198,3 +198,35 @@ async def test_many_batches_are_paged(conn: redis.Redis, redis_url: str, tmp_pat
         assert [b.name for b in screen.batches][:1] == ["b025"] and len(screen.batches) == 50
         assert "26–75 of 80" in str(screen.query_one("#view-title").render())
         assert screen.current_batch() == "b049"  # the cursor stayed on the batch it was on
+
+
+async def test_actions_on_marks_and_on_the_whole_batch_from_its_jobs(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    seed(conn)
+    app = app_for(redis_url, tmp_path / "q.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command("batches import")
+        await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded, what="its jobs")
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        screen.query_one("#jobs", LiveTable).focus()
+        await pilot.press("down", "down", "space", "space")  # i-bad-0 and i-bad-1
+        assert list(screen.marked) == ["i-bad-0", "i-bad-1"]
+        conn.set("test:ok", 1)
+        await pilot.press("R")
+        dialog = await dry_run(pilot, app)
+        assert dialog.plan.ids == ["i-bad-0", "i-bad-1"] and not dialog.plan.problems
+        await pilot.press("y")
+        await until(pilot, lambda: conn.llen("rq:queue:default") == 2, what="the two retried")
+
+        await pilot.press("asterisk", "C")  # every job of the batch: cancel takes the pending ones
+        dialog = await dry_run(pilot, app)
+        assert sorted(dialog.plan.ids) == ["i-bad-0", "i-bad-1", "i-later", "i-wait"]
+        await pilot.press("y")
+        await until(
+            pilot,
+            lambda: batches.read_batch(conn, "import").counts["canceled"] == 5,  # type: ignore[union-attr]
+            what="canceled",
+        )
+        await until(pilot, lambda: not screen.marked_all and screen.matches is not None, what="re-read")
