@@ -208,3 +208,27 @@ def test_pages_of_groups_and_a_big_group_in_chunks_in_few_round_trips(
     assert read_batches(conn, 500, 20).offset == 11  # past the end: the last page
     members = batch_members(conn, "zz-big", limit=1000)
     assert members.truncated and len(members.ids) == 1000
+
+
+def test_garbage_in_groups_is_shown_not_fatal(conn: redis.Redis) -> None:
+    enqueue_group(conn, "odd", [(jobs.add, (1, 1), "o-1"), (jobs.add, (2, 2), "o-2")])
+    conn.hset("rq:job:o-2", "created_at", "not a time")
+    conn.sadd(batches.group_key("odd"), "o-list")
+    conn.rpush("rq:job:o-list", "not a hash")  # a job key of the wrong type
+    conn.sadd(batches.GROUPS_SET, "a-string")
+    conn.set(batches.group_key("a-string"), "not a set")
+    page = read_batches(conn)
+    assert [(b.name, b.size) for b in page.batches] == [("a-string", 0), ("odd", 3)]
+    odd = page.batches[1]
+    assert counts(odd) == {"waiting": 2, "gone": 1} and odd.oldest_pending_id == "o-1"
+    rows = read_batch_rows(conn, batch_members(conn, "odd").ids)
+    assert [(r.id, batches.row_state(r)) for r in rows] == [
+        ("o-1", "waiting"),
+        ("o-2", "waiting"),
+        ("o-list", "gone"),
+    ]
+    assert (
+        rows[1].created_at is None
+        and "not a hash" in rows[2].problem
+        or "other than a hash" in rows[2].problem
+    )
