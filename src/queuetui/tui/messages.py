@@ -197,9 +197,10 @@ class AuditFetched(Message):
 
 @dataclass
 class BatchesFetched(Message):
-    """A page of batches (RQ groups), each counted by state."""
+    """A page of batches (RQ groups), each counted by state, and how long counting took."""
 
     page: BatchPage
+    seconds: float = 0.0
 
 
 @dataclass

@@ -7,6 +7,8 @@ action takes (bulk_actions.BulkActionsScreen, operations.Operations).
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,6 +32,8 @@ from queuetui.tui.widgets.status_bar import StatusBar
 PAGE = 50
 """Batches held at once; moving past either end fetches the window STEP further."""
 STEP = 25
+BUSY_SHARE = 0.2
+"""At most this share of the time goes to counting: a page that takes 1 s to count refreshes every 5 s."""
 STATE_STYLES = {"running": "green", "failed": "red", "waiting": "bold", "gone": "dim"}
 
 
@@ -141,12 +145,13 @@ class BatchesScreen(BulkActionsScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:
+        started = time.monotonic()
         try:
             page = read_batches(self.console.redis, self.start, PAGE)
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
-        self.post_message(BatchesFetched(page))
+        self.post_message(BatchesFetched(page, time.monotonic() - started))
 
     @on(BatchesFetched)
     def show_page(self, message: BatchesFetched) -> None:
@@ -156,6 +161,9 @@ class BatchesScreen(BulkActionsScreen):
             self._fill()
             self._show_title()
         self.fetched()
+        # A page holding a batch of 100,000 jobs takes about a second to count: refresh it less often.
+        if message.seconds / BUSY_SHARE > self.console.settings.refresh:
+            self._arm(message.seconds / BUSY_SHARE)
 
     @on(LiveTable.RowHighlighted, "#batches")
     def _scroll_window(self, event: LiveTable.RowHighlighted) -> None:
