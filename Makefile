@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/scheduler.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/metrics.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/deps.py --size $(BENCH_SIZE)
+	$(BIN)/python bench/batches.py --size $(BENCH_SIZE)
 
 snapshot-update: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update

@@ -11,6 +11,8 @@ def plan_lines(plan: Plan) -> list[str]:
     """How many jobs, from which queues and registries, five of them, and what cannot be acted on."""
     verb = plan.action.name.split(".", 1)[1]
     lines = [f"{verb}: {plan.total:,} jobs" + (f" -> {plan.options.to}" if plan.options.to else "")]
+    if plan.selection.group:
+        lines[0] += f" of batch {plan.selection.group} ({plan.scanned:,} jobs in it)"
     lines += [f"  {source}: {count:,}" for source, count in plan.sources.items()]
     if plan.truncated:
         lines.append(f"  (stopped at the first {plan.total:,}: run it again for the rest)")

@@ -1090,3 +1090,6 @@ def cron_explain(expression: str, zone: str, count: int, name: str | None, as_js
 # The action commands (jobs retry..., queues, workers, audit) and the metrics ones (monitor, alerts,
 # exporter) register themselves on the groups above.
 from queuetui import cli_actions, cli_metrics  # noqa: E402, F401
+
+# isort: split
+from queuetui import cli_batches  # noqa: E402, F401  (batches list|show|retry|cancel)

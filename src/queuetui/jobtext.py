@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from queuetui import fmt
+from queuetui.rqdata.batches import row_state
 from queuetui.rqdata.detail import JobDetail, StoredResult
 from queuetui.rqdata.payload import pretty, size
 from queuetui.rqdata.rows import JobRow
@@ -23,7 +24,9 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "finished": ("id", "func", "args", "ended", "duration", "worker"),
     "canceled": ("id", "func", "args", "ended", "age"),
     "ready": ("id", "func", "args", "enqueued", "age"),
+    "batch": ("id", "state", "queue", "func", "exception", "ended"),
 }
+"""'batch' is a batch's jobs, each in its own queue and registry (rqdata.batches.read_batch_rows)."""
 
 
 COLUMNS: dict[str, Column] = {
@@ -43,6 +46,8 @@ COLUMNS: dict[str, Column] = {
     "running": Column("Running", 7, right=True),
     "retries": Column("Left", 4, right=True),
     "never": Column("Never runs", 14, flex=3, keep_end=True),  # the end says why: "…form-0001 failed"
+    "state": Column("State", 9),
+    "queue": Column("Queue", 8, flex=1, max_width=16),
 }
 
 
@@ -69,6 +74,8 @@ _CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
     "running": lambda r, now: fmt.duration(r.duration(now)),
     "retries": lambda r, now: "-" if r.retries_left is None else str(r.retries_left),
     "never": lambda r, now: r.never or "-",
+    "state": lambda r, now: row_state(r),
+    "queue": lambda r, now: r.origin or r.queue or "-",
 }
 
 

@@ -84,7 +84,7 @@ class Workload:
             dropped.cancel()
 
     def _group(self, queue: Queue) -> None:
-        group = Group.create(connection=self.connection)
+        group = Group.create(connection=self.connection, name=f"import-{self.ticks:05d}")
         rows = [next(self.counter) for _ in range(self.random.randint(4, 8))]
         group.enqueue_many(queue, [Queue.prepare_data(jobs.import_row, (row,)) for row in rows])
 

@@ -36,14 +36,18 @@ _ID_READ = 10_000
 
 @dataclass(frozen=True)
 class Selection:
-    """Which jobs: a queue's registry (optionally filtered), or explicit ids (found wherever they are)."""
+    """Which jobs: a queue's registry (optionally filtered), explicit ids (found wherever they are), or
+    the jobs of a batch (an RQ group) that the action works on, wherever they are."""
 
     queue: str = ""
     registry: str = ""
     filter: str = ""
     ids: tuple[str, ...] = ()
+    group: str = ""
 
     def describe(self) -> str:
+        if self.group:
+            return f"batch {self.group}"
         where = f"{self.queue} {self.registry}".strip() or "wherever they are"
         if self.ids:
             return f"{len(self.ids):,} job ids in {where}"
@@ -96,6 +100,8 @@ class Plan:
     def target(self) -> str:
         """Where, in words: 'emails failed' or 'emails failed, default failed'."""
         where = ", ".join(str(s) for s in self.sources) or self.selection.describe()
+        if self.selection.group:
+            where = f"batch {self.selection.group}" + (f" ({where})" if self.sources else "")
         return f"{where} -> {self.options.to}" if self.options.to else where
 
 
@@ -183,6 +189,10 @@ def plan(
         raise ActionError(f"unknown registry {registry!r}")
     if registry and registry not in action.sources:
         raise ActionError(f"{action.name} works on {', '.join(action.sources)} jobs, not {registry}")
+    if selection.group:
+        if selection.ids or selection.filter or selection.queue:
+            raise ActionError("give a batch alone: not with job ids, a filter or a queue")
+        return _plan_group(connection, action, selection, options, cancelled, limit)
     if selection.ids:
         if selection.filter:
             raise ActionError("give job ids or a filter, not both")
@@ -222,6 +232,42 @@ def plan(
         del ids[limit:]
         result.truncated = True
     result.scanned = len(ids)
+    return result
+
+
+def _plan_group(
+    connection: redis.Redis,
+    action: JobAction,
+    selection: Selection,
+    options: Options,
+    cancelled: Callable[[], bool],
+    limit: int,
+) -> Plan:
+    """A batch's jobs go by where each is now; those the action does not work on are left out."""
+    from queuetui.rqdata.batches import GROUPS_SET, group_key, walk
+
+    pipe = connection.pipeline(transaction=False)
+    pipe.sismember(GROUPS_SET, selection.group)
+    pipe.exists(group_key(selection.group))
+    if not any(pipe.execute()):
+        raise ActionError(f"no batch named {selection.group!r} (see queuetui batches list)")
+    result = Plan(action, selection, options, {})
+    wanted = (selection.registry,) if selection.registry else action.sources
+    found: dict[Source, list[tuple[float, str]]] = {}
+    taken = 0
+    for _, members in walk(connection, [selection.group], cancelled=cancelled):
+        result.scanned += len(members)
+        for member in members:
+            registry = STATUS_REGISTRY.get(member.status, "")
+            if registry in wanted and member.queue and taken < limit:
+                moment = member.created_at.timestamp() if member.created_at else 0.0
+                found.setdefault(Source(member.queue, registry), []).append((moment, member.id))
+                taken += 1
+            elif registry in wanted and member.queue:
+                result.truncated = True
+    result.complete = not cancelled()
+    for source, pairs in sorted(found.items(), key=lambda item: (item[0].queue, item[0].registry)):
+        result.batches[source] = [job_id for _, job_id in sorted(pairs)]  # acted on in creation order
     return result
 
 

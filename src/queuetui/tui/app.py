@@ -105,6 +105,7 @@ class QueueTUI(App[None]):
             yield SystemCommand(
                 "Pause / resume live refresh", "Toggle live refresh", screen.action_toggle_pause
             )
+        yield SystemCommand("Batches", "RQ groups and their progress", self.action_open_batches)
         queue = self.current_queue()
         for registry, label in VIEWS.items():
             yield SystemCommand(
@@ -118,7 +119,7 @@ class QueueTUI(App[None]):
     def current_queue(self) -> str:
         """The queue the operator is looking at: the open view's, or the one under the overview cursor."""
         for screen in reversed(self.screen_stack):
-            if isinstance(screen, JobsScreen):
+            if isinstance(screen, JobsScreen) and screen.queue:
                 return screen.queue
             if isinstance(screen, OverviewScreen):
                 table = screen.query_one("#queues", LiveTable)
@@ -137,6 +138,18 @@ class QueueTUI(App[None]):
             return
         offset = max(0, position - 50) if focus_job is not None else 0
         self.push_screen(JobsScreen(queue, registry, focus_job=focus_job, offset=offset))
+
+    def action_open_batches(self) -> None:
+        from queuetui.tui.screens.batches import BatchesScreen
+
+        if not isinstance(self.screen, BatchesScreen):
+            self.push_screen(BatchesScreen())
+
+    def open_batch(self, name: str) -> None:
+        """Show a batch's jobs (every state, every queue) in the jobs view."""
+        screen = self.screen
+        if not (isinstance(screen, JobsScreen) and screen.group == name):
+            self.push_screen(JobsScreen("", "", group=name))
 
     def open_detail(self, job_id: str) -> None:
         self.push_screen(JobDetailScreen(job_id))
@@ -181,6 +194,8 @@ class QueueTUI(App[None]):
             from queuetui.tui.screens.audit import AuditScreen
 
             self.push_screen(AuditScreen(" ".join(args)))
+        elif verb in ("batches", "batch"):
+            self.open_batch(args[0]) if args else self.action_open_batches()
         elif verb == "forecast":
             from queuetui.tui.screens.forecast import ForecastScreen
 
@@ -242,12 +257,13 @@ class QueueTUI(App[None]):
 
 COMMAND_HELP = (
     "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
-    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · overview"
+    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · overview · batches [NAME]"
 )
 COMMANDS = {
     "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
     "forecast", "imports", "audit",
 }  # fmt: skip
+COMMANDS |= {"batches", "batch"}
 
 
 def check_command(text: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
+from queuetui.rqdata.batches import BatchPage, Members
 from queuetui.rqdata.bulk import Outcome, Plan, Progress
 from queuetui.rqdata.deps import Tree as DependencyTree
 from queuetui.rqdata.detail import JobDetail
@@ -195,3 +196,19 @@ class AuditFetched(Message):
     """The newest audit entries (filtered)."""
 
     entries: list[AuditEntry]
+
+
+@dataclass
+class BatchesFetched(Message):
+    """A page of batches (RQ groups), each counted by state, and how long counting took."""
+
+    page: BatchPage
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchMembersFetched(Message):
+    """A batch's jobs (ids in creation order) and the first window of their rows."""
+
+    members: Members
+    page: Page

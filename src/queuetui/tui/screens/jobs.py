@@ -1,5 +1,9 @@
-"""One queue's jobs in one registry: a window of rows over a registry of any size, filters, order,
-marks, and the job actions on the marks or the job under the cursor.
+"""One queue's jobs in one registry, or a batch's jobs wherever they are: a window of rows over a
+registry of any size, filters, order, marks, and the job actions on the marks or the job under the
+cursor.
+
+A batch (RQ group, `group=`) is read once in full as ids in creation order (rqdata.batches, as a
+filter's matches are) and then paged like a registry; each row shows the job's own state and queue.
 
 Marks are job ids, or, after `*`, the whole filter: the Selection of the queue's registry and the
 filter, which the dry run reads in full, however many jobs match (never a list of ids held here).
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +26,7 @@ from textual.worker import get_current_worker
 from queuetui import fmt, jobtext
 from queuetui import table as table_layout
 from queuetui.rqdata.actions import JOB_ACTIONS, Options
+from queuetui.rqdata.batches import batch_members, read_batch_rows, row_state
 from queuetui.rqdata.bulk import Outcome, Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.deps import flag_rows
@@ -28,7 +34,7 @@ from queuetui.rqdata.pages import Page, default_descending, read_page
 from queuetui.rqdata.query import Query, parse
 from queuetui.rqdata.rows import VIEWS, JobRow, read_rows
 from queuetui.rqdata.search import filter_ids
-from queuetui.tui.messages import FetchFailed, FilterDone, PageFetched, ScanProgress
+from queuetui.tui.messages import BatchMembersFetched, FetchFailed, FilterDone, PageFetched, ScanProgress
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
@@ -36,6 +42,7 @@ from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
 
+STATE_STYLES = {"running": "green", "failed": "red", "finished": "dim", "canceled": "dim", "gone": "dim"}
 PAGE = 100
 """Rows held at once. Moving past either end fetches the window STEP rows further."""
 STEP = 50
@@ -136,15 +143,18 @@ class JobsScreen(BulkActionsScreen):
         focus_job: str | None = None,
         offset: int = 0,
         filter_text: str = "",
+        group: str = "",
     ) -> None:
         super().__init__()
         self.queue = queue
+        self.group = group
+        """The batch (RQ group) whose jobs this view shows, in every queue and registry; '' for a registry."""
         self.marked: dict[str, int] = {}
         """Marked job ids, in marking order, with their row number in the view when marked."""
         self.marked_all = False
         """Every job of the view (of the filter, when one is set) is marked."""
         self._last_mark: int | None = None
-        self.registry = registry
+        self.registry = "batch" if group else registry
         self.start = offset
         self.total = 0
         self.descending = default_descending(registry)
@@ -162,7 +172,7 @@ class JobsScreen(BulkActionsScreen):
 
     @property
     def label(self) -> str:
-        return VIEWS[self.registry]
+        return "Jobs" if self.group else VIEWS[self.registry]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -182,6 +192,10 @@ class JobsScreen(BulkActionsScreen):
             self.apply_filter(self._initial_filter)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.group and action in ("filter", "groups", "move"):
+            return False  # a filter walks one registry; a batch spans them
+        if self.group and action in JOB_KEYS:
+            return self.console.may(JOB_KEYS[action])
         if action == "groups":
             return self.registry == "failed"
         if action == "never":
@@ -231,6 +245,8 @@ class JobsScreen(BulkActionsScreen):
                 style = "red"
             elif name == "id":
                 style = "bold"
+            elif name == "state":
+                style = STATE_STYLES.get(row_state(row), "")
             if marked:
                 style = f"{style} reverse".strip()
             cells.append(Text(value, style=style, justify="right" if column.right else "left", no_wrap=True))
@@ -260,7 +276,10 @@ class JobsScreen(BulkActionsScreen):
         )
         if not self.loaded:
             span = "loading…"
-        parts = [f"[b]{self.queue}[/b] › [b]{self.label}[/b]", span, order]
+        where = f"batch {self.group}" if self.group else self.queue
+        parts = [f"[b]{escape(where)}[/b] › [b]{self.label}[/b]", span, order]
+        if self.group and self.truncated:
+            parts.append(f"the first {len(self.matches or ()):,} jobs")
         if self.marked_all:
             parts.append(f"[reverse]all {self.total:,}{' matching' if self.filter else ''} marked[/]")
         elif self.marked:
@@ -281,6 +300,9 @@ class JobsScreen(BulkActionsScreen):
         redis = self.console.redis
         offset, descending, matches = self.start, self.descending, self.matches
         try:
+            if self.group:
+                self._fetch_batch(offset, descending, matches)
+                return
             if matches is None:
                 page = read_page(redis, self.queue, self.registry, offset, PAGE, descending)
             else:
@@ -294,6 +316,29 @@ class JobsScreen(BulkActionsScreen):
             self.post_message(FetchFailed(describe_error(exc)))
             return
         self.post_message(PageFetched(page))
+
+    def _fetch_batch(
+        self, offset: int, descending: bool, matches: list[tuple[str, float | None]] | None
+    ) -> None:
+        """A window of the batch's jobs; the first fetch (and one after an action) reads its ids first."""
+        members = None
+        if matches is None:
+            members = batch_members(self.console.redis, self.group)
+            matches = members.ids[::-1] if descending else members.ids
+        offset = max(0, min(offset, len(matches) - PAGE))
+        rows = read_batch_rows(self.console.redis, matches[offset : offset + PAGE])
+        page = Page("", "batch", offset, len(matches), descending, tuple(rows))
+        if members is None:
+            self.post_message(PageFetched(page))
+        else:
+            self.post_message(BatchMembersFetched(replace(members, ids=matches), page))
+
+    @on(BatchMembersFetched)
+    def _members(self, message: BatchMembersFetched) -> None:
+        if message.page.descending != self.descending:
+            return
+        self.matches, self.truncated = message.members.ids, message.members.truncated
+        self.show_page(PageFetched(message.page))
 
     @on(PageFetched)
     def show_page(self, message: PageFetched) -> None:
@@ -388,7 +433,9 @@ class JobsScreen(BulkActionsScreen):
     def action_back(self) -> None:
         if self.cancel_bulk():
             return
-        if self.scanning:
+        if self.group:
+            self.app.pop_screen()
+        elif self.scanning:
             self.workers.cancel_group(self, "filter")
             self._scan_finished("Filter cancelled")
         elif self.filter:
@@ -521,6 +568,11 @@ class JobsScreen(BulkActionsScreen):
 
     def selection(self) -> Selection | None:
         """What the action keys act on: every matching job, the marked jobs, or the job under the cursor."""
+        if self.group:  # each job where it is: the action takes those it works on
+            if self.marked_all:
+                return Selection(group=self.group)
+            ids = tuple(self.marked) or ((self.current_job(),) if self.current_job() else ())
+            return Selection(ids=ids) if ids else None
         if self.marked_all:
             return Selection(self.queue, self.registry, self.filter.source)
         if self.marked:
@@ -532,6 +584,8 @@ class JobsScreen(BulkActionsScreen):
 
     def _job_action(self, key: str) -> str | None:
         """The job action of the retry and move keys here (they differ by registry), or None."""
+        if self.group:
+            return "jobs.retry" if key == "retry" else None
         if key == "retry":
             names = {"failed": "jobs.retry", "canceled": "jobs.requeue", "finished": "jobs.requeue"}
         else:
@@ -593,7 +647,10 @@ class JobsScreen(BulkActionsScreen):
     def acted(self, outcome: Outcome) -> None:
         self._clear_marks()
         self._show_title()
-        if self.filter:
+        if self.group:
+            self.matches = None  # read the batch's ids again: jobs may have left it (deleted)
+            self.fetch()
+        elif self.filter:
             self.apply_filter(self.filter.source)  # the matches moved: find them again
         else:
             self.fetch()

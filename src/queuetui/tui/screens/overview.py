@@ -116,6 +116,13 @@ class OverviewScreen(BulkActionsScreen):
         Binding("tab", "app.focus_next", "Next table", show=False, id="overview.next"),
         Binding("shift+tab", "app.focus_previous", "Previous table", show=False, id="overview.previous"),
         Binding("s", "app.open_schedules", "Schedules", id="overview.schedules", tooltip="Cron schedules"),
+        Binding(
+            "b",
+            "app.open_batches",
+            "Batches",
+            id="overview.batches",
+            tooltip="Batches (RQ groups), their progress",
+        ),
         Binding("E", "empty", "Empty", id="overview.empty", tooltip="Delete every job waiting in the queue"),
         Binding(
             "P",
