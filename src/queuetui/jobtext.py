@@ -9,7 +9,9 @@ from typing import Any
 
 from queuetui import fmt
 from queuetui.rqdata.detail import JobDetail, StoredResult
+from queuetui.rqdata.fields import parse_rq_time
 from queuetui.rqdata.payload import pretty, size
+from queuetui.rqdata.retrynote import META_KEY, RetryNote, note_from_meta
 from queuetui.rqdata.rows import JobRow
 from queuetui.table import Column, plain_table
 
@@ -17,8 +19,8 @@ from queuetui.table import Column, plain_table
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "waiting": ("id", "func", "args", "enqueued", "age"),
     "started": ("id", "func", "args", "worker", "started", "running"),
-    "failed": ("id", "func", "exception", "ended", "age", "duration", "retries"),
-    "scheduled": ("id", "func", "args", "scheduled_for", "due_in", "retries"),
+    "failed": ("id", "func", "exception", "ended", "age", "duration", "retry"),
+    "scheduled": ("id", "func", "args", "scheduled_for", "due_in", "retry"),
     "deferred": ("id", "func", "args", "created", "age"),
     "finished": ("id", "func", "args", "ended", "duration", "worker"),
     "canceled": ("id", "func", "args", "ended", "age"),
@@ -42,7 +44,27 @@ COLUMNS: dict[str, Column] = {
     "duration": Column("Ran", 6, right=True),
     "running": Column("Running", 7, right=True),
     "retries": Column("Left", 4, right=True),
+    "retry": Column("Retry", 10),
 }
+
+
+def _retry(row: JobRow, now: datetime) -> str:
+    """What the worker decided ('3/5 in 40s', 'no: bug'), else what is left of the job's own Retry."""
+    note = note_from_meta(row.meta)
+    if note is not None:
+        return retry_cell(note, now)
+    return "-" if row.retries_left is None else f"own: {row.retries_left}"
+
+
+def retry_cell(note: RetryNote, now: datetime) -> str:
+    """'3/5 in 40s' while retrying (attempt 3 of 5 failed), 'no: bug' (the policy) or 'no: 5/5' when not."""
+    if note.retrying:
+        due = note.next_time
+        wait = f" in {fmt.age(max(0.0, (due - now).total_seconds()))}" if due else ""
+        return f"{note.attempt}/{note.max_attempts}{wait}"
+    if note.max_attempts > 1 and note.attempt >= note.max_attempts:
+        return f"no: {note.attempt}/{note.max_attempts}"
+    return f"no: {note.policy}"
 
 
 def _exception(row: JobRow) -> str:
@@ -67,6 +89,7 @@ _CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
     "duration": lambda r, now: fmt.duration(r.duration(now)),
     "running": lambda r, now: fmt.duration(r.duration(now)),
     "retries": lambda r, now: "-" if r.retries_left is None else str(r.retries_left),
+    "retry": _retry,
 }
 
 
@@ -93,6 +116,7 @@ def row_json(row: JobRow, now: datetime) -> dict[str, Any]:
         "duration_seconds": row.duration(now),
         "worker": row.worker,
         "retries_left": row.retries_left,
+        "retry": _note_json(note_from_meta(row.meta)),
         "group_id": row.group_id,
         "exception": None
         if row.exception is None
@@ -161,8 +185,10 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
         if d.call.instance is not None:
             body.insert(0, f"instance {pretty(d.call.instance)}")
         sections.append(Section("Call", body="\n".join(body), kind="value"))
-    if d.meta:
-        sections.append(Section("Meta", body=pretty(d.meta), kind="value"))
+    note = note_from_meta(d.meta)
+    shown_meta = {k: v for k, v in d.meta.items() if k != META_KEY} if note and d.meta else d.meta
+    if shown_meta:  # the retry decision has a section of its own below
+        sections.append(Section("Meta", body=pretty(shown_meta), kind="value"))
     if d.exists:
         sections.append(
             Section(
@@ -188,6 +214,8 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
             retries.append(("intervals", ", ".join(f"{i}s" for i in d.retry_intervals)))
         if d.number_of_retries is not None:
             retries.append(("retried", f"{d.number_of_retries} times"))
+        if note is not None:
+            retries.extend(_note_fields(note, now))
         sections.append(Section("Retries", retries))
     if d.dependencies or d.dependents:
         sections.append(
@@ -209,6 +237,29 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
     if d.problems and d.raw:
         sections.append(Section("Raw fields", list(d.raw.items())))
     return sections
+
+
+def _note_fields(note: RetryNote, now: datetime) -> list[tuple[str, str]]:
+    """The worker's retry decision, as the detail's Retries section lists it."""
+    fields = [("decision", note.summary())]
+    if note.message:
+        fields.append(("error", f"{note.short_error}: {note.message}"))
+    if note.retrying:
+        due = note.next_time
+        wait = f" (in {fmt.age(max(0.0, (due - now).total_seconds()))})" if due else ""
+        fields.append(("next retry", fmt.local_time(due) + wait))
+    for earlier in note.history:
+        when = fmt.local_time(parse_rq_time(earlier.at))
+        error = earlier.error.rsplit(".", 1)[-1]
+        fields.append(
+            (f"attempt {earlier.attempt}", f"failed {when}: {error}, retried after {earlier.delay}s")
+        )
+    fields.append((f"attempt {note.attempt}", f"failed {fmt.local_time(note.failed_at)}"))
+    return fields
+
+
+def _note_json(note: RetryNote | None) -> dict[str, Any] | None:
+    return None if note is None else note.to_meta()
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -241,6 +292,7 @@ def detail_json(detail: JobDetail) -> dict[str, Any]:
         "timeout": d.timeout,
         "retries_left": d.retries_left,
         "retry_intervals": d.retry_intervals,
+        "retry": _note_json(note_from_meta(d.meta)),
         "dependencies": d.dependencies,
         "dependents": d.dependents,
         "results": [
