@@ -19,7 +19,7 @@ from queuetui.table import Column, plain_table
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "waiting": ("id", "func", "args", "enqueued", "age"),
     "started": ("id", "func", "args", "worker", "started", "running"),
-    "failed": ("id", "func", "exception", "ended", "age", "duration", "retry"),
+    "failed": ("id", "func", "exception", "ended", "duration", "retry"),  # no age: ended says when
     "scheduled": ("id", "func", "args", "scheduled_for", "due_in", "retry"),
     "deferred": ("id", "func", "args", "created", "age"),
     "finished": ("id", "func", "args", "ended", "duration", "worker"),
@@ -44,7 +44,7 @@ COLUMNS: dict[str, Column] = {
     "duration": Column("Ran", 6, right=True),
     "running": Column("Running", 7, right=True),
     "retries": Column("Left", 4, right=True),
-    "retry": Column("Retry", 10),
+    "retry": Column("Retry", 11),
 }
 
 
@@ -53,7 +53,7 @@ def _retry(row: JobRow, now: datetime) -> str:
     note = note_from_meta(row.meta)
     if note is not None:
         return retry_cell(note, now)
-    return "-" if row.retries_left is None else f"own: {row.retries_left}"
+    return "-" if row.retries_left is None else f"own: {row.retries_left} left"
 
 
 def retry_cell(note: RetryNote, now: datetime) -> str:
@@ -160,6 +160,8 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
     """The detail of one job as titled sections, in the order an operator reads them."""
     d = detail
     where = ", ".join(f"{loc.registry} in {loc.queue} (row {loc.position + 1})" for loc in d.locations)
+    note = note_from_meta(d.meta)
+    retry = [("retry", _retry_line(note, now))] if note is not None else []
     sections = [
         Section(
             "Job",
@@ -169,6 +171,7 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
                 ("queue", d.origin or "-"),
                 ("found in", where or "no queue or registry"),
                 ("function", d.call.func_name or "-"),
+                *retry,
                 ("group", d.group_id or "-"),
                 ("timeout", f"{d.timeout}s" if d.timeout else "-"),
                 ("result ttl", f"{d.result_ttl}s" if d.result_ttl else "-"),
@@ -185,7 +188,6 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
         if d.call.instance is not None:
             body.insert(0, f"instance {pretty(d.call.instance)}")
         sections.append(Section("Call", body="\n".join(body), kind="value"))
-    note = note_from_meta(d.meta)
     shown_meta = {k: v for k, v in d.meta.items() if k != META_KEY} if note and d.meta else d.meta
     if shown_meta:  # the retry decision has a section of its own below
         sections.append(Section("Meta", body=pretty(shown_meta), kind="value"))
@@ -237,6 +239,15 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
     if d.problems and d.raw:
         sections.append(Section("Raw fields", list(d.raw.items())))
     return sections
+
+
+def _retry_line(note: RetryNote, now: datetime) -> str:
+    """The decision in a line for the top of the detail, where a short screen still shows it."""
+    if note.retrying:
+        due = note.next_time
+        wait = f"in {fmt.age(max(0.0, (due - now).total_seconds()))}" if due else "soon"
+        return f"attempt {note.attempt} of {note.max_attempts} failed; next {wait} (policy {note.policy!r})"
+    return f"no: {note.reason} (policy {note.policy!r})"
 
 
 def _note_fields(note: RetryNote, now: datetime) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
@@ -137,12 +136,17 @@ def test_the_failed_view_and_the_detail_show_the_decision(conn: redis.Redis) -> 
     q = Queue("default", connection=conn)
     q.enqueue(jobs.tagged_boom, job_id="bug-2")
     q.enqueue(jobs.refused, job_id="flaky-2")
+    q.enqueue(jobs.refused, job_id="own-2", retry=Retry(max=2, interval=[600]))
     run_once(conn)
-    now = datetime.now(UTC)
+    now = note_of(conn, "flaky-2").failed_at  # the moment it failed: 'in' says the whole delay
+    assert now is not None
     (failed,) = read_page(conn, "default", "failed", 0, 10).rows
     assert jobtext.cell(failed, "retry", now) == "no: bug"
-    (scheduled,) = read_page(conn, "default", "scheduled", 0, 10).rows
-    assert jobtext.cell(scheduled, "retry", now).startswith("1/3 in ")
+    assert jobtext.row_json(failed, now)["retry"]["reason"] == "policy 'bug' never retries"
+    flaky, own = read_page(conn, "default", "scheduled", 0, 10).rows
+    assert (flaky.id, own.id) == ("flaky-2", "own-2")
+    assert jobtext.cell(flaky, "retry", now) == f"1/3 in {note_of(conn, 'flaky-2').delay}s"
+    assert jobtext.cell(own, "retry", now) == "own: 1 left"
     text = jobtext.detail_text(job_detail(conn, "flaky-2"), now)
     assert "ConnectionRefusedError as builtins.ConnectionError → policy 'fast'" in text
     assert "attempt 1 of 3 failed" in text
