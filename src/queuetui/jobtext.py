@@ -56,12 +56,18 @@ def _retry(row: JobRow, now: datetime) -> str:
     return "-" if row.retries_left is None else f"own: {row.retries_left} left"
 
 
+def _due(note: RetryNote, now: datetime) -> str:
+    """'in 40s' while the retry waits; 'due' once its time has come (it may be running again)."""
+    due = note.next_time
+    if due is None or due <= now:
+        return "due"
+    return f"in {fmt.age((due - now).total_seconds())}"
+
+
 def retry_cell(note: RetryNote, now: datetime) -> str:
     """'3/5 in 40s' while retrying (attempt 3 of 5 failed), 'no: bug' (the policy) or 'no: 5/5' when not."""
     if note.retrying:
-        due = note.next_time
-        wait = f" in {fmt.age(max(0.0, (due - now).total_seconds()))}" if due else ""
-        return f"{note.attempt}/{note.max_attempts}{wait}"
+        return f"{note.attempt}/{note.max_attempts} {_due(note, now)}"
     if note.max_attempts > 1 and note.attempt >= note.max_attempts:
         return f"no: {note.attempt}/{note.max_attempts}"
     return f"no: {note.policy}"
@@ -137,7 +143,7 @@ class Section:
 
 
 def _since(label: str, start: datetime | None, end: datetime | None) -> str:
-    if start is None or end is None:
+    if start is None or end is None or end < start:  # a retried job's ended_at is its last attempt's
         return ""
     return f"  (+{fmt.duration((end - start).total_seconds())} {label})"
 
@@ -245,20 +251,25 @@ def _retry_line(note: RetryNote, now: datetime) -> str:
     """The decision in a line for the top of the detail, where a short screen still shows it."""
     if note.retrying:
         due = note.next_time
-        wait = f"in {fmt.age(max(0.0, (due - now).total_seconds()))}" if due else "soon"
-        return f"attempt {note.attempt} of {note.max_attempts} failed; next {wait} (policy {note.policy!r})"
-    return f"no: {note.reason} (policy {note.policy!r})"
+        when = _due(note, now) + (f" ({fmt.clock_time(due)})" if due else "")
+        return f"attempt {note.attempt} of {note.max_attempts} failed; retry {when}, policy {note.policy!r}"
+    # A policy that retries says which one gave up; one that never retries names itself in the reason.
+    return f"no: {note.reason} (policy {note.policy!r})" if note.max_attempts > 1 else f"no: {note.reason}"
 
 
 def _note_fields(note: RetryNote, now: datetime) -> list[tuple[str, str]]:
     """The worker's retry decision, as the detail's Retries section lists it."""
-    fields = [("decision", note.summary())]
-    if note.message:
-        fields.append(("error", f"{note.short_error}: {note.message}"))
+    rule = f"rule {note.matched}" if note.matched else "the default: no rule matched"
+    fields = [("policy", f"{note.policy} ({rule})")]
     if note.retrying:
-        due = note.next_time
-        wait = f" (in {fmt.age(max(0.0, (due - now).total_seconds()))})" if due else ""
-        fields.append(("next retry", fmt.local_time(due) + wait))
+        fields.append(
+            ("decision", f"attempt {note.attempt} of {note.max_attempts} failed, retry after {note.delay}s")
+        )
+        fields.append(("next retry", f"{fmt.local_time(note.next_time)} ({_due(note, now)})"))
+    else:
+        fields.append(("decision", f"attempt {note.attempt} failed, no retry: {note.reason}"))
+    error = note.short_error
+    fields.append(("error", f"{error}: {note.message}" if note.message else error))
     for earlier in note.history:
         when = fmt.local_time(parse_rq_time(earlier.at))
         error = earlier.error.rsplit(".", 1)[-1]

@@ -148,8 +148,11 @@ def test_the_failed_view_and_the_detail_show_the_decision(conn: redis.Redis) -> 
     assert jobtext.cell(flaky, "retry", now) == f"1/3 in {note_of(conn, 'flaky-2').delay}s"
     assert jobtext.cell(own, "retry", now) == "own: 1 left"
     text = jobtext.detail_text(job_detail(conn, "flaky-2"), now)
-    assert "ConnectionRefusedError as builtins.ConnectionError → policy 'fast'" in text
-    assert "attempt 1 of 3 failed" in text
+    delay = note_of(conn, "flaky-2").delay
+    assert "fast (rule builtins.ConnectionError)" in text
+    assert f"attempt 1 of 3 failed, retry after {delay}s" in text
+    assert "ConnectionRefusedError: [Errno 111] refused: connection refused" in text
+    assert "retry         no: policy 'bug' never retries\n" in jobtext.detail_text(job_detail(conn, "bug-2"), now)
 
 
 def test_worker_pool_applies_the_config_file_policies(
