@@ -59,7 +59,7 @@ def _retry(row: JobRow, now: datetime) -> str:
 def _due(note: RetryNote, now: datetime) -> str:
     """'in 40s' while the retry waits; 'due' once its time has come (it may be running again)."""
     due = note.next_time
-    if due is None or due <= now:
+    if due is None or (due - now).total_seconds() < 1:
         return "due"
     return f"in {fmt.age((due - now).total_seconds())}"
 

@@ -11,8 +11,10 @@ import pytest
 import redis
 from rq.timeouts import JobTimeoutException
 
+from queuetui import fmt
 from queuetui.config import BUILTIN_RETRY_ERRORS, ConfigError, RetryPolicy, RetrySettings, load_settings
 from queuetui.executor.retry import class_name, decide, delay_for, policy_for
+from queuetui.jobtext import retry_cell
 from queuetui.rqdata.retrynote import note_from_meta
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -159,3 +161,18 @@ def test_a_note_survives_the_round_trip_through_meta_and_garbage_reads_as_none()
     assert note_from_meta(None) is None
     odd = note_from_meta({"queuetui.retry": {"attempt": "x", "history": [1, {"delay": "3"}]}})
     assert odd is not None and odd.attempt == 0 and odd.history[0].delay == 3
+
+
+def test_the_retry_cell_says_attempt_wait_or_why_not() -> None:
+    retry = RetrySettings()
+    rng = random.Random(5)
+    note = decide(retry, TimeoutError, TimeoutError(), None, NOW, rng)
+    for _ in range(2):
+        note = decide(retry, TimeoutError, TimeoutError(), note, NOW, rng)
+    assert note.next_time is not None
+    assert retry_cell(note, NOW) == f"3/5 in {fmt.age(note.delay)}"
+    assert retry_cell(note, note.next_time) == "3/5 due"
+    for _ in range(2):
+        note = decide(retry, TimeoutError, TimeoutError(), note, NOW, rng)
+    assert retry_cell(note, NOW) == "no: 5/5"
+    assert retry_cell(decide(retry, KeyError, KeyError("x"), None, NOW, rng), NOW) == "no: bug"
