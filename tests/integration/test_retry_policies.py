@@ -209,3 +209,18 @@ def test_one_worker_runs_every_critical_job_before_any_low_one(conn: redis.Redis
     assert max(v for k, v in ended.items() if k.startswith("crit")) < min(
         v for k, v in ended.items() if k.startswith("low")
     )
+
+
+def test_worker_with_a_bad_retry_config_exits_with_one_line(redis_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[retry.policies.slow]\nbackoff = "fixed"\nbase = "soon"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "queuetui", "--config", str(config), "worker", "--burst"],
+        env=run_env(redis_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "[retry.policies.slow]: base must be a duration like 90s" in result.stderr
