@@ -224,3 +224,14 @@ def test_worker_with_a_bad_retry_config_exits_with_one_line(redis_url: str, tmp_
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "[retry.policies.slow]: base must be a duration like 90s" in result.stderr
+
+
+def test_unreadable_meta_is_left_alone_and_not_retried(conn: redis.Redis) -> None:
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.refused, job_id="odd-meta")
+    garbage = b"\x80\x05not a pickle"
+    conn.hset("rq:job:odd-meta", "meta", garbage)
+    run_once(conn)
+    assert conn.hget("rq:job:odd-meta", "meta") == garbage
+    assert Job.fetch("odd-meta", connection=conn).get_status() == "failed"
+    assert conn.zcard(q.scheduled_job_registry.key) == 0

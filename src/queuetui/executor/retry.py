@@ -127,6 +127,11 @@ class RetryHandler:
 
     def apply(self, job: Job, exc_type: type, exc_value: BaseException | None) -> RetryNote | None:
         """Decide, set the job's retry for RQ to act on, and record the decision in its meta."""
+        if job._unreadable_meta is not None:
+            # Meta this worker cannot decode: writing would replace it, and without the count of
+            # attempts in it a retry could repeat for ever. RQ fails the job as it would anyway.
+            log.warning("Job %s: meta unreadable here, so no retry policy applies", job.id)
+            return None
         previous = note_from_meta(job.meta)
         if job.retries_left is not None and previous is None:
             return None  # enqueued with a Retry of its own: RQ follows it
