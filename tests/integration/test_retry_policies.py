@@ -187,8 +187,13 @@ def test_worker_pool_applies_the_config_file_policies(
             message="the pooled job to be given up",
         )
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.communicate(timeout=30)
+        worker.send_signal(signal.SIGTERM)  # the pool stops its workers, then itself
+        try:
+            worker.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)  # the session this test started, workers included
+            worker.communicate(timeout=10)
+            raise
     assert (note.policy, note.attempt, note.reason) == ("quick", 3, "gave up after 3 attempts")
     assert [h.delay for h in note.history] == [2, 4]  # linear, no jitter: base x attempt
     runs = [float(t) for t in conn.lrange("test:runs", 0, -1)]
