@@ -13,7 +13,7 @@ from rq.timeouts import JobTimeoutException
 
 from queuetui import fmt
 from queuetui.config import BUILTIN_RETRY_ERRORS, ConfigError, RetryPolicy, RetrySettings, load_settings
-from queuetui.executor.retry import class_name, decide, delay_for, policy_for
+from queuetui.executor.retry import canonical, class_name, decide, delay_for, policy_for
 from queuetui.jobtext import retry_cell
 from queuetui.rqdata.retrynote import note_from_meta
 
@@ -176,3 +176,23 @@ def test_the_retry_cell_says_attempt_wait_or_why_not() -> None:
         note = decide(retry, TimeoutError, TimeoutError(), note, NOW, rng)
     assert retry_cell(note, NOW) == "no: 5/5"
     assert retry_cell(decide(retry, KeyError, KeyError("x"), None, NOW, rng), NOW) == "no: bug"
+
+
+def test_aliases_become_the_class_own_name_and_override_the_builtin_rule() -> None:
+    settings = RetrySettings(
+        errors={
+            **RetrySettings().errors,
+            "redis.ConnectionError": "bug",
+            "socket.timeout": "bug",
+            "nosuchpkg.E": "bug",
+        }
+    )
+    resolved = canonical(settings)
+    assert policy_for(settings, redis.ConnectionError)[0].name == "transient"  # as written: no match
+    assert policy_for(resolved, redis.ConnectionError) == (
+        resolved.policies["bug"],
+        "redis.exceptions.ConnectionError",
+    )
+    assert policy_for(resolved, TimeoutError)[0].name == "bug"
+    assert resolved.errors["nosuchpkg.E"] == "bug"  # not importable here: kept as written
+    assert "redis.ConnectionError" not in resolved.errors

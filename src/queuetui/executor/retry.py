@@ -9,8 +9,10 @@ own `Retry` are left to it. Each decision goes in the job's meta under retrynote
 
 from __future__ import annotations
 
+import importlib
 import logging
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -42,6 +44,29 @@ def policy_for(settings: RetrySettings, exc_type: type) -> tuple[RetryPolicy, st
         if name in settings.errors:
             return settings.policies[settings.errors[name]], name
     return settings.policies[settings.default], ""
+
+
+def canonical(settings: RetrySettings) -> RetrySettings:
+    """The rules with names that are aliases ('requests.ConnectionError') turned into the class's own.
+
+    Rules match the names Python gives the classes (`class_name`); a package often re-exports a
+    class under a shorter path. Each rule's module is imported to find out (a worker imports the
+    code of its jobs anyway); a name that cannot be imported stays as written, matching only itself.
+    """
+    errors = dict(settings.errors)
+    for name, policy in settings.errors.items():
+        module_name, _, attr = name.rpartition(".")
+        try:
+            found = getattr(importlib.import_module(module_name), attr, None)
+        except Exception as exc:  # any import error: the rule stays a plain name
+            log.warning(
+                "Retry rule %s: cannot import %s (%s); it matches that name only", name, module_name, exc
+            )
+            continue
+        if isinstance(found, type) and class_name(found) != name:
+            del errors[name]
+            errors[class_name(found)] = policy  # the operator's alias beats a built-in rule for the class
+    return replace(settings, errors=errors)
 
 
 def delay_for(policy: RetryPolicy, attempt: int, rng: random.Random) -> int:
@@ -107,7 +132,7 @@ class RetryHandler:
     def __init__(
         self, settings: RetrySettings, clock: Clock = SYSTEM, rng: random.Random | None = None
     ) -> None:
-        self.settings = settings
+        self.settings = canonical(settings)
         self.clock = clock
         # SystemRandom by default: forked work horses would otherwise share one sequence of jitters.
         self.rng = rng or random.SystemRandom()
