@@ -50,7 +50,9 @@ def seed(conn: redis.Redis, n: int, kind: str, port: int) -> None:
 
 
 def plain_rq(conn: redis.Redis) -> None:
-    SimpleWorker([Queue("default", connection=conn)], connection=conn).work(burst=True, logging_level="CRITICAL")
+    SimpleWorker([Queue("default", connection=conn)], connection=conn).work(
+        burst=True, logging_level="CRITICAL"
+    )
 
 
 def queuetui_worker(conn: redis.Redis) -> None:
