@@ -152,9 +152,9 @@ def test_the_failed_view_and_the_detail_show_the_decision(conn: redis.Redis) -> 
     assert "fast (rule builtins.ConnectionError)" in text
     assert f"attempt 1 of 3 failed, retry after {delay}s" in text
     assert "ConnectionRefusedError: [Errno 111] refused: connection refused" in text
-    assert "retry         no: policy 'bug' never retries\n" in jobtext.detail_text(
-        job_detail(conn, "bug-2"), now
-    )
+    assert jobtext.detail_json(job_detail(conn, "flaky-2"))["retry"]["policy"] == "fast"  # jobs show --json
+    bug_text = jobtext.detail_text(job_detail(conn, "bug-2"), now)
+    assert "retry         no: policy 'bug' never retries\n" in bug_text
 
 
 def test_worker_pool_applies_the_config_file_policies(
