@@ -42,3 +42,20 @@ def needs(key: str) -> str:
     if not job.connection.exists(key):
         raise RuntimeError(f"{key} is missing")
     return f"{key} found"
+
+
+def refused(tag: str = "refused") -> None:
+    """Record the run's time in 'test:runs', then fail as a refused connection does (a transient error)."""
+    job = get_current_job()
+    assert job is not None
+    job.connection.rpush("test:runs", repr(time.time()))
+    raise ConnectionRefusedError(111, f"{tag}: connection refused")
+
+
+def tagged_boom() -> None:
+    """Set a meta key of the job's own, save it as RQ documents, then fail like a bug."""
+    job = get_current_job()
+    assert job is not None
+    job.meta["progress"] = "half"
+    job.save_meta()
+    raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")

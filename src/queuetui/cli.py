@@ -199,7 +199,10 @@ def worker(
     worker_name: str | None,
     logging_level: str,
 ) -> None:
-    """Run an RQ worker on QUEUES (default: critical high default low, in that order)."""
+    """Run an RQ worker on QUEUES (default: critical high default low, in that order).
+
+    Jobs that fail without a Retry of their own are retried by the config file's [retry] policies.
+    """
     from queuetui.executor.worker import listen_order, run_worker
 
     settings = settings_from(connection)
@@ -210,7 +213,15 @@ def worker(
     redis = connect(settings.redis_url)
     with _redis_errors(settings):
         redis.ping()
-        run_worker(redis, queues, burst=burst, pool=pool, name=worker_name, logging_level=logging_level)
+        run_worker(
+            redis,
+            queues,
+            burst=burst,
+            pool=pool,
+            name=worker_name,
+            logging_level=logging_level,
+            retry=settings.retry,
+        )
 
 
 @main.command()

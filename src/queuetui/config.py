@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -74,6 +75,55 @@ class AlertSettings:
     """Also notify when an alert resolves (each firing is notified once either way)."""
 
 
+BACKOFFS = ("none", "fixed", "linear", "exponential")
+"""How a policy spaces retries: not at all, the same delay, base x attempt, base x 2^(attempt-1)."""
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """One named retry policy of [retry.policies]: what `queuetui worker` does when a job raises."""
+
+    name: str
+    backoff: str = "none"
+    attempts: int = 1
+    """Runs in all, the first included: 5 means up to 4 retries."""
+    base: float = 0.0
+    """Seconds: the fixed delay, and the step of linear and exponential backoff."""
+    max: float = 0.0
+    """Seconds: no delay is longer."""
+    jitter: float = 0.0
+    """Each delay moves at random by up to this fraction of itself (0.25: ±25%)."""
+
+    @property
+    def retries(self) -> bool:
+        return self.backoff != "none" and self.attempts > 1
+
+
+BUILTIN_RETRY_POLICIES: dict[str, RetryPolicy] = {
+    "transient": RetryPolicy("transient", "exponential", attempts=5, base=10.0, max=600.0, jitter=0.25),
+    "bug": RetryPolicy("bug"),
+}
+BUILTIN_RETRY_ERRORS: dict[str, str] = {
+    "builtins.TimeoutError": "transient",
+    "builtins.ConnectionError": "transient",  # and its subclasses: refused, reset, aborted, broken pipe
+    "redis.exceptions.ConnectionError": "transient",
+    "redis.exceptions.TimeoutError": "transient",
+    "rq.timeouts.JobTimeoutException": "transient",
+}
+"""Exception classes (full dotted names) to the policy for them when the config file says nothing."""
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    """[retry]: exception classes to retry policies, applied by `queuetui worker` (executor/retry.py)."""
+
+    policies: dict[str, RetryPolicy] = field(default_factory=lambda: dict(BUILTIN_RETRY_POLICIES))
+    errors: dict[str, str] = field(default_factory=lambda: dict(BUILTIN_RETRY_ERRORS))
+    default: str = "bug"
+    """The policy of every exception no entry of `errors` matches."""
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str = DEFAULT_REDIS_URL
@@ -91,6 +141,8 @@ class Settings:
     """[roles]: OS users and groups mapped to viewer, operator or admin (roles.RoleMap)."""
     alerts: AlertSettings = field(default_factory=AlertSettings)
     """The [alerts] table: rules and where their notifications go (metrics/alerts.py)."""
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    """[retry]: what `queuetui worker` does with jobs that fail and carry no Retry of their own."""
     keys: dict[str, str] = field(default_factory=dict)
     """[keys]: a key binding's id (as `?` lists them, e.g. jobs.retry) to the keys that fire it instead."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
@@ -107,6 +159,7 @@ _TYPES: dict[str, type] = {
     "roles": dict,
     "alerts": dict,
     "keys": dict,
+    "retry": dict,
 }
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -187,6 +240,8 @@ def _from_file(path: Path) -> dict[str, Any]:
         data["roles"] = _roles(path, data["roles"])
     if "alerts" in data:
         data["alerts"] = _alerts(data["alerts"], path)
+    if "retry" in data:
+        data["retry"] = _retry(data["retry"], path)
     for binding, keys in data.get("keys", {}).items():
         if not isinstance(keys, str) or not keys.strip():
             raise ConfigError(
@@ -322,6 +377,61 @@ def _rule(value: object, where: str) -> AlertRule:
     if "grace" in table:
         fields["grace"] = parse_duration(table["grace"], f"{where}: grace")
     return AlertRule(**fields)
+
+
+def _retry(value: object, path: Path) -> RetrySettings:
+    where = f"{path}: [retry]"
+    table = _table(value, where, ("default", "policies", "errors"))
+    policies = dict(BUILTIN_RETRY_POLICIES)
+    given = table.get("policies", {})
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}: policies must be [retry.policies.NAME] tables, got {given!r}")
+    for name, policy in given.items():
+        policies[name] = _retry_policy(name, policy, f"{path}: [retry.policies.{name}]")
+    default = _typed(table, "default", str, where) if "default" in table else RetrySettings.default
+    if default not in policies:
+        raise ConfigError(f"{where}: default names no policy: {default!r} (policies: {', '.join(policies)})")
+    errors = dict(BUILTIN_RETRY_ERRORS)
+    given = table.get("errors", {})
+    if not isinstance(given, dict):
+        raise ConfigError(f'{where}: errors must be a table like "module.Error" = "policy", got {given!r}')
+    for name, policy_name in given.items():
+        if not _DOTTED.match(name):
+            raise ConfigError(
+                f"{path}: [retry.errors]: {name!r} is not an exception class name like module.Error"
+            )
+        if not isinstance(policy_name, str) or policy_name not in policies:
+            known = ", ".join(policies)
+            raise ConfigError(f"{where}: errors.{name} names no policy: {policy_name!r} (policies: {known})")
+        errors[name if "." in name else f"builtins.{name}"] = policy_name
+    return RetrySettings(policies, errors, default)
+
+
+def _retry_policy(name: str, value: object, where: str) -> RetryPolicy:
+    table = _table(value, where, ("backoff", "attempts", "base", "max", "jitter"))
+    backoff = table.get("backoff")
+    if backoff not in BACKOFFS:
+        raise ConfigError(f"{where}: backoff must be one of {', '.join(BACKOFFS)}, got {backoff!r}")
+    if backoff == "none":
+        if extra := [k for k in table if k != "backoff"]:
+            raise ConfigError(f"{where}: backoff = none retries nothing, so {', '.join(extra)} cannot apply")
+        return RetryPolicy(name)
+    transient = BUILTIN_RETRY_POLICIES["transient"]
+    attempts = _typed(table, "attempts", int, where) if "attempts" in table else transient.attempts
+    if attempts < 2:
+        raise ConfigError(f"{where}: attempts counts the first run too: 2 or more (or backoff = none)")
+    base = parse_duration(table["base"], f"{where}: base") if "base" in table else transient.base
+    if base <= 0:
+        raise ConfigError(f"{where}: base must be more than 0 seconds, got {table['base']!r}")
+    most = parse_duration(table["max"], f"{where}: max") if "max" in table else max(transient.max, base)
+    if most < base:
+        raise ConfigError(
+            f"{where}: max ({table['max']!r}) is shorter than base ({table.get('base', base)!r})"
+        )
+    jitter = _typed(table, "jitter", float, where) if "jitter" in table else transient.jitter
+    if not 0 <= jitter < 1:
+        raise ConfigError(f"{where}: jitter is a fraction of the delay from 0 to below 1, got {jitter!r}")
+    return RetryPolicy(name, backoff, attempts, float(base), float(most), float(jitter))
 
 
 def load_settings(

@@ -10,7 +10,9 @@ from typing import Any
 from queuetui import fmt
 from queuetui.rqdata.batches import row_state
 from queuetui.rqdata.detail import JobDetail, StoredResult
+from queuetui.rqdata.fields import parse_rq_time
 from queuetui.rqdata.payload import pretty, size
+from queuetui.rqdata.retrynote import META_KEY, RetryNote, note_from_meta
 from queuetui.rqdata.rows import JobRow
 from queuetui.table import Column, plain_table
 
@@ -18,8 +20,8 @@ from queuetui.table import Column, plain_table
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "waiting": ("id", "func", "args", "enqueued", "age"),
     "started": ("id", "func", "args", "worker", "started", "running"),
-    "failed": ("id", "func", "exception", "ended", "age", "duration", "retries"),
-    "scheduled": ("id", "func", "args", "scheduled_for", "due_in", "retries"),
+    "failed": ("id", "func", "exception", "ended", "duration", "retry"),  # no age: ended says when
+    "scheduled": ("id", "func", "args", "scheduled_for", "due_in", "retry"),
     "deferred": ("id", "func", "never", "args", "created", "age"),
     "finished": ("id", "func", "args", "ended", "duration", "worker"),
     "canceled": ("id", "func", "args", "ended", "age"),
@@ -44,11 +46,36 @@ COLUMNS: dict[str, Column] = {
     "due_in": Column("Due in", 6, right=True),
     "duration": Column("Ran", 6, right=True),
     "running": Column("Running", 7, right=True),
-    "retries": Column("Left", 4, right=True),
     "never": Column("Never runs", 14, flex=3, keep_end=True),  # the end says why: "…form-0001 failed"
     "state": Column("State", 9),
     "queue": Column("Queue", 8, flex=1, max_width=16),
+    "retry": Column("Retry", 11),
 }
+
+
+def _retry(row: JobRow, now: datetime) -> str:
+    """What the worker decided ('3/5 in 40s', 'no: bug'), else what is left of the job's own Retry."""
+    note = note_from_meta(row.meta)
+    if note is not None:
+        return retry_cell(note, now)
+    return "-" if row.retries_left is None else f"own: {row.retries_left} left"
+
+
+def _due(note: RetryNote, now: datetime) -> str:
+    """'in 40s' while the retry waits; 'due' once its time has come (it may be running again)."""
+    due = note.next_time
+    if due is None or (due - now).total_seconds() < 1:
+        return "due"
+    return f"in {fmt.age((due - now).total_seconds())}"
+
+
+def retry_cell(note: RetryNote, now: datetime) -> str:
+    """'3/5 in 40s' while retrying (attempt 3 of 5 failed), 'no: bug' (the policy) or 'no: 5/5' when not."""
+    if note.retrying:
+        return f"{note.attempt}/{note.max_attempts} {_due(note, now)}"
+    if note.max_attempts > 1 and note.attempt >= note.max_attempts:
+        return f"no: {note.attempt}/{note.max_attempts}"
+    return f"no: {note.policy}"
 
 
 def _exception(row: JobRow) -> str:
@@ -72,10 +99,10 @@ _CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
     "due_in": lambda r, now: fmt.age(max(0.0, -(r.age(now) or 0.0))) if r.moment else "-",
     "duration": lambda r, now: fmt.duration(r.duration(now)),
     "running": lambda r, now: fmt.duration(r.duration(now)),
-    "retries": lambda r, now: "-" if r.retries_left is None else str(r.retries_left),
     "never": lambda r, now: r.never or "-",
     "state": lambda r, now: row_state(r),
     "queue": lambda r, now: r.origin or r.queue or "-",
+    "retry": _retry,
 }
 
 
@@ -102,6 +129,7 @@ def row_json(row: JobRow, now: datetime) -> dict[str, Any]:
         "duration_seconds": row.duration(now),
         "worker": row.worker,
         "retries_left": row.retries_left,
+        "retry": _note_json(note_from_meta(row.meta)),
         "group_id": row.group_id,
         "exception": None
         if row.exception is None
@@ -123,7 +151,7 @@ class Section:
 
 
 def _since(label: str, start: datetime | None, end: datetime | None) -> str:
-    if start is None or end is None:
+    if start is None or end is None or end < start:  # a retried job's ended_at is its last attempt's
         return ""
     return f"  (+{fmt.duration((end - start).total_seconds())} {label})"
 
@@ -146,6 +174,8 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
     """The detail of one job as titled sections, in the order an operator reads them."""
     d = detail
     where = ", ".join(f"{loc.registry} in {loc.queue} (row {loc.position + 1})" for loc in d.locations)
+    note = note_from_meta(d.meta)
+    retry = [("retry", _retry_line(note, now))] if note is not None else []
     sections = [
         Section(
             "Job",
@@ -155,6 +185,7 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
                 ("queue", d.origin or "-"),
                 ("found in", where or "no queue or registry"),
                 ("function", d.call.func_name or "-"),
+                *retry,
                 ("group", d.group_id or "-"),
                 ("timeout", f"{d.timeout}s" if d.timeout else "-"),
                 ("result ttl", f"{d.result_ttl}s" if d.result_ttl else "-"),
@@ -171,8 +202,9 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
         if d.call.instance is not None:
             body.insert(0, f"instance {pretty(d.call.instance)}")
         sections.append(Section("Call", body="\n".join(body), kind="value"))
-    if d.meta:
-        sections.append(Section("Meta", body=pretty(d.meta), kind="value"))
+    shown_meta = {k: v for k, v in d.meta.items() if k != META_KEY} if note and d.meta else d.meta
+    if shown_meta:  # the retry decision has a section of its own below
+        sections.append(Section("Meta", body=pretty(shown_meta), kind="value"))
     if d.exists:
         sections.append(
             Section(
@@ -198,6 +230,8 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
             retries.append(("intervals", ", ".join(f"{i}s" for i in d.retry_intervals)))
         if d.number_of_retries is not None:
             retries.append(("retried", f"{d.number_of_retries} times"))
+        if note is not None:
+            retries.extend(_note_fields(note, now))
         sections.append(Section("Retries", retries))
     if d.dependencies or d.dependents:
         sections.append(
@@ -219,6 +253,43 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
     if d.problems and d.raw:
         sections.append(Section("Raw fields", list(d.raw.items())))
     return sections
+
+
+def _retry_line(note: RetryNote, now: datetime) -> str:
+    """The decision in a line for the top of the detail, where a short screen still shows it."""
+    if note.retrying:
+        due = note.next_time
+        when = _due(note, now) + (f" ({fmt.clock_time(due)})" if due else "")
+        return f"attempt {note.attempt} of {note.max_attempts} failed; retry {when}, policy {note.policy!r}"
+    # A policy that retries says which one gave up; one that never retries names itself in the reason.
+    return f"no: {note.reason} (policy {note.policy!r})" if note.max_attempts > 1 else f"no: {note.reason}"
+
+
+def _note_fields(note: RetryNote, now: datetime) -> list[tuple[str, str]]:
+    """The worker's retry decision, as the detail's Retries section lists it."""
+    rule = f"rule {note.matched}" if note.matched else "the default: no rule matched"
+    fields = [("policy", f"{note.policy} ({rule})")]
+    if note.retrying:
+        fields.append(
+            ("decision", f"attempt {note.attempt} of {note.max_attempts} failed, retry after {note.delay}s")
+        )
+        fields.append(("next retry", f"{fmt.local_time(note.next_time)} ({_due(note, now)})"))
+    else:
+        fields.append(("decision", f"attempt {note.attempt} failed, no retry: {note.reason}"))
+    error = note.short_error
+    fields.append(("error", f"{error}: {note.message}" if note.message else error))
+    for earlier in note.history:
+        when = fmt.local_time(parse_rq_time(earlier.at))
+        error = earlier.error.rsplit(".", 1)[-1]
+        fields.append(
+            (f"attempt {earlier.attempt}", f"failed {when}: {error}, retried after {earlier.delay}s")
+        )
+    fields.append((f"attempt {note.attempt}", f"failed {fmt.local_time(note.failed_at)}"))
+    return fields
+
+
+def _note_json(note: RetryNote | None) -> dict[str, Any] | None:
+    return None if note is None else note.to_meta()
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -251,6 +322,7 @@ def detail_json(detail: JobDetail) -> dict[str, Any]:
         "timeout": d.timeout,
         "retries_left": d.retries_left,
         "retry_intervals": d.retry_intervals,
+        "retry": _note_json(note_from_meta(d.meta)),
         "dependencies": d.dependencies,
         "dependents": d.dependents,
         "results": [

@@ -11,6 +11,7 @@ from rq.results import Result
 
 from queuetui.clock import FrozenClock
 from queuetui.rqdata import keys
+from queuetui.rqdata.retrynote import META_KEY, Attempt, RetryNote
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 CLOCK = FrozenClock(NOW)
@@ -116,8 +117,45 @@ TRACEBACK = (
 )
 
 
-def _job(conn: redis.Redis, job_id: str, status: str, created: float, **fields: object) -> Job:
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _note(i: int, failed_at: datetime) -> RetryNote | None:
+    """What `queuetui worker` decided when failed job i failed: see FAILURES for its error."""
+    at = _iso(failed_at)
+    if i % 4 == 0:
+        return None  # enqueued with a Retry of its own
+    if i % 3 == 2:
+        reason = "policy 'bug' never retries"
+        return RetryNote("builtins.KeyError", f"'user_{i * 7}'", "", "bug", 1, 1, False, at, reason=reason)
+    if i % 3 == 1:
+        delays = [9, 22, 37, 84]
+        history, moment = [], failed_at.timestamp() - sum(delays) - 4
+        for attempt, delay in enumerate(delays, 1):
+            when = _iso(datetime.fromtimestamp(moment, UTC))
+            history.append(Attempt(attempt, "builtins.TimeoutError", when, delay))
+            moment += delay + 1
+        error, message = "builtins.TimeoutError", f"timed out after {i * 7}s"
+        reason = "gave up after 5 attempts"
+        return RetryNote(error, message, error, "transient", 5, 5, False, at, reason=reason, history=history)
+    error, matched = "smtplib.SMTPServerDisconnected", "smtplib.SMTPException"
+    reason = "gave up after 3 attempts"
+    return RetryNote(error, "Connection unexpectedly closed", matched, "mail", 3, 3, False, at, reason=reason)
+
+
+def _job(
+    conn: redis.Redis,
+    job_id: str,
+    status: str,
+    created: float,
+    note: RetryNote | None = None,
+    **fields: object,
+) -> Job:
     n = int(job_id.rsplit("-", 1)[1])
+    meta: dict[str, object] = {"tenant": "acme" if n % 2 else "globex"}
+    if note is not None:
+        meta[META_KEY] = note.to_meta()
     job = Job.create(
         "app.mail.send_email",
         args=(f"user{n}@example.com",),
@@ -125,7 +163,7 @@ def _job(conn: redis.Redis, job_id: str, status: str, created: float, **fields: 
         id=job_id,
         connection=conn,
         origin="emails",
-        meta={"tenant": "acme" if n % 2 else "globex"},
+        meta=meta,
         timeout=60,
     )
     job.created_at = _at(created)
@@ -165,7 +203,8 @@ def seed_jobs(conn: redis.Redis) -> None:
             started_at=_at(7000 - i * 300),
             ended_at=_at(6990 - i * 300),
             worker_name="app-2.911",
-            retries_left=0 if i % 4 else 2,
+            retries_left=2 if i % 4 == 0 else 0 if i % 3 != 2 else None,
+            note=_note(i, _at(6990 - i * 300)),
         )
         conn.zadd(
             keys.registry_key("emails", "failed"), {f"fail-{i:04d}": _at(6990 - i * 300).timestamp() + 86400}
@@ -180,7 +219,29 @@ def seed_jobs(conn: redis.Redis) -> None:
     conn.hset(keys.job_key("fail-0012"), "data", b"\x00\xde\xad not a payload")
     conn.zadd(keys.registry_key("emails", "failed"), {"fail-gone": NOW.timestamp() + 86400 - 100})
     for i in range(1, 6):
-        _job(conn, f"later-{i:04d}", "scheduled", created=600)
+        note = None
+        if i <= 2:  # retries of a job that lost its connection, due in 10 and 20 minutes
+            due = datetime.fromtimestamp(NOW.timestamp() + i * 600, UTC)
+            note = RetryNote(
+                "builtins.ConnectionResetError",
+                "[Errno 104] Connection reset by peer",
+                "builtins.ConnectionError",
+                "transient",
+                attempt=3 - i,
+                max_attempts=5,
+                retrying=True,
+                at=_iso(_at(30)),
+                delay=int((due - _at(30)).total_seconds()),
+                next_at=_iso(due),
+            )
+        _job(
+            conn,
+            f"later-{i:04d}",
+            "scheduled",
+            created=600,
+            note=note,
+            retries_left=(1 + i) if note else None,
+        )
         conn.zadd(keys.registry_key("emails", "scheduled"), {f"later-{i:04d}": NOW.timestamp() + i * 600})
     for i in range(1, 4):
         _job(conn, f"after-{i:04d}", "deferred", created=120 * i, _dependency_ids=["email-0001"])

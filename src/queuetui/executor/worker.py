@@ -1,4 +1,8 @@
-"""`queuetui worker`: an RQ worker (or pool) on the priority queues, with RQ's scheduler on."""
+"""`queuetui worker`: an RQ worker (or pool) on the priority queues, with RQ's scheduler on.
+
+Jobs that fail without a Retry of their own are retried by the [retry] policies (executor/retry.py),
+which need the scheduler: a retry waits in the ScheduledJobRegistry until it is due.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ from collections.abc import Sequence
 
 import redis
 from rq import Queue, Worker
+from rq.worker import BaseWorker
 from rq.worker_pool import WorkerPool
 
+from queuetui.config import RetrySettings
+from queuetui.executor.retry import RetryHandler
 from queuetui.rqdata.priority import PRIORITY_QUEUES
 
 
@@ -27,16 +34,36 @@ def run_worker(
     pool: int = 1,
     name: str | None = None,
     logging_level: str = "INFO",
+    retry: RetrySettings | None = None,
 ) -> bool:
     """Work the queues in strict order (a job in an earlier queue always goes first).
 
     With pool > 1, runs that many worker processes under RQ's WorkerPool. Returns True when the
-    worker (or pool) ran to completion, as RQ's own `work()` does.
+    worker (or pool) ran to completion, as RQ's own `work()` does. `retry`: the policies for jobs
+    without a Retry of their own (default: the built-in ones).
     """
     names = listen_order(queues)
+    handlers = [RetryHandler(retry or RetrySettings())]
     if pool > 1:
-        worker_pool = WorkerPool(names, connection=connection, num_workers=pool)
+        # WorkerPool hands exception_handlers to each worker it forks (and to any it respawns).
+        worker_pool = WorkerPool(names, connection=connection, num_workers=pool, exception_handlers=handlers)
         worker_pool.start(burst=burst, logging_level=logging_level)
         return True
-    worker = Worker([Queue(n, connection=connection) for n in names], connection=connection, name=name)
+    worker = build_worker(connection, names, name=name, retry=retry)
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
+
+
+def build_worker(
+    connection: redis.Redis,
+    queues: Sequence[str],
+    name: str | None = None,
+    retry: RetrySettings | None = None,
+    worker_class: type[BaseWorker] = Worker,
+) -> BaseWorker:
+    """One RQ worker on `queues` in the order given, applying the retry policies."""
+    return worker_class(
+        [Queue(n, connection=connection) for n in queues],
+        connection=connection,
+        name=name,
+        exception_handlers=[RetryHandler(retry or RetrySettings())],
+    )

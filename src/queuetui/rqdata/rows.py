@@ -51,6 +51,8 @@ ALIASES = {
 }
 # Newest first where "newest" is what an operator looks for; next-to-run first otherwise.
 DESCENDING_BY_DEFAULT = {"failed", "finished", "canceled"}
+# Where rows carry meta unasked: the retry decision of `queuetui worker` lives there (rqdata/retrynote.py).
+META_BY_DEFAULT = {"failed", "scheduled"}
 
 _ROW_FIELDS = (  # _row unpacks them in this order
     "status",
@@ -285,17 +287,20 @@ def read_rows(
     *,
     payload: bool = True,
     exceptions: bool | None = None,
-    meta: bool = False,
+    meta: bool | None = None,
 ) -> list[JobRow]:
     """Rows for (job id, registry score) pairs, in order, in one round trip.
 
     `payload` decodes function and args, `exceptions` reads each latest result (default: in the
-    failed registry only), `meta` decodes meta. A filter asks only for what it tests.
+    failed registry only), `meta` decodes meta (default: in the failed and scheduled registries,
+    where the worker's retry decision shows). A filter asks only for what it tests.
     """
     if not members:
         return []
     if exceptions is None:
         exceptions = registry == "failed"
+    if meta is None:
+        meta = registry in META_BY_DEFAULT
     fields = (*_ROW_FIELDS, "meta") if meta else _ROW_FIELDS
     raws = read_raw(connection, [job_id for job_id, _ in members], fields, payload, exceptions)
     return [
