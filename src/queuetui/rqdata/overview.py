@@ -139,11 +139,12 @@ def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
         )
         for name, waiting, head, counts in queue_rows
     )
-    workers = tuple(_worker(name, data, executions, now) for name, data, executions in worker_rows)
+    workers = tuple(worker_info(name, data, executions, now) for name, data, executions in worker_rows)
     return Overview(queues=queues, workers=workers, rate_limits=limits, taken_at=now)
 
 
-def _worker(name: str, raw: dict[bytes, bytes], executions: set[bytes], now: datetime) -> WorkerInfo:
+def worker_info(name: str, raw: dict[bytes, bytes], executions: set[bytes], now: datetime) -> WorkerInfo:
+    """A worker from its hash (HGETALL) and its executions (SMEMBERS); state 'gone' when the hash is."""
     data = {text(k): text(v) for k, v in raw.items()}
     current = sorted(job_id_of(e) for e in executions)
     heartbeat = parse_rq_time(data.get("last_heartbeat"))

@@ -12,6 +12,7 @@ from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
+from queuetui.rqdata.workers import Workers
 from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
@@ -192,3 +193,10 @@ class AuditFetched(Message):
     """The newest audit entries (filtered)."""
 
     entries: list[AuditEntry]
+
+
+@dataclass
+class WorkersFetched(Message):
+    """A fresh read of every worker arrived."""
+
+    workers: Workers
