@@ -85,8 +85,10 @@ class Workers:
 
 
 def _health(info: WorkerInfo, raw: dict[bytes, bytes], ttl_ms: int) -> tuple[str, str, float | None]:
-    if not raw or ttl_ms == -2:
+    if ttl_ms == -2:
         return DEAD, "its key expired: no heartbeat for its whole TTL", None
+    if not raw:
+        return DEAD, "its key holds no worker hash", None
     left = ttl_ms / 1000 if ttl_ms >= 0 else None
     if b"death" in raw:
         return DEAD, f"it registered its death at {text(raw[b'death'])}", left
@@ -106,14 +108,14 @@ def read_workers(connection: redis.Redis, clock: Clock = SYSTEM) -> Workers:
     """Every registered worker, its health and its current job, in 3 round trips per CHUNK workers."""
     members: set[bytes] = connection.smembers(keys.WORKERS_SET)  # type: ignore[assignment]
     names = sorted(keys.names(members, keys.WORKER_PREFIX))
-    raws: list[tuple[dict[bytes, bytes], int, set[bytes]]] = []
+    raws: list[tuple[dict[bytes, bytes], int, set[bytes]]] = []  # a key of the wrong type reads as empty
     for start in range(0, len(names), CHUNK):
         pipe = connection.pipeline(transaction=False)
         for name in names[start : start + CHUNK]:
             pipe.hgetall(keys.WORKER_PREFIX + name)
             pipe.pttl(keys.WORKER_PREFIX + name)
             pipe.smembers(keys.worker_executions_key(name))
-        replies = pipe.execute()
+        replies = [{} if isinstance(r, redis.ResponseError) else r for r in pipe.execute(raise_on_error=False)]
         raws.extend(zip(replies[0::3], replies[1::3], replies[2::3], strict=True))
 
     now = clock.now()
