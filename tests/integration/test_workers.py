@@ -74,7 +74,9 @@ def test_a_key_without_ttl_falls_back_to_the_heartbeat_age(conn: redis.Redis) ->
     assert beat is not None
 
     def health(seconds_later: float) -> str:
-        return by_name(read_workers(conn, FrozenClock(beat + timedelta(seconds=seconds_later))))["kept"].health
+        return by_name(read_workers(conn, FrozenClock(beat + timedelta(seconds=seconds_later))))[
+            "kept"
+        ].health
 
     assert [health(60), health(430), health(500)] == [OK, STALE, DEAD]
 

@@ -108,7 +108,9 @@ async def test_viewer_and_read_only_have_no_worker_keys_and_are_refused(
             screen = app.screen
             assert isinstance(screen, WorkersScreen)
             await until(pilot, lambda: status(conn, "h1") == b"started", timeout=20, what="h1 to start")
-            await until(pilot, lambda: screen.last_view is not None and screen.last_view.busy == 1, what="busy")
+            await until(
+                pilot, lambda: screen.last_view is not None and screen.last_view.busy == 1, what="busy"
+            )
             assert not {"stop_job", "shutdown", "kill_horse"} & shown(screen)
             await pilot.press("K")
             await pilot.pause()

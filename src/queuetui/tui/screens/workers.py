@@ -27,7 +27,7 @@ from queuetui.tui.widgets.status_bar import StatusBar
 # on); the rest keep their width, beyond the right edge when the screen is narrow.
 COLUMNS: dict[str, Column] = {
     "name": Column("Worker", 15, flex=1, max_width=30),
-    "health": Column("Health", 6),
+    "health": Column("Health", 7),
     "state": Column("State", 9),
     "beat": Column("Beat", 5, right=True),
     "job": Column("Job", 12, flex=3, max_width=36),
