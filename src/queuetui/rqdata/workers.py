@@ -115,7 +115,7 @@ def read_workers(connection: redis.Redis, clock: Clock = SYSTEM) -> Workers:
             pipe.hgetall(keys.WORKER_PREFIX + name)
             pipe.pttl(keys.WORKER_PREFIX + name)
             pipe.smembers(keys.worker_executions_key(name))
-        replies = [{} if isinstance(r, redis.ResponseError) else r for r in pipe.execute(raise_on_error=False)]
+        replies = [{} if isinstance(r, redis.ResponseError) else r for r in pipe.execute(False)]
         raws.extend(zip(replies[0::3], replies[1::3], replies[2::3], strict=True))
 
     now = clock.now()
