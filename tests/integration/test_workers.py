@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from rq import Queue, Worker
@@ -123,7 +123,28 @@ def test_round_trips_stay_the_same_whatever_the_number_of_workers(redis_url: str
         assert len(view.workers) == n and view.busy == len(range(0, n, 3))
         assert view.hosts == [f"host-{i}" for i in range(min(n, 4))]
         assert all(w.job is not None and w.job.func == "tests.jobs.add" for w in view.workers if w.job)
-    assert trips == [3, 3]
+    assert trips == [2, 2]
+
+
+def test_without_scripting_the_same_workers_are_read_in_pipelines(redis_url: str, conn: redis.Redis) -> None:
+    seed_workers(conn, 12)
+    conn.sadd(keys.WORKERS_SET, "rq:worker:string", "rq:worker:expired")
+    conn.set("rq:worker:string", "a string where RQ keeps a hash")
+    conn.acl_setuser("reader", enabled=True, nopass=True, keys=["*"], commands=["+@all", "-@scripting"])
+    counter = RoundTripCounter()
+    reader = counting_client(redis_url, counter, username="reader")
+    clock = FrozenClock(datetime.now(UTC))
+
+    def seen(view: Workers) -> list[tuple[object, ...]]:
+        return [(w.info, w.health, w.why, w.job) for w in view.workers]
+
+    read_workers(reader, clock)  # the script is refused once; pipelines from then on
+    counter.count = 0
+    assert seen(read_workers(reader, clock)) == seen(read_workers(conn, clock))
+    assert counter.count == 4  # SMEMBERS, the workers' pipeline, the jobs' two pipelines
+    assert by_name(read_workers(reader, clock))["string"].health == DEAD
+    reader.close()
+    conn.acl_deluser("reader")
 
 
 def test_reading_workers_changes_nothing(conn: redis.Redis) -> None:

@@ -208,7 +208,7 @@ return out
 """
 
 # Connection pools whose server refused the script: they read in pipelines from then on.
-_NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
+NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
 
 
 def _read_scripted(
@@ -257,11 +257,11 @@ def read_raw(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[_Raw]:
     """The raw reads of each job in `ids`, in one round trip (two where scripting is refused)."""
-    if connection.connection_pool not in _NO_SCRIPTING:
+    if connection.connection_pool not in NO_SCRIPTING:
         try:
             return _read_scripted(connection, ids, fields, payload, exceptions)
         except redis.ResponseError:
-            _NO_SCRIPTING.add(connection.connection_pool)
+            NO_SCRIPTING.add(connection.connection_pool)
     return _read_pipelined(connection, ids, fields, payload, exceptions)
 
 

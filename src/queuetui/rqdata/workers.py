@@ -1,12 +1,14 @@
 """Every worker as the Workers view shows it: what it runs and for how long, and whether it is alive.
 
-Round trips, whatever the number of workers (up to CHUNK of them; one more per further CHUNK):
-  1. SMEMBERS of the worker set;
-  2. per worker HGETALL of its hash, PTTL of that key and SMEMBERS of its executions (one pipeline);
-  3. the rows of the jobs the workers run (rows.read_rows: one read-only script, two pipelines
-     where scripting is refused); skipped when no worker is busy.
-Only read commands are sent: unlike Worker.all(), a worker whose hash is gone is reported, not
-removed from the set, and no execution index is pruned.
+Round trips, whatever the number of workers:
+  1. one read-only script: SMEMBERS of the worker set, then per worker HGETALL of its hash, PTTL of
+     that key and SMEMBERS of its executions;
+  2. the rows of the jobs the workers run (rows.read_rows: one read-only script); skipped when no
+     worker is busy.
+Where scripting is refused (an ACL without @scripting, a proxy without EVAL), the first becomes
+SMEMBERS then a pipeline per CHUNK workers, and the second two pipelines: 4 round trips up to CHUNK
+workers. Only read commands are sent: unlike Worker.all(), a worker whose hash is gone is reported,
+not removed from the set, and no execution index is pruned.
 
 Liveness comes from the key's time to live, which Redis counts itself, so clocks that differ between
 the worker's host and this one do not matter. At every heartbeat RQ sets the worker key's TTL to the
@@ -28,7 +30,7 @@ from queuetui.clock import SYSTEM, Clock
 from queuetui.rqdata import keys
 from queuetui.rqdata.fields import parse_rq_time, text
 from queuetui.rqdata.overview import WorkerInfo, worker_info
-from queuetui.rqdata.rows import JobRow, read_rows
+from queuetui.rqdata.rows import NO_SCRIPTING, JobRow, read_rows
 
 CHUNK = 1000
 OVERDUE = 45.0
@@ -104,19 +106,65 @@ def _health(info: WorkerInfo, raw: dict[bytes, bytes], ttl_ms: int) -> tuple[str
     return OK, "", None
 
 
-def read_workers(connection: redis.Redis, clock: Clock = SYSTEM) -> Workers:
-    """Every registered worker, its health and its current job, in 3 round trips per CHUNK workers."""
+# A worker's hash, its TTL and its executions, by its key; a key of the wrong type reads as empty.
+_Raw = tuple[dict[bytes, bytes], int, set[bytes]]
+
+_WORKERS_SCRIPT = """
+local executions = ARGV[1]
+local out = {}
+local members = redis.call('SMEMBERS', KEYS[1])
+for i = 1, #members do
+  local key = members[i]
+  -- pcall: a key of the wrong type is bad data to show, not a reason to fail the whole read
+  local hash = redis.pcall('HGETALL', key)
+  if hash.err then hash = {} end
+  local running = redis.pcall('SMEMBERS', key .. executions)
+  if running.err then running = {} end
+  out[i] = {key, hash, redis.call('PTTL', key), running}
+end
+return out
+"""
+
+
+def _read_scripted(connection: redis.Redis) -> dict[str, _Raw]:
+    script = connection.register_script(_WORKERS_SCRIPT)
+    suffix = keys.worker_executions_key("")[len(keys.WORKER_PREFIX) :]
+    replies = script(keys=[keys.WORKERS_SET], args=[suffix])
+    return {
+        text(key): (dict(zip(hash_[0::2], hash_[1::2], strict=True)), int(ttl), set(running))
+        for key, hash_, ttl, running in replies
+    }
+
+
+def _read_pipelined(connection: redis.Redis) -> dict[str, _Raw]:
     members: set[bytes] = connection.smembers(keys.WORKERS_SET)  # type: ignore[assignment]
-    names = sorted(keys.names(members, keys.WORKER_PREFIX))
-    raws: list[tuple[dict[bytes, bytes], int, set[bytes]]] = []  # a key of the wrong type reads as empty
-    for start in range(0, len(names), CHUNK):
+    worker_keys = sorted(map(text, members))
+    raws: dict[str, _Raw] = {}
+    for start in range(0, len(worker_keys), CHUNK):
+        chunk = worker_keys[start : start + CHUNK]
         pipe = connection.pipeline(transaction=False)
-        for name in names[start : start + CHUNK]:
-            pipe.hgetall(keys.WORKER_PREFIX + name)
-            pipe.pttl(keys.WORKER_PREFIX + name)
-            pipe.smembers(keys.worker_executions_key(name))
+        for key in chunk:
+            pipe.hgetall(key)
+            pipe.pttl(key)
+            pipe.smembers(keys.worker_executions_key(key[len(keys.WORKER_PREFIX) :]))
         replies = [{} if isinstance(r, redis.ResponseError) else r for r in pipe.execute(False)]
-        raws.extend(zip(replies[0::3], replies[1::3], replies[2::3], strict=True))
+        for i, key in enumerate(chunk):
+            raws[key] = (replies[3 * i], int(replies[3 * i + 1]), replies[3 * i + 2])
+    return raws
+
+
+def read_workers(connection: redis.Redis, clock: Clock = SYSTEM) -> Workers:
+    """Every registered worker, its health and its current job, in 2 round trips (read-only scripts)."""
+    raws_by_key: dict[str, _Raw] | None = None
+    if connection.connection_pool not in NO_SCRIPTING:
+        try:
+            raws_by_key = _read_scripted(connection)
+        except redis.ResponseError:
+            NO_SCRIPTING.add(connection.connection_pool)
+    if raws_by_key is None:
+        raws_by_key = _read_pipelined(connection)
+    names = sorted(keys.names(set(raws_by_key), keys.WORKER_PREFIX))  # type: ignore[arg-type]
+    raws = [raws_by_key[keys.WORKER_PREFIX + name] for name in names]
 
     now = clock.now()
     infos = [
