@@ -197,6 +197,7 @@ class AuditFetched(Message):
 
 @dataclass
 class WorkersFetched(Message):
-    """A fresh read of every worker arrived."""
+    """A fresh read of every worker arrived, with the table rows built from it (in the thread)."""
 
     workers: Workers
+    rows: list[tuple[str, list[Any]]]

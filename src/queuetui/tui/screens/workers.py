@@ -165,7 +165,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
             label = Text(column.label, justify="right") if column.right else column.label
             table.add_column(label, width=self._widths[key], key=key)
         if self.last_view is not None:
-            self._show(self.last_view)
+            self._show(self.last_view, table_rows(self.last_view, self._widths))
 
     def on_resize(self, event: Resize) -> None:
         if self.is_mounted and event.size.width != self._width:
@@ -178,18 +178,19 @@ class WorkersScreen(WorkerActions, LiveScreen):
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
-        self.post_message(WorkersFetched(view))
+        # The rows too are built here: at 500 workers that is most of a refresh's work in Python.
+        self.post_message(WorkersFetched(view, table_rows(view, self._widths)))
 
     @on(WorkersFetched)
     def show_workers(self, message: WorkersFetched) -> None:
         self.last_view = message.workers
-        self._show(message.workers)
+        self._show(message.workers, message.rows)
         self.fetched()
 
-    def _show(self, view: Workers) -> None:
+    def _show(self, view: Workers, rows: list[tuple[str, list[Cell]]]) -> None:
         table = self.query_one(LiveTable)
         with self.app.batch_update():
-            table.sync(table_rows(view, self._widths))
+            table.sync(rows)
             table.border_title = title(view)
         if table.row_count and table.cursor_row <= 0 and view.workers:
             table.move_cursor(row=1, scroll=False)  # the first worker, not its host's header
