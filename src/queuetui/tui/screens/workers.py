@@ -142,6 +142,8 @@ class WorkersScreen(WorkerActions, LiveScreen):
         self.last_view: Workers | None = None
         self._width = 0
         self._widths: dict[str, int] = {}
+        self._placed = False
+        """The cursor was put on the first worker once; from then on it is the operator's."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -161,6 +163,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
         self._widths = widths_for(self._width)
         table = self.query_one(LiveTable)
         table.clear(columns=True)
+        self._placed = False
         for key, column in (COLUMNS | MORE_COLUMNS).items():
             label = Text(column.label, justify="right") if column.right else column.label
             table.add_column(label, width=self._widths[key], key=key)
@@ -192,8 +195,9 @@ class WorkersScreen(WorkerActions, LiveScreen):
         with self.app.batch_update():
             table.sync(rows)
             table.border_title = title(view)
-        if table.row_count and table.cursor_row <= 0 and view.workers:
+        if not self._placed and view.workers:
             table.move_cursor(row=1, scroll=False)  # the first worker, not its host's header
+            self._placed = True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WORKER_KEYS:
