@@ -12,6 +12,7 @@ from rq import Queue
 from queuetui.audit import recent
 from queuetui.config import Settings
 from queuetui.roles import Role, RoleMap
+from queuetui.rqdata.workers import read_workers
 from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.confirm import ConfirmScreen
@@ -125,3 +126,13 @@ async def test_viewer_and_read_only_have_no_worker_keys_and_are_refused(
     [entry] = recent(open_database(f"sqlite:///{tmp_path / 'q.db'}"))
     assert (entry.action, entry.target) == ("workers.kill-horse", "w-test")
     assert entry.outcome.startswith("refused: " + ("read-only" if "read_only" in settings else "needs admin"))
+
+
+def test_no_worker_says_how_to_start_one(conn: redis.Redis) -> None:
+    from queuetui.tui.screens.workers import table_rows, title, widths_for
+
+    view = read_workers(conn)
+    assert (title(view), table_rows(view, widths_for(80))) == (
+        "Workers (none registered in this Redis: start one with queuetui worker or rq worker)",
+        [],
+    )

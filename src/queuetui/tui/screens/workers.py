@@ -117,6 +117,8 @@ def table_rows(view: Workers, widths: dict[str, int]) -> list[tuple[str, list[Ce
 
 
 def title(view: Workers) -> str:
+    if not view.workers:
+        return "Workers (none registered in this Redis: start one with queuetui worker or rq worker)"
     hosts = len(view.hosts)
     parts = [f"{len(view.workers)} on {hosts} host{'s' if hosts != 1 else ''}", f"{view.busy} busy"]
     parts += [f"{n} {h}" for h in (STALE, DEAD) if (n := view.count(h))]
