@@ -136,3 +136,25 @@ def test_no_worker_says_how_to_start_one(conn: redis.Redis) -> None:
         "Workers (none registered in this Redis: start one with queuetui worker or rq worker)",
         [],
     )
+
+
+async def test_the_note_says_why_a_worker_is_stale_or_dead(conn: redis.Redis, tmp_path: Path) -> None:
+    from tests.snapshots.seed import DEAD_WORKER, STALE_WORKER, seed_workers
+
+    seed_workers(conn)
+    app = QueueTUI(Settings(redis_url="redis://unused", refresh=3600), clock=CLOCK, connection=conn)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_open_workers()
+        await until(pilot, lambda: isinstance(app.screen, WorkersScreen), what="the Workers view")
+        screen = app.screen
+        assert isinstance(screen, WorkersScreen)
+        await until(pilot, lambda: screen.last_view is not None, what="the first fetch")
+        notes = {}
+        while cursor_key(screen) != DEAD_WORKER:
+            notes[cursor_key(screen)] = str(screen.query_one("#worker-note").render())
+            await pilot.press("down")
+        notes[DEAD_WORKER] = str(screen.query_one("#worker-note").render())
+    assert notes["app-1.4021"].startswith("app-1.4021: heartbeat on time  ·  queues critical,high,default")
+    assert notes[STALE_WORKER].startswith(f"{STALE_WORKER}: heartbeat late: its key expires in ")
+    assert notes[DEAD_WORKER].startswith(f"{DEAD_WORKER}: its key expired: no heartbeat for its whole TTL")
+    assert notes["\x00host:batch-1"] == ""  # a host's header row

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static
 
 from queuetui import fmt
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
-from queuetui.rqdata.workers import DEAD, STALE, WorkerRow, Workers, read_workers
+from queuetui.rqdata.workers import DEAD, OK, STALE, WorkerRow, Workers, read_workers
 from queuetui.table import Column, column_widths, fit
 from queuetui.tui.messages import FetchFailed, WorkersFetched
 from queuetui.tui.screens.live import LiveScreen
@@ -116,6 +116,22 @@ def table_rows(view: Workers, widths: dict[str, int]) -> list[tuple[str, list[Ce
     return rows
 
 
+def note(w: WorkerRow) -> Text:
+    info = w.info
+    health = w.why or ("heartbeat on time" if w.health == OK else w.health)
+    parts = [
+        f"queues {','.join(info.queues) or '-'}",
+        f"pid {info.pid or '-'}",
+        f"born {fmt.local_time(info.birth)}",
+    ]
+    if w.shutdown_requested is not None:
+        parts.append(f"asked to shut down at {fmt.local_time(w.shutdown_requested)}")
+    line = Text(f"{info.name}: ", style="bold")
+    line.append(health, style=HEALTH_STYLE.get(w.health, ""))
+    line.append("  ·  " + "  ·  ".join(parts), style="dim")
+    return line
+
+
 def title(view: Workers) -> str:
     if not view.workers:
         return "Workers (none registered in this Redis: start one with queuetui worker or rq worker)"
@@ -154,6 +170,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
             table = LiveTable(id="worker-list", cursor_type="row")
             table.border_title = "Workers"
             yield table
+            yield Static(id="worker-note")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -200,6 +217,14 @@ class WorkersScreen(WorkerActions, LiveScreen):
         if not self._placed and view.workers:
             table.move_cursor(row=1, scroll=False)  # the first worker, not its host's header
             self._placed = True
+        self._note()
+
+    @on(LiveTable.RowHighlighted)
+    def _note(self) -> None:
+        """Under the table, the worker under the cursor: why its health is what it is, and what a
+        narrow screen leaves out (queues, pid, birth)."""
+        worker = self.selected()
+        self.query_one("#worker-note", Static).update("" if worker is None else note(worker))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WORKER_KEYS:
