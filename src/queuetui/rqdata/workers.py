@@ -10,12 +10,7 @@ SMEMBERS then a pipeline per CHUNK workers, and the second two pipelines: 4 roun
 workers. Only read commands are sent: unlike Worker.all(), a worker whose hash is gone is reported,
 not removed from the set, and no execution index is pruned.
 
-Liveness comes from the key's time to live, which Redis counts itself, so clocks that differ between
-the worker's host and this one do not matter. At every heartbeat RQ sets the worker key's TTL to the
-time until the next beat plus 60 s (worker_ttl - 15 s between beats while idle, job_monitoring_interval
-while a job runs), so a worker on time always has about 60 s or more left. Less than OVERDUE left means
-its heartbeat is late (stale); a key that expired while its name stays in the set, or a hash with RQ's
-`death` field, is a worker that is gone (dead).
+Health (stale, dead) is decided in rqdata.liveness, from the TTL of each worker's key.
 """
 
 from __future__ import annotations
@@ -24,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from rq.defaults import DEFAULT_WORKER_TTL
 
 from queuetui.clock import SYSTEM, Clock
 from queuetui.rqdata import keys
@@ -33,27 +27,11 @@ from queuetui.rqdata.overview import WorkerInfo, worker_info
 from queuetui.rqdata.rows import NO_SCRIPTING, JobRow, read_rows
 
 CHUNK = 1000
-OVERDUE = 45.0
-"""Seconds left on a worker's key below which its heartbeat is late: RQ leaves 60 s or more at each beat."""
-UNEXPIRING_STALE = float(DEFAULT_WORKER_TTL)
-"""A key without a TTL (not written by RQ's heartbeat): stale once its heartbeat is this old..."""
-UNEXPIRING_DEAD = float(DEFAULT_WORKER_TTL + 60)
-"""...and gone once RQ would have let it expire."""
-
-OK = "ok"
-STALE = "stale"
-DEAD = "dead"
 
 
 @dataclass(frozen=True)
 class WorkerRow:
     info: WorkerInfo
-    health: str
-    """OK, STALE (its heartbeat is late) or DEAD (its hash expired or it registered its death)."""
-    why: str
-    """What the health is based on, for people ('' when OK)."""
-    expires_in: float | None
-    """Seconds its key has left; None when it has no TTL or is gone."""
     job: JobRow | None
     """The job it runs (its row as a jobs view reads it); None when idle."""
     job_running_seconds: float | None
@@ -66,6 +44,18 @@ class WorkerRow:
     @property
     def hostname(self) -> str:
         return self.info.hostname
+
+    @property
+    def health(self) -> str:
+        return self.info.health
+
+    @property
+    def why(self) -> str:
+        return self.info.why
+
+    @property
+    def expires_in(self) -> float | None:
+        return self.info.expires_in
 
 
 @dataclass(frozen=True)
@@ -84,26 +74,6 @@ class Workers:
     @property
     def busy(self) -> int:
         return sum(1 for w in self.workers if w.info.state == "busy")
-
-
-def _health(info: WorkerInfo, raw: dict[bytes, bytes], ttl_ms: int) -> tuple[str, str, float | None]:
-    if ttl_ms == -2:
-        return DEAD, "its key expired: no heartbeat for its whole TTL", None
-    if not raw:
-        return DEAD, "its key holds no worker hash", None
-    left = ttl_ms / 1000 if ttl_ms >= 0 else None
-    if b"death" in raw:
-        return DEAD, f"it registered its death at {text(raw[b'death'])}", left
-    if left is not None:
-        if left < OVERDUE:
-            return STALE, f"heartbeat late: its key expires in {left:.0f}s unless it beats", left
-        return OK, "", left
-    age = info.heartbeat_age_seconds
-    if age is None or age > UNEXPIRING_DEAD:
-        return DEAD, "no heartbeat for longer than RQ's worker TTL (its key never expires)", None
-    if age > UNEXPIRING_STALE:
-        return STALE, "heartbeat late (its key never expires)", None
-    return OK, "", None
 
 
 # A worker's hash, its TTL and its executions, by its key; a key of the wrong type reads as empty.
@@ -168,22 +138,19 @@ def read_workers(connection: redis.Redis, clock: Clock = SYSTEM) -> Workers:
 
     now = clock.now()
     infos = [
-        worker_info(name, raw, members, now) for name, (raw, _, members) in zip(names, raws, strict=True)
+        worker_info(name, raw, members, now, ttl)
+        for name, (raw, ttl, members) in zip(names, raws, strict=True)
     ]
     running = sorted({i.current_job_id for i in infos if i.current_job_id})
     jobs = {row.id: row for row in read_rows(connection, "", "started", [(j, None) for j in running])}
 
     rows = []
-    for info, (raw, ttl_ms, _) in zip(infos, raws, strict=True):
-        health, why, left = _health(info, raw, int(ttl_ms))
+    for info, (raw, _, _) in zip(infos, raws, strict=True):
         job = jobs.get(info.current_job_id or "")
         started = job.started_at if job is not None else None
         rows.append(
             WorkerRow(
                 info=info,
-                health=health,
-                why=why,
-                expires_in=left,
                 job=job,
                 job_running_seconds=max(0.0, (now - started).total_seconds()) if started else None,
                 shutdown_requested=parse_rq_time(raw.get(b"shutdown_requested_date")),

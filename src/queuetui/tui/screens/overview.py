@@ -19,6 +19,7 @@ from queuetui import fmt
 from queuetui.rqdata import actions
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.rqdata.liveness import DEAD, STALE
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo, snapshot
 from queuetui.tui.messages import ActionDone, FetchFailed, OverviewFetched, SuspensionRead
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
@@ -55,8 +56,8 @@ WORKER_COLUMNS = [
     ("Born", "born", 19, False),
 ]
 COLUMN_REGISTRY = {key: key for _, key, _, _ in QUEUE_COLUMNS[1:8]}  # waiting ... canceled
-STALE_HEARTBEAT = 60.0
-DEAD_HEARTBEAT = 420.0  # RQ's default worker TTL: a worker silent this long is gone
+HEALTH_STYLE = {STALE: "yellow", DEAD: "bold red"}
+"""The heartbeat's colour: late (stale) or gone (dead), as rqdata.liveness decides from its key's TTL."""
 
 
 def _num(n: int, style: str = "") -> Text:
@@ -87,7 +88,7 @@ def worker_row(w: WorkerInfo) -> tuple[str, list[Cell]]:
     return w.name, [
         w.name,
         Text(w.state, style=state_style),
-        _age_cell(w.heartbeat_age_seconds, STALE_HEARTBEAT, DEAD_HEARTBEAT),
+        Text(fmt.age(w.heartbeat_age_seconds), style=HEALTH_STYLE.get(w.health, ""), justify="right"),
         w.current_job_id or "-",
         _num(w.successful),
         _num(w.failed, "red"),

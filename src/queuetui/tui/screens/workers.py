@@ -15,7 +15,8 @@ from textual.widgets import Footer, Static
 
 from queuetui import fmt
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
-from queuetui.rqdata.workers import DEAD, OK, STALE, WorkerRow, Workers, read_workers
+from queuetui.rqdata.liveness import DEAD, OK, STALE
+from queuetui.rqdata.workers import WorkerRow, Workers, read_workers
 from queuetui.table import Column, column_widths, fit
 from queuetui.tui.messages import FetchFailed, WorkersFetched
 from queuetui.tui.screens.live import LiveScreen
