@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from dataclasses import replace
@@ -14,10 +15,12 @@ from rq.job import Job
 from queuetui.clock import FrozenClock
 from queuetui.rqdata import keys
 from queuetui.rqdata.liveness import DEAD, OK, OVERDUE, STALE
+from queuetui.rqdata.overview import snapshot
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
 from queuetui.rqdata.workers import WorkerRow, Workers, read_workers
 from tests import jobs
 from tests.conftest import wait_for
+from tests.integration.test_cli import queuetui
 from tests.integration.test_read_only import redis_state, same_state
 from tests.workload import worker_process
 
@@ -67,6 +70,17 @@ def test_a_late_heartbeat_is_stale_and_an_expired_key_is_dead(conn: redis.Redis)
     assert view["expired"].health == DEAD and view["expired"].info.state == "gone"
     assert view["expired"].why == "its key expired: no heartbeat for its whole TTL"
     assert view["died"].health == DEAD and "registered its death" in view["died"].why
+
+
+def test_the_overview_and_stats_use_the_same_health(conn: redis.Redis, redis_url: str) -> None:
+    register(conn, "fresh", "default")
+    register(conn, "late", "default")
+    conn.expire("rq:worker:late", 30)
+    conn.sadd(keys.WORKERS_SET, "rq:worker:expired")
+    health = {w.name: w.health for w in snapshot(conn).workers}
+    assert health == {"fresh": OK, "late": STALE, "expired": DEAD}
+    result = queuetui("stats", "--json", url=redis_url)
+    assert {w["name"]: w["health"] for w in json.loads(result.stdout)["workers"]} == health
 
 
 def test_a_key_without_ttl_falls_back_to_the_heartbeat_age(conn: redis.Redis) -> None:
