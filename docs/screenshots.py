@@ -14,7 +14,7 @@ import redis
 from tests.snapshots.deps_seed import QUEUE as DEPS_QUEUE
 from tests.snapshots.deps_seed import seed_deps
 from tests.snapshots.schedules_seed import seed_schedules
-from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed, seed_jobs
+from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed, seed_jobs, seed_workers
 
 from queuetui.config import Settings
 from queuetui.embedded import EmbeddedRedis
@@ -24,6 +24,7 @@ from queuetui.tui.screens.jobs import JobsScreen
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.screens.schedule_detail import ScheduleDetailScreen
 from queuetui.tui.screens.schedules import SchedulesScreen
+from queuetui.tui.screens.workers import WorkersScreen
 
 HERE = Path(__file__).parent
 
@@ -61,6 +62,13 @@ async def export(
         app.save_screenshot(str(HERE / f"{name}.svg"))
 
 
+def workers_ready(app: QueueTUI) -> bool:
+    return isinstance(app.screen, WorkersScreen) and app.screen.last_view is not None
+
+
+WORKERS = (lambda app: app.action_open_workers(), workers_ready)
+
+
 def schedules_ready(app: QueueTUI) -> bool:
     return isinstance(app.screen, SchedulesScreen) and app.screen.loaded
 
@@ -85,6 +93,7 @@ async def main() -> None:
         await export(server, "schedule-detail", (120, 40), steps=(schedules, invoice))
         await export(server, "forecast", (100, 24), steps=(schedules, forecast))
         await export(server, "failed-80x24", (80, 24), seed_jobs, (failed,))
+        await export(server, "workers", (120, 20), seed_workers, (WORKERS,))
         await export(
             server,
             "groups",

@@ -32,6 +32,7 @@ def overview_json(overview: Overview) -> dict[str, Any]:
                 "queues": list(w.queues),
                 "current_job_id": w.current_job_id,
                 "heartbeat_age_seconds": w.heartbeat_age_seconds,
+                "health": w.health,
                 "successful": w.successful,
                 "failed": w.failed,
                 "total_working_time": w.total_working_time,
@@ -77,6 +78,7 @@ def overview_table(overview: Overview) -> str:
             ",".join(w.queues),
             w.current_job_id or "-",
             fmt.age(w.heartbeat_age_seconds),
+            w.health,
             fmt.count(w.successful),
             fmt.count(w.failed),
         ]
@@ -85,7 +87,10 @@ def overview_table(overview: Overview) -> str:
     parts = [
         _table(["queue", *QUEUE_COLUMNS, "oldest"], queue_rows) if queue_rows else "no queues",
         "",
-        _table(["worker", "host", "pid", "state", "queues", "job", "heartbeat", "ok", "failed"], worker_rows)
+        _table(
+            ["worker", "host", "pid", "state", "queues", "job", "heartbeat", "health", "ok", "failed"],
+            worker_rows,
+        )
         if worker_rows
         else "no workers",
     ]

@@ -265,3 +265,65 @@ def seed_jobs(conn: redis.Redis) -> None:
     for i in range(1, 3):
         _job(conn, f"stop-{i:04d}", "canceled", created=900, ended_at=_at(800))
         conn.zadd(keys.registry_key("emails", "canceled"), {f"stop-{i:04d}": NOW.timestamp() + 3600})
+
+
+HOST_WORKERS = [
+    # name, host, pid, state, heartbeat (s before now), (job id, function, started s before now) or None,
+    # successful, failed, working seconds
+    (
+        "app-1.4021",
+        "app-1",
+        4021,
+        "busy",
+        12,
+        ("job-report-7", "app.reports.build_report", 95),
+        1520,
+        12,
+        8123.5,
+    ),
+    ("app-1.4022", "app-1", 4022, "idle", 180, None, 1498, 9, 8040.0),
+    ("app-2.911", "app-2", 911, "busy", 4, ("job-mail-3", "app.mail.send_email", 4), 702, 40, 3002.25),
+    ("app-2.912", "app-2", 912, "idle", 455, None, 655, 2, 2950.0),
+    ("batch-1.77", "batch-1", 77, "busy", 20, ("job-etl-1", "app.etl.nightly_rollup", 7500), 88, 1, 50231.0),
+    ("batch-1.78", "batch-1", 78, "suspended", 30, None, 12, 0, 950.0),
+]
+STALE_WORKER = "app-2.912"
+"""Its key has 40 s left: its next heartbeat is late (RQ leaves 60 s or more at each beat)."""
+DEAD_WORKER = "batch-1.80"
+"""Still in the worker set, its key expired: it died without registering its death."""
+
+
+def seed_workers(conn: redis.Redis) -> None:
+    """Workers on three hosts written as RQ writes them: three busy, one late, one gone."""
+    conn.flushall()
+    for name, host, pid, state, beat, job, ok, bad, busy in HOST_WORKERS:
+        queues = ["low"] if host == "batch-1" else ["critical", "high", "default"]
+        worker = Worker(queues, connection=conn, name=name)
+        worker.register_birth()
+        conn.hset(
+            worker.key,
+            mapping={
+                "birth": "2026-11-22T08:00:00.000000Z",
+                "last_heartbeat": _at(beat).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "pid": pid,
+                "hostname": host,
+                "ip_address": "10.0.0.1",
+                "state": state,
+                "successful_job_count": ok,
+                "failed_job_count": bad,
+                "total_working_time": busy,
+                "version": "3.0.0",
+            },
+        )
+        if job is not None:
+            job_id, func, started = job
+            created = Job.create(
+                func, args=(pid,), id=job_id, connection=conn, origin=queues[0], timeout=9000
+            )
+            created.created_at = created.enqueued_at = created.started_at = _at(started)
+            created._status = "started"
+            created.worker_name = name
+            created.save()
+            conn.sadd(keys.worker_executions_key(name), f"{job_id}:exec-{pid}")
+    conn.expire(keys.WORKER_PREFIX + STALE_WORKER, 40)
+    conn.sadd(keys.WORKERS_SET, keys.WORKER_PREFIX + DEAD_WORKER)

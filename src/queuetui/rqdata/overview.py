@@ -2,8 +2,8 @@
 
 Round trips, whatever the number of jobs, queues or workers:
   1. SMEMBERS of the queue, worker and rate-limit sets (one pipeline);
-  2. per queue LLEN, LINDEX 0 and a ZCARD per registry; per worker HGETALL and SMEMBERS of its
-     executions; per rate limit HGET and two ZCARDs (one pipeline);
+  2. per queue LLEN, LINDEX 0 and a ZCARD per registry; per worker HGETALL, PTTL (its liveness) and
+     SMEMBERS of its executions; per rate limit HGET and two ZCARDs (one pipeline);
   3. HGET enqueued_at of each queue's head job, when any queue has one (one pipeline).
 Only read commands are sent: no registry cleanup, no callbacks, nothing expires or moves.
 Job payloads are never read, so any RQ serializer works.
@@ -17,7 +17,7 @@ from datetime import datetime
 import redis
 
 from queuetui.clock import SYSTEM, Clock
-from queuetui.rqdata import keys
+from queuetui.rqdata import keys, liveness
 from queuetui.rqdata.fields import number, parse_rq_time, text
 from queuetui.rqdata.priority import priority_order
 from queuetui.rqdata.rows import job_id_of
@@ -56,6 +56,12 @@ class WorkerInfo:
     failed: int
     total_working_time: float
     version: str
+    health: str = liveness.OK
+    """liveness.OK, STALE (its heartbeat is late) or DEAD (its key expired, or it registered its death)."""
+    why: str = ""
+    """What the health is based on, for people ('' when OK)."""
+    expires_in: float | None = None
+    """Seconds its key has left; None when it has no TTL or is gone."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
             pipe.zcard(keys.registry_key(name, registry))
     for name in worker_names:
         pipe.hgetall(keys.WORKER_PREFIX + name)
+        pipe.pttl(keys.WORKER_PREFIX + name)
         pipe.smembers(keys.worker_executions_key(name))
     for limit in limit_names:
         config_key, allowed_key, limited_key = keys.rate_limit_keys(limit)
@@ -115,7 +122,7 @@ def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
         head = next(replies)
         counts = {registry: int(next(replies)) for registry in keys.REGISTRIES}
         queue_rows.append((name, waiting, text(head) if head is not None else None, counts))
-    worker_rows = [(name, next(replies), next(replies)) for name in worker_names]
+    worker_rows = [(name, next(replies), int(next(replies)), next(replies)) for name in worker_names]
     limits = tuple(
         RateLimitCounts(limit, int(number(next(replies))), int(next(replies)), int(next(replies)))
         for limit in limit_names
@@ -139,14 +146,21 @@ def snapshot(connection: redis.Redis, clock: Clock = SYSTEM) -> Overview:
         )
         for name, waiting, head, counts in queue_rows
     )
-    workers = tuple(_worker(name, data, executions, now) for name, data, executions in worker_rows)
+    workers = tuple(
+        worker_info(name, data, executions, now, ttl) for name, data, ttl, executions in worker_rows
+    )
     return Overview(queues=queues, workers=workers, rate_limits=limits, taken_at=now)
 
 
-def _worker(name: str, raw: dict[bytes, bytes], executions: set[bytes], now: datetime) -> WorkerInfo:
+def worker_info(
+    name: str, raw: dict[bytes, bytes], executions: set[bytes], now: datetime, ttl_ms: int
+) -> WorkerInfo:
+    """A worker from its hash (HGETALL), its executions (SMEMBERS) and the PTTL of its key; state
+    'gone' when the hash is."""
     data = {text(k): text(v) for k, v in raw.items()}
     current = sorted(job_id_of(e) for e in executions)
     heartbeat = parse_rq_time(data.get("last_heartbeat"))
+    health, why, left = liveness.health(raw, ttl_ms, _age(now, heartbeat))
     pid = data.get("pid", "")
     queues = tuple(q for q in data.get("queues", "").split(",") if q)
     return WorkerInfo(
@@ -164,4 +178,7 @@ def _worker(name: str, raw: dict[bytes, bytes], executions: set[bytes], now: dat
         failed=int(number(data.get("failed_job_count"))),
         total_working_time=number(data.get("total_working_time")),
         version=data.get("version", ""),
+        health=health,
+        why=why,
+        expires_in=left,
     )

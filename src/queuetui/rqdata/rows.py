@@ -212,17 +212,17 @@ return out
 """
 
 # Connection pools whose server refused the script: they read in pipelines from then on.
-_NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
+NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
 
 
 def scripting_refused(connection: redis.Redis) -> bool:
     """Whether this connection's server refused a read-only script before (read in pipelines then)."""
-    return connection.connection_pool in _NO_SCRIPTING
+    return connection.connection_pool in NO_SCRIPTING
 
 
 def refuse_scripting(connection: redis.Redis) -> None:
     """Remember that this connection's server refuses scripts (an ACL without @scripting, a proxy)."""
-    _NO_SCRIPTING.add(connection.connection_pool)
+    NO_SCRIPTING.add(connection.connection_pool)
 
 
 def _read_scripted(
@@ -271,11 +271,11 @@ def read_raw(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[_Raw]:
     """The raw reads of each job in `ids`, in one round trip (two where scripting is refused)."""
-    if connection.connection_pool not in _NO_SCRIPTING:
+    if connection.connection_pool not in NO_SCRIPTING:
         try:
             return _read_scripted(connection, ids, fields, payload, exceptions)
         except redis.ResponseError:
-            _NO_SCRIPTING.add(connection.connection_pool)
+            NO_SCRIPTING.add(connection.connection_pool)
     return _read_pipelined(connection, ids, fields, payload, exceptions)
 
 

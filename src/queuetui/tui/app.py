@@ -157,6 +157,12 @@ class QueueTUI(App[None]):
     def action_open_schedules(self) -> None:
         self.open_schedules()
 
+    def action_open_workers(self) -> None:
+        from queuetui.tui.screens.workers import WorkersScreen
+
+        if not isinstance(self.screen, WorkersScreen):
+            self.push_screen(WorkersScreen())
+
     def open_schedules(self, search: str = "") -> None:
         from queuetui.tui.screens.schedules import SchedulesScreen
 
@@ -186,6 +192,8 @@ class QueueTUI(App[None]):
             self.find_job(args[0])
         elif verb in ("schedules", "schedule"):
             self.open_schedules(" ".join(args))
+        elif verb in ("workers", "worker"):
+            self.action_open_workers()
         elif verb == "imports":
             from queuetui.tui.screens.imports import ImportsScreen
 
@@ -257,13 +265,12 @@ class QueueTUI(App[None]):
 
 COMMAND_HELP = (
     "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
-    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · overview · batches [NAME]"
+    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · batches [NAME] · workers · overview"
 )
 COMMANDS = {
     "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
-    "forecast", "imports", "audit",
+    "forecast", "imports", "audit", "workers", "worker", "batches", "batch",
 }  # fmt: skip
-COMMANDS |= {"batches", "batch"}
 
 
 def check_command(text: str) -> str:

@@ -14,6 +14,7 @@ from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
+from queuetui.rqdata.workers import Workers
 from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
@@ -212,3 +213,11 @@ class BatchMembersFetched(Message):
 
     members: Members
     page: Page
+
+
+@dataclass
+class WorkersFetched(Message):
+    """A fresh read of every worker arrived, with the table rows built from it (in the thread)."""
+
+    workers: Workers
+    rows: list[tuple[str, list[Any]]]

@@ -8,8 +8,6 @@ read-only mode or beyond the role); the keys the operator may not use are hidden
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,15 +16,15 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from queuetui import fmt
-from queuetui.operations import Operations
 from queuetui.rqdata import actions
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.rqdata.liveness import DEAD, STALE
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo, snapshot
 from queuetui.tui.messages import ActionDone, FetchFailed, OverviewFetched, SuspensionRead
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
-from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen
+from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -58,8 +56,8 @@ WORKER_COLUMNS = [
     ("Born", "born", 19, False),
 ]
 COLUMN_REGISTRY = {key: key for _, key, _, _ in QUEUE_COLUMNS[1:8]}  # waiting ... canceled
-STALE_HEARTBEAT = 60.0
-DEAD_HEARTBEAT = 420.0  # RQ's default worker TTL: a worker silent this long is gone
+HEALTH_STYLE = {STALE: "yellow", DEAD: "bold red"}
+"""The heartbeat's colour: late (stale) or gone (dead), as rqdata.liveness decides from its key's TTL."""
 
 
 def _num(n: int, style: str = "") -> Text:
@@ -90,7 +88,7 @@ def worker_row(w: WorkerInfo) -> tuple[str, list[Cell]]:
     return w.name, [
         w.name,
         Text(w.state, style=state_style),
-        _age_cell(w.heartbeat_age_seconds, STALE_HEARTBEAT, DEAD_HEARTBEAT),
+        Text(fmt.age(w.heartbeat_age_seconds), style=HEALTH_STYLE.get(w.health, ""), justify="right"),
         w.current_job_id or "-",
         _num(w.successful),
         _num(w.failed, "red"),
@@ -103,15 +101,11 @@ def worker_row(w: WorkerInfo) -> tuple[str, list[Cell]]:
 
 
 QUEUE_KEYS = {"empty": "queues.empty"}
-WORKER_KEYS = {
-    "stop_job": "workers.stop-job",
-    "shutdown": "workers.shutdown",
-    "kill_horse": "workers.kill-horse",
-}
-"""Each key's action (roles.ACTIONS), shown while its table has the focus and the role allows it."""
+"""Its key's action (roles.ACTIONS), shown while the queues table has the focus and the role allows it;
+the worker keys (WORKER_KEYS) while the workers table has it."""
 
 
-class OverviewScreen(BulkActionsScreen):
+class OverviewScreen(WorkerActions, BulkActionsScreen):
     BINDINGS = [
         Binding("tab", "app.focus_next", "Next table", show=False, id="overview.next"),
         Binding("shift+tab", "app.focus_previous", "Previous table", show=False, id="overview.previous"),
@@ -123,6 +117,7 @@ class OverviewScreen(BulkActionsScreen):
             id="overview.batches",
             tooltip="Batches (RQ groups), their progress",
         ),
+        Binding("w", "app.open_workers", "Workers", id="overview.workers", tooltip="Every worker, by host"),
         Binding("E", "empty", "Empty", id="overview.empty", tooltip="Delete every job waiting in the queue"),
         Binding(
             "P",
@@ -131,15 +126,7 @@ class OverviewScreen(BulkActionsScreen):
             id="overview.suspend",
             tooltip="Suspend or resume every worker (RQ's suspension is global)",
         ),
-        Binding("S", "stop_job", "Stop job", id="overview.stop-job", tooltip="Stop the worker's job"),
-        Binding(
-            "T",
-            "shutdown",
-            "Shutdown",
-            id="overview.shutdown",
-            tooltip="Warm shutdown: after its current job",
-        ),
-        Binding("K", "kill_horse", "Kill horse", id="overview.kill-horse", tooltip="Kill its work horse"),
+        *worker_bindings("overview"),
         Binding("escape", "cancel_bulk", "Cancel", id="overview.cancel", tooltip="Cancel a run", show=False),
     ]
 
@@ -219,6 +206,9 @@ class OverviewScreen(BulkActionsScreen):
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
+    def selected_worker(self) -> str | None:
+        return self._row("workers")
+
     def action_cancel_bulk(self) -> None:
         self.cancel_bulk()
 
@@ -254,38 +244,4 @@ class OverviewScreen(BulkActionsScreen):
                 self.console.operations().suspend_workers()
                 return "workers suspended (RQ's suspension is global: every queue, every host)"
 
-        self._confirm_then(question, change)
-
-    def _confirm_then(self, question: str, change: Callable[[], str]) -> None:
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.act(change)
-
-        self.app.push_screen(ConfirmScreen(question), confirmed)
-
-    def _worker_action(self, question: str, change: Callable[[Operations, str], str]) -> None:
-        worker = self._row("workers")
-        if worker is None:
-            self.notify("No worker here", timeout=2)
-            return
-        self._confirm_then(question.format(worker=worker), lambda: change(self.console.operations(), worker))
-
-    def action_stop_job(self) -> None:
-        self._worker_action(
-            "Stop the job [b]{worker}[/b] is running? It ends as stopped, in Failed, and is not retried.",
-            lambda ops, w: f"{w}: asked to stop job {ops.stop_worker_job(w)}",
-        )
-
-    def action_shutdown(self) -> None:
-        def shutdown(ops: Operations, worker: str) -> str:
-            ops.shutdown_worker(worker)
-            return f"{worker}: asked to shut down after its current job"
-
-        self._worker_action("Shut [b]{worker}[/b] down once its current job ends (warm shutdown)?", shutdown)
-
-    def action_kill_horse(self) -> None:
-        def kill(ops: Operations, worker: str) -> str:
-            job_id = ops.kill_horse(worker)
-            return f"{worker}: work horse killed" + (f" (it ran {job_id})" if job_id else "")
-
-        self._worker_action("Kill [b]{worker}[/b]'s work horse? Its job fails at once.", kill)
+        self.confirm_then(question, change)
