@@ -97,7 +97,7 @@ def monitor(connection: dict[str, Any], db_url: str | None, instance: str | None
 def alerts_command(
     connection: dict[str, Any], db_url: str | None, firing: bool, limit: int, as_json: bool
 ) -> None:
-    """Alerts fired by the rules in the config file, newest first, and whether each resolved."""
+    """Alerts fired by the rules in the config file: those still firing, then the resolved, newest first."""
     from queuetui import fmt
     from queuetui.metrics.alerts import recent
     from queuetui.schedule.db import DatabaseError

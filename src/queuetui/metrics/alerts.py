@@ -372,9 +372,46 @@ def _insert_new(session: Session, values: dict[str, Any]) -> int | None:
 
 
 def recent(sessions: sessionmaker[Session], limit: int = 100, firing_only: bool = False) -> list[Alert]:
-    """Alerts newest first: every one, or only those still firing (one indexed query)."""
-    query = select(Alert).order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(limit)
-    if firing_only:
-        query = query.where(Alert.resolved_at.is_(None))
+    """The alerts still firing, newest first, then (unless `firing_only`) the resolved ones, newest first,
+    `limit` in all (two indexed queries: open_key is unique while firing, fired_at is indexed)."""
+    order = (Alert.fired_at.desc(), Alert.id.desc())
     with session_scope(sessions) as session:
-        return list(session.scalars(query))
+        firing = list(
+            session.scalars(select(Alert).where(Alert.open_key.is_not(None)).order_by(*order).limit(limit))
+        )
+        if firing_only or len(firing) >= limit:
+            return firing
+        resolved = select(Alert).where(Alert.open_key.is_(None)).order_by(*order).limit(limit - len(firing))
+        return firing + list(session.scalars(resolved))
+
+
+def firing_count(sessions: sessionmaker[Session]) -> int:
+    """How many alerts are firing now (one indexed count)."""
+    with session_scope(sessions) as session:
+        return session.scalar(select(func.count()).where(Alert.open_key.is_not(None))) or 0
+
+
+def show_value(kind: str, value: float | None) -> str:
+    """An alert's value in its rule's unit: jobs, percent or an age."""
+    if value is None:
+        return "-"
+    if kind == "backlog":
+        return f"{value:,.0f}"
+    if kind == "failure-rate":
+        return f"{value:.0f}%"
+    return fmt.age(value)
+
+
+def threshold(rule: AlertRule) -> str:
+    """What a rule fires above, in a few words."""
+    if rule.kind == "backlog":
+        return f"> {rule.above:,g} waiting" + (
+            f" for {fmt.age(rule.for_seconds)}" if rule.for_seconds else ""
+        )
+    if rule.kind == "failure-rate":
+        return f"> {rule.above:g}% in {fmt.age(rule.window)}"
+    if rule.kind == "stuck":
+        return "its timeout" + (f" + {fmt.age(rule.grace)}" if rule.grace else "")
+    if rule.kind == "schedule-late":
+        return f"late in {fmt.age(rule.window)}"
+    return f"> {fmt.age(rule.above)}"

@@ -303,6 +303,21 @@ def read_function(
     return [FunctionPoint.parse(at, m) for m, at in raw]
 
 
+def read_series(
+    connection: redis.Redis,
+    queue: str,
+    func: str,
+    since: float,
+    until: float,
+    resolution: Resolution = FINE,
+) -> tuple[list[QueuePoint], list[FunctionPoint]]:
+    """A queue's points and one of its functions' ('' for none) with since <= at <= until: one pipeline."""
+    names = [["queue", queue]] + ([["func", queue, func]] if func else [])
+    raw = _read(connection, names, since, until, resolution)
+    runs = [FunctionPoint.parse(at, m) for m, at in raw[1]] if func else []
+    return [QueuePoint.parse(at, m) for m, at in raw[0]], runs
+
+
 @dataclass(frozen=True)
 class Histogram:
     queue: str

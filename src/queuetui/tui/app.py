@@ -153,6 +153,28 @@ class QueueTUI(App[None]):
             return
         self.push_screen(SchedulesScreen(search))
 
+    def action_open_metrics(self) -> None:
+        self.open_metrics()
+
+    def open_metrics(self, *args: str) -> None:
+        """The Metrics view of a queue (default: the one the operator is on) over a window (default 1h)."""
+        from queuetui.metrics.trends import WINDOWS, window_named
+        from queuetui.tui.screens.metrics import MetricsScreen
+
+        windows = [a for a in args if a in {w.name for w in WINDOWS}]
+        queues = [a for a in args if a not in windows]
+        window = window_named(windows[0]) if windows else WINDOWS[0]
+        self.push_screen(MetricsScreen(queues[0] if queues else self.current_queue(), window))
+
+    def action_open_alerts(self) -> None:
+        self.open_alerts()
+
+    def open_alerts(self) -> None:
+        from queuetui.tui.screens.alerts import AlertsScreen
+
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen())
+
     def action_command(self) -> None:
         def submitted(text: str | None) -> None:
             if text:
@@ -185,6 +207,10 @@ class QueueTUI(App[None]):
             from queuetui.tui.screens.forecast import ForecastScreen
 
             self.push_screen(ForecastScreen())
+        elif verb == "metrics":
+            self.open_metrics(*args)
+        elif verb == "alerts":
+            self.open_alerts()
         elif verb.isdigit() and isinstance(screen, JobsScreen):
             screen.jump_to_row(int(verb))
         elif verb in ("top", "bottom") and isinstance(screen, JobsScreen):
@@ -242,11 +268,12 @@ class QueueTUI(App[None]):
 
 COMMAND_HELP = (
     "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
-    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · overview"
+    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · metrics [queue] [1h|6h|24h|7d|30d]"
+    " · alerts · overview"
 )
 COMMANDS = {
     "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
-    "forecast", "imports", "audit",
+    "forecast", "imports", "audit", "metrics", "alerts",
 }  # fmt: skip
 
 
@@ -265,6 +292,8 @@ def check_command(text: str) -> str:
             parse_audit_filter(" ".join(words[1:]))
         except ValueError as exc:
             return str(exc)
+    if verb == "metrics" and len(words) > 3:
+        return "usage: metrics [queue] [1h|6h|24h|7d|30d]"
     if verb in COMMANDS or verb.isdigit():
         return ""
     try:
