@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -292,8 +293,17 @@ def check_command(text: str) -> str:
             parse_audit_filter(" ".join(words[1:]))
         except ValueError as exc:
             return str(exc)
-    if verb == "metrics" and len(words) > 3:
-        return "usage: metrics [queue] [1h|6h|24h|7d|30d]"
+    if verb == "metrics":
+        if len(words) > 3:
+            return "usage: metrics [queue] [1h|6h|24h|7d|30d]"
+        from queuetui.metrics.trends import window_named
+
+        for word in words[1:]:
+            if re.fullmatch(r"\d+[smhdw]", word):  # meant as a window, not a queue
+                try:
+                    window_named(word)
+                except ValueError as exc:
+                    return str(exc)
     if verb in COMMANDS or verb.isdigit():
         return ""
     try:
