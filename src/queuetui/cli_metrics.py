@@ -139,6 +139,8 @@ def _alert_json(alert: Any) -> dict[str, Any]:
         "fired_at": alert.fired_at.isoformat(),
         "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
         "resolution": alert.resolution,
+        "webhook": alert.webhook_outcome,
+        "email": alert.email_outcome,
     }
 
 

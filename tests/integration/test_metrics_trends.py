@@ -125,7 +125,8 @@ def test_alerts_still_firing_come_first_then_the_resolved_newest_first(tmp_path:
 def test_values_and_thresholds_read_in_their_rules_units() -> None:
     assert show_value("backlog", 9800) == "9,800" and show_value("failure-rate", 34.2) == "34%"
     assert show_value("worker-heartbeat", 150) == "2m30s" and show_value("stuck", None) == "-"
-    assert threshold(AlertRule("b", "backlog", above=5000, for_seconds=300)) == "> 5,000 waiting for 5m00s"
+    assert threshold(AlertRule("b", "backlog", above=5000, for_seconds=300)) == "> 5,000 for 5m00s"
     assert threshold(AlertRule("f", "failure-rate", above=20, window=600)) == "> 20% in 10m"
     assert threshold(AlertRule("s", "stuck", grace=30)) == "its timeout + 30s"
     assert threshold(AlertRule("o", "oldest-waiting", above=600)) == "> 10m"
+    assert threshold(AlertRule("b", "backlog", above=100)) == "> 100 waiting"

@@ -114,7 +114,8 @@ ALERT_SETTINGS = AlertSettings(rules=RULES)
 
 
 def seed_alerts(sessions: sessionmaker[Session]) -> None:
-    """Two alerts firing and four resolved (one of a rule no longer configured), at fixed times."""
+    """Two alerts firing and four resolved (one of a rule no longer configured), at fixed times, with how
+    their notices went (one still sending, one webhook that failed, some never sent)."""
 
     def at(minutes: float) -> datetime:
         return NOW - timedelta(minutes=minutes)
@@ -126,20 +127,22 @@ def seed_alerts(sessions: sessionmaker[Session]) -> None:
     emails = "queue emails: 25% of 12 jobs failed in the last 10m (above 20%)"
     old = "queue default: the oldest waiting job is 12m old (above 10m)"
     gone = "the rule is no longer configured"
+    down = "HTTP 503 Service Unavailable"
     rows = [
-        ("backlog", "backlog", "low", backlog, 9800, at(168), None, ""),
-        ("failures", "failure-rate", "default", rate, 34.2, at(19), None, ""),
-        ("heartbeat", "worker-heartbeat", "batch-1.77", beat, 150, at(41), at(38), "cleared"),
-        ("late runs", "schedule-late", "nightly-report", late, 3700, at(535), at(470), "cleared"),
-        ("failures", "failure-rate", "emails", emails, 25.0, at(300), at(290), "cleared"),
-        ("old rule", "oldest-waiting", "default", old, 720, at(1500), at(1480), gone),
+        ("backlog", "backlog", "low", backlog, 9800, at(168), None, "", "ok", "ok"),
+        ("failures", "failure-rate", "default", rate, 34.2, at(19), None, "", "sending", "ok"),
+        ("heartbeat", "worker-heartbeat", "batch-1.77", beat, 150, at(41), at(38), "cleared", down, "ok"),
+        ("late runs", "schedule-late", "nightly-report", late, 3700, at(535), at(470), "cleared", "ok", None),
+        ("failures", "failure-rate", "emails", emails, 25.0, at(300), at(290), "cleared", "ok", None),
+        ("old rule", "oldest-waiting", "default", old, 720, at(1500), at(1480), gone, None, None),
     ]
     with session_scope(sessions) as session:
-        for rule, kind, subject, message, value, fired, resolved, resolution in rows:
+        for rule, kind, subject, message, value, fired, resolved, resolution, webhook, email in rows:
             session.add(
                 Alert(
                     rule=rule, kind=kind, subject=subject, message=message, value=value, fired_at=fired,
                     resolved_at=resolved, resolution=resolution,
-                    open_key=None if resolved else f"{rule}/{subject}",
+                    open_key=None if resolved else f"{rule}/{subject}", webhook_outcome=webhook,
+                    email_outcome=email,
                 )
             )  # fmt: skip

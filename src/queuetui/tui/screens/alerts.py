@@ -1,8 +1,9 @@
 """`:alerts` (a on the overview): the alerts still firing, then the resolved ones, newest first.
 
 Read from the database in a thread worker through metrics/alerts.recent, what `queuetui alerts`
-prints; the threshold comes from the rule as configured now. The line under the table says what
-the alert under the cursor is about, in full.
+prints; the threshold comes from the rule as configured now, and Notified says how the alert's latest
+webhook and email notices went. The line under the table says what the alert under the cursor is
+about, in full.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.widgets import Footer, Static
 
 from queuetui import fmt
 from queuetui.config import AlertRule
-from queuetui.metrics.alerts import recent, show_value, threshold
+from queuetui.metrics.alerts import OK, SENDING, notified, recent, show_value, threshold
 from queuetui.schedule.db import DatabaseError
 from queuetui.schedule.models import Alert
 from queuetui.tui.messages import AlertsFetched, FetchFailed
@@ -27,14 +28,15 @@ from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
 LIMIT = 500
-COLUMNS = [
+COLUMNS = [  # 117 columns with their padding and the border: all but the message fit 120
     ("Fired", "fired", 11),
     ("Resolved", "resolved", 11),
-    ("Lasted", "lasted", 7),
-    ("Rule", "rule", 14),
-    ("Subject", "subject", 16),
-    ("Value", "value", 7),
-    ("Threshold", "threshold", 22),
+    ("Lasted", "lasted", 6),
+    ("Rule", "rule", 12),
+    ("Subject", "subject", 14),
+    ("Value", "value", 6),
+    ("Threshold", "threshold", 17),
+    ("Notified", "notified", 22),
     ("Message", "message", 60),
 ]
 
@@ -53,8 +55,16 @@ def alert_row(alert: Alert, rules: dict[str, AlertRule], now: datetime) -> tuple
         Text(alert.subject),
         Text(show_value(alert.kind, alert.value), justify="right"),
         Text(threshold(rule) if rule is not None else "(rule removed)", style="" if rule else "dim"),
+        Text(notified(alert), style=_notified_style(alert)),
         Text(alert.message),
     ]
+
+
+def _notified_style(alert: Alert) -> str:
+    outcomes = {alert.webhook_outcome, alert.email_outcome} - {None}
+    if outcomes - {OK, SENDING}:
+        return "red"
+    return "yellow" if SENDING in outcomes else "green" if outcomes else "dim"
 
 
 class AlertsScreen(LiveScreen):
@@ -133,6 +143,7 @@ class AlertsScreen(LiveScreen):
             text.append(f"  resolved {fmt.local_time(alert.resolved_at)}: {alert.resolution}", style="green")
         else:
             text.append(f"  firing since {fmt.local_time(alert.fired_at)}", style="red")
+        text.append(f"  notified: {notified(alert)}", style=_notified_style(alert))
         line.update(text)
 
     def action_back(self) -> None:
