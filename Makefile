@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bulk.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/scheduler.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/metrics.py --size $(BENCH_SIZE)
+	$(BIN)/python bench/metrics_view.py --size $(BENCH_SIZE)
 
 snapshot-update: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update
