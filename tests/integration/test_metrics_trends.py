@@ -93,6 +93,9 @@ def test_the_overview_reads_its_sparklines_in_one_more_round_trip(
     assert counter.count == OVERVIEW_ROUND_TRIPS
     assert set(throughput) == {q.name for q in overview.queues}
     assert len(throughput["high"]) == SPARK_SAMPLES + 1  # both ends of the span
+    counter.count = 0
+    assert overview_with_throughput(client, CLOCK, samples=0)[1] == {}  # the column is hidden: no read
+    assert counter.count == OVERVIEW_ROUND_TRIPS - 1
     line = spark(throughput["high"], UNTIL, 15)
     assert len(line) == 15 and "█" in line and " " not in line.strip()
 

@@ -128,3 +128,21 @@ async def test_a_opens_the_alerts_firing_first_and_the_overview_counts_them(
         assert "resolved" in str(screen.query_one("#alert-message").render())
         await pilot.press("escape")
         assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_the_sparkline_column_comes_and_goes_with_the_terminal_width(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    app = make_app(conn, redis_url, tmp_path, samples=30)
+    async with app.run_test(size=(80, 24)) as pilot:
+        overview = app.screen
+        assert isinstance(overview, OverviewScreen)
+        await until(pilot, lambda: overview.last_overview is not None, what="the overview")
+        assert not overview.spark_shown and overview.last_throughput == {}  # not even read
+        await pilot.resize_terminal(120, 40)
+        await until(pilot, lambda: overview.last_throughput, what="the sparklines read")
+        table = overview.query_one("#queues", LiveTable)
+        line = str(table.get_cell("high", "spark"))
+        assert len(line) == 15 and "█" in line
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: not overview.spark_shown, what="the column hidden again")

@@ -125,8 +125,11 @@ OVERVIEW_ROUND_TRIPS = MAX_ROUND_TRIPS + 1
 def overview_with_throughput(
     connection: redis.Redis, clock: Clock, samples: int = SPARK_SAMPLES
 ) -> tuple[Overview, dict[str, list[QueuePoint]]]:
-    """The overview snapshot and each queue's last `samples` points: OVERVIEW_ROUND_TRIPS round trips."""
+    """The overview snapshot and each queue's last `samples` points (none for 0): OVERVIEW_ROUND_TRIPS
+    round trips, one fewer without samples."""
     overview = snapshot(connection, clock)
+    if not samples:
+        return overview, {}
     names = [q.name for q in overview.queues]
     try:
         throughput = recent_throughput(connection, names, overview.taken_at.timestamp(), samples)

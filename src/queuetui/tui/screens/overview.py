@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 from queuetui import fmt
 from queuetui.metrics.alerts import firing_count
 from queuetui.metrics.series import QueuePoint
-from queuetui.metrics.trends import overview_with_throughput, spark
+from queuetui.metrics.trends import SPARK_SAMPLES, overview_with_throughput, spark
 from queuetui.operations import Operations
 from queuetui.rqdata import actions
 from queuetui.rqdata.bulk import Selection
@@ -162,6 +162,8 @@ class OverviewScreen(BulkActionsScreen):
         super().__init__()
         self.last_overview: Overview | None = None
         self.last_throughput: dict[str, list[QueuePoint]] = {}
+        self.sparklines = False
+        """Whether the sparkline column is shown (set on the main thread, read by the fetch)."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -201,8 +203,10 @@ class OverviewScreen(BulkActionsScreen):
             table.add_column(label, width=size, key=key, default="")
             if self.last_overview is not None:
                 self.show_overview(OverviewFetched(self.last_overview, self.last_throughput), rearm=False)
+                self.fetch()  # the sparklines were not read while the column was hidden
         elif width < SPARK_MIN_WIDTH and self.spark_shown:
             table.remove_column("spark")
+        self.sparklines = self.spark_shown
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="alerts-count")
     def count_alerts(self) -> None:
@@ -220,7 +224,8 @@ class OverviewScreen(BulkActionsScreen):
     def fetch(self) -> None:
         """Read a snapshot in a thread; report back with a message (never touch widgets here)."""
         try:
-            overview, throughput = overview_with_throughput(self.console.redis, self.console.clock)
+            samples = SPARK_SAMPLES if self.sparklines else 0  # no read for a column not shown
+            overview, throughput = overview_with_throughput(self.console.redis, self.console.clock, samples)
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
