@@ -165,7 +165,11 @@ class QueueTUI(App[None]):
         windows = [a for a in args if a in {w.name for w in WINDOWS}]
         queues = [a for a in args if a not in windows]
         window = window_named(windows[0]) if windows else WINDOWS[0]
-        self.push_screen(MetricsScreen(queues[0] if queues else self.current_queue(), window))
+        queue = queues[0] if queues else self.current_queue()
+        if isinstance(self.screen, MetricsScreen):
+            self.screen.show(queues[0] if queues else self.screen.queue, window)
+            return
+        self.push_screen(MetricsScreen(queue, window))
 
     def action_open_alerts(self) -> None:
         self.open_alerts()

@@ -143,6 +143,12 @@ class MetricsScreen(LiveScreen):
             self.query_one(Plots).show(trend)
         self.fetched()
 
+    def show(self, queue: str, window: Window) -> None:
+        """Another queue and window in this view (`:metrics` typed while it is open)."""
+        self.queue, self.window = queue, window
+        self.function = ""
+        self._changed()
+
     def _changed(self) -> None:
         self.generation += 1
         self._show_title()
