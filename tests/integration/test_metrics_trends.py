@@ -105,6 +105,8 @@ def test_a_garbled_series_leaves_the_overview_without_sparklines(seeded: redis.R
     seeded.zadd(f"{PREFIX}:fine:queue:high:{chunk}", {b"not,a,point": UNTIL - 1})
     overview, throughput = overview_with_throughput(seeded, CLOCK)
     assert overview.queue("high") is not None and throughput == {}
+    trend = read_trend(seeded, "high", "", window_named("1h"), UNTIL)  # the view leaves the member out
+    assert len(trend.points) == 91
 
 
 def test_alerts_still_firing_come_first_then_the_resolved_newest_first(tmp_path: Path) -> None:
