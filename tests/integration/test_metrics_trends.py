@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import redis
@@ -109,8 +108,8 @@ def test_a_garbled_series_leaves_the_overview_without_sparklines(seeded: redis.R
     assert len(trend.points) == 91
 
 
-def test_alerts_still_firing_come_first_then_the_resolved_newest_first(tmp_path: Path) -> None:
-    sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+def test_alerts_still_firing_come_first_then_the_resolved_newest_first(db_url: str) -> None:
+    sessions = open_database(db_url)
     assert recent(sessions) == [] and firing_count(sessions) == 0
     seed_alerts(sessions)
     listed = recent(sessions)
