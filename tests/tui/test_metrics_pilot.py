@@ -53,6 +53,7 @@ async def test_m_opens_the_metrics_of_the_queue_under_the_cursor_and_keys_switch
         assert "Finished" in str(plots.render()) and "Run time p95 app.billing.charge" in str(plots.render())
         await pilot.press("w")
         await until(pilot, lambda: showing(app, "high", "6h"), what="the 6h window")
+        assert plots.charts[0] == plots.size.width and plots.charts[1]  # worked out in the fetch's thread
         await pilot.press("f")
         await until(pilot, lambda: showing(app, "high", "6h", "app.tasks.ping"), what="the next function")
         await pilot.press("right_square_bracket")

@@ -8,7 +8,7 @@ from typing import Any
 from textual.message import Message
 
 from queuetui.metrics.series import QueuePoint
-from queuetui.metrics.trends import Trend
+from queuetui.metrics.trends import Plot, Trend
 from queuetui.rqdata.bulk import Outcome, Plan, Progress
 from queuetui.rqdata.detail import JobDetail
 from queuetui.rqdata.overview import Overview
@@ -199,10 +199,13 @@ class AuditFetched(Message):
 
 @dataclass
 class MetricsFetched(Message):
-    """A queue's series over the Metrics view's window; `generation` says which choice it answers."""
+    """A queue's series over the Metrics view's window, and its plots for `width` columns (worked out in
+    the thread: a day of points takes tens of milliseconds); `generation` says which choice it answers."""
 
     trend: Trend
     generation: int = 0
+    width: int = 0
+    plots: list[Plot] = field(default_factory=list)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from queuetui import plot
-from queuetui.metrics.trends import WINDOWS, Trend, Window, axis, plots, read_trend
+from queuetui.metrics.trends import WINDOWS, Plot, Trend, Window, axis, plots, read_trend
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.tui.messages import FetchFailed, MetricsFetched
 from queuetui.tui.screens.live import LiveScreen
@@ -38,10 +38,18 @@ class Plots(Widget):
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self.trend: Trend | None = None
+        self.charts: tuple[int, list[Plot]] = (0, [])
+        """Plots already worked out, and for how many columns."""
+        self.width = 0
+        """The columns it has (set here, on the main thread; the fetch reads it)."""
 
-    def show(self, trend: Trend) -> None:
+    def show(self, trend: Trend, width: int, charts: list[Plot]) -> None:
         self.trend = trend
+        self.charts = (width, charts)
         self.refresh()
+
+    def on_resize(self) -> None:
+        self.width = self.size.width
 
     def render(self) -> Text:
         trend = self.trend
@@ -56,7 +64,7 @@ class Plots(Widget):
                 style="yellow",
             )
         width = max(1, self.size.width)
-        charts = plots(trend, width)
+        charts = self.charts[1] if self.charts[0] == width else plots(trend, width)  # resized since
         out = Text()
         if not trend.function:
             out.append("No run times recorded for this queue in this window.\n", style="dim")
@@ -102,6 +110,7 @@ class MetricsScreen(LiveScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.plots_widget = self.query_one(Plots)
         self._show_title()
         self.start_live()
 
@@ -124,12 +133,14 @@ class MetricsScreen(LiveScreen):
     def fetch(self) -> None:
         until = self.console.clock.now().timestamp()
         generation = self.generation
+        width = self.plots_widget.width  # an int set on the main thread: no widget query from here
         try:
             trend = read_trend(self.console.redis, self.queue, self.function, self.window, until)
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
-        self.post_message(MetricsFetched(trend, generation))
+        charts = plots(trend, width) if width and trend.points else []
+        self.post_message(MetricsFetched(trend, generation, width, charts))
 
     @on(MetricsFetched)
     def _show(self, message: MetricsFetched) -> None:
@@ -140,7 +151,7 @@ class MetricsScreen(LiveScreen):
         self.queue, self.function = trend.queue, trend.function
         with self.app.batch_update():
             self._show_title()
-            self.query_one(Plots).show(trend)
+            self.plots_widget.show(trend, message.width, message.plots)
         self.fetched()
 
     def show(self, queue: str, window: Window) -> None:
