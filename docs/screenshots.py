@@ -13,14 +13,17 @@ from pathlib import Path
 import redis
 from tests.snapshots.deps_seed import QUEUE as DEPS_QUEUE
 from tests.snapshots.deps_seed import seed_deps
+from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_metrics
 from tests.snapshots.schedules_seed import seed_schedules
 from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed, seed_jobs, seed_workers
 
 from queuetui.config import Settings
 from queuetui.embedded import EmbeddedRedis
 from queuetui.tui.app import QueueTUI
+from queuetui.tui.screens.alerts import AlertsScreen
 from queuetui.tui.screens.forecast import ForecastScreen
 from queuetui.tui.screens.jobs import JobsScreen
+from queuetui.tui.screens.metrics import MetricsScreen
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.screens.schedule_detail import ScheduleDetailScreen
 from queuetui.tui.screens.schedules import SchedulesScreen
@@ -44,12 +47,16 @@ async def export(
     seeder: Callable[[redis.Redis], None] = seed,
     steps: tuple[tuple[Callable[[QueueTUI], object], Callable[[QueueTUI], bool]], ...] = (),
     keys: tuple[str, ...] = (),
+    alerts: bool = False,
 ) -> None:
     conn = server.client()
     seeder(conn)
-    settings = Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600)
+    settings = Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600, alerts=ALERT_SETTINGS)
     folder = tempfile.mkdtemp()
-    app = QueueTUI(settings, clock=CLOCK, connection=conn, sessions=seed_schedules(Path(folder)))
+    sessions = seed_schedules(Path(folder))
+    if alerts:
+        seed_alerts(sessions)
+    app = QueueTUI(settings, clock=CLOCK, connection=conn, sessions=sessions)
     async with app.run_test(size=size) as pilot:
         while not overview_ready(app):
             await pilot.pause(0.05)
@@ -69,6 +76,11 @@ def workers_ready(app: QueueTUI) -> bool:
 WORKERS = (lambda app: app.action_open_workers(), workers_ready)
 
 
+def seed_with_metrics(conn: redis.Redis) -> None:
+    seed(conn)
+    seed_metrics(conn)
+
+
 def schedules_ready(app: QueueTUI) -> bool:
     return isinstance(app.screen, SchedulesScreen) and app.screen.loaded
 
@@ -84,8 +96,18 @@ async def main() -> None:
         lambda app: app.push_screen(ForecastScreen()),
         lambda app: isinstance(app.screen, ForecastScreen) and app.screen.result is not None,
     )
+    metrics = (
+        lambda app: app.run_command("metrics default"),
+        lambda app: isinstance(app.screen, MetricsScreen) and app.screen.trend is not None,
+    )
+    alerts = (
+        lambda app: app.open_alerts(),
+        lambda app: isinstance(app.screen, AlertsScreen) and bool(app.screen.alerts),
+    )
     with EmbeddedRedis() as server:
-        await export(server, "overview", (120, 40))
+        await export(server, "metrics", (120, 40), seed_with_metrics, (metrics,))
+        await export(server, "alerts", (120, 16), steps=(alerts,), alerts=True)
+        await export(server, "overview", (120, 40), seed_with_metrics)
         await export(server, "overview-80x24", (80, 24))
         await export(server, "help", (100, 30), keys=("question_mark",))
         await export(server, "failed", (120, 40), seed_jobs, (failed,))

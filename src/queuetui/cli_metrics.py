@@ -97,9 +97,9 @@ def monitor(connection: dict[str, Any], db_url: str | None, instance: str | None
 def alerts_command(
     connection: dict[str, Any], db_url: str | None, firing: bool, limit: int, as_json: bool
 ) -> None:
-    """Alerts fired by the rules in the config file, newest first, and whether each resolved."""
+    """Alerts fired by the rules in the config file: those still firing, then the resolved, newest first."""
     from queuetui import fmt
-    from queuetui.metrics.alerts import recent
+    from queuetui.metrics.alerts import notified, recent
     from queuetui.schedule.db import DatabaseError
     from queuetui.table import Column, plain_table
 
@@ -117,11 +117,12 @@ def alerts_command(
             fmt.short_time(a.resolved_at) if a.resolved_at else "firing",
             a.rule,
             a.message,
+            notified(a),
         ]
         for a in rows
     ]
     columns = [Column("FIRED", 11), Column("RESOLVED", 11), Column("RULE", 12, flex=1, max_width=30),
-               Column("MESSAGE", 30, flex=4)]  # fmt: skip
+               Column("MESSAGE", 30, flex=4), Column("NOTIFIED", 10, flex=2, max_width=45)]  # fmt: skip
     click.echo(plain_table(columns, cells))
     still = sum(a.resolved_at is None for a in rows)
     click.echo(f"{len(rows)} alerts, {still} firing", err=True)
@@ -139,6 +140,8 @@ def _alert_json(alert: Any) -> dict[str, Any]:
         "fired_at": alert.fired_at.isoformat(),
         "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
         "resolution": alert.resolution,
+        "webhook": alert.webhook_outcome,
+        "email": alert.email_outcome,
     }
 
 

@@ -26,7 +26,7 @@ from queuetui.audit import Actor, Audit
 from queuetui.clock import FrozenClock
 from queuetui.config import load_settings
 from queuetui.embedded import free_port
-from queuetui.metrics.alerts import FIRING, RESOLVED, AlertEvent, Alerts, recent
+from queuetui.metrics.alerts import FIRING, RESOLVED, AlertEvent, Alerts, notified, recent
 from queuetui.metrics.sampler import Sampler
 from queuetui.metrics.series import read_queue
 from queuetui.schedule.db import open_database, session_scope
@@ -342,3 +342,25 @@ def test_starttls_refused_by_the_server_is_one_log_line(
     assert alerts.email is not None and alerts.email.failed == 1 and mailbox.messages == []
     (line,) = [r.getMessage() for r in caplog.records]
     assert "the server does not offer STARTTLS" in line and "\n" not in line
+
+
+def test_each_alert_records_how_its_latest_webhook_notice_went(make_rig: Any) -> None:
+    rig = make_rig('[[alerts.rules]]\nname = "stale"\nkind = "oldest-waiting"\nabove = 60\n')
+    Queue("default", connection=rig.conn).enqueue(jobs.add, 1, 1)
+    assert rig.step(120) == [(FIRING, "stale", "default")]
+    assert rig.notified() == [(FIRING, "stale", "default")]
+    (alert,) = recent(rig.alerts.sessions)
+    assert (alert.webhook_outcome, alert.email_outcome, notified(alert)) == ("ok", None, "webhook ok")
+
+
+def test_a_notice_that_never_got_through_is_recorded_with_why(make_rig: Any) -> None:
+    rig = make_rig('[[alerts.rules]]\nname = "stale"\nkind = "oldest-waiting"\nabove = 60\n', hooks=Hooks(99))
+    Queue("default", connection=rig.conn).enqueue(jobs.add, 1, 1)
+    rig.hooks.gate.clear()  # held: the alert says it is being sent meanwhile
+    assert rig.step(120) == [(FIRING, "stale", "default")]
+    assert notified(recent(rig.alerts.sessions)[0]) == "webhook sending"
+    rig.hooks.gate.set()
+    assert rig.notified() == []  # 503 to every try
+    (alert,) = recent(rig.alerts.sessions)
+    assert alert.webhook_outcome == "HTTP 503 Service Unavailable"
+    assert notified(alert) == "webhook failed: HTTP 503 Service Unavailable"

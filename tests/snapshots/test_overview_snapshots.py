@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 from queuetui.config import Settings
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.overview import OverviewScreen
+from tests.snapshots.metrics_seed import seed_metrics
 from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed
 from tests.tui.helpers import until
 
@@ -17,6 +18,7 @@ SIZES = [(80, 24), (120, 40)]
 
 def make_app(conn: redis.Redis) -> QueueTUI:
     seed(conn)
+    seed_metrics(conn, samples=60)  # ten minutes: the sparklines show the last five
     settings = Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600)
     return QueueTUI(settings, clock=CLOCK, connection=conn)
 
@@ -25,6 +27,7 @@ async def loaded(pilot: Pilot[None]) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, OverviewScreen)
     await until(pilot, lambda: screen.last_overview is not None, what="first fetch")
+    await pilot.app.workers.wait_for_complete()  # the count of firing alerts too
     await pilot.pause()
 
 

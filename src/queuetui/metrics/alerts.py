@@ -29,11 +29,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import redis
 from rq.queue import Queue
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +56,11 @@ STUCK_SCAN = 1000
 """Jobs read per started registry by the stuck rule."""
 FIRING = "firing"
 RESOLVED = "resolved"
+WEBHOOK = "webhook"
+EMAIL = "email"
+OUTCOME_COLUMNS = {WEBHOOK: "webhook_outcome", EMAIL: "email_outcome"}
+SENDING = "sending"
+OK = "ok"
 _BAD_RUNS = (RunState.LATE.value, RunState.MISSED.value)
 _NOT_A_RUN = (*_BAD_RUNS, RunState.SKIPPED.value)
 
@@ -129,6 +135,9 @@ class Alerts:
             self.email = Notifier(
                 settings.smtp.timeout, attempts=3, backoff=5.0, deliver=deliver, name="alert email"
             )
+        for channel, notifier in ((WEBHOOK, self.webhook), (EMAIL, self.email)):
+            if notifier is not None:
+                notifier.on_done = partial(self._delivered, channel)
 
     def __call__(self, sample: Sample) -> None:
         """Check, record and notify after a sample; a database failure is one log line."""
@@ -197,12 +206,31 @@ class Alerts:
         return events
 
     def notify(self, events: Sequence[AlertEvent]) -> None:
-        """Queue a notice per event for the webhook and for email (sent from their own threads)."""
+        """Queue a notice per event for the webhook and for email (sent from their own threads); each
+        alert's outcome columns say 'sending' until its notice got through or gave up."""
         told = [e for e in events if e.event == FIRING or self.settings.notify_resolved]
+        channels = [c for c, n in ((WEBHOOK, self.webhook), (EMAIL, self.email)) if n is not None]
+        if told and channels:
+            ids = [e.alert.id for e in told]
+            values = {OUTCOME_COLUMNS[c]: SENDING for c in channels}
+            with session_scope(self.sessions) as session:
+                session.execute(update(Alert).where(Alert.id.in_(ids)).values(values))
         if self.webhook is not None:
             self.webhook.send([Notice(self.settings.webhook_url, payload(e)) for e in told])
         if self.email is not None:
             self.email.send([Notice(mail.smtp_url(self.settings.smtp), payload(e)) for e in told])
+
+    def _delivered(self, channel: str, notice: Notice, problem: str) -> None:
+        """Record how a notice went (on its notifier's thread): 'ok', or why it never got through."""
+        outcome = problem[:500] if problem else OK
+        try:
+            with session_scope(self.sessions) as session:
+                alert = update(Alert).where(Alert.id == notice.payload["id"])
+                session.execute(alert.values({OUTCOME_COLUMNS[channel]: outcome}))
+        except DatabaseError as exc:
+            log.error(
+                "alerts: the %s outcome of alert %s not recorded: %s", channel, notice.payload["id"], exc
+            )
 
     def close(self, wait: float = 5.0) -> None:
         """Deliver the notices still waiting (for at most `wait` seconds each), then stop."""
@@ -372,9 +400,56 @@ def _insert_new(session: Session, values: dict[str, Any]) -> int | None:
 
 
 def recent(sessions: sessionmaker[Session], limit: int = 100, firing_only: bool = False) -> list[Alert]:
-    """Alerts newest first: every one, or only those still firing (one indexed query)."""
-    query = select(Alert).order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(limit)
-    if firing_only:
-        query = query.where(Alert.resolved_at.is_(None))
+    """The alerts still firing, newest first, then (unless `firing_only`) the resolved ones, newest first,
+    `limit` in all (two indexed queries: open_key is unique while firing, fired_at is indexed)."""
+    order = (Alert.fired_at.desc(), Alert.id.desc())
     with session_scope(sessions) as session:
-        return list(session.scalars(query))
+        firing = list(
+            session.scalars(select(Alert).where(Alert.open_key.is_not(None)).order_by(*order).limit(limit))
+        )
+        if firing_only or len(firing) >= limit:
+            return firing
+        resolved = select(Alert).where(Alert.open_key.is_(None)).order_by(*order).limit(limit - len(firing))
+        return firing + list(session.scalars(resolved))
+
+
+def firing_count(sessions: sessionmaker[Session]) -> int:
+    """How many alerts are firing now (one indexed count)."""
+    with session_scope(sessions) as session:
+        return session.scalar(select(func.count()).where(Alert.open_key.is_not(None))) or 0
+
+
+def show_value(kind: str, value: float | None) -> str:
+    """An alert's value in its rule's unit: jobs, percent or an age."""
+    if value is None:
+        return "-"
+    if kind == "backlog":
+        return f"{value:,.0f}"
+    if kind == "failure-rate":
+        return f"{value:.0f}%"
+    return fmt.age(value)
+
+
+def notified(alert: Alert) -> str:
+    """How the alert's latest notices went: 'webhook ok · email: HTTP 503 ...'; '-' when none was sent."""
+    parts = [
+        f"{channel} {outcome}" if outcome in (OK, SENDING) else f"{channel} failed: {outcome}"
+        for channel, outcome in ((WEBHOOK, alert.webhook_outcome), (EMAIL, alert.email_outcome))
+        if outcome is not None
+    ]
+    return " · ".join(parts) or "-"
+
+
+def threshold(rule: AlertRule) -> str:
+    """What a rule fires above, in a few words."""
+    if rule.kind == "backlog":
+        return f"> {rule.above:,g}" + (
+            f" for {fmt.age(rule.for_seconds)}" if rule.for_seconds else " waiting"
+        )
+    if rule.kind == "failure-rate":
+        return f"> {rule.above:g}% in {fmt.age(rule.window)}"
+    if rule.kind == "stuck":
+        return "its timeout" + (f" + {fmt.age(rule.grace)}" if rule.grace else "")
+    if rule.kind == "schedule-late":
+        return f"late in {fmt.age(rule.window)}"
+    return f"> {fmt.age(rule.above)}"

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import redis
 
@@ -223,6 +223,9 @@ def _members(reply: Any) -> list[bytes]:
     return cast(list[bytes], reply)
 
 
+_Point = TypeVar("_Point", "QueuePoint", "FunctionPoint")
+
+
 def series_names(connection: redis.Redis, resolution: Resolution = FINE) -> list[list[str]]:
     """Every series of a resolution: ['queue', name] and ['func', queue, function], oldest first."""
     return [json.loads(m) for m in _members(connection.zrange(resolution.index_key, 0, -1))]
@@ -301,6 +304,34 @@ def read_function(
     """A function's run-time points with since <= at <= until (default: its latest), oldest first."""
     (raw,) = _read(connection, [["func", queue, func]], since, until, resolution)
     return [FunctionPoint.parse(at, m) for m, at in raw]
+
+
+def read_series(
+    connection: redis.Redis,
+    queue: str,
+    func: str,
+    since: float,
+    until: float,
+    resolution: Resolution = FINE,
+) -> tuple[list[QueuePoint], list[FunctionPoint]]:
+    """A queue's points and one of its functions' ('' for none) with since <= at <= until: one pipeline.
+
+    A member that does not parse (written by something else) is left out rather than failing the read.
+    """
+    names = [["queue", queue]] + ([["func", queue, func]] if func else [])
+    raw = _read(connection, names, since, until, resolution)
+    runs = _parsed(FunctionPoint.parse, raw[1]) if func else []
+    return _parsed(QueuePoint.parse, raw[0]), runs
+
+
+def _parsed(parse: Callable[[float, bytes], _Point], raw: list[tuple[bytes, float]]) -> list[_Point]:
+    points = []
+    for member, at in raw:
+        try:
+            points.append(parse(at, member))
+        except ValueError:
+            continue
+    return points
 
 
 @dataclass(frozen=True)

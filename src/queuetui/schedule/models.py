@@ -268,3 +268,7 @@ class Alert(Base):
     open_key: Mapped[str | None] = mapped_column(String(800))
     """'rule/subject' while firing, NULL once resolved: unique, so one firing at a time per rule and subject,
     even when two samplers overlap for a moment during a failover."""
+    webhook_outcome: Mapped[str | None] = mapped_column(String(500), default=None)
+    """How its latest webhook notice went: 'sending', 'ok' or why not (one line); NULL when none was sent."""
+    email_outcome: Mapped[str | None] = mapped_column(String(500), default=None)
+    """The same for its latest email."""

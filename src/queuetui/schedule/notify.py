@@ -84,6 +84,8 @@ class Notifier:
         self.deliver = deliver
         """Sends one notice within a timeout; '' when it got through, else why not (one line)."""
         self.name = name
+        self.on_done: Callable[[Notice, str], None] | None = None
+        """Told of each notice once it got through ('') or never will (why not), on the sending thread."""
         self._queue: queue.Queue[Notice | None] = queue.Queue(BACKLOG)
         self._thread: threading.Thread | None = None
         self._closing = threading.Event()
@@ -136,3 +138,5 @@ class Notifier:
                 )
             else:
                 self.sent += 1
+            if self.on_done is not None:
+                self.on_done(notice, problem)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -172,6 +173,32 @@ class QueueTUI(App[None]):
             return
         self.push_screen(SchedulesScreen(search))
 
+    def action_open_metrics(self) -> None:
+        self.open_metrics()
+
+    def open_metrics(self, *args: str) -> None:
+        """The Metrics view of a queue (default: the one the operator is on) over a window (default 1h)."""
+        from queuetui.metrics.trends import WINDOWS, window_named
+        from queuetui.tui.screens.metrics import MetricsScreen
+
+        windows = [a for a in args if a in {w.name for w in WINDOWS}]
+        queues = [a for a in args if a not in windows]
+        window = window_named(windows[0]) if windows else WINDOWS[0]
+        queue = queues[0] if queues else self.current_queue()
+        if isinstance(self.screen, MetricsScreen):
+            self.screen.show(queues[0] if queues else self.screen.queue, window)
+            return
+        self.push_screen(MetricsScreen(queue, window))
+
+    def action_open_alerts(self) -> None:
+        self.open_alerts()
+
+    def open_alerts(self) -> None:
+        from queuetui.tui.screens.alerts import AlertsScreen
+
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen())
+
     def action_command(self) -> None:
         def submitted(text: str | None) -> None:
             if text:
@@ -208,6 +235,10 @@ class QueueTUI(App[None]):
             from queuetui.tui.screens.forecast import ForecastScreen
 
             self.push_screen(ForecastScreen())
+        elif verb == "metrics":
+            self.open_metrics(*args)
+        elif verb == "alerts":
+            self.open_alerts()
         elif verb.isdigit() and isinstance(screen, JobsScreen):
             screen.jump_to_row(int(verb))
         elif verb in ("top", "bottom") and isinstance(screen, JobsScreen):
@@ -265,11 +296,12 @@ class QueueTUI(App[None]):
 
 COMMAND_HELP = (
     "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
-    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · batches [NAME] · workers · overview"
+    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · batches [NAME] · workers"
+    " · metrics [queue] [1h|6h|24h|7d|30d] · alerts · overview"
 )
 COMMANDS = {
     "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
-    "forecast", "imports", "audit", "workers", "worker", "batches", "batch",
+    "forecast", "imports", "audit", "workers", "worker", "batches", "batch", "metrics", "alerts",
 }  # fmt: skip
 
 
@@ -288,6 +320,17 @@ def check_command(text: str) -> str:
             parse_audit_filter(" ".join(words[1:]))
         except ValueError as exc:
             return str(exc)
+    if verb == "metrics":
+        if len(words) > 3:
+            return "usage: metrics [queue] [1h|6h|24h|7d|30d]"
+        from queuetui.metrics.trends import window_named
+
+        for word in words[1:]:
+            if re.fullmatch(r"\d+[smhdw]", word):  # meant as a window, not a queue
+                try:
+                    window_named(word)
+                except ValueError as exc:
+                    return str(exc)
     if verb in COMMANDS or verb.isdigit():
         return ""
     try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
 
+from queuetui.metrics.series import QueuePoint
+from queuetui.metrics.trends import Plot, Trend
 from queuetui.rqdata.batches import BatchPage, Members
 from queuetui.rqdata.bulk import Outcome, Plan, Progress
 from queuetui.rqdata.deps import Tree as DependencyTree
@@ -18,15 +20,16 @@ from queuetui.rqdata.workers import Workers
 from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
-from queuetui.schedule.models import AuditEntry, ScheduleImport
+from queuetui.schedule.models import Alert, AuditEntry, ScheduleImport
 from queuetui.schedule.transfer import ImportResult
 
 
 @dataclass
 class OverviewFetched(Message):
-    """A fresh overview snapshot arrived."""
+    """A fresh overview snapshot arrived, with each queue's latest throughput points."""
 
     overview: Overview
+    throughput: dict[str, list[QueuePoint]] = field(default_factory=dict)
 
 
 @dataclass
@@ -221,3 +224,28 @@ class WorkersFetched(Message):
 
     workers: Workers
     rows: list[tuple[str, list[Any]]]
+
+
+@dataclass
+class MetricsFetched(Message):
+    """A queue's series over the Metrics view's window, and its plots for `width` columns (worked out in
+    the thread: a day of points takes tens of milliseconds); `generation` says which choice it answers."""
+
+    trend: Trend
+    generation: int = 0
+    width: int = 0
+    plots: list[Plot] = field(default_factory=list)
+
+
+@dataclass
+class AlertsFetched(Message):
+    """The alerts still firing, then the resolved ones."""
+
+    alerts: list[Alert]
+
+
+@dataclass
+class FiringCounted(Message):
+    """How many alerts are firing now (None: the database could not say)."""
+
+    count: int | None

@@ -89,7 +89,11 @@ class LiveScreen(Screen[None]):
             self.notify("Reconnected to Redis", timeout=3)
         self.failures = 0
         self.set_state()
-        self._arm(self.console.settings.refresh)
+        self._arm(self.refresh_every())
+
+    def refresh_every(self) -> float:
+        """Seconds from one fetch's end to the next (views of slower data wait longer)."""
+        return self.console.settings.refresh
 
     @on(FetchFailed)
     def show_failure(self, message: FetchFailed) -> None:

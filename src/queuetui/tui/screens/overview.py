@@ -16,12 +16,16 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from queuetui import fmt
+from queuetui.metrics.alerts import firing_count
+from queuetui.metrics.series import QueuePoint
+from queuetui.metrics.trends import SPARK_SAMPLES, overview_with_throughput, spark
 from queuetui.rqdata import actions
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.liveness import DEAD, STALE
-from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo, snapshot
-from queuetui.tui.messages import ActionDone, FetchFailed, OverviewFetched, SuspensionRead
+from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo
+from queuetui.schedule.db import DatabaseError
+from queuetui.tui.messages import ActionDone, FetchFailed, FiringCounted, OverviewFetched, SuspensionRead
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
@@ -55,6 +59,11 @@ WORKER_COLUMNS = [
     ("PID", "pid", 7, True),
     ("Born", "born", 19, False),
 ]
+SPARK_COLUMN = ("Ended (5m)", "spark", 15, False)
+"""Jobs finished + failed over the last 30 samples (2 a character), where the terminal is wide enough."""
+SPARK_MIN_WIDTH = 100
+ALERTS_EVERY = 10.0
+"""Seconds between counts of the firing alerts (a database query; they change once a sample)."""
 COLUMN_REGISTRY = {key: key for _, key, _, _ in QUEUE_COLUMNS[1:8]}  # waiting ... canceled
 HEALTH_STYLE = {STALE: "yellow", DEAD: "bold red"}
 """The heartbeat's colour: late (stale) or gone (dead), as rqdata.liveness decides from its key's TTL."""
@@ -69,7 +78,11 @@ def _age_cell(seconds: float | None, warn: float, alarm: float) -> Text:
     return Text(fmt.age(seconds), style=style, justify="right")
 
 
-def queue_row(q: QueueCounts) -> tuple[str, list[Cell]]:
+def queue_row(
+    q: QueueCounts, points: list[QueuePoint] | None = None, until: float = 0.0
+) -> tuple[str, list[Cell]]:
+    """A queue's cells; with `points`, its throughput sparkline last."""
+    spark_cell = [] if points is None else [Text(spark(points, until, SPARK_COLUMN[2]), style="cyan")]
     return q.name, [
         q.name,
         _num(q.waiting, "bold"),
@@ -80,6 +93,7 @@ def queue_row(q: QueueCounts) -> tuple[str, list[Cell]]:
         _num(q.finished),
         _num(q.canceled),
         _age_cell(q.oldest_waiting_seconds, 60, 600),
+        *spark_cell,
     ]
 
 
@@ -118,6 +132,14 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
             tooltip="Batches (RQ groups), their progress",
         ),
         Binding("w", "app.open_workers", "Workers", id="overview.workers", tooltip="Every worker, by host"),
+        Binding(
+            "m",
+            "app.open_metrics",
+            "Metrics",
+            id="overview.metrics",
+            tooltip="Throughput, failures, wait, run times",
+        ),
+        Binding("a", "app.open_alerts", "Alerts", id="overview.alerts", tooltip="Alerts firing and resolved"),
         Binding("E", "empty", "Empty", id="overview.empty", tooltip="Delete every job waiting in the queue"),
         Binding(
             "P",
@@ -133,6 +155,9 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.last_overview: Overview | None = None
+        self.last_throughput: dict[str, list[QueuePoint]] = {}
+        self.sparklines = False
+        """Whether the sparkline column is shown (set on the main thread, read by the fetch)."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -152,31 +177,76 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
             table = self.query_one(f"#{table_id}", LiveTable)
             for label, key, width, right in columns:
                 table.add_column(Text(label, justify="right") if right else label, width=width, key=key)
+        self._fit_spark(self.app.size.width)
         self.start_live()
+        self.count_alerts()
+        self.set_interval(ALERTS_EVERY, self.count_alerts)
+
+    def on_resize(self) -> None:
+        self._fit_spark(self.app.size.width)
+
+    @property
+    def spark_shown(self) -> bool:
+        return "spark" in {key.value for key in self.query_one("#queues", LiveTable).columns}
+
+    def _fit_spark(self, width: int) -> None:
+        """The sparkline column where it fits: the other columns take 79 of 80 columns."""
+        table = self.query_one("#queues", LiveTable)
+        if width >= SPARK_MIN_WIDTH and not self.spark_shown:
+            label, key, size, _ = SPARK_COLUMN
+            table.add_column(label, width=size, key=key, default="")
+            if self.last_overview is not None:
+                self.show_overview(OverviewFetched(self.last_overview, self.last_throughput), rearm=False)
+                self.fetch()  # the sparklines were not read while the column was hidden
+        elif width < SPARK_MIN_WIDTH and self.spark_shown:
+            table.remove_column("spark")
+        self.sparklines = self.spark_shown
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="alerts-count")
+    def count_alerts(self) -> None:
+        try:
+            count: int | None = firing_count(self.console.schedule_store().sessions)
+        except DatabaseError:
+            count = None  # the database is down: the views that need it say so
+        self.post_message(FiringCounted(count))
+
+    @on(FiringCounted)
+    def _show_firing(self, message: FiringCounted) -> None:
+        self.query_one(StatusBar).firing = message.count or 0
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:
         """Read a snapshot in a thread; report back with a message (never touch widgets here)."""
         try:
-            overview = snapshot(self.console.redis, self.console.clock)
+            samples = SPARK_SAMPLES if self.sparklines else 0  # no read for a column not shown
+            overview, throughput = overview_with_throughput(self.console.redis, self.console.clock, samples)
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
-        self.post_message(OverviewFetched(overview))
+        self.post_message(OverviewFetched(overview, throughput))
 
     @on(OverviewFetched)
-    def show_overview(self, message: OverviewFetched) -> None:
+    def show_overview(self, message: OverviewFetched, rearm: bool = True) -> None:
         overview = message.overview
         self.last_overview = overview
+        self.last_throughput = message.throughput
+        until = overview.taken_at.timestamp()
+        shown = self.spark_shown
         with self.app.batch_update():
             queues = self.query_one("#queues", LiveTable)
-            queues.sync([queue_row(q) for q in overview.queues])
+            queues.sync(
+                [
+                    queue_row(q, message.throughput.get(q.name, []) if shown else None, until)
+                    for q in overview.queues
+                ]
+            )
             queues.border_title = f"Queues ({len(overview.queues)})"
             workers = self.query_one("#workers", LiveTable)
             workers.sync([worker_row(w) for w in overview.workers])
             busy = sum(1 for w in overview.workers if w.state == "busy")
             workers.border_title = f"Workers ({len(overview.workers)}, {busy} busy)"
-        self.fetched()
+        if rearm:
+            self.fetched()
 
     @on(LiveTable.CellSelected, "#queues")
     def open_registry(self, event: LiveTable.CellSelected) -> None:

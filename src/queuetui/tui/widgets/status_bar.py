@@ -15,13 +15,17 @@ class StatusBar(Static):
     read_only = reactive(False)
     state = reactive("connecting")
     clock_text = reactive("")
+    firing = reactive(0)
+    """Alerts firing now (shown only by the screens that count them)."""
 
     def render(self) -> Text:
         left = Text.assemble(("queuetui", "bold"), "  ", (self.connection, ""))
         styles = {"live": "green", "paused": "yellow", "disconnected": "bold red", "connecting": "dim"}
         marks = {"live": "●", "paused": "‖", "disconnected": "✖", "connecting": "…"}
         mode = Text.assemble((" read-only ", "bold black on yellow"), " ") if self.read_only else Text()
+        alarm = Text.assemble((f"⚠ {self.firing} firing", "bold red"), "  ") if self.firing else Text()
         right = Text.assemble(
+            alarm,
             mode,
             (self.role, "bold cyan"),
             "  " if self.role else "",
