@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import statistics
 import time
@@ -80,6 +81,18 @@ def seed(conn: redis.Redis, waiting: int, failed: int) -> None:
         pipe.execute()
 
 
+def seeded_already(conn: redis.Redis, waiting: int, failed: int) -> bool:
+    """The server holds exactly what seed() would write for these sizes (checked at both ends)."""
+    pipe = conn.pipeline(transaction=False)
+    pipe.llen("rq:queue:default")
+    pipe.zcard("rq:failed:default")
+    pipe.dbsize()
+    pipe.lindex("rq:queue:default", -1)
+    expected_keys = 2 + waiting + 2 * failed + 1
+    last = f"w{waiting - 1:08d}".encode()
+    return pipe.execute() == [waiting, failed, expected_keys, last]
+
+
 def dashboard_page(conn: redis.Redis, registry: str, offset: int) -> list[dict[str, Any]]:
     """A page the way rq-dashboard reads it: the ids, then one Job.fetch (a round trip) per job."""
     queue = Queue("default", connection=conn)
@@ -109,21 +122,32 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--rtt-ms", type=float, default=0.5, help="network round trip to emulate")
+    parser.add_argument(
+        "--url",
+        help="a scratch Redis to use instead of an embedded one (flushed and seeded unless it already "
+        "holds this size's jobs: seed once, measure many times)",
+    )
     args = parser.parse_args()
     size = SIZES[args.size]
     reps = args.reps or size["reps"]
     offset = size["offset"]
     rows: list[tuple[str, float, float | None]] = []
 
-    with EmbeddedRedis() as server:
-        conn = server.client()
+    with contextlib.ExitStack() as stack:
+        if args.url:
+            url = args.url
+            port = int(redis.Redis.from_url(url).connection_pool.connection_kwargs["port"])
+        else:
+            server = stack.enter_context(EmbeddedRedis())
+            url, port = server.url, server.port
+        conn = redis.Redis.from_url(url)
         t0 = time.perf_counter()
-        seed(conn, size["waiting"], size["failed"])
+        reuse = seeded_already(conn, size["waiting"], size["failed"])
+        if not reuse:
+            seed(conn, size["waiting"], size["failed"])
         used = conn.info("memory")["used_memory_human"]
-        seeded = time.perf_counter() - t0
-        print(
-            f"seeded {size['waiting']:,} waiting, {size['failed']:,} failed in {seeded:.1f}s (Redis {used})"
-        )
+        how = "reused" if reuse else f"seeded in {time.perf_counter() - t0:.1f}s"
+        print(f"{size['waiting']:,} waiting, {size['failed']:,} failed: {how} (Redis {used})")
 
         def pages(client: redis.Redis, where: str) -> None:
             for registry in ("waiting", "failed"):
@@ -136,7 +160,7 @@ def main() -> None:
                     rows.append((f"{registry} page at offset {at:,}{where}", ours, theirs))
 
         pages(conn, "")
-        with LatencyProxy(server.port, args.rtt_ms / 2) as proxy:
+        with LatencyProxy(port, args.rtt_ms / 2) as proxy:
             remote = redis.Redis.from_url(proxy.url)
             pages(remote, f", +{args.rtt_ms:g} ms RTT")
             remote.close()
@@ -160,7 +184,7 @@ def main() -> None:
         )
         assert len(result.ids) == size["failed"] // len(EXCEPTIONS) and result.walk.complete
         rows.append((f"filter {size['failed']:,} failed by exception", ours, None))
-        browse = run_console_script("console_browse.py", server.url, size["browse"], grace=300)
+        browse = run_console_script("console_browse.py", url, size["browse"], grace=300)
 
     print()
     print(f"{'median of ' + str(reps):<58}{'queuetui ms':>12}{'rq-dashboard ms':>17}{'ratio':>8}")
