@@ -166,6 +166,35 @@ def test_jump_to_an_id_and_find_it_anywhere(conn: redis.Redis, redis_url: str) -
         assert position(conn, "slow", "started", "run-1") == 0
 
 
+def test_finding_a_waiting_job_costs_one_script_and_survives_a_queue_out_of_order(
+    conn: redis.Redis, redis_url: str
+) -> None:
+    fill(conn, 600)
+    counter = RoundTripCounter()
+    client = counting_client(redis_url, counter)
+    assert find_job(client, "j00300") == [Location("bulk", "waiting", 300)]  # loads the script
+    counter.count = 0
+    assert find_job(client, "j00301") == [Location("bulk", "waiting", 301)]
+    assert counter.count == 3  # the hash and the queues; the registries; the search: no list scan
+    # Out of enqueue order: a job moved in with an old enqueue time, a run of jobs whose hashes
+    # are gone or are not hashes (the search cannot tell which side they are on), one put in front.
+    first_time = conn.hget("rq:job:j00000", "enqueued_at")
+    assert first_time is not None
+    conn.hset("rq:job:j00400", "enqueued_at", first_time)
+    conn.delete(*[f"rq:job:j{i:05d}" for i in range(280, 300)])
+    conn.set("rq:job:j00300", "not a hash")
+    Queue("bulk", connection=conn).enqueue(jobs.add, 1, 2, job_id="urgent", at_front=True)
+    expected = {"j00400": 401, "j00301": 302, "j00350": 351, "urgent": 0, "j00599": 600}
+    found = {job_id: find_job(client, job_id) for job_id in expected}
+    assert found == {job_id: [Location("bulk", "waiting", at)] for job_id, at in expected.items()}
+    conn.acl_setuser("reader", enabled=True, nopass=True, keys=["*"], commands=["+@all", "-@scripting"])
+    reader = redis.Redis.from_url(redis_url, username="reader")
+    assert {job_id: find_job(reader, job_id) for job_id in expected} == found
+    assert position(reader, "bulk", "waiting", "j00350") == position(conn, "bulk", "waiting", "j00350") == 351
+    reader.close()
+    conn.acl_deluser("reader")
+
+
 def test_job_detail_in_each_state(conn: redis.Redis, redis_url: str) -> None:
     seed_every_registry(conn)
     q = Queue("default", connection=conn)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import weakref
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 
 import redis
 
-from queuetui.rqdata import keys
+from queuetui.rqdata import keys, scripting
 from queuetui.rqdata.fields import optional_int, parse_rq_time, text
 from queuetui.rqdata.payload import UndecodableError, args_preview, decode_call, decode_value, size
 
@@ -207,16 +206,12 @@ end
 return out
 """
 
-# Connection pools whose server refused the script: they read in pipelines from then on.
-_NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
-
 
 def _read_scripted(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[_Raw]:
-    script = connection.register_script(_ROWS_SCRIPT)
     args: list[str | int] = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions)]
-    replies = script(args=[*args, len(fields), *fields, *ids])
+    replies = scripting.run(connection, _ROWS_SCRIPT, [*args, len(fields), *fields, *ids])
     return [(values or None, int(size), data or None, exc or None) for values, size, data, exc in replies]
 
 
@@ -257,12 +252,10 @@ def read_raw(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[_Raw]:
     """The raw reads of each job in `ids`, in one round trip (two where scripting is refused)."""
-    if connection.connection_pool not in _NO_SCRIPTING:
-        try:
-            return _read_scripted(connection, ids, fields, payload, exceptions)
-        except redis.ResponseError:
-            _NO_SCRIPTING.add(connection.connection_pool)
-    return _read_pipelined(connection, ids, fields, payload, exceptions)
+    try:
+        return _read_scripted(connection, ids, fields, payload, exceptions)
+    except scripting.ScriptingRefused:
+        return _read_pipelined(connection, ids, fields, payload, exceptions)
 
 
 def read_rows(

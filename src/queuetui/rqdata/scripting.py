@@ -1,0 +1,32 @@
+"""Read-only Lua scripts, and the servers that refuse them.
+
+A script does many reads in one round trip. Where scripting is refused (an ACL without @scripting, a
+proxy without EVAL) the caller reads another way; the refusal is remembered per connection pool, so
+it costs one failed call, not one per read. Scripts use pcall on anything that bad data can make
+fail, so an error reply means the server refused, not that a key held the wrong type.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import redis
+
+
+class ScriptingRefused(Exception):
+    """The server refuses Lua scripts: read in pipelines instead."""
+
+
+_REFUSED: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
+
+
+def run(connection: redis.Redis, source: str, args: list[Any]) -> Any:
+    """The reply of a read-only script (EVALSHA, loaded on first use); ScriptingRefused if refused."""
+    if connection.connection_pool in _REFUSED:
+        raise ScriptingRefused
+    try:
+        return connection.register_script(source)(args=args)
+    except redis.ResponseError as exc:
+        _REFUSED.add(connection.connection_pool)
+        raise ScriptingRefused(str(exc)) from exc
