@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,10 @@ import redis
 from rq import Queue, SimpleWorker
 
 from queuetui.rqdata.detail import job_detail
-from queuetui.rqdata.pages import Location, find_job, position, read_page
+from queuetui.rqdata.pages import Location, default_descending, find_job, position, read_ids, read_page
 from queuetui.rqdata.query import parse
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
-from queuetui.rqdata.rows import VIEWS
+from queuetui.rqdata.rows import VIEWS, read_rows
 from queuetui.rqdata.search import failure_groups, filter_ids
 from tests import jobs
 from tests.integration.test_read_only import redis_state, same_state
@@ -263,6 +264,29 @@ def test_broken_jobs_show_as_unreadable_rows_and_nothing_runs(conn: redis.Redis,
     ]
     assert details["wrongtype-1"].problems == ["job key holds something other than a hash"]
     assert not trap.exists()
+
+
+def test_a_filter_reading_only_the_fields_it_tests_matches_what_whole_rows_match(
+    conn: redis.Redis, tmp_path: Path
+) -> None:
+    seed_every_registry(conn)
+    seed_broken(conn, str(tmp_path / "trap"))
+    Queue("default", connection=conn).enqueue(jobs.add, 1, 1, job_id="meta-1", meta={"tenant": "acme"})
+    now = datetime.now(UTC)
+    queries = ["exc:ValueError", "msg:bad", "!exc:Value", "status:queued", "queue:default", "worker:w",
+               "age>1h", "age<1h", "duration<1h", "retries>0", "meta.tenant:acme", "func:add", "bad",
+               "exc:Value OR status:finished", "group:x"]  # fmt: skip
+    checked = 0
+    for source in queries:
+        query = parse(source)
+        assert query.fields or source in ("func:add", "bad") or "meta" in source
+        for queue, registry in [("default", r) for r in VIEWS] + [("broken", "waiting")]:
+            _, members = read_ids(conn, queue, registry, 0, 1000, default_descending(registry))
+            whole = read_rows(conn, queue, registry, members, exceptions=True, meta=True)
+            expected = [row.id for row in whole if query.match(row, now)]
+            assert filter_ids(conn, queue, registry, query).ids == expected, (source, registry)
+            checked += len(expected)
+    assert checked > 20
 
 
 def test_filters_walk_the_registry_in_chunks_with_progress(conn: redis.Redis) -> None:

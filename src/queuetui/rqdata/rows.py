@@ -51,7 +51,7 @@ ALIASES = {
 # Newest first where "newest" is what an operator looks for; next-to-run first otherwise.
 DESCENDING_BY_DEFAULT = {"failed", "finished", "canceled"}
 
-_ROW_FIELDS = (  # _row unpacks them in this order
+ROW_FIELDS = (
     "status",
     "origin",
     "created_at",
@@ -171,8 +171,9 @@ class JobRow:
 
 
 # One job's raw reads: the hash fields (None when the key holds something other than a hash), the
-# payload length, the payload (None when not read) and the latest result's exc_string (None when
-# absent or not asked for).
+# payload length (always read: a hash without any of the fields asked for and no payload is gone),
+# the payload (None when not read) and the latest result's exc_string (None when absent or not asked
+# for).
 _Raw = tuple[list[Any] | None, int, bytes | None, bytes | None]
 
 _ROWS_SCRIPT = """
@@ -188,9 +189,9 @@ for i = 7 + nfields, #ARGV do
   local size, data, exc = 0, false, false
   if values.err then
     values = false
-  elseif payload then
+  else
     size = redis.call('HSTRLEN', key, 'data')
-    if size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
+    if payload and size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
   end
   if exceptions then
     local latest = redis.pcall('XREVRANGE', results .. ARGV[i], '+', '-', 'COUNT', 1)
@@ -221,15 +222,14 @@ def _read_pipelined(
     pipe = connection.pipeline(transaction=False)
     for job_id in ids:
         pipe.hmget(keys.job_key(job_id), fields)
-        if payload:
-            pipe.hstrlen(keys.job_key(job_id), "data")
+        pipe.hstrlen(keys.job_key(job_id), "data")
         if exceptions:
             pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=1)
     replies = iter(pipe.execute(raise_on_error=False))
     raws: list[_Raw] = []
     for _ in ids:
         values = next(replies)
-        size_reply = next(replies) if payload else 0
+        size_reply = next(replies)
         latest = next(replies) if exceptions else None
         if isinstance(values, redis.ResponseError):  # the key is not a hash
             raws.append((None, 0, None, None))
@@ -237,7 +237,7 @@ def _read_pipelined(
         exc = latest[0][1].get(b"exc_string") if latest and isinstance(latest, list) else None
         raws.append((values, int(size_reply), None, exc))
 
-    wanted = [i for i, raw in enumerate(raws) if 0 < raw[1] <= PAYLOAD_CAP]
+    wanted = [i for i, raw in enumerate(raws) if payload and 0 < raw[1] <= PAYLOAD_CAP]
     if wanted:
         pipe = connection.pipeline(transaction=False)
         for i in wanted:
@@ -267,31 +267,42 @@ def read_rows(
     payload: bool = True,
     exceptions: bool | None = None,
     meta: bool = False,
+    fields: Sequence[str] = ROW_FIELDS,
 ) -> list[JobRow]:
     """Rows for (job id, registry score) pairs, in order, in one round trip.
 
     `payload` decodes function and args, `exceptions` reads each latest result (default: in the
-    failed registry only), `meta` decodes meta. A filter asks only for what it tests.
+    failed registry only), `meta` decodes meta, `fields` are the hash fields read and decoded (the
+    rest of a row stays empty). A filter asks only for what it tests.
     """
     if not members:
         return []
     if exceptions is None:
         exceptions = registry == "failed"
-    fields = (*_ROW_FIELDS, "meta") if meta else _ROW_FIELDS
-    raws = read_raw(connection, [job_id for job_id, _ in members], fields, payload, exceptions)
+    wanted = (*fields, "meta") if meta and "meta" not in fields else tuple(fields)
+    wanted = wanted or ("status",)  # HMGET takes one field at least
+    raws = read_raw(connection, [job_id for job_id, _ in members], wanted, payload, exceptions)
     return [
-        _row(job_id, score, queue, registry, raw, payload)
+        _row(job_id, score, queue, registry, raw, payload, wanted)
         for (job_id, score), raw in zip(members, raws, strict=True)
     ]
 
 
-def _row(job_id: str, score: float | None, queue: str, registry: str, raw: _Raw, payload: bool) -> JobRow:
+def _row(
+    job_id: str,
+    score: float | None,
+    queue: str,
+    registry: str,
+    raw: _Raw,
+    payload: bool,
+    fields: tuple[str, ...],
+) -> JobRow:
     raw_values, data_size, data, exc_string = raw
     if raw_values is None:
         return JobRow(job_id, queue, registry, score, problem="job key holds something other than a hash")
     if data_size == 0 and all(v is None for v in raw_values):
         return JobRow(job_id, queue, registry, score, problem="job hash missing (expired or deleted)")
-    status, origin, created, enqueued, started, ended, worker, retries, group, exc_info, *more = raw_values
+    value = dict(zip(fields, raw_values, strict=True)).get
     problem = ""
     func = args = ""
     if payload and data_size == 0:
@@ -307,12 +318,12 @@ def _row(job_id: str, score: float | None, queue: str, registry: str, raw: _Raw,
     if exc_string:
         traceback = decode_exc_string(exc_string)
         exception = parse_exception(traceback) if traceback else None
-    if exception is None and exc_info:
+    if exception is None and (exc_info := value("exc_info")):
         exception = parse_exception(decode_exc_info(exc_info))
     meta_value: dict[str, Any] | None = None
-    if more and more[0] is not None:
+    if (raw_meta := value("meta")) is not None:
         try:
-            decoded = decode_value(more[0])
+            decoded = decode_value(raw_meta)
             meta_value = decoded if isinstance(decoded, dict) else {"": decoded}
         except UndecodableError as exc:
             meta_value = {}
@@ -322,17 +333,17 @@ def _row(job_id: str, score: float | None, queue: str, registry: str, raw: _Raw,
         queue=queue,
         registry=registry,
         score=score,
-        status=text(status),
-        origin=text(origin),
+        status=text(value("status")),
+        origin=text(value("origin")),
         func=func,
         args=args,
-        created_at=parse_rq_time(created),
-        enqueued_at=parse_rq_time(enqueued),
-        started_at=parse_rq_time(started),
-        ended_at=parse_rq_time(ended),
-        worker=text(worker),
-        retries_left=optional_int(retries),
-        group_id=text(group),
+        created_at=parse_rq_time(value("created_at")),
+        enqueued_at=parse_rq_time(value("enqueued_at")),
+        started_at=parse_rq_time(value("started_at")),
+        ended_at=parse_rq_time(value("ended_at")),
+        worker=text(value("worker_name")),
+        retries_left=optional_int(value("retries_left")),
+        group_id=text(value("group_id")),
         exception=exception,
         meta=meta_value,
         payload_size=data_size,

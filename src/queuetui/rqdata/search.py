@@ -51,6 +51,7 @@ def _chunks(
     payload: bool,
     exceptions: bool,
     meta: bool,
+    fields: tuple[str, ...],
 ) -> Iterator[list[JobRow]]:
     while not cancelled():
         walk.total, members = read_ids(connection, queue, registry, walk.scanned, chunk, descending)
@@ -58,7 +59,14 @@ def _chunks(
             walk.complete = True
             return
         yield read_rows(
-            connection, queue, registry, members, payload=payload, exceptions=exceptions, meta=meta
+            connection,
+            queue,
+            registry,
+            members,
+            payload=payload,
+            exceptions=exceptions,
+            meta=meta,
+            fields=fields,
         )
         walk.scanned += len(members)
         if progress is not None:
@@ -108,8 +116,9 @@ def filter_ids(
         cancelled=cancelled,
         walk=walk,
         payload=query.needs_payload,
-        exceptions=registry == "failed" or query.needs_exceptions,
+        exceptions=query.needs_exceptions,
         meta=query.needs_meta,
+        fields=query.fields,
     ):
         matches.extend((row.id, row.score) for row in rows if query.match(row, now))
         if len(matches) > max_matches:
@@ -159,6 +168,7 @@ def failure_groups(
         payload=False,
         exceptions=True,
         meta=False,
+        fields=("created_at", "enqueued_at", "ended_at", "exc_info"),
     ):
         for row in rows:
             key = signature(row)
