@@ -5,7 +5,9 @@ a real RQ job hash and, for the failed ones, a result stream holding the traceba
 types). Then measures, median of --reps runs each:
   - queuetui: rqdata.pages.read_page for the first page and the page at offset 150,000 (or the
     middle, at smoke size), for both the queue and the failed registry;
-  - rq-dashboard's way for the same page: the ids (get_job_ids), then one Job.fetch per job;
+  - rq-dashboard's way for the same page: its own per-job code (rq_dashboard 0.9.0): the count, the
+    ids, then per job Queue.fetch_job and rq_dashboard.web.serialize_job (latest_result, dates, the
+    description), 2 round trips per job; checked against its get_queue_registry_jobs_count;
   - find by id (rqdata.pages.find_job) for a waiting job deep in the queue and a failed job;
   - filtering every failed job by exception type (rqdata.search.filter_ids, chunked, with progress);
 and the console's resident memory while browsing the big queue (bench/console_browse.py).
@@ -29,8 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from flask import Flask
 from rq import Queue
 from rq.job import Job
+from rq.registry import FailedJobRegistry
+from rq_dashboard.web import get_queue_registry_jobs_count, serialize_job
 
 from console_run import run_console_script  # type: ignore[import-not-found]
 from latency_proxy import LatencyProxy  # type: ignore[import-not-found]
@@ -94,15 +99,24 @@ def seeded_already(conn: redis.Redis, waiting: int, failed: int) -> bool:
 
 
 def dashboard_page(conn: redis.Redis, registry: str, offset: int) -> list[dict[str, Any]]:
-    """A page the way rq-dashboard reads it: the ids, then one Job.fetch (a round trip) per job."""
+    """A page as rq-dashboard 0.9.0 serves it (web.get_queue_registry_jobs_count, 'asc' order).
+
+    Its own code but for the window: for page p it reads ids [offset, 2 x offset + PAGE), so a deep
+    page would fetch every job before it too; here it reads the page's PAGE ids. The rest is its
+    per-job work: Queue.fetch_job (HGETALL) and serialize_job (latest_result: XREVRANGE and the
+    traceback decompressed; dates through arrow; the description). Needs a Flask app context.
+    """
     queue = Queue("default", connection=conn)
     if registry == "waiting":
+        total = queue.count
         ids = queue.get_job_ids(offset, PAGE)
     else:
-        ids = queue.failed_job_registry.get_job_ids(offset, offset + PAGE - 1)
-    jobs = [Job.fetch(job_id, connection=conn) for job_id in ids]
-    return [{"id": j.id, "description": j.description, "enqueued_at": j.enqueued_at, "ended_at": j.ended_at}
-            for j in jobs]  # fmt: skip
+        failed = FailedJobRegistry("default", connection=conn)
+        total = failed.get_job_count(cleanup=False)
+        ids = failed.get_job_ids(offset, offset + PAGE - 1, cleanup=False)
+    jobs = [queue.fetch_job(job_id) for job_id in ids]
+    assert total >= len(jobs)
+    return [serialize_job(job) for job in jobs if job]
 
 
 def median_ms(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
@@ -134,6 +148,7 @@ def main() -> None:
     rows: list[tuple[str, float, float | None]] = []
 
     with contextlib.ExitStack() as stack:
+        stack.enter_context(Flask("bench").app_context())  # rq-dashboard's serialize_job reads its config
         if args.url:
             url = args.url
             port = int(redis.Redis.from_url(url).connection_pool.connection_kwargs["port"])
@@ -148,6 +163,10 @@ def main() -> None:
         used = conn.info("memory")["used_memory_human"]
         how = "reused" if reuse else f"seeded in {time.perf_counter() - t0:.1f}s"
         print(f"{size['waiting']:,} waiting, {size['failed']:,} failed: {how} (Redis {used})")
+
+        for registry in ("queued", "failed"):  # at offset 0 its own window is right: the same page
+            _, shipped = get_queue_registry_jobs_count("default", registry, 0, PAGE, "asc", conn)
+            assert shipped == dashboard_page(conn, "waiting" if registry == "queued" else "failed", 0)
 
         def pages(client: redis.Redis, where: str) -> None:
             for registry in ("waiting", "failed"):
