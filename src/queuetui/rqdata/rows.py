@@ -174,7 +174,7 @@ class JobRow:
 # payload length (always read: a hash without any of the fields asked for and no payload is gone),
 # the payload (None when not read) and the latest result's exc_string (None when absent or not asked
 # for).
-_Raw = tuple[list[Any] | None, int, bytes | None, bytes | None]
+RawRow = tuple[list[Any] | None, int, bytes | None, bytes | None]
 
 _ROWS_SCRIPT = """
 local prefix, results, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -210,7 +210,7 @@ return out
 
 def _read_scripted(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
-) -> list[_Raw]:
+) -> list[RawRow]:
     args: list[str | int] = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions)]
     replies = scripting.run(connection, _ROWS_SCRIPT, [*args, len(fields), *fields, *ids])
     return [(values or None, int(size), data or None, exc or None) for values, size, data, exc in replies]
@@ -218,7 +218,7 @@ def _read_scripted(
 
 def _read_pipelined(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
-) -> list[_Raw]:
+) -> list[RawRow]:
     pipe = connection.pipeline(transaction=False)
     for job_id in ids:
         pipe.hmget(keys.job_key(job_id), fields)
@@ -226,7 +226,7 @@ def _read_pipelined(
         if exceptions:
             pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=1)
     replies = iter(pipe.execute(raise_on_error=False))
-    raws: list[_Raw] = []
+    raws: list[RawRow] = []
     for _ in ids:
         values = next(replies)
         size_reply = next(replies)
@@ -250,7 +250,7 @@ def _read_pipelined(
 
 def read_raw(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
-) -> list[_Raw]:
+) -> list[RawRow]:
     """The raw reads of each job in `ids`, in one round trip (two where scripting is refused)."""
     try:
         return _read_scripted(connection, ids, fields, payload, exceptions)
@@ -279,11 +279,28 @@ def read_rows(
         return []
     if exceptions is None:
         exceptions = registry == "failed"
-    wanted = (*fields, "meta") if meta and "meta" not in fields else tuple(fields)
-    wanted = wanted or ("status",)  # HMGET takes one field at least
+    wanted = hash_fields(fields, meta)
     raws = read_raw(connection, [job_id for job_id, _ in members], wanted, payload, exceptions)
+    return decode_rows(queue, registry, members, raws, payload, wanted)
+
+
+def hash_fields(fields: Sequence[str], meta: bool) -> tuple[str, ...]:
+    """The hash fields to read for rows: those asked, and meta if asked (HMGET needs one at least)."""
+    wanted = (*fields, "meta") if meta and "meta" not in fields else tuple(fields)
+    return wanted or ("status",)
+
+
+def decode_rows(
+    queue: str,
+    registry: str,
+    members: Sequence[tuple[str, float | None]],
+    raws: list[RawRow],
+    payload: bool,
+    fields: tuple[str, ...],
+) -> list[JobRow]:
+    """Rows from the raw reads (read_raw) of `fields` of each member, decoded as data."""
     return [
-        _row(job_id, score, queue, registry, raw, payload, wanted)
+        _row(job_id, score, queue, registry, raw, payload, fields)
         for (job_id, score), raw in zip(members, raws, strict=True)
     ]
 
@@ -293,7 +310,7 @@ def _row(
     score: float | None,
     queue: str,
     registry: str,
-    raw: _Raw,
+    raw: RawRow,
     payload: bool,
     fields: tuple[str, ...],
 ) -> JobRow:
