@@ -1,9 +1,10 @@
 """Walking a whole registry in chunks: filtering it, and grouping its failures.
 
 Both read CHUNK ids at a time by offset and only the fields their test needs, report progress after
-every chunk, and stop when asked. Memory holds one chunk of rows plus the matching ids (capped at
-MAX_MATCHES), never the registry. A registry that changes during the walk is read as it goes: a job
-moved between chunks can be missed or seen twice, as in any paged read.
+every chunk, and stop when asked. Memory holds two chunks (the one tested and the next, read ahead)
+plus the matching ids (capped at MAX_MATCHES), never the registry. A registry that changes during
+the walk is read as it goes: a job moved between chunks can be missed or seen twice, as in any
+paged read.
 """
 
 from __future__ import annotations
