@@ -5,7 +5,9 @@ a real RQ job hash and, for the failed ones, a result stream holding the traceba
 types). Then measures, median of --reps runs each:
   - queuetui: rqdata.pages.read_page for the first page and the page at offset 150,000 (or the
     middle, at smoke size), for both the queue and the failed registry;
-  - rq-dashboard's way for the same page: the ids (get_job_ids), then one Job.fetch per job;
+  - rq-dashboard's way for the same page: its own per-job code (rq_dashboard 0.9.0): the count, the
+    ids, then per job Queue.fetch_job and rq_dashboard.web.serialize_job (latest_result, dates, the
+    description), 2 round trips per job; checked against its get_queue_registry_jobs_count;
   - find by id (rqdata.pages.find_job) for a waiting job deep in the queue and a failed job;
   - filtering every failed job by exception type (rqdata.search.filter_ids, chunked, with progress);
 and the console's resident memory while browsing the big queue (bench/console_browse.py).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import statistics
 import time
@@ -28,8 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from flask import Flask
 from rq import Queue
 from rq.job import Job
+from rq.registry import FailedJobRegistry
+from rq_dashboard.web import get_queue_registry_jobs_count, serialize_job
 
 from console_run import run_console_script  # type: ignore[import-not-found]
 from latency_proxy import LatencyProxy  # type: ignore[import-not-found]
@@ -80,16 +86,37 @@ def seed(conn: redis.Redis, waiting: int, failed: int) -> None:
         pipe.execute()
 
 
+def seeded_already(conn: redis.Redis, waiting: int, failed: int) -> bool:
+    """The server holds exactly what seed() would write for these sizes (checked at both ends)."""
+    pipe = conn.pipeline(transaction=False)
+    pipe.llen("rq:queue:default")
+    pipe.zcard("rq:failed:default")
+    pipe.dbsize()
+    pipe.lindex("rq:queue:default", -1)
+    expected_keys = 2 + waiting + 2 * failed + 1
+    last = f"w{waiting - 1:08d}".encode()
+    return pipe.execute() == [waiting, failed, expected_keys, last]
+
+
 def dashboard_page(conn: redis.Redis, registry: str, offset: int) -> list[dict[str, Any]]:
-    """A page the way rq-dashboard reads it: the ids, then one Job.fetch (a round trip) per job."""
+    """A page as rq-dashboard 0.9.0 serves it (web.get_queue_registry_jobs_count, 'asc' order).
+
+    Its own code but for the window: for page p it reads ids [offset, 2 x offset + PAGE), so a deep
+    page would fetch every job before it too; here it reads the page's PAGE ids. The rest is its
+    per-job work: Queue.fetch_job (HGETALL) and serialize_job (latest_result: XREVRANGE and the
+    traceback decompressed; dates through arrow; the description). Needs a Flask app context.
+    """
     queue = Queue("default", connection=conn)
     if registry == "waiting":
+        total = queue.count
         ids = queue.get_job_ids(offset, PAGE)
     else:
-        ids = queue.failed_job_registry.get_job_ids(offset, offset + PAGE - 1)
-    jobs = [Job.fetch(job_id, connection=conn) for job_id in ids]
-    return [{"id": j.id, "description": j.description, "enqueued_at": j.enqueued_at, "ended_at": j.ended_at}
-            for j in jobs]  # fmt: skip
+        failed = FailedJobRegistry("default", connection=conn)
+        total = failed.get_job_count(cleanup=False)
+        ids = failed.get_job_ids(offset, offset + PAGE - 1, cleanup=False)
+    jobs = [queue.fetch_job(job_id) for job_id in ids]
+    assert total >= len(jobs)
+    return [serialize_job(job) for job in jobs if job]
 
 
 def median_ms(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
@@ -109,21 +136,37 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--rtt-ms", type=float, default=0.5, help="network round trip to emulate")
+    parser.add_argument(
+        "--url",
+        help="a scratch Redis to use instead of an embedded one (flushed and seeded unless it already "
+        "holds this size's jobs: seed once, measure many times)",
+    )
     args = parser.parse_args()
     size = SIZES[args.size]
     reps = args.reps or size["reps"]
     offset = size["offset"]
     rows: list[tuple[str, float, float | None]] = []
 
-    with EmbeddedRedis() as server:
-        conn = server.client()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(Flask("bench").app_context())  # rq-dashboard's serialize_job reads its config
+        if args.url:
+            url = args.url
+            port = int(redis.Redis.from_url(url).connection_pool.connection_kwargs["port"])
+        else:
+            server = stack.enter_context(EmbeddedRedis())
+            url, port = server.url, server.port
+        conn = redis.Redis.from_url(url)
         t0 = time.perf_counter()
-        seed(conn, size["waiting"], size["failed"])
+        reuse = seeded_already(conn, size["waiting"], size["failed"])
+        if not reuse:
+            seed(conn, size["waiting"], size["failed"])
         used = conn.info("memory")["used_memory_human"]
-        seeded = time.perf_counter() - t0
-        print(
-            f"seeded {size['waiting']:,} waiting, {size['failed']:,} failed in {seeded:.1f}s (Redis {used})"
-        )
+        how = "reused" if reuse else f"seeded in {time.perf_counter() - t0:.1f}s"
+        print(f"{size['waiting']:,} waiting, {size['failed']:,} failed: {how} (Redis {used})")
+
+        for registry in ("queued", "failed"):  # at offset 0 its own window is right: the same page
+            _, shipped = get_queue_registry_jobs_count("default", registry, 0, PAGE, "asc", conn)
+            assert shipped == dashboard_page(conn, "waiting" if registry == "queued" else "failed", 0)
 
         def pages(client: redis.Redis, where: str) -> None:
             for registry in ("waiting", "failed"):
@@ -136,7 +179,7 @@ def main() -> None:
                     rows.append((f"{registry} page at offset {at:,}{where}", ours, theirs))
 
         pages(conn, "")
-        with LatencyProxy(server.port, args.rtt_ms / 2) as proxy:
+        with LatencyProxy(port, args.rtt_ms / 2) as proxy:
             remote = redis.Redis.from_url(proxy.url)
             pages(remote, f", +{args.rtt_ms:g} ms RTT")
             remote.close()
@@ -160,7 +203,7 @@ def main() -> None:
         )
         assert len(result.ids) == size["failed"] // len(EXCEPTIONS) and result.walk.complete
         rows.append((f"filter {size['failed']:,} failed by exception", ours, None))
-        browse = run_console_script("console_browse.py", server.url, size["browse"], grace=300)
+        browse = run_console_script("console_browse.py", url, size["browse"], grace=300)
 
     print()
     print(f"{'median of ' + str(reps):<58}{'queuetui ms':>12}{'rq-dashboard ms':>17}{'ratio':>8}")

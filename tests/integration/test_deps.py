@@ -16,13 +16,12 @@ from rq.registry import DeferredJobRegistry
 from queuetui.audit import Audit, Refused, recent
 from queuetui.cli import main
 from queuetui.operations import Operations
-from queuetui.rqdata import deps
+from queuetui.rqdata import deps, scripting
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.deps import dependency_tree, flag_rows, never_runnable
 from queuetui.rqdata.pages import read_page
 from queuetui.rqdata.query import parse
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
-from queuetui.rqdata.rows import refuse_scripting
 from queuetui.rqdata.search import filter_ids
 from queuetui.schedule.db import open_database
 from tests import jobs
@@ -80,7 +79,7 @@ def test_a_chain_as_the_worker_runs_it(conn: redis.Redis, redis_url: str) -> Non
 def piped(redis_url: str) -> redis.Redis:
     """A client whose server is taken to refuse scripts: it reads in pipelines, as behind such an ACL."""
     client = redis.Redis.from_url(redis_url)
-    refuse_scripting(client)
+    scripting.refuse(client)
     return client
 
 

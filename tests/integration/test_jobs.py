@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,10 @@ import redis
 from rq import Queue, SimpleWorker
 
 from queuetui.rqdata.detail import job_detail
-from queuetui.rqdata.pages import Location, find_job, position, read_page
+from queuetui.rqdata.pages import Location, default_descending, find_job, position, read_ids, read_page
 from queuetui.rqdata.query import parse
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
-from queuetui.rqdata.rows import VIEWS
+from queuetui.rqdata.rows import VIEWS, read_rows
 from queuetui.rqdata.search import failure_groups, filter_ids
 from tests import jobs
 from tests.integration.test_read_only import redis_state, same_state
@@ -166,6 +167,35 @@ def test_jump_to_an_id_and_find_it_anywhere(conn: redis.Redis, redis_url: str) -
         assert position(conn, "slow", "started", "run-1") == 0
 
 
+def test_finding_a_waiting_job_costs_one_script_and_survives_a_queue_out_of_order(
+    conn: redis.Redis, redis_url: str
+) -> None:
+    fill(conn, 600)
+    counter = RoundTripCounter()
+    client = counting_client(redis_url, counter)
+    assert find_job(client, "j00300") == [Location("bulk", "waiting", 300)]  # loads the script
+    counter.count = 0
+    assert find_job(client, "j00301") == [Location("bulk", "waiting", 301)]
+    assert counter.count == 3  # the hash and the queues; the registries; the search: no list scan
+    # Out of enqueue order: a job moved in with an old enqueue time, a run of jobs whose hashes
+    # are gone or are not hashes (the search cannot tell which side they are on), one put in front.
+    first_time = conn.hget("rq:job:j00000", "enqueued_at")
+    assert first_time is not None
+    conn.hset("rq:job:j00400", "enqueued_at", first_time)
+    conn.delete(*[f"rq:job:j{i:05d}" for i in range(280, 300)])
+    conn.set("rq:job:j00300", "not a hash")
+    Queue("bulk", connection=conn).enqueue(jobs.add, 1, 2, job_id="urgent", at_front=True)
+    expected = {"j00400": 401, "j00301": 302, "j00350": 351, "urgent": 0, "j00599": 600}
+    found = {job_id: find_job(client, job_id) for job_id in expected}
+    assert found == {job_id: [Location("bulk", "waiting", at)] for job_id, at in expected.items()}
+    conn.acl_setuser("reader", enabled=True, nopass=True, keys=["*"], commands=["+@all", "-@scripting"])
+    reader = redis.Redis.from_url(redis_url, username="reader")
+    assert {job_id: find_job(reader, job_id) for job_id in expected} == found
+    assert position(reader, "bulk", "waiting", "j00350") == position(conn, "bulk", "waiting", "j00350") == 351
+    reader.close()
+    conn.acl_deluser("reader")
+
+
 def test_job_detail_in_each_state(conn: redis.Redis, redis_url: str) -> None:
     seed_every_registry(conn)
     q = Queue("default", connection=conn)
@@ -234,6 +264,29 @@ def test_broken_jobs_show_as_unreadable_rows_and_nothing_runs(conn: redis.Redis,
     ]
     assert details["wrongtype-1"].problems == ["job key holds something other than a hash"]
     assert not trap.exists()
+
+
+def test_a_filter_reading_only_the_fields_it_tests_matches_what_whole_rows_match(
+    conn: redis.Redis, tmp_path: Path
+) -> None:
+    seed_every_registry(conn)
+    seed_broken(conn, str(tmp_path / "trap"))
+    Queue("default", connection=conn).enqueue(jobs.add, 1, 1, job_id="meta-1", meta={"tenant": "acme"})
+    now = datetime.now(UTC)
+    queries = ["exc:ValueError", "msg:bad", "!exc:Value", "status:queued", "queue:default", "worker:w",
+               "age>1h", "age<1h", "duration<1h", "retries>0", "meta.tenant:acme", "func:add", "bad",
+               "exc:Value OR status:finished", "group:x"]  # fmt: skip
+    checked = 0
+    for source in queries:
+        query = parse(source)
+        assert query.fields or source in ("func:add", "bad") or "meta" in source
+        for queue, registry in [("default", r) for r in VIEWS] + [("broken", "waiting")]:
+            _, members = read_ids(conn, queue, registry, 0, 1000, default_descending(registry))
+            whole = read_rows(conn, queue, registry, members, exceptions=True, meta=True)
+            expected = [row.id for row in whole if query.match(row, now)]
+            assert filter_ids(conn, queue, registry, query).ids == expected, (source, registry)
+            checked += len(expected)
+    assert checked > 20
 
 
 def test_filters_walk_the_registry_in_chunks_with_progress(conn: redis.Redis) -> None:

@@ -148,3 +148,13 @@ def test_exception_parsing_takes_the_last_line() -> None:
         "Task exceeded maximum timeout value (5 seconds)",
     )
     assert parse_exception("Job stopped by user").type == ""
+
+
+def test_a_filter_names_the_job_hash_fields_it_tests() -> None:
+    assert parse("exc:Timeout").fields == ("exc_info",)
+    assert parse("worker:w1 OR !status:queued").fields == ("status", "worker_name")
+    assert parse("age>1h meta.tenant:acme").fields == (
+        "created_at", "enqueued_at", "started_at", "ended_at", "meta")  # fmt: skip
+    assert parse("duration<5m retries>0").fields == ("started_at", "ended_at", "retries_left")
+    assert parse("func:send id:abc").fields == () and parse("").fields == ()
+    assert parse("timeout").fields == ("exc_info",)  # a bare word also matches the exception message

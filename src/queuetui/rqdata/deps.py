@@ -23,9 +23,9 @@ from typing import Any
 
 import redis
 
-from queuetui.rqdata import keys
+from queuetui.rqdata import keys, scripting
 from queuetui.rqdata.fields import text
-from queuetui.rqdata.rows import JobRow, read_rows, refuse_scripting, scripting_refused
+from queuetui.rqdata.rows import JobRow, read_rows
 
 MAX_DEPTH = 6
 """Levels read on each side of a job in a tree, and behind a deferred job when checking it."""
@@ -108,24 +108,22 @@ def _replies(connection: redis.Redis, ids: Sequence[str], both: bool) -> list[tu
     A read-only script where the server runs scripts; a pipeline of two or four commands a job
     where it refuses them.
     """
-    if not scripting_refused(connection):
-        script = connection.register_script(_LEVEL_SCRIPT)
-        try:
-            replies = script(args=[keys.JOB_PREFIX, int(both), len(_FIELDS), *_FIELDS, *ids])
-        except redis.ResponseError as exc:
-            if "WRONGTYPE" in str(exc):
-                raise
-            refuse_scripting(connection)
-        else:
-            return [
-                (
-                    redis.ResponseError("WRONGTYPE") if isinstance(values, bytes) else values,
-                    above,
-                    exists,
-                    below,
-                )
-                for values, above, exists, below in replies
-            ]
+    try:
+        replies = scripting.run(
+            connection, _LEVEL_SCRIPT, [keys.JOB_PREFIX, int(both), len(_FIELDS), *_FIELDS, *ids]
+        )
+    except scripting.ScriptingRefused:
+        pass
+    else:
+        return [
+            (
+                redis.ResponseError("WRONGTYPE") if isinstance(values, bytes) else values,
+                above,
+                exists,
+                below,
+            )
+            for values, above, exists, below in replies
+        ]
     pipe = connection.pipeline(transaction=False)
     for job_id in ids:
         pipe.hmget(keys.job_key(job_id), _FIELDS)

@@ -14,12 +14,12 @@ reason; see deps.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from queuetui.rqdata.rows import JobRow
+from queuetui.rqdata.rows import ROW_FIELDS, JobRow
 
 TEXT_FIELDS = ("id", "func", "args", "exc", "msg", "sig", "queue", "worker", "status", "group", "never")
 NUMBER_FIELDS = ("age", "duration", "retries")
@@ -212,6 +212,20 @@ def parse_duration(value: str) -> float | None:
     return d * 86400 + h * 3600 + m * 60 + s
 
 
+# The job hash fields each field of the language reads (func, args and bare words read the payload).
+_HASH_FIELDS: dict[str, tuple[str, ...]] = {
+    "exc": ("exc_info",),
+    "msg": ("exc_info",),
+    "sig": ("exc_info",),
+    "queue": ("origin",),
+    "worker": ("worker_name",),
+    "status": ("status",),
+    "group": ("group_id",),
+    "age": ("created_at", "enqueued_at", "started_at", "ended_at"),
+    "duration": ("started_at", "ended_at"),
+    "retries": ("retries_left",),
+}
+
 _TERM = re.compile(r"^([A-Za-z_][\w.-]*)(>=|<=|>|<|=|:)(.*)$", re.S)
 
 
@@ -245,18 +259,36 @@ class Query:
             self.root, lambda n: isinstance(n, Contains) and n.field == "never"
         )
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The job hash fields the filter tests: a walk reads and decodes only these."""
+        wanted: set[str] = set()
+        for node in _terms(self.root) if self.root is not None else ():
+            if isinstance(node, Contains | Compare):
+                wanted.update(_HASH_FIELDS.get(node.field, ()))
+            elif isinstance(node, FreeText):
+                wanted.add("exc_info")
+            elif isinstance(node, Meta):
+                wanted.add("meta")
+        return tuple(f for f in (*ROW_FIELDS, "meta") if f in wanted)
+
     def __bool__(self) -> bool:
         return self.root is not None
 
 
-def _uses(node: Node, test: Callable[[Node], bool]) -> bool:
-    if test(node):
-        return True
+def _terms(node: Node) -> Iterator[Node]:
+    """The terms of a filter, through its NOT, AND and OR."""
     if isinstance(node, Not):
-        return _uses(node.inner, test)
-    if isinstance(node, All | Any_):
-        return any(_uses(p, test) for p in node.parts)
-    return False
+        yield from _terms(node.inner)
+    elif isinstance(node, All | Any_):
+        for part in node.parts:
+            yield from _terms(part)
+    else:
+        yield node
+
+
+def _uses(node: Node, test: Callable[[Node], bool]) -> bool:
+    return any(test(term) for term in _terms(node))
 
 
 class _Parser:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import weakref
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 
 import redis
 
-from queuetui.rqdata import keys
+from queuetui.rqdata import keys, scripting
 from queuetui.rqdata.fields import optional_int, parse_rq_time, text
 from queuetui.rqdata.payload import UndecodableError, args_preview, decode_call, decode_value, size
 
@@ -54,7 +53,7 @@ DESCENDING_BY_DEFAULT = {"failed", "finished", "canceled"}
 # Where rows carry meta unasked: the retry decision of `queuetui worker` lives there (rqdata/retrynote.py).
 META_BY_DEFAULT = {"failed", "scheduled"}
 
-_ROW_FIELDS = (  # _row unpacks them in this order
+ROW_FIELDS = (
     "status",
     "origin",
     "created_at",
@@ -176,9 +175,10 @@ class JobRow:
 
 
 # One job's raw reads: the hash fields (None when the key holds something other than a hash), the
-# payload length, the payload (None when not read) and the latest result's exc_string (None when
-# absent or not asked for).
-_Raw = tuple[list[Any] | None, int, bytes | None, bytes | None]
+# payload length (always read: a hash without any of the fields asked for and no payload is gone),
+# the payload (None when not read) and the latest result's exc_string (None when absent or not asked
+# for).
+RawRow = tuple[list[Any] | None, int, bytes | None, bytes | None]
 
 _ROWS_SCRIPT = """
 local prefix, results, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -193,9 +193,9 @@ for i = 7 + nfields, #ARGV do
   local size, data, exc = 0, false, false
   if values.err then
     values = false
-  elseif payload then
+  else
     size = redis.call('HSTRLEN', key, 'data')
-    if size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
+    if payload and size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
   end
   if exceptions then
     local latest = redis.pcall('XREVRANGE', results .. ARGV[i], '+', '-', 'COUNT', 1)
@@ -211,44 +211,29 @@ end
 return out
 """
 
-# Connection pools whose server refused the script: they read in pipelines from then on.
-NO_SCRIPTING: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
-
-
-def scripting_refused(connection: redis.Redis) -> bool:
-    """Whether this connection's server refused a read-only script before (read in pipelines then)."""
-    return connection.connection_pool in NO_SCRIPTING
-
-
-def refuse_scripting(connection: redis.Redis) -> None:
-    """Remember that this connection's server refuses scripts (an ACL without @scripting, a proxy)."""
-    NO_SCRIPTING.add(connection.connection_pool)
-
 
 def _read_scripted(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
-) -> list[_Raw]:
-    script = connection.register_script(_ROWS_SCRIPT)
+) -> list[RawRow]:
     args: list[str | int] = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions)]
-    replies = script(args=[*args, len(fields), *fields, *ids])
+    replies = scripting.run(connection, _ROWS_SCRIPT, [*args, len(fields), *fields, *ids])
     return [(values or None, int(size), data or None, exc or None) for values, size, data, exc in replies]
 
 
 def _read_pipelined(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
-) -> list[_Raw]:
+) -> list[RawRow]:
     pipe = connection.pipeline(transaction=False)
     for job_id in ids:
         pipe.hmget(keys.job_key(job_id), fields)
-        if payload:
-            pipe.hstrlen(keys.job_key(job_id), "data")
+        pipe.hstrlen(keys.job_key(job_id), "data")
         if exceptions:
             pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=1)
     replies = iter(pipe.execute(raise_on_error=False))
-    raws: list[_Raw] = []
+    raws: list[RawRow] = []
     for _ in ids:
         values = next(replies)
-        size_reply = next(replies) if payload else 0
+        size_reply = next(replies)
         latest = next(replies) if exceptions else None
         if isinstance(values, redis.ResponseError):  # the key is not a hash
             raws.append((None, 0, None, None))
@@ -256,7 +241,7 @@ def _read_pipelined(
         exc = latest[0][1].get(b"exc_string") if latest and isinstance(latest, list) else None
         raws.append((values, int(size_reply), None, exc))
 
-    wanted = [i for i, raw in enumerate(raws) if 0 < raw[1] <= PAYLOAD_CAP]
+    wanted = [i for i, raw in enumerate(raws) if payload and 0 < raw[1] <= PAYLOAD_CAP]
     if wanted:
         pipe = connection.pipeline(transaction=False)
         for i in wanted:
@@ -269,14 +254,12 @@ def _read_pipelined(
 
 def read_raw(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
-) -> list[_Raw]:
+) -> list[RawRow]:
     """The raw reads of each job in `ids`, in one round trip (two where scripting is refused)."""
-    if connection.connection_pool not in NO_SCRIPTING:
-        try:
-            return _read_scripted(connection, ids, fields, payload, exceptions)
-        except redis.ResponseError:
-            NO_SCRIPTING.add(connection.connection_pool)
-    return _read_pipelined(connection, ids, fields, payload, exceptions)
+    try:
+        return _read_scripted(connection, ids, fields, payload, exceptions)
+    except scripting.ScriptingRefused:
+        return _read_pipelined(connection, ids, fields, payload, exceptions)
 
 
 def read_rows(
@@ -288,12 +271,14 @@ def read_rows(
     payload: bool = True,
     exceptions: bool | None = None,
     meta: bool | None = None,
+    fields: Sequence[str] = ROW_FIELDS,
 ) -> list[JobRow]:
     """Rows for (job id, registry score) pairs, in order, in one round trip.
 
     `payload` decodes function and args, `exceptions` reads each latest result (default: in the
     failed registry only), `meta` decodes meta (default: in the failed and scheduled registries,
-    where the worker's retry decision shows). A filter asks only for what it tests.
+    where the worker's retry decision shows), `fields` are the hash fields read and decoded (the rest
+    of a row stays empty). A filter asks only for what it tests.
     """
     if not members:
         return []
@@ -301,21 +286,47 @@ def read_rows(
         exceptions = registry == "failed"
     if meta is None:
         meta = registry in META_BY_DEFAULT
-    fields = (*_ROW_FIELDS, "meta") if meta else _ROW_FIELDS
-    raws = read_raw(connection, [job_id for job_id, _ in members], fields, payload, exceptions)
+    wanted = hash_fields(fields, meta)
+    raws = read_raw(connection, [job_id for job_id, _ in members], wanted, payload, exceptions)
+    return decode_rows(queue, registry, members, raws, payload, wanted)
+
+
+def hash_fields(fields: Sequence[str], meta: bool) -> tuple[str, ...]:
+    """The hash fields to read for rows: those asked, and meta if asked (HMGET needs one at least)."""
+    wanted = (*fields, "meta") if meta and "meta" not in fields else tuple(fields)
+    return wanted or ("status",)
+
+
+def decode_rows(
+    queue: str,
+    registry: str,
+    members: Sequence[tuple[str, float | None]],
+    raws: list[RawRow],
+    payload: bool,
+    fields: tuple[str, ...],
+) -> list[JobRow]:
+    """Rows from the raw reads (read_raw) of `fields` of each member, decoded as data."""
     return [
-        _row(job_id, score, queue, registry, raw, payload)
+        _row(job_id, score, queue, registry, raw, payload, fields)
         for (job_id, score), raw in zip(members, raws, strict=True)
     ]
 
 
-def _row(job_id: str, score: float | None, queue: str, registry: str, raw: _Raw, payload: bool) -> JobRow:
+def _row(
+    job_id: str,
+    score: float | None,
+    queue: str,
+    registry: str,
+    raw: RawRow,
+    payload: bool,
+    fields: tuple[str, ...],
+) -> JobRow:
     raw_values, data_size, data, exc_string = raw
     if raw_values is None:
         return JobRow(job_id, queue, registry, score, problem="job key holds something other than a hash")
     if data_size == 0 and all(v is None for v in raw_values):
         return JobRow(job_id, queue, registry, score, problem="job hash missing (expired or deleted)")
-    status, origin, created, enqueued, started, ended, worker, retries, group, exc_info, *more = raw_values
+    value = dict(zip(fields, raw_values, strict=True)).get
     problem = ""
     func = args = ""
     if payload and data_size == 0:
@@ -331,12 +342,12 @@ def _row(job_id: str, score: float | None, queue: str, registry: str, raw: _Raw,
     if exc_string:
         traceback = decode_exc_string(exc_string)
         exception = parse_exception(traceback) if traceback else None
-    if exception is None and exc_info:
+    if exception is None and (exc_info := value("exc_info")):
         exception = parse_exception(decode_exc_info(exc_info))
     meta_value: dict[str, Any] | None = None
-    if more and more[0] is not None:
+    if (raw_meta := value("meta")) is not None:
         try:
-            decoded = decode_value(more[0])
+            decoded = decode_value(raw_meta)
             meta_value = decoded if isinstance(decoded, dict) else {"": decoded}
         except UndecodableError as exc:
             meta_value = {}
@@ -346,17 +357,17 @@ def _row(job_id: str, score: float | None, queue: str, registry: str, raw: _Raw,
         queue=queue,
         registry=registry,
         score=score,
-        status=text(status),
-        origin=text(origin),
+        status=text(value("status")),
+        origin=text(value("origin")),
         func=func,
         args=args,
-        created_at=parse_rq_time(created),
-        enqueued_at=parse_rq_time(enqueued),
-        started_at=parse_rq_time(started),
-        ended_at=parse_rq_time(ended),
-        worker=text(worker),
-        retries_left=optional_int(retries),
-        group_id=text(group),
+        created_at=parse_rq_time(value("created_at")),
+        enqueued_at=parse_rq_time(value("enqueued_at")),
+        started_at=parse_rq_time(value("started_at")),
+        ended_at=parse_rq_time(value("ended_at")),
+        worker=text(value("worker_name")),
+        retries_left=optional_int(value("retries_left")),
+        group_id=text(value("group_id")),
         exception=exception,
         meta=meta_value,
         payload_size=data_size,

@@ -1,14 +1,16 @@
 """Walking a whole registry in chunks: filtering it, and grouping its failures.
 
 Both read CHUNK ids at a time by offset and only the fields their test needs, report progress after
-every chunk, and stop when asked. Memory holds one chunk of rows plus the matching ids (capped at
-MAX_MATCHES), never the registry. A registry that changes during the walk is read as it goes: a job
-moved between chunks can be missed or seen twice, as in any paged read.
+every chunk, and stop when asked. Memory holds two chunks (the one tested and the next, read ahead)
+plus the matching ids (capped at MAX_MATCHES), never the registry. A registry that changes during
+the walk is read as it goes: a job moved between chunks can be missed or seen twice, as in any
+paged read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,9 +18,9 @@ import redis
 
 from queuetui.clock import SYSTEM, Clock
 from queuetui.rqdata.deps import flag_rows
-from queuetui.rqdata.pages import default_descending, read_ids
+from queuetui.rqdata.pages import Member, default_descending, read_ids
 from queuetui.rqdata.query import Query, signature
-from queuetui.rqdata.rows import JobRow, read_rows
+from queuetui.rqdata.rows import JobRow, RawRow, decode_rows, hash_fields, read_raw
 
 CHUNK = 1000
 MAX_MATCHES = 100_000
@@ -52,20 +54,33 @@ def _chunks(
     payload: bool,
     exceptions: bool,
     meta: bool,
+    fields: tuple[str, ...],
     deps: bool = False,
 ) -> Iterator[list[JobRow]]:
-    while not cancelled():
-        walk.total, members = read_ids(connection, queue, registry, walk.scanned, chunk, descending)
-        if not members:
-            walk.complete = True
-            return
-        rows = read_rows(
-            connection, queue, registry, members, payload=payload, exceptions=exceptions, meta=meta
-        )
-        yield flag_rows(connection, rows) if deps else rows
-        walk.scanned += len(members)
-        if progress is not None:
-            progress(walk.scanned, max(walk.total, walk.scanned))
+    wanted = hash_fields(fields, meta)
+
+    def fetch(offset: int) -> tuple[int, list[Member], list[RawRow]]:
+        total, members = read_ids(connection, queue, registry, offset, chunk, descending)
+        ids = [job_id for job_id, _ in members]
+        return total, members, read_raw(connection, ids, wanted, payload, exceptions) if ids else []
+
+    # The next chunk is read (in Redis, and parsed) while this one is decoded and tested: the two
+    # halves run side by side on two cores instead of in turn. One chunk ahead at most.
+    with ThreadPoolExecutor(1, thread_name_prefix="queuetui-walk") as reader:
+        ahead: Future[tuple[int, list[Member], list[RawRow]]] | None = None
+        while not cancelled():
+            if ahead is None:
+                ahead = reader.submit(fetch, walk.scanned)
+            walk.total, members, raws = ahead.result()
+            if not members:
+                walk.complete = True
+                return
+            ahead = reader.submit(fetch, walk.scanned + len(members))
+            rows = decode_rows(queue, registry, members, raws, payload, wanted)
+            yield flag_rows(connection, rows) if deps else rows
+            walk.scanned += len(members)
+            if progress is not None:
+                progress(walk.scanned, max(walk.total, walk.scanned))
 
 
 @dataclass(frozen=True)
@@ -111,9 +126,10 @@ def filter_ids(
         cancelled=cancelled,
         walk=walk,
         payload=query.needs_payload,
-        exceptions=registry == "failed" or query.needs_exceptions,
+        exceptions=query.needs_exceptions,
         meta=query.needs_meta,
         deps=query.needs_deps,
+        fields=query.fields,
     ):
         matches.extend((row.id, row.score) for row in rows if query.match(row, now))
         if len(matches) > max_matches:
@@ -163,6 +179,7 @@ def failure_groups(
         payload=False,
         exceptions=True,
         meta=False,
+        fields=("created_at", "enqueued_at", "ended_at", "exc_info"),
     ):
         for row in rows:
             key = signature(row)

@@ -21,10 +21,10 @@ from datetime import datetime
 import redis
 
 from queuetui.clock import SYSTEM, Clock
-from queuetui.rqdata import keys
+from queuetui.rqdata import keys, scripting
 from queuetui.rqdata.fields import parse_rq_time, text
 from queuetui.rqdata.overview import WorkerInfo, worker_info
-from queuetui.rqdata.rows import NO_SCRIPTING, JobRow, read_rows
+from queuetui.rqdata.rows import JobRow, read_rows
 
 CHUNK = 1000
 
@@ -97,9 +97,8 @@ return out
 
 
 def _read_scripted(connection: redis.Redis) -> dict[str, _Raw]:
-    script = connection.register_script(_WORKERS_SCRIPT)
     suffix = keys.worker_executions_key("")[len(keys.WORKER_PREFIX) :]
-    replies = script(keys=[keys.WORKERS_SET], args=[suffix])
+    replies = scripting.run(connection, _WORKERS_SCRIPT, [suffix], keys=[keys.WORKERS_SET])
     return {
         text(key): (dict(zip(hash_[0::2], hash_[1::2], strict=True)), int(ttl), set(running))
         for key, hash_, ttl, running in replies
@@ -125,13 +124,9 @@ def _read_pipelined(connection: redis.Redis) -> dict[str, _Raw]:
 
 def read_workers(connection: redis.Redis, clock: Clock = SYSTEM) -> Workers:
     """Every registered worker, its health and its current job, in 2 round trips (read-only scripts)."""
-    raws_by_key: dict[str, _Raw] | None = None
-    if connection.connection_pool not in NO_SCRIPTING:
-        try:
-            raws_by_key = _read_scripted(connection)
-        except redis.ResponseError:
-            NO_SCRIPTING.add(connection.connection_pool)
-    if raws_by_key is None:
+    try:
+        raws_by_key = _read_scripted(connection)
+    except scripting.ScriptingRefused:
         raws_by_key = _read_pipelined(connection)
     names = sorted(keys.names(set(raws_by_key), keys.WORKER_PREFIX))  # type: ignore[arg-type]
     raws = [raws_by_key[keys.WORKER_PREFIX + name] for name in names]
