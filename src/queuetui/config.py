@@ -352,7 +352,7 @@ def _rule(value: object, where: str) -> AlertRule:
     name = _typed(table, "name", str, where) if "name" in table else ""
     if not name.strip():
         raise ConfigError(f"{where}: every rule needs a name")
-    if kind in ("backlog", "oldest-waiting", "failure-rate", "worker-heartbeat") and "above" not in table:
+    if kind in ("backlog", "oldest-waiting", "failure-rate") and "above" not in table:
         raise ConfigError(f"{where}: {name!r} needs 'above' (its threshold)")
     fields: dict[str, Any] = {"name": name, "kind": kind}
     for key in ("queue", "schedule"):

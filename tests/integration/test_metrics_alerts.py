@@ -207,16 +207,33 @@ def test_a_job_running_past_its_timeout_is_stuck_until_it_ends(make_rig: Any, re
     assert "past its 3m00s timeout" in rig.hooks.received[0]["message"]
 
 
-def test_a_worker_whose_heartbeat_stopped_fires_until_it_leaves(make_rig: Any) -> None:
+def test_a_busy_worker_whose_heartbeat_stopped_fires_until_it_leaves(make_rig: Any) -> None:
     rig = make_rig('[[alerts.rules]]\nname = "silent"\nkind = "worker-heartbeat"\nabove = "2m"\n')
     worker = Worker([Queue("default", connection=rig.conn)], connection=rig.conn, name="w-quiet")
     worker.register_birth()
+    worker.set_state("busy")
     assert rig.step(0) == []
     assert rig.step(150) == [(FIRING, "silent", "w-quiet")]
     assert rig.step() == []
     worker.register_death()
     assert rig.step() == [(RESOLVED, "silent", "w-quiet")]
     assert rig.notified() == [(FIRING, "silent", "w-quiet"), (RESOLVED, "silent", "w-quiet")]
+
+
+def test_an_idle_worker_is_judged_by_its_keys_ttl_not_its_heartbeat_age(make_rig: Any) -> None:
+    # RQ's idle worker beats only when its 405 s BLPOP times out: minutes of silence are healthy.
+    rig = make_rig('[[alerts.rules]]\nname = "silent"\nkind = "worker-heartbeat"\nabove = "2m"\n')
+    worker = Worker([Queue("default", connection=rig.conn)], connection=rig.conn, name="w-idle")
+    worker.register_birth()
+    worker.set_state("idle")
+    assert rig.step(0) == []
+    assert rig.step(300) == []
+    rig.conn.expire(worker.key, 30)  # a missed beat: the key expires in 30 s unless it beats
+    assert rig.step() == [(FIRING, "silent", "w-idle")]
+    assert rig.notified() == [(FIRING, "silent", "w-idle")]
+    assert "stale: heartbeat late" in rig.hooks.received[0]["message"]
+    rig.conn.expire(worker.key, 420)  # it beat again
+    assert rig.step() == [(RESOLVED, "silent", "w-idle")]
 
 
 def test_a_late_scheduled_run_fires_and_resolves_once_it_runs(

@@ -15,8 +15,11 @@ The kinds, and what each reads (all within the sample's bounded round trips, plu
   stuck             a job in a started registry running longer than its own timeout (+ `grace`):
                     one pipeline of ZRANGEs, one read of the jobs' started_at and timeout; at most
                     STUCK_SCAN jobs per queue (about one per worker in practice)
-  worker-heartbeat  a registered worker whose last heartbeat is older than `above`, or whose
-                    record expired while it is still registered (the sample)
+  worker-heartbeat  a registered worker that is stale or dead (rqdata.liveness: its key is about to
+                    expire unless it beats, or expired while it is still registered), or, with
+                    `above`, a busy one silent longer than that (RQ beats every 30 s while a job
+                    runs but only every ~7 min while idle, so heartbeat age alone misjudges idle
+                    workers) (the sample)
   schedule-late     a schedule whose latest run within `window` is late or missed (two indexed SQL
                     queries); it resolves when a newer run is enqueued on time
 Notices go to the webhook URL (JSON POST) and by email, each on a thread of its own
@@ -43,7 +46,7 @@ from queuetui.config import AlertRule, AlertSettings
 from queuetui.metrics import mail
 from queuetui.metrics.sampler import Sample
 from queuetui.metrics.series import COARSE, FINE, QueuePoint, Resolution, read_queues
-from queuetui.rqdata import keys
+from queuetui.rqdata import keys, liveness
 from queuetui.rqdata.fields import optional_int, parse_rq_time
 from queuetui.rqdata.rows import job_id_of, read_raw
 from queuetui.schedule.db import DatabaseError, session_scope
@@ -381,10 +384,11 @@ def _heartbeats(rule: AlertRule, sample: Sample) -> list[Condition]:
     found = []
     for worker in sample.overview.workers:
         age = worker.heartbeat_age_seconds
-        if age is None:
-            message = f"worker {worker.name}: still registered but its record is gone (it died)"
-        elif age > rule.above:
-            message = f"worker {worker.name}: no heartbeat for {fmt.age(age)} (above {fmt.age(rule.above)})"
+        if worker.health != liveness.OK:  # its key is about to expire, or did: judged by Redis's clock
+            message = f"worker {worker.name}: {worker.health}: {worker.why}"
+        elif rule.above and worker.state == "busy" and age is not None and age > rule.above:
+            limit = fmt.age(rule.above)
+            message = f"worker {worker.name}: busy, no heartbeat for {fmt.age(age)} (above {limit})"
         else:
             continue
         found.append(Condition(rule, worker.name, message, age))
