@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.config import AlertRule
@@ -24,6 +24,7 @@ from queuetui.schedule.db import DatabaseError
 from queuetui.schedule.models import Alert
 from queuetui.tui.messages import AlertsFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -80,7 +81,7 @@ class AlertsScreen(LiveScreen):
         with Vertical(id="tables"):
             yield LiveTable(id="alerts", cursor_type="row", zebra_stripes=True)
             yield Static(id="alert-message")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#alerts", LiveTable)

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.audit import recent
@@ -20,6 +20,7 @@ from queuetui.schedule.models import AuditEntry
 from queuetui.tui.messages import AuditFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -84,7 +85,7 @@ class AuditScreen(LiveScreen):
         yield Static(id="banner")
         with Vertical(id="tables"):
             yield LiveTable(id="audit", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#audit", LiveTable)

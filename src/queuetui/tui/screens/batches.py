@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Resize
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from queuetui import batchtext
 from queuetui import table as table_layout
@@ -26,6 +26,7 @@ from queuetui.tui.messages import BatchesFetched, FetchFailed
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.widgets.bulk_bar import BulkBar
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -75,7 +76,7 @@ class BatchesScreen(BulkActionsScreen):
             yield Static(id="view-title")
             yield LiveTable(id="batches", cursor_type="row", zebra_stripes=True)
         yield BulkBar(id="bulk")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._build_columns()

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.schedule.db import DatabaseError
 from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.tui.messages import FetchFailed, ForecastFetched
+from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from queuetui.tui.app import QueueTUI
@@ -67,7 +68,7 @@ class ForecastScreen(Screen[None]):
         with VerticalScroll(id="forecast"):
             yield Static(id="strip")
             yield Static(id="busiest")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

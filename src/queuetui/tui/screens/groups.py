@@ -9,13 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from queuetui import fmt
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.search import failure_groups
 from queuetui.tui.messages import FetchFailed, GroupsDone, ScanProgress
+from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from queuetui.tui.app import QueueTUI
@@ -42,7 +43,7 @@ class FailureGroupsScreen(Screen[str | None]):
         yield Static(id="scan")
         table: DataTable[str | Text] = DataTable(id="groups", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#groups", DataTable)

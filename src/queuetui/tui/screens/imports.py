@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from queuetui import fmt
 from queuetui.audit import Refused
@@ -36,6 +36,7 @@ from queuetui.schedule.transfer import (
     summary,
 )
 from queuetui.tui.messages import ActionDone, ImportDone, ImportsFetched
+from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from queuetui.tui.app import QueueTUI
@@ -76,7 +77,7 @@ class ImportScreen(Screen[None]):
         yield Static("reading…", id="import-summary")
         with VerticalScroll(id="import-diff"):
             yield Static(id="diff")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.read_plan()
@@ -164,7 +165,7 @@ class ImportsScreen(Screen[None]):
             yield table
             with VerticalScroll(id="import-errors"):
                 yield Static(id="errors")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.fetch()

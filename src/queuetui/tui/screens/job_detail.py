@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from queuetui.jobtext import Section, detail_sections
@@ -21,6 +21,7 @@ from queuetui.rqdata.deps import Node, dependency_tree
 from queuetui.rqdata.detail import job_detail
 from queuetui.rqdata.payload import disassemble
 from queuetui.tui.messages import DetailFetched, FetchFailed
+from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from queuetui.tui.app import QueueTUI
@@ -126,7 +127,7 @@ class JobDetailScreen(Screen[None]):
         tree.border_title = "Dependencies (t, enter opens, space folds)"
         tree.display = False
         yield tree
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.fetch()

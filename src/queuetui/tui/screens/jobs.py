@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Resize
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from queuetui import fmt, jobtext
@@ -39,6 +39,7 @@ from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
 from queuetui.tui.widgets.bulk_bar import BulkBar
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -182,7 +183,7 @@ class JobsScreen(BulkActionsScreen):
             yield LiveTable(id="jobs", cursor_type="row", zebra_stripes=True)
         yield Static(id="scan")
         yield BulkBar(id="bulk")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._build_columns()

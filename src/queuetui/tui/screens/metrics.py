@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from queuetui import plot
 from queuetui.metrics.trends import WINDOWS, Plot, Trend, Window, axis, plots, read_trend
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.tui.messages import FetchFailed, MetricsFetched
 from queuetui.tui.screens.live import LiveScreen
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.status_bar import StatusBar
 
 NO_SAMPLES = "No samples yet: run `queuetui monitor` or the scheduler (`queuetui scheduler`) to record them."
@@ -107,7 +108,7 @@ class MetricsScreen(LiveScreen):
         with Vertical(id="tables"):
             yield Static(id="view-title")
             yield Plots(id="plots")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.plots_widget = self.query_one(Plots)

@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.metrics.alerts import firing_count
@@ -30,6 +30,7 @@ from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
 from queuetui.tui.widgets.bulk_bar import BulkBar
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -170,7 +171,7 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
             workers.border_title = "Workers"
             yield workers
         yield BulkBar(id="bulk")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for table_id, columns in (("queues", QUEUE_COLUMNS), ("workers", WORKER_COLUMNS)):

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Resize
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from queuetui import fmt, schedtext
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
@@ -22,6 +22,7 @@ from queuetui.table import Column, column_widths
 from queuetui.tui.messages import FetchFailed, ScheduleDetailFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -126,7 +127,7 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
             runs = LiveTable(id="runs", cursor_type="row", zebra_stripes=True)
             runs.border_title = "Runs (enter opens the job)"
             yield runs
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._build_columns()

@@ -25,7 +25,6 @@ from textual.timer import Timer
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Input,
     Label,
     Select,
@@ -48,6 +47,7 @@ from queuetui.schedule.presets import FIELD_NAMES, INPUTS, KINDS, MONTHS, WEEKDA
 from queuetui.schedule.store import ScheduleError
 from queuetui.tui.messages import DraftChecked, FormContext, FormLoaded
 from queuetui.tui.screens.confirm import ConfirmScreen
+from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from queuetui.tui.app import QueueTUI
@@ -178,7 +178,7 @@ class ScheduleFormScreen(Screen[str | None]):
             with VerticalScroll(id="preview-side"):
                 yield Static(id="preview-wide", classes="preview")
         yield Static(id="form-summary")
-        yield Footer()
+        yield KeysFooter()
 
     def _when(self) -> ComposeResult:
         with TabbedContent(id="modes"):

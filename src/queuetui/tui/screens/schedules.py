@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Resize
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from queuetui import schedtext
 from queuetui import table as table_layout
@@ -19,6 +19,7 @@ from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -72,7 +73,7 @@ class SchedulesScreen(ScheduleActionsScreen):
         with Vertical(id="tables"):
             yield Static(id="view-title")
             yield LiveTable(id="schedules", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#paused-banner").display = False

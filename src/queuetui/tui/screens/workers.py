@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Resize
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
@@ -21,6 +21,7 @@ from queuetui.table import Column, column_widths, fit
 from queuetui.tui.messages import FetchFailed, WorkersFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
+from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -172,7 +173,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
             table.border_title = "Workers"
             yield table
             yield Static(id="worker-note")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._build_columns()

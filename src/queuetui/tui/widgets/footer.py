@@ -1,0 +1,24 @@
+"""The footer of every screen: the screen's keys, with `?` (every key) always first.
+
+Textual's footer lists a screen's own keys before the app's, so on a narrow terminal the keys an
+operator needs to find the others (`?`, `:`) were the ones cut off. The command palette's ^p is left
+out: `:` is queuetui's command line, and ^p still works.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+
+FIRST = ("question_mark", "colon")
+
+
+class KeysFooter(Footer):
+    def __init__(self) -> None:
+        super().__init__(show_command_palette=False, compact=True)
+
+    def compose(self) -> ComposeResult:
+        widgets = list(super().compose())
+        first = [w for key in FIRST for w in widgets if getattr(w, "key", None) == key]  # its FooterKeys
+        yield from first
+        yield from (w for w in widgets if w not in first)
