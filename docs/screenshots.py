@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import redis
+from tests.snapshots.batches_seed import seed_batches
 from tests.snapshots.deps_seed import QUEUE as DEPS_QUEUE
 from tests.snapshots.deps_seed import seed_deps
 from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_metrics
@@ -21,6 +22,7 @@ from queuetui.config import Settings
 from queuetui.embedded import EmbeddedRedis
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.alerts import AlertsScreen
+from queuetui.tui.screens.batches import BatchesScreen
 from queuetui.tui.screens.forecast import ForecastScreen
 from queuetui.tui.screens.jobs import JobsScreen
 from queuetui.tui.screens.metrics import MetricsScreen
@@ -116,6 +118,11 @@ async def main() -> None:
         await export(server, "forecast", (100, 24), steps=(schedules, forecast))
         await export(server, "failed-80x24", (80, 24), seed_jobs, (failed,))
         await export(server, "workers", (120, 20), seed_workers, (WORKERS,))
+        batches = (
+            lambda app: app.run_command("batches"),
+            lambda app: isinstance(app.screen, BatchesScreen) and app.screen.loaded,
+        )
+        await export(server, "batches", (120, 16), seed_batches, (batches,))
         await export(
             server,
             "groups",

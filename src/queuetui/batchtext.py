@@ -36,8 +36,8 @@ WIDE = 116
 
 def progress_bar(batch: Batch, width: int) -> str:
     """'██████░░░░ 60%': done over size as a bar `width` cells wide, the share after it."""
-    share = f"{int(batch.progress * 100)}%"
-    cells = max(1, width - len(share) - 1)  # a shorter share, a longer bar: the column stays aligned
+    share = f"{int(batch.progress * 100)}%".rjust(4)  # up to '100%': every bar the same length
+    cells = max(1, width - len(share) - 1)
     filled = int(batch.progress * cells) if batch.size else 0
     return "█" * filled + "░" * (cells - filled) + " " + share
 
