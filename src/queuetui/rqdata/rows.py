@@ -180,19 +180,23 @@ class JobRow:
 # for).
 RawRow = tuple[list[Any] | None, int, bytes | None, bytes | None]
 
+# The reply is one flat array, per job: payload length (-1: the key is not a hash), payload or false,
+# exc_string or false, then the fields. Nested tables would cost far more than the reads: Redis 6.2
+# sends every nested array's deferred length as its own reply chunk, one write() each, so a page of
+# 50 rows left in ~17 TCP segments (read with as many recv calls); flat, it leaves in one or two.
 _ROWS_SCRIPT = """
 local prefix, results, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local payload, exceptions, nfields = ARGV[4] == '1', ARGV[5] == '1', tonumber(ARGV[6])
 local fields = {}
 for i = 1, nfields do fields[i] = ARGV[6 + i] end
 -- pcall: a key of the wrong type is bad data to show, not a reason to fail the whole read
-local out = {}
+local out, n = {}, 0
 for i = 7 + nfields, #ARGV do
   local key = prefix .. ARGV[i]
   local values = redis.pcall('HMGET', key, unpack(fields))
-  local size, data, exc = 0, false, false
+  local size, data, exc = -1, false, false
   if values.err then
-    values = false
+    values = {}
   else
     size = redis.call('HSTRLEN', key, 'data')
     if payload and size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
@@ -206,7 +210,9 @@ for i = 7 + nfields, #ARGV do
       end
     end
   end
-  out[#out + 1] = {values, size, data, exc}
+  out[n + 1], out[n + 2], out[n + 3] = size, data, exc
+  for j = 1, nfields do out[n + 3 + j] = values[j] or false end
+  n = n + 3 + nfields
 end
 return out
 """
@@ -216,8 +222,21 @@ def _read_scripted(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[RawRow]:
     args: list[str | int] = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions)]
-    replies = scripting.run(connection, _ROWS_SCRIPT, [*args, len(fields), *fields, *ids])
-    return [(values or None, int(size), data or None, exc or None) for values, size, data, exc in replies]
+    reply = scripting.run(connection, _ROWS_SCRIPT, [*args, len(fields), *fields, *ids])
+    return unflatten(reply, len(fields))
+
+
+def unflatten(reply: list[Any], nfields: int) -> list[RawRow]:
+    """RawRows from the flat reply of _ROWS_SCRIPT (a missing field comes back as None)."""
+    step = 3 + nfields
+    raws: list[RawRow] = []
+    for at in range(0, len(reply), step):
+        size, data, exc = reply[at : at + 3]
+        if size < 0:
+            raws.append((None, 0, None, None))
+        else:
+            raws.append((reply[at + 3 : at + step], size, data or None, exc or None))
+    return raws
 
 
 def _read_pipelined(
