@@ -168,7 +168,7 @@ def decompress(raw: bytes) -> bytes:
         return raw
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """A job's call, decoded as data."""
 

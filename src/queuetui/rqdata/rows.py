@@ -10,13 +10,13 @@ Nothing is written, nothing is imported, no RQ Job object is built (it would unp
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import redis
@@ -83,7 +83,7 @@ def job_id_of(member: bytes | str) -> str:
     return text(member).partition(":")[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExceptionInfo:
     type: str
     message: str
@@ -108,7 +108,7 @@ def decode_exc_string(raw: bytes | None) -> str:
     if not raw:
         return ""
     try:
-        return zlib.decompress(base64.b64decode(raw)).decode("utf-8", "replace")
+        return zlib.decompress(binascii.a2b_base64(raw)).decode("utf-8", "replace")
     except (binascii.Error, zlib.error, ValueError):
         return text(raw)
 
@@ -123,7 +123,10 @@ def decode_exc_info(raw: bytes | None) -> str:
         return text(raw)
 
 
-@dataclass(frozen=True)
+# A value: never changed once built (replace() makes a changed copy), hashable as a frozen one would
+# be. Not frozen because a frozen dataclass sets each of its 20 fields through object.__setattr__: a
+# third of the cost of decoding a row.
+@dataclass(slots=True, unsafe_hash=True)
 class JobRow:
     id: str
     queue: str
@@ -316,6 +319,28 @@ def hash_fields(fields: Sequence[str], meta: bool) -> tuple[str, ...]:
     return wanted or ("status",)
 
 
+# The hash fields a row shows, in the order _row takes them from a _picker.
+_SHOWN = (
+    "status",
+    "origin",
+    "created_at",
+    "enqueued_at",
+    "started_at",
+    "ended_at",
+    "worker_name",
+    "retries_left",
+    "group_id",
+    "exc_info",
+    "meta",
+)
+
+
+def _picker(fields: tuple[str, ...]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """Takes the _SHOWN values (None where not read) from raw values of `fields` plus one None."""
+    at = {name: i for i, name in enumerate(fields)}
+    return itemgetter(*(at.get(name, len(fields)) for name in _SHOWN))
+
+
 def decode_rows(
     queue: str,
     registry: str,
@@ -325,8 +350,9 @@ def decode_rows(
     fields: tuple[str, ...],
 ) -> list[JobRow]:
     """Rows from the raw reads (read_raw) of `fields` of each member, decoded as data."""
+    pick = _picker(fields)
     return [
-        _row(job_id, score, queue, registry, raw, payload, fields)
+        _row(job_id, score, queue, registry, raw, payload, pick)
         for (job_id, score), raw in zip(members, raws, strict=True)
     ]
 
@@ -338,14 +364,16 @@ def _row(
     registry: str,
     raw: RawRow,
     payload: bool,
-    fields: tuple[str, ...],
+    pick: Callable[[list[Any]], tuple[Any, ...]],
 ) -> JobRow:
     raw_values, data_size, data, exc_string = raw
     if raw_values is None:
         return JobRow(job_id, queue, registry, score, problem="job key holds something other than a hash")
     if data_size == 0 and all(v is None for v in raw_values):
         return JobRow(job_id, queue, registry, score, problem="job hash missing (expired or deleted)")
-    value = dict(zip(fields, raw_values, strict=True)).get
+    status, origin, created, enqueued, started, ended, worker, retries, group, exc_info, raw_meta = pick(
+        [*raw_values, None]
+    )
     problem = ""
     func = args = ""
     if payload and data_size == 0:
@@ -361,10 +389,10 @@ def _row(
     if exc_string:
         traceback = decode_exc_string(exc_string)
         exception = parse_exception(traceback) if traceback else None
-    if exception is None and (exc_info := value("exc_info")):
+    if exception is None and exc_info:
         exception = parse_exception(decode_exc_info(exc_info))
     meta_value: dict[str, Any] | None = None
-    if (raw_meta := value("meta")) is not None:
+    if raw_meta is not None:
         try:
             decoded = decode_value(raw_meta)
             meta_value = decoded if isinstance(decoded, dict) else {"": decoded}
@@ -372,23 +400,23 @@ def _row(
             meta_value = {}
             problem = problem or f"meta: {exc}"
     return JobRow(
-        id=job_id,
-        queue=queue,
-        registry=registry,
-        score=score,
-        status=text(value("status")),
-        origin=text(value("origin")),
-        func=func,
-        args=args,
-        created_at=parse_rq_time(value("created_at")),
-        enqueued_at=parse_rq_time(value("enqueued_at")),
-        started_at=parse_rq_time(value("started_at")),
-        ended_at=parse_rq_time(value("ended_at")),
-        worker=text(value("worker_name")),
-        retries_left=optional_int(value("retries_left")),
-        group_id=text(value("group_id")),
-        exception=exception,
-        meta=meta_value,
-        payload_size=data_size,
-        problem=problem,
+        job_id,
+        queue,
+        registry,
+        score,
+        text(status),
+        text(origin),
+        func,
+        args,
+        parse_rq_time(created),
+        parse_rq_time(enqueued),
+        parse_rq_time(started),
+        parse_rq_time(ended),
+        text(worker),
+        optional_int(retries),
+        text(group),
+        exception,
+        meta_value,
+        data_size,
+        problem,
     )
