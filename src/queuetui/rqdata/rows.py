@@ -187,50 +187,69 @@ RawRow = tuple[list[Any] | None, int, bytes | None, bytes | None]
 # exc_string or false, then the fields. Nested tables would cost far more than the reads: Redis 6.2
 # sends every nested array's deferred length as its own reply chunk, one write() each, so a page of
 # 50 rows left in ~17 TCP segments (read with as many recv calls); flat, it leaves in one or two.
-_ROWS_SCRIPT = """
-local prefix, results, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local payload, exceptions, nfields = ARGV[4] == '1', ARGV[5] == '1', tonumber(ARGV[6])
-local fields = {}
-for i = 1, nfields do fields[i] = ARGV[6 + i] end
--- pcall: a key of the wrong type is bad data to show, not a reason to fail the whole read
-local out, n = {}, 0
-for i = 7 + nfields, #ARGV do
-  local key = prefix .. ARGV[i]
-  local values = redis.pcall('HMGET', key, unpack(fields))
-  local size, data, exc = -1, false, false
-  if values.err then
-    values = {}
-  else
-    size = redis.call('HSTRLEN', key, 'data')
-    if payload and size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
-  end
-  if exceptions then
-    local latest = redis.pcall('XREVRANGE', results .. ARGV[i], '+', '-', 'COUNT', 1)
-    if not latest.err and latest[1] then
-      local entry = latest[1][2]
-      for j = 1, #entry, 2 do
-        if entry[j] == 'exc_string' then exc = entry[j + 1] end
+#
+# ROWS_LUA is a function for the scripts that read rows (this one, and pages.py's, which reads the ids
+# of a page too): rows_of(ids, a, out) appends to `out` the rows of `ids`, read as ARGV[a], ARGV[a +
+# 1], ... say (row_args: the key prefixes, the payload cap, whether to read payloads and exceptions,
+# the number of fields and the fields).
+ROWS_LUA = """
+local function rows_of(ids, a, out)
+  local prefix, results, cap = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local payload, exceptions, nfields = ARGV[a + 3] == '1', ARGV[a + 4] == '1', tonumber(ARGV[a + 5])
+  local fields = {}
+  for i = 1, nfields do fields[i] = ARGV[a + 5 + i] end
+  -- pcall: a key of the wrong type is bad data to show, not a reason to fail the whole read
+  local n = #out
+  for _, id in ipairs(ids) do
+    local key = prefix .. id
+    local values = redis.pcall('HMGET', key, unpack(fields))
+    local size, data, exc = -1, false, false
+    if values.err then
+      values = {}
+    else
+      size = redis.call('HSTRLEN', key, 'data')
+      if payload and size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
+    end
+    if exceptions then
+      local latest = redis.pcall('XREVRANGE', results .. id, '+', '-', 'COUNT', 1)
+      if not latest.err and latest[1] then
+        local entry = latest[1][2]
+        for j = 1, #entry, 2 do
+          if entry[j] == 'exc_string' then exc = entry[j + 1] end
+        end
       end
     end
+    out[n + 1], out[n + 2], out[n + 3] = size, data, exc
+    for j = 1, nfields do out[n + 3 + j] = values[j] or false end
+    n = n + 3 + nfields
   end
-  out[n + 1], out[n + 2], out[n + 3] = size, data, exc
-  for j = 1, nfields do out[n + 3 + j] = values[j] or false end
-  n = n + 3 + nfields
+  return out
 end
-return out
 """
+_ROWS_SCRIPT = (
+    ROWS_LUA
+    + """
+local ids = {}
+for i = 7 + tonumber(ARGV[6]), #ARGV do ids[#ids + 1] = ARGV[i] end
+return rows_of(ids, 1, {})
+"""
+)
+
+
+def row_args(fields: tuple[str, ...], payload: bool, exceptions: bool) -> list[str | int]:
+    """The arguments of ROWS_LUA's rows_of that read `fields` (and payloads, exceptions if asked)."""
+    return [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions), len(fields), *fields]
 
 
 def _read_scripted(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[RawRow]:
-    args: list[str | int] = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions)]
-    reply = scripting.run(connection, _ROWS_SCRIPT, [*args, len(fields), *fields, *ids])
+    reply = scripting.run(connection, _ROWS_SCRIPT, [*row_args(fields, payload, exceptions), *ids])
     return unflatten(reply, len(fields))
 
 
 def unflatten(reply: list[Any], nfields: int) -> list[RawRow]:
-    """RawRows from the flat reply of _ROWS_SCRIPT (a missing field comes back as None)."""
+    """RawRows from the flat reply of rows_of (ROWS_LUA; a missing field comes back as None)."""
     step = 3 + nfields
     raws: list[RawRow] = []
     for at in range(0, len(reply), step):
@@ -304,13 +323,23 @@ def read_rows(
     """
     if not members:
         return []
+    wanted, exceptions = reads(registry, exceptions, meta, fields)
+    raws = read_raw(connection, [job_id for job_id, _ in members], wanted, payload, exceptions)
+    return decode_rows(queue, registry, members, raws, payload, wanted)
+
+
+def reads(
+    registry: str,
+    exceptions: bool | None = None,
+    meta: bool | None = None,
+    fields: Sequence[str] = ROW_FIELDS,
+) -> tuple[tuple[str, ...], bool]:
+    """(the hash fields to read, whether to read exceptions) for rows of `registry` (read_rows' defaults)."""
     if exceptions is None:
         exceptions = registry == "failed"
     if meta is None:
         meta = registry in META_BY_DEFAULT
-    wanted = hash_fields(fields, meta)
-    raws = read_raw(connection, [job_id for job_id, _ in members], wanted, payload, exceptions)
-    return decode_rows(queue, registry, members, raws, payload, wanted)
+    return hash_fields(fields, meta), exceptions
 
 
 def hash_fields(fields: Sequence[str], meta: bool) -> tuple[str, ...]:
