@@ -23,7 +23,7 @@ import redis
 
 from queuetui.rqdata import keys, scripting
 from queuetui.rqdata.fields import optional_int, parse_rq_time, text
-from queuetui.rqdata.payload import UndecodableError, args_preview, decode_call, decode_value, size
+from queuetui.rqdata.payload import UndecodableError, call_cells, decode_value, size
 
 PAYLOAD_CAP = 64 * 1024
 RESULTS_PREFIX = "rq:results:"
@@ -408,10 +408,7 @@ def _row(
     if payload and data_size == 0:
         problem = "no data field"
     elif payload and data is not None:
-        call = decode_call(data)
-        problem = call.problem
-        func = call.func_name
-        args = args_preview(call, 200)
+        func, args, problem = call_cells(data, 200)
     elif payload:
         args = f"(payload {size(data_size)}B, not loaded)"
     exception = None
