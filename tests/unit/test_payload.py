@@ -14,10 +14,13 @@ import pytest
 
 from queuetui.rqdata.payload import (
     Opaque,
+    call_cells,
     decode_call,
     decode_value,
     disassemble,
+    opaque,
     pretty,
+    preview_args,
     safe_loads,
 )
 
@@ -119,3 +122,49 @@ def test_pretty_collapses_large_values() -> None:
     assert "(10.0 M chars)" in shown
     assert "… 950 more" in shown
     assert len(shown) < 1000
+
+
+def _whole_preview(args: tuple[object, ...], kwargs: dict[str, object], limit: int) -> str:
+    """The preview made the plain way: every value's repr in full, then cut."""
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    text = " ".join(", ".join(parts).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_looped: list[object] = [1, "two"]
+_looped.append(_looped)
+_quotes = "it's " * 100 + 'say "hi" ' * 100  # a ' early, the first " far past the first piece
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        ((), {}),
+        ((1, "x", None, 2.5, True), {"key": 3}),
+        (("a  b\tc \n d",), {}),
+        (("x" * 10_000_000,), {}),
+        ((b"\x00\xff'" * 100_000,), {"to": "a@example.com"}),
+        ((_quotes,), {}),
+        ((_quotes.encode(),), {}),
+        (("'" * 1000,), {}),
+        (("'" * 300 + '"' + "'" * 300,), {}),
+        (("é ü 日本 \u2003 " * 200,), {}),
+        ((" " * 100_000 + "end",), {}),
+        ((list(range(1_000_000)),), {}),
+        (((1,), (), [], {}, ((1, 2), [3, {"k": (4,)}])), {"big": {str(i): i for i in range(100_000)}}),
+        ((_looped, {"self": _looped}), {}),
+        ((opaque("app.models.User")(), dt.datetime(2026, 11, 23, tzinfo=dt.UTC), Decimal("1.5")), {}),
+        ((tuple("x" * 70 for _ in range(20)),), {"k": ["y" * 300]}),
+    ],
+)
+@pytest.mark.parametrize("limit", [1, 80, 200, 5000])
+def test_an_args_preview_is_the_whole_repr_cut_though_big_values_are_not_built_in_full(
+    args: tuple[object, ...], kwargs: dict[str, object], limit: int
+) -> None:
+    assert preview_args(args, kwargs, limit) == _whole_preview(args, kwargs, limit)
+
+
+def test_call_cells_are_what_a_row_shows_of_a_call() -> None:
+    raw = zlib.compress(pickle.dumps(("app.mail.send", None, ("a@example.com",), {"template": "x"})))
+    assert call_cells(raw, 200) == ("app.mail.send", "'a@example.com', template='x'", "")
+    assert call_cells(b"junk", 200) == ("", "", decode_call(b"junk").problem)

@@ -29,11 +29,15 @@ def optional_int(value: Any) -> int | None:
 
 def parse_rq_time(value: Any) -> datetime | None:
     """Parse a timestamp as RQ writes it ('2026-11-23T10:00:00.123456Z'); None if absent or bad."""
-    raw = text(value)
-    if not raw:
+    if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(raw)
+        parsed = datetime.fromisoformat(
+            value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        )
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    zone = parsed.tzinfo
+    if zone is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed if zone is UTC else parsed.astimezone(UTC)

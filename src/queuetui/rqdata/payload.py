@@ -19,7 +19,7 @@ import pickletools
 import reprlib
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -168,7 +168,7 @@ def decompress(raw: bytes) -> bytes:
         return raw
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """A job's call, decoded as data."""
 
@@ -186,23 +186,39 @@ class Call:
 
 def decode_call(raw: bytes | None) -> Call:
     """Decode a job's `data` field into its function name, instance, args and kwargs."""
+    func_name, instance, args, kwargs, problem = _call_parts(raw)
+    return Call(func_name, instance, args, kwargs, problem)
+
+
+CallParts = tuple[str, Any, tuple[Any, ...], dict[str, Any], str]
+
+
+def _call_parts(raw: bytes | None) -> CallParts:
     if raw is None:
-        return Call(problem="no data field")
+        return "", None, (), {}, "no data field"
     try:
         value = decode_value(decompress(raw))
     except UndecodableError as exc:
-        return Call(problem=f"payload: {exc}")
+        return "", None, (), {}, f"payload: {exc}"
     if not isinstance(value, tuple | list) or len(value) != 4:
-        return Call(problem=f"payload: expected (function, instance, args, kwargs), got {_kind(value)}")
+        return "", None, (), {}, f"payload: expected (function, instance, args, kwargs), got {_kind(value)}"
     func_name, instance, args, kwargs = value
     if not isinstance(func_name, str):
-        return Call(problem=f"payload: function name is {_kind(func_name)}")
-    return Call(
-        func_name=func_name,
-        instance=instance,
-        args=tuple(args) if isinstance(args, tuple | list) else (args,),
-        kwargs=dict(kwargs) if isinstance(kwargs, dict) else {"?": kwargs},
+        return "", None, (), {}, f"payload: function name is {_kind(func_name)}"
+    return (
+        func_name,
+        instance,
+        tuple(args) if isinstance(args, tuple | list) else (args,),
+        dict(kwargs) if isinstance(kwargs, dict) else {"?": kwargs},
+        "",
     )
+
+
+def call_cells(raw: bytes, limit: int) -> tuple[str, str, str]:
+    """(function name, args preview of at most `limit` characters, problem) of a job's `data` field:
+    what a row shows of its call, without building a Call."""
+    func_name, _, args, kwargs, problem = _call_parts(raw)
+    return func_name, preview_args(args, kwargs, limit), problem
 
 
 def _kind(value: Any) -> str:
@@ -231,9 +247,123 @@ def preview(value: Any, limit: int = 80) -> str:
 
 def args_preview(call: Call, limit: int = 80) -> str:
     """`1, 'x', key=3` from a call's args and kwargs, at most `limit` characters."""
-    parts = [repr(a) for a in call.args] + [f"{k}={v!r}" for k, v in call.kwargs.items()]
-    text = " ".join(", ".join(parts).split())
+    return preview_args(call.args, call.kwargs, limit)
+
+
+def preview_args(args: tuple[Any, ...], kwargs: dict[str, Any], limit: int = 80) -> str:
+    """`1, 'x', key=3` from args and kwargs, whitespace runs as one space, at most `limit` characters.
+
+    Only as much of a big value is turned to text as the preview shows: the preview of a 10 MB
+    string, or of a list of a million items, reads a few hundred characters of it.
+    """
+    if all(map(_small, args)) and all(map(_small, kwargs.values())):
+        parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+        text = " ".join(", ".join(parts).split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    pieces: list[str] = []
+    length, check = 0, limit + 1
+    for piece in _call_pieces(args, kwargs):
+        pieces.append(piece)
+        length += len(piece)
+        if length >= check:
+            # Whitespace runs of a prefix collapse to a prefix of the whole text collapsed.
+            text = " ".join("".join(pieces).split())
+            if len(text) > limit:
+                return text[: limit - 1] + "…"
+            check = length * 2
+    text = " ".join("".join(pieces).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_SCALARS = {int, float, bool, type(None)}
+_TEXTS = {str, bytes}
+_PIECE = 256
+
+
+def _small(value: Any) -> bool:
+    """Whether repr(value) is surely short: a number, a short text, a few of those in a container.
+
+    Only decides how a preview is made, never what it says."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return kind is not int or -(10**60) < value < 10**60
+    if kind in _TEXTS:
+        return len(value) <= 200
+    if kind is list or kind is tuple:
+        return len(value) <= 16 and all(
+            type(v) in _SCALARS or (type(v) in _TEXTS and len(v) <= 64) for v in value
+        )
+    if kind is dict:
+        return len(value) <= 16 and all(
+            type(v) in _SCALARS or (type(v) in _TEXTS and len(v) <= 64) for v in (*value, *value.values())
+        )
+    return False
+
+
+def _call_pieces(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[str]:
+    """The text of `', '.join(repr(a) for a in args) + kwargs as k=repr(v)`, in pieces, lazily."""
+    first = True
+    for value in args:
+        if not first:
+            yield ", "
+        first = False
+        yield from _repr_pieces(value, set())
+    for key, value in kwargs.items():
+        if not first:
+            yield ", "
+        first = False
+        yield f"{key}="
+        yield from _repr_pieces(value, set())
+
+
+def _repr_pieces(value: Any, active: set[int]) -> Iterator[str]:
+    """repr(value) in pieces, lazily, for the types a big argument usually is; repr() for the rest."""
+    kind = type(value)
+    if kind is str or kind is bytes:
+        yield from _text_pieces(value)
+    elif kind is list or kind is tuple or kind is dict:
+        brackets = "[]" if kind is list else "()" if kind is tuple else "{}"
+        opening, closing = brackets[0], brackets[1]
+        if id(value) in active:  # a value that holds itself, as repr() shows it
+            yield f"{opening}...{closing}"
+            return
+        active.add(id(value))
+        yield opening
+        for i, item in enumerate(value.items() if kind is dict else value):
+            if i:
+                yield ", "
+            if kind is dict:
+                yield from _repr_pieces(item[0], active)
+                yield ": "
+                yield from _repr_pieces(item[1], active)
+            else:
+                yield from _repr_pieces(item, active)
+        active.discard(id(value))
+        yield ",)" if kind is tuple and len(value) == 1 else closing
+    else:
+        yield repr(value)
+
+
+def _text_pieces(value: str | bytes) -> Iterator[str]:
+    """repr() of a str or bytes, _PIECE characters of it at a time (quoted as repr() quotes the whole)."""
+    if len(value) <= _PIECE:
+        yield repr(value)
+        return
+    prefix = "b" if isinstance(value, bytes) else ""
+    single, double = ("'", '"') if prefix == "" else (b"'", b'"')
+    # repr() quotes with " only when the text holds a ' and no "; then no quote needs escaping.
+    quote = '"' if single in value and double not in value else "'"  # type: ignore[operator]
+    yield prefix + quote
+    for start in range(0, len(value), _PIECE):
+        chunk = value[start : start + _PIECE]
+        shown = repr(chunk)[len(prefix) :]
+        if quote == "'" and shown[0] == '"':
+            # Alone, the chunk would be quoted with " and its ' left bare; with a " after it, it is
+            # quoted with ' and its ' escaped, as in the whole.
+            yield repr(chunk + double)[len(prefix) + 1 : -2]  # type: ignore[operator]
+        else:
+            yield shown[1:-1]
+    yield quote
 
 
 _SHORT = reprlib.Repr()

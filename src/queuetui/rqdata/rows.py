@@ -10,20 +10,20 @@ Nothing is written, nothing is imported, no RQ Job object is built (it would unp
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import redis
 
 from queuetui.rqdata import keys, scripting
 from queuetui.rqdata.fields import optional_int, parse_rq_time, text
-from queuetui.rqdata.payload import UndecodableError, args_preview, decode_call, decode_value, size
+from queuetui.rqdata.payload import UndecodableError, call_cells, decode_value, size
 
 PAYLOAD_CAP = 64 * 1024
 RESULTS_PREFIX = "rq:results:"
@@ -83,7 +83,7 @@ def job_id_of(member: bytes | str) -> str:
     return text(member).partition(":")[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExceptionInfo:
     type: str
     message: str
@@ -108,7 +108,7 @@ def decode_exc_string(raw: bytes | None) -> str:
     if not raw:
         return ""
     try:
-        return zlib.decompress(base64.b64decode(raw)).decode("utf-8", "replace")
+        return zlib.decompress(binascii.a2b_base64(raw)).decode("utf-8", "replace")
     except (binascii.Error, zlib.error, ValueError):
         return text(raw)
 
@@ -123,7 +123,10 @@ def decode_exc_info(raw: bytes | None) -> str:
         return text(raw)
 
 
-@dataclass(frozen=True)
+# A value: never changed once built (replace() makes a changed copy), hashable as a frozen one would
+# be. Not frozen because a frozen dataclass sets each of its 20 fields through object.__setattr__: a
+# third of the cost of decoding a row.
+@dataclass(slots=True, unsafe_hash=True)
 class JobRow:
     id: str
     queue: str
@@ -180,44 +183,82 @@ class JobRow:
 # for).
 RawRow = tuple[list[Any] | None, int, bytes | None, bytes | None]
 
-_ROWS_SCRIPT = """
-local prefix, results, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local payload, exceptions, nfields = ARGV[4] == '1', ARGV[5] == '1', tonumber(ARGV[6])
-local fields = {}
-for i = 1, nfields do fields[i] = ARGV[6 + i] end
--- pcall: a key of the wrong type is bad data to show, not a reason to fail the whole read
-local out = {}
-for i = 7 + nfields, #ARGV do
-  local key = prefix .. ARGV[i]
-  local values = redis.pcall('HMGET', key, unpack(fields))
-  local size, data, exc = 0, false, false
-  if values.err then
-    values = false
-  else
-    size = redis.call('HSTRLEN', key, 'data')
-    if payload and size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
-  end
-  if exceptions then
-    local latest = redis.pcall('XREVRANGE', results .. ARGV[i], '+', '-', 'COUNT', 1)
-    if not latest.err and latest[1] then
-      local entry = latest[1][2]
-      for j = 1, #entry, 2 do
-        if entry[j] == 'exc_string' then exc = entry[j + 1] end
+# The reply is one flat array, per job: payload length (-1: the key is not a hash), payload or false,
+# exc_string or false, then the fields. Nested tables would cost far more than the reads: Redis 6.2
+# sends every nested array's deferred length as its own reply chunk, one write() each, so a page of
+# 50 rows left in ~17 TCP segments (read with as many recv calls); flat, it leaves in one or two.
+#
+# ROWS_LUA is a function for the scripts that read rows (this one, and pages.py's, which reads the ids
+# of a page too): rows_of(ids, a, out) appends to `out` the rows of `ids`, read as ARGV[a], ARGV[a +
+# 1], ... say (row_args: the key prefixes, the payload cap, whether to read payloads and exceptions,
+# the number of fields and the fields).
+ROWS_LUA = """
+local function rows_of(ids, a, out)
+  local prefix, results, cap = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local payload, exceptions, nfields = ARGV[a + 3] == '1', ARGV[a + 4] == '1', tonumber(ARGV[a + 5])
+  local fields = {}
+  for i = 1, nfields do fields[i] = ARGV[a + 5 + i] end
+  -- pcall: a key of the wrong type is bad data to show, not a reason to fail the whole read
+  local n = #out
+  for _, id in ipairs(ids) do
+    local key = prefix .. id
+    local values = redis.pcall('HMGET', key, unpack(fields))
+    local size, data, exc = -1, false, false
+    if values.err then
+      values = {}
+    else
+      size = redis.call('HSTRLEN', key, 'data')
+      if payload and size > 0 and size <= cap then data = redis.call('HGET', key, 'data') end
+    end
+    if exceptions then
+      local latest = redis.pcall('XREVRANGE', results .. id, '+', '-', 'COUNT', 1)
+      if not latest.err and latest[1] then
+        local entry = latest[1][2]
+        for j = 1, #entry, 2 do
+          if entry[j] == 'exc_string' then exc = entry[j + 1] end
+        end
       end
     end
+    out[n + 1], out[n + 2], out[n + 3] = size, data, exc
+    for j = 1, nfields do out[n + 3 + j] = values[j] or false end
+    n = n + 3 + nfields
   end
-  out[#out + 1] = {values, size, data, exc}
+  return out
 end
-return out
 """
+_ROWS_SCRIPT = (
+    ROWS_LUA
+    + """
+local ids = {}
+for i = 7 + tonumber(ARGV[6]), #ARGV do ids[#ids + 1] = ARGV[i] end
+return rows_of(ids, 1, {})
+"""
+)
+
+
+def row_args(fields: tuple[str, ...], payload: bool, exceptions: bool) -> list[str | int]:
+    """The arguments of ROWS_LUA's rows_of that read `fields` (and payloads, exceptions if asked)."""
+    return [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions), len(fields), *fields]
 
 
 def _read_scripted(
     connection: redis.Redis, ids: list[str], fields: tuple[str, ...], payload: bool, exceptions: bool
 ) -> list[RawRow]:
-    args: list[str | int] = [keys.JOB_PREFIX, RESULTS_PREFIX, PAYLOAD_CAP, int(payload), int(exceptions)]
-    replies = scripting.run(connection, _ROWS_SCRIPT, [*args, len(fields), *fields, *ids])
-    return [(values or None, int(size), data or None, exc or None) for values, size, data, exc in replies]
+    reply = scripting.run(connection, _ROWS_SCRIPT, [*row_args(fields, payload, exceptions), *ids])
+    return unflatten(reply, len(fields))
+
+
+def unflatten(reply: list[Any], nfields: int) -> list[RawRow]:
+    """RawRows from the flat reply of rows_of (ROWS_LUA; a missing field comes back as None)."""
+    step = 3 + nfields
+    raws: list[RawRow] = []
+    for at in range(0, len(reply), step):
+        size, data, exc = reply[at : at + 3]
+        if size < 0:
+            raws.append((None, 0, None, None))
+        else:
+            raws.append((reply[at + 3 : at + step], size, data or None, exc or None))
+    return raws
 
 
 def _read_pipelined(
@@ -282,19 +323,51 @@ def read_rows(
     """
     if not members:
         return []
+    wanted, exceptions = reads(registry, exceptions, meta, fields)
+    raws = read_raw(connection, [job_id for job_id, _ in members], wanted, payload, exceptions)
+    return decode_rows(queue, registry, members, raws, payload, wanted)
+
+
+def reads(
+    registry: str,
+    exceptions: bool | None = None,
+    meta: bool | None = None,
+    fields: Sequence[str] = ROW_FIELDS,
+) -> tuple[tuple[str, ...], bool]:
+    """(the hash fields to read, whether to read exceptions) for rows of `registry` (read_rows' defaults)."""
     if exceptions is None:
         exceptions = registry == "failed"
     if meta is None:
         meta = registry in META_BY_DEFAULT
-    wanted = hash_fields(fields, meta)
-    raws = read_raw(connection, [job_id for job_id, _ in members], wanted, payload, exceptions)
-    return decode_rows(queue, registry, members, raws, payload, wanted)
+    return hash_fields(fields, meta), exceptions
 
 
 def hash_fields(fields: Sequence[str], meta: bool) -> tuple[str, ...]:
     """The hash fields to read for rows: those asked, and meta if asked (HMGET needs one at least)."""
     wanted = (*fields, "meta") if meta and "meta" not in fields else tuple(fields)
     return wanted or ("status",)
+
+
+# The hash fields a row shows, in the order _row takes them from a _picker.
+_SHOWN = (
+    "status",
+    "origin",
+    "created_at",
+    "enqueued_at",
+    "started_at",
+    "ended_at",
+    "worker_name",
+    "retries_left",
+    "group_id",
+    "exc_info",
+    "meta",
+)
+
+
+def _picker(fields: tuple[str, ...]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """Takes the _SHOWN values (None where not read) from raw values of `fields` plus one None."""
+    at = {name: i for i, name in enumerate(fields)}
+    return itemgetter(*(at.get(name, len(fields)) for name in _SHOWN))
 
 
 def decode_rows(
@@ -306,8 +379,9 @@ def decode_rows(
     fields: tuple[str, ...],
 ) -> list[JobRow]:
     """Rows from the raw reads (read_raw) of `fields` of each member, decoded as data."""
+    pick = _picker(fields)
     return [
-        _row(job_id, score, queue, registry, raw, payload, fields)
+        _row(job_id, score, queue, registry, raw, payload, pick)
         for (job_id, score), raw in zip(members, raws, strict=True)
     ]
 
@@ -319,33 +393,32 @@ def _row(
     registry: str,
     raw: RawRow,
     payload: bool,
-    fields: tuple[str, ...],
+    pick: Callable[[list[Any]], tuple[Any, ...]],
 ) -> JobRow:
     raw_values, data_size, data, exc_string = raw
     if raw_values is None:
         return JobRow(job_id, queue, registry, score, problem="job key holds something other than a hash")
     if data_size == 0 and all(v is None for v in raw_values):
         return JobRow(job_id, queue, registry, score, problem="job hash missing (expired or deleted)")
-    value = dict(zip(fields, raw_values, strict=True)).get
+    status, origin, created, enqueued, started, ended, worker, retries, group, exc_info, raw_meta = pick(
+        [*raw_values, None]
+    )
     problem = ""
     func = args = ""
     if payload and data_size == 0:
         problem = "no data field"
     elif payload and data is not None:
-        call = decode_call(data)
-        problem = call.problem
-        func = call.func_name
-        args = args_preview(call, 200)
+        func, args, problem = call_cells(data, 200)
     elif payload:
         args = f"(payload {size(data_size)}B, not loaded)"
     exception = None
     if exc_string:
         traceback = decode_exc_string(exc_string)
         exception = parse_exception(traceback) if traceback else None
-    if exception is None and (exc_info := value("exc_info")):
+    if exception is None and exc_info:
         exception = parse_exception(decode_exc_info(exc_info))
     meta_value: dict[str, Any] | None = None
-    if (raw_meta := value("meta")) is not None:
+    if raw_meta is not None:
         try:
             decoded = decode_value(raw_meta)
             meta_value = decoded if isinstance(decoded, dict) else {"": decoded}
@@ -353,23 +426,23 @@ def _row(
             meta_value = {}
             problem = problem or f"meta: {exc}"
     return JobRow(
-        id=job_id,
-        queue=queue,
-        registry=registry,
-        score=score,
-        status=text(value("status")),
-        origin=text(value("origin")),
-        func=func,
-        args=args,
-        created_at=parse_rq_time(value("created_at")),
-        enqueued_at=parse_rq_time(value("enqueued_at")),
-        started_at=parse_rq_time(value("started_at")),
-        ended_at=parse_rq_time(value("ended_at")),
-        worker=text(value("worker_name")),
-        retries_left=optional_int(value("retries_left")),
-        group_id=text(value("group_id")),
-        exception=exception,
-        meta=meta_value,
-        payload_size=data_size,
-        problem=problem,
+        job_id,
+        queue,
+        registry,
+        score,
+        text(status),
+        text(origin),
+        func,
+        args,
+        parse_rq_time(created),
+        parse_rq_time(enqueued),
+        parse_rq_time(started),
+        parse_rq_time(ended),
+        text(worker),
+        optional_int(retries),
+        text(group),
+        exception,
+        meta_value,
+        data_size,
+        problem,
     )
