@@ -179,7 +179,13 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
                 redis_url=backend.url, name="demo", refresh=refresh, db_url=backend.db_url
             )
             # The demo is the operator's own sandbox: every action, admin ones included, is theirs to try.
-            run_console(dataclasses.replace(settings, roles=RoleMap(users={getpass.getuser(): Role.ADMIN})))
+            run_console(
+                dataclasses.replace(
+                    settings,
+                    roles=RoleMap(users={getpass.getuser(): Role.ADMIN}),
+                    alerts=backend.alerts(),  # the rules its scheduler checks, for their thresholds
+                )
+            )
     finally:
         backend.stop()
 

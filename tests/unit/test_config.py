@@ -157,3 +157,16 @@ def test_keys_remap_bindings_by_id_and_refuse_anything_but_keys(tmp_path: Path) 
     cfg.write_text('[keys]\n"jobs.retry" = 5\n')
     with pytest.raises(ConfigError, match=r"keys\.jobs\.retry must be keys like"):
         load_settings(path=cfg)
+
+
+def test_the_demo_s_alert_rules_parse(tmp_path: Path) -> None:
+    from queuetui.demo.backend import DEMO_CONFIG
+
+    path = tmp_path / "demo.toml"
+    path.write_text(DEMO_CONFIG)
+    rules = load_settings(path=path).alerts.rules
+    assert [(r.name, r.kind) for r in rules] == [
+        ("default-backlog", "backlog"),
+        ("critical-failures", "failure-rate"),
+        ("workers", "worker-heartbeat"),
+    ]

@@ -1,5 +1,5 @@
 """Start and stop everything the demo runs: embedded Redis, worker processes, the scheduler with
-its schedule database (a SQLite file beside Redis's data), and the workload."""
+its schedule database (a SQLite file beside Redis's data) and alert rules, and the workload."""
 
 from __future__ import annotations
 
@@ -11,11 +11,34 @@ import sys
 import threading
 from pathlib import Path
 
+from queuetui.config import AlertSettings, load_settings
 from queuetui.demo.schedules import seed
 from queuetui.demo.workload import Workload
 from queuetui.embedded import EmbeddedRedis, die_with_parent
 from queuetui.rqdata.connection import connect
 from queuetui.schedule.db import open_database
+
+# Rules the demo's workload trips: its default queue backs up, and its card charges fail often.
+DEMO_CONFIG = """\
+[[alerts.rules]]
+name = "default-backlog"
+kind = "backlog"
+queue = "default"
+above = 50
+for = "1m"
+
+[[alerts.rules]]
+name = "critical-failures"
+kind = "failure-rate"
+queue = "critical"
+above = 10
+window = "5m"
+min_jobs = 20
+
+[[alerts.rules]]
+name = "workers"
+kind = "worker-heartbeat"
+"""
 
 
 class DemoBackend:
@@ -39,10 +62,19 @@ class DemoBackend:
     def db_url(self) -> str:
         return f"sqlite:///{self.log_dir / 'schedules.db'}"
 
+    @property
+    def config_path(self) -> Path:
+        """The demo's config file (its alert rules), read by its scheduler, workers and console."""
+        return self.log_dir / "demo.toml"
+
+    def alerts(self) -> AlertSettings:
+        return load_settings(path=self.config_path).alerts
+
     def start(self) -> DemoBackend:
         """Start the server, the workers and the workload; on any failure stop what started."""
         try:
             self.server.start()
+            self.config_path.write_text(DEMO_CONFIG)
             seed(open_database(self.db_url))
             for i in range(self.worker_count):
                 self.workers.append(
@@ -66,6 +98,7 @@ class DemoBackend:
             return subprocess.Popen(
                 [sys.executable, "-m", "queuetui", command[0], "--redis-url", self.url, *command[1:]],
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, "QUEUETUI_CONFIG": str(self.config_path)},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=die_with_parent(),
