@@ -11,7 +11,10 @@ that stays locked or unreachable raises DatabaseError, whose message is one line
 
 from __future__ import annotations
 
+import itertools
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +36,7 @@ from queuetui.config import data_dir
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for another process's lock before failing (SQLite and PostgreSQL)."""
+WAL_RETRY_MS = 20
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a PostgreSQL server to accept a connection, unless the URL says otherwise."""
 _MIGRATION_LOCK = 0x71756575  # PostgreSQL advisory lock key held while migrating ('queu')
@@ -58,8 +62,17 @@ def redact(url: str) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: switching to WAL may wait too
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # Switching a new file to WAL while another connection does the same is refused at once, without
+    # the busy timeout: the switch is brief, so it is tried again for as long as a lock is waited for.
+    for attempt in itertools.count(1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt * WAL_RETRY_MS >= BUSY_TIMEOUT_MS:
+                raise
+            time.sleep(WAL_RETRY_MS / 1000)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
