@@ -16,15 +16,14 @@ ended well and it is still deferred (the enqueue was lost).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import redis
 
 from queuetui.rqdata import keys, scripting
-from queuetui.rqdata.fields import text
+from queuetui.rqdata.fields import dependency_ids, text
 from queuetui.rqdata.rows import JobRow, read_rows
 
 MAX_DEPTH = 6
@@ -55,22 +54,6 @@ class _Job:
 
     def linked(self, upward: bool) -> tuple[str, ...]:
         return self.dependencies if upward else self.dependents
-
-
-def _dependency_ids(hash_field: object, legacy: object, members: Iterable[object]) -> list[str]:
-    """The union of the hash's dependency_ids (in their order) and the dependencies set (sorted)."""
-    found: list[str] = []
-    raw = text(hash_field)
-    if raw:
-        try:
-            decoded = json.loads(raw)
-            if isinstance(decoded, list):
-                found = [str(d) for d in decoded]
-        except ValueError:
-            pass
-    if not found and text(legacy):
-        found = [text(legacy)]
-    return list(dict.fromkeys([*found, *sorted(text(m) for m in members)]))
 
 
 def _members(reply: object) -> list[str]:
@@ -158,7 +141,7 @@ def _read_level(connection: redis.Redis, ids: Sequence[str], both: bool = True) 
             jobs[job_id] = _Job(job_id, bool(exists) and both, dependents=below)
         else:
             status, origin, allow, dep_ids, legacy = values
-            above = tuple(_dependency_ids(dep_ids, legacy, _members(dependencies)))
+            above = tuple(dependency_ids(dep_ids, legacy, _members(dependencies)))
             jobs[job_id] = _Job(job_id, True, text(status), text(origin), text(allow) == "1", above, below)
     return jobs
 

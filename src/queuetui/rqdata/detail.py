@@ -13,7 +13,7 @@ import redis
 from rq.job import Job
 
 from queuetui.rqdata import keys
-from queuetui.rqdata.fields import optional_int, parse_rq_time, text
+from queuetui.rqdata.fields import dependency_ids, optional_int, parse_rq_time, text
 from queuetui.rqdata.pages import Location, find_job
 from queuetui.rqdata.payload import Call, UndecodableError, decode_call, decode_value, size
 from queuetui.rqdata.rows import (
@@ -187,12 +187,7 @@ def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
             meta = decoded if isinstance(decoded, dict) else {"": decoded}
         except UndecodableError as exc:
             meta_problem = str(exc)
-    dependency_ids = sorted(text(d) for d in dependencies or [])
-    if not dependency_ids and strings.get("dependency_ids"):
-        try:
-            dependency_ids = [str(d) for d in json.loads(strings["dependency_ids"])]
-        except ValueError:
-            dependency_ids = []
+    depends_on = dependency_ids(fields.get("dependency_ids"), fields.get("dependency_id"), dependencies or [])
     try:
         intervals = json.loads(strings.get("retry_intervals") or "[]")
     except ValueError:
@@ -223,7 +218,7 @@ def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
         retry_intervals=intervals if isinstance(intervals, list) else [intervals],
         number_of_retries=optional_int(strings.get("number_of_retries")),
         legacy_exception=parse_exception(legacy) if legacy else None,
-        dependencies=dependency_ids,
+        dependencies=depends_on,
         dependents=dependents_list,
         results=results,
         locations=locations,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,3 +43,20 @@ def parse_rq_time(value: Any) -> datetime | None:
     if zone is None:
         return parsed.replace(tzinfo=UTC)
     return parsed if zone is UTC else parsed.astimezone(UTC)
+
+
+def dependency_ids(hash_field: object, legacy: object, members: Iterable[object]) -> list[str]:
+    """A job's dependencies: the union of its hash's dependency_ids (in their order; the legacy
+    dependency_id when it has none) and the members of its dependencies set (sorted)."""
+    found: list[str] = []
+    raw = text(hash_field)
+    if raw:
+        try:
+            decoded = json.loads(raw)
+            if isinstance(decoded, list):
+                found = [str(d) for d in decoded]
+        except ValueError:
+            pass
+    if not found and text(legacy):
+        found = [text(legacy)]
+    return list(dict.fromkeys([*found, *sorted(text(m) for m in members)]))

@@ -349,19 +349,7 @@ def hash_fields(fields: Sequence[str], meta: bool) -> tuple[str, ...]:
 
 
 # The hash fields a row shows, in the order _row takes them from a _picker.
-_SHOWN = (
-    "status",
-    "origin",
-    "created_at",
-    "enqueued_at",
-    "started_at",
-    "ended_at",
-    "worker_name",
-    "retries_left",
-    "group_id",
-    "exc_info",
-    "meta",
-)
+_SHOWN = (*ROW_FIELDS, "meta")
 
 
 def _picker(fields: tuple[str, ...]) -> Callable[[list[Any]], tuple[Any, ...]]:
