@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 import tracemalloc
 from collections import Counter
@@ -30,6 +29,7 @@ from rq.job import Job
 from queuetui.embedded import EmbeddedRedis
 from queuetui.rqdata.batches import GROUPS_SET, group_key, read_batch, read_batches
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
+from timing import median_ms  # type: ignore[import-not-found]
 
 SIZES: dict[str, dict[str, int]] = {
     "full": {"big": 100_000, "groups": 2_000, "reps": 7},
@@ -82,19 +82,6 @@ def rq_page(conn: redis.Redis) -> list[Counter[str]]:
     return [rq_counts(conn, name) for name in names]
 
 
-def measure(fn: Callable[[], Any], reps: int, reset: Callable[[], None] = lambda: None) -> tuple[float, Any]:
-    """Median milliseconds of `reps` runs (after one warm run); `reset` runs before each, untimed."""
-    reset()
-    result = fn()
-    times = []
-    for _ in range(reps):
-        reset()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
-
-
 def trips_and_peak(
     url: str, fn: Callable[[redis.Redis], Any], reset: Callable[[], None]
 ) -> tuple[int, float]:
@@ -134,8 +121,8 @@ def main() -> None:
             conn.sadd(group_key(BIG), *gone)
             conn.sadd(GROUPS_SET, BIG)
 
-        ours, batch = measure(lambda: read_batch(conn, BIG), reps)
-        theirs, counted = measure(lambda: rq_counts(conn, BIG), reps, restore)
+        ours, batch = median_ms(lambda: read_batch(conn, BIG), reps)
+        theirs, counted = median_ms(lambda: rq_counts(conn, BIG), reps, restore)
         assert batch is not None and batch.size == size["big"] and batch.counts["gone"] == len(gone)
         assert sum(counted.values()) == size["big"] - len(gone)  # RQ's way no longer sees the gone ones
         our_trips, our_peak = trips_and_peak(server.url, lambda c: read_batch(c, BIG), restore)
@@ -144,8 +131,8 @@ def main() -> None:
                      "queuetui_round_trips": our_trips, "rq_round_trips": rq_trips,
                      "queuetui_peak_mb": our_peak, "rq_peak_mb": rq_peak})  # fmt: skip
 
-        ours, page = measure(lambda: read_batches(conn, 0, PAGE), reps)
-        theirs, other = measure(lambda: rq_page(conn), reps, restore)
+        ours, page = median_ms(lambda: read_batches(conn, 0, PAGE), reps)
+        theirs, other = median_ms(lambda: rq_page(conn), reps, restore)
         assert [b.counts["finished"] for b in page.batches] == [c["finished"] for c in other]
         our_trips, our_peak = trips_and_peak(server.url, lambda c: read_batches(c, 0, PAGE), restore)
         rq_trips, rq_peak = trips_and_peak(server.url, rq_page, restore)

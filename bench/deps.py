@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +31,8 @@ from queuetui.rqdata import keys
 from queuetui.rqdata.deps import dependency_tree, never_runnable
 from queuetui.rqdata.pages import read_ids
 from queuetui.rqdata.query import parse
-from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
 from queuetui.rqdata.search import MAX_MATCHES, filter_ids
+from timing import median_ms, trips  # type: ignore[import-not-found]
 
 SIZES: dict[str, dict[str, int]] = {
     "full": {"chains": 100_000, "reps": 20},
@@ -117,24 +115,6 @@ def rq_tree(conn: redis.Redis, job_id: str, depth: int = 3) -> list[tuple[str, s
         found.extend((j.id, str(j.get_status(refresh=False).value)) for j in jobs)
         level = [j.id for j in jobs]
     return found
-
-
-def median_ms(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
-    result = fn()  # warm
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
-
-
-def trips(url: str, fn: Callable[[redis.Redis], Any]) -> int:
-    counter = RoundTripCounter()
-    client = counting_client(url, counter)
-    fn(client)
-    client.close()
-    return counter.count
 
 
 def main() -> None:

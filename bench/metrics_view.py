@@ -33,7 +33,7 @@ from queuetui.metrics.series import COARSE, FINE, FunctionPoint, QueuePoint, Res
 from queuetui.metrics.trends import WINDOWS, overview_with_throughput, plots, read_trend
 from queuetui.rqdata import keys
 from queuetui.rqdata.overview import snapshot
-from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
+from timing import trips  # type: ignore[import-not-found]
 
 SIZES = {"full": {"queues": 50, "reps": 20}, "smoke": {"queues": 4, "reps": 3}}
 UNTIL = 1_795_435_200.0  # 2026-11-23 12:00 UTC
@@ -92,13 +92,6 @@ def measure(call: Callable[[], object], reps: int) -> float:
         call()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
-
-
-def trips(url: str, call: Callable[[redis.Redis], object]) -> int:
-    counter = RoundTripCounter()
-    client = counting_client(url, counter)
-    call(client)
-    return counter.count
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from console_run import run_console_script  # type: ignore[import-not-found]
 from queuetui.embedded import EmbeddedRedis
 from queuetui.rqdata.overview import snapshot
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
+from timing import median_ms_and_trips  # type: ignore[import-not-found]
 
 SIZES: dict[str, dict[str, int]] = {
     "full": {
@@ -97,18 +97,6 @@ def rq_api_overview(conn: redis.Redis) -> dict[str, Any]:
     return {"queues": queues, "workers": workers}
 
 
-def measure(fn: Any, client: redis.Redis, counter: RoundTripCounter, reps: int) -> tuple[float, int, Any]:
-    fn(client)  # warm the connection
-    times, trips, result = [], [], None
-    for _ in range(reps):
-        counter.count = 0
-        start = time.perf_counter()
-        result = fn(client)
-        times.append(time.perf_counter() - start)
-        trips.append(counter.count)
-    return statistics.median(times) * 1000, int(statistics.median(trips)), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -133,8 +121,8 @@ def main() -> None:
         )
         counter = RoundTripCounter()
         client = counting_client(server.url, counter)
-        ours_ms, ours_trips, overview = measure(snapshot, client, counter, reps)
-        rq_ms, rq_trips, theirs = measure(rq_api_overview, client, counter, reps)
+        ours_ms, ours_trips, overview = median_ms_and_trips(snapshot, client, counter, reps)
+        rq_ms, rq_trips, theirs = median_ms_and_trips(rq_api_overview, client, counter, reps)
         assert sum(q.waiting for q in overview.queues) == size["waiting"]
         assert sum(q["waiting"] for q in theirs["queues"].values()) == size["waiting"]
         assert len(overview.workers) == len(theirs["workers"]) == size["workers"]

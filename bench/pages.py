@@ -22,10 +22,8 @@ import argparse
 import base64
 import contextlib
 import json
-import statistics
 import time
 import zlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,7 @@ from queuetui.embedded import EmbeddedRedis
 from queuetui.rqdata.pages import find_job, read_page
 from queuetui.rqdata.query import parse
 from queuetui.rqdata.search import filter_ids
+from timing import median_ms  # type: ignore[import-not-found]
 
 SIZES: dict[str, dict[str, int]] = {
     "full": {"waiting": 1_000_000, "failed": 200_000, "offset": 150_000, "reps": 20, "browse": 30},
@@ -117,16 +116,6 @@ def dashboard_page(conn: redis.Redis, registry: str, offset: int) -> list[dict[s
     jobs = [queue.fetch_job(job_id) for job_id in ids]
     assert total >= len(jobs)
     return [serialize_job(job) for job in jobs if job]
-
-
-def median_ms(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
-    result = fn()  # warm
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
 
 
 def main() -> None:

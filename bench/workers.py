@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from queuetui.embedded import EmbeddedRedis
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
 from queuetui.rqdata.workers import read_workers
 from queuetui.tui.screens.workers import table_rows, widths_for
+from timing import median_ms_and_trips  # type: ignore[import-not-found]
 
 SIZES: dict[str, dict[str, int]] = {
     "full": {"workers": 500, "reps": 20},
@@ -90,18 +90,6 @@ def rq_api_workers(conn: redis.Redis) -> list[dict[str, Any]]:
     return rows
 
 
-def measure(fn: Any, client: redis.Redis, counter: RoundTripCounter, reps: int) -> tuple[float, int, Any]:
-    fn(client)  # warm the connection (and load the read script)
-    times, trips, result = [], [], None
-    for _ in range(reps):
-        counter.count = 0
-        start = time.perf_counter()
-        result = fn(client)
-        times.append(time.perf_counter() - start)
-        trips.append(counter.count)
-    return statistics.median(times) * 1000, int(statistics.median(trips)), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -120,15 +108,15 @@ def main() -> None:
         print(f"registered {size['workers']} workers on {HOSTS} hosts, {busy} busy, in {seeded:.1f}s")
         counter = RoundTripCounter()
         client = counting_client(server.url, counter)
-        ours_ms, ours_trips, view = measure(read_workers, client, counter, reps)
-        rq_ms, rq_trips, theirs = measure(rq_api_workers, client, counter, reps)
+        ours_ms, ours_trips, view = median_ms_and_trips(read_workers, client, counter, reps)
+        rq_ms, rq_trips, theirs = median_ms_and_trips(rq_api_workers, client, counter, reps)
         assert len(view.workers) == len(theirs) == size["workers"]
         assert view.busy == busy == sum(1 for w in theirs if w["job"])
         assert {w.info.current_job_id for w in view.workers} == {w["job"] for w in theirs}
         assert all(w.job.func == "app.reports.build_report" for w in view.workers if w.job)
         assert len(view.hosts) == min(HOSTS, size["workers"])
         widths = widths_for(120)
-        rows_ms, _, rows = measure(lambda _: table_rows(view, widths), client, counter, reps)
+        rows_ms, _, rows = median_ms_and_trips(lambda _: table_rows(view, widths), client, counter, reps)
         assert len(rows) == size["workers"] + len(view.hosts)
 
     result = {
