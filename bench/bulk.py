@@ -31,11 +31,11 @@ from rq.queue import Queue
 from rq.registry import FailedJobRegistry
 
 from queuetui.audit import Actor, Audit
+from queuetui.db.engine import open_database
 from queuetui.embedded import EmbeddedRedis
 from queuetui.operations import Operations
 from queuetui.roles import Role
 from queuetui.rqdata.bulk import Selection
-from queuetui.schedule.db import open_database
 
 SIZES: dict[str, dict[str, int]] = {"full": {"jobs": 100_000, "reps": 3}, "smoke": {"jobs": 3_000, "reps": 3}}
 SEED_CHUNK = 10_000

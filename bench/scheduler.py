@@ -58,10 +58,10 @@ from rq_scheduler.utils import to_unix
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from queuetui.db.engine import open_database
+from queuetui.db.models import Schedule
 from queuetui.embedded import EmbeddedRedis
 from queuetui.schedule.cron import parse
-from queuetui.schedule.db import open_database
-from queuetui.schedule.models import Schedule
 from queuetui.schedule.scheduler import Scheduler
 from scheduler_rival import FUNC, QUEUE, Spec, busy_mix, idle_mix, noop  # type: ignore[import-not-found]
 

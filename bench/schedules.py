@@ -29,12 +29,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import FrozenClock
 from queuetui.config import Settings
+from queuetui.db.engine import open_database
+from queuetui.db.models import Schedule, ScheduleRun
 from queuetui.embedded import EmbeddedRedis
 from queuetui.schedule.cron import get_zone, parse
-from queuetui.schedule.db import open_database
 from queuetui.schedule.forecast import forecast
 from queuetui.schedule.listing import list_schedules
-from queuetui.schedule.models import Schedule, ScheduleRun
 
 SIZES = {"full": 100_000, "smoke": 3_000}
 TEMPLATES = (

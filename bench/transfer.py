@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from queuetui.audit import Actor, Audit
+from queuetui.db.engine import open_database
 from queuetui.schedule import transfer
-from queuetui.schedule.db import open_database
 from queuetui.schedule.store import ScheduleStore
 
 SIZES = {"full": 10_000, "smoke": 500}

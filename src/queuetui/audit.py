@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings
+from queuetui.db.engine import session_scope
+from queuetui.db.models import AuditEntry
 from queuetui.roles import Role, refusal, user_groups
-from queuetui.schedule.db import session_scope
-from queuetui.schedule.models import AuditEntry
 
 IDS_KEPT = 1000
 """Up to this many job ids are recorded in full; above it, a count and SAMPLE of them."""

@@ -250,7 +250,7 @@ def scheduler(
     import socket
     import threading
 
-    from queuetui.schedule.db import DatabaseError, open_database
+    from queuetui.db.engine import DatabaseError, open_database
     from queuetui.schedule.scheduler import Scheduler
 
     settings = settings_from({**connection, "db_url": db_url})
@@ -284,8 +284,8 @@ def scheduler(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats(connection: dict[str, Any], as_json: bool) -> None:
     """Print queue and worker counts (the overview snapshot)."""
+    from queuetui.present.overview import overview_json, overview_table
     from queuetui.rqdata.overview import snapshot
-    from queuetui.stats import overview_json, overview_table
 
     settings = settings_from(connection)
     with _redis_errors(settings):
@@ -340,7 +340,7 @@ def jobs_list(
 ) -> None:
     """List one page of the jobs in a queue or one of its registries."""
     from queuetui.clock import SYSTEM
-    from queuetui.jobtext import row_json, rows_table
+    from queuetui.present.jobs import row_json, rows_table
     from queuetui.rqdata.pages import read_page
     from queuetui.rqdata.query import QueryError, parse
     from queuetui.rqdata.rows import read_rows, registry_name
@@ -402,7 +402,7 @@ def _progress_printer() -> Callable[[int, int], None]:
 def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassemble: bool) -> None:
     """Show everything stored about one job, decoded as data (nothing is unpickled as code)."""
     from queuetui.clock import SYSTEM
-    from queuetui.jobtext import detail_json, detail_text
+    from queuetui.present.jobs import detail_json, detail_text
     from queuetui.rqdata.detail import job_detail
     from queuetui.rqdata.payload import disassemble as dis
 
@@ -476,7 +476,7 @@ def db() -> None:
 
 
 def _engine_for(connection: dict[str, Any], db_url: str | None) -> Any:
-    from queuetui.schedule.db import DatabaseError, create_engine
+    from queuetui.db.engine import DatabaseError, create_engine
 
     settings = settings_from({**connection, "db_url": db_url})
     try:
@@ -490,7 +490,7 @@ def _engine_for(connection: dict[str, Any], db_url: str | None) -> Any:
 @_db_url_option
 def db_upgrade(connection: dict[str, Any], db_url: str | None) -> None:
     """Bring the database up to the newest schema (also done on first use)."""
-    from queuetui.schedule.db import DatabaseError, redact, upgrade
+    from queuetui.db.engine import DatabaseError, redact, upgrade
 
     engine = _engine_for(connection, db_url)
     try:
@@ -509,7 +509,7 @@ def db_upgrade(connection: dict[str, Any], db_url: str | None) -> None:
 @_db_url_option
 def db_current(connection: dict[str, Any], db_url: str | None) -> None:
     """Print the database's schema revision and whether it is the newest."""
-    from queuetui.schedule.db import DatabaseError, current_revision, head_revision, redact
+    from queuetui.db.engine import DatabaseError, current_revision, head_revision, redact
 
     engine = _engine_for(connection, db_url)
     try:
@@ -576,7 +576,7 @@ def _store_for(connection: dict[str, Any], db_url: str | None) -> Any:
 
 def _store_with(settings: Settings) -> Any:
     from queuetui.audit import Audit
-    from queuetui.schedule.db import DatabaseError, open_database
+    from queuetui.db.engine import DatabaseError, open_database
     from queuetui.schedule.store import ScheduleStore
 
     try:
@@ -590,7 +590,7 @@ def _store_with(settings: Settings) -> Any:
 def _schedule_errors() -> Iterator[None]:
     """Bad input exits 2, a refused or impossible change 1; each with one line."""
     from queuetui.audit import Refused
-    from queuetui.schedule.db import DatabaseError
+    from queuetui.db.engine import DatabaseError
     from queuetui.schedule.store import ScheduleError
 
     try:
@@ -646,10 +646,10 @@ def schedules_list(
     connection: dict[str, Any], db_url: str | None, search: str, offset: int, limit: int, as_json: bool
 ) -> None:
     """Schedules as the console lists them: enabled first, soonest next run first."""
-    from queuetui import schedtext
     from queuetui.clock import SYSTEM
+    from queuetui.present import schedules as schedtext
+    from queuetui.present.table import plain_table
     from queuetui.schedule.listing import SearchError, list_schedules
-    from queuetui.table import plain_table
 
     store = _store_for(connection, db_url)
     with _schedule_errors():

@@ -19,7 +19,6 @@ from typing import Any
 
 import click
 
-from queuetui.actiontext import outcome_line, plan_lines, problem_lines
 from queuetui.cli import (
     _aware_time,
     _db_url_option,
@@ -32,13 +31,14 @@ from queuetui.cli import (
     settings_from,
 )
 from queuetui.config import Settings
+from queuetui.present.actions import outcome_line, plan_lines, problem_lines
 from queuetui.rqdata.connection import connect
 
 
 def _operations(connection: dict[str, Any], db_url: str | None) -> tuple[Settings, Any]:
     from queuetui.audit import Audit
+    from queuetui.db.engine import DatabaseError, open_database
     from queuetui.operations import Operations
-    from queuetui.schedule.db import DatabaseError, open_database
 
     settings = settings_from({**connection, "db_url": db_url})
     try:
@@ -53,8 +53,8 @@ def _operations(connection: dict[str, Any], db_url: str | None) -> tuple[Setting
 def _action_errors(settings: Settings) -> Iterator[None]:
     """Refused, impossible or failed: one line and exit 1; Redis trouble as everywhere else."""
     from queuetui.audit import Refused
+    from queuetui.db.engine import DatabaseError
     from queuetui.rqdata.actions import ActionError
-    from queuetui.schedule.db import DatabaseError
 
     with _redis_errors(settings):
         try:
@@ -387,8 +387,8 @@ def audit_command(
     from queuetui import fmt
     from queuetui.audit import recent
     from queuetui.clock import SYSTEM
+    from queuetui.db.engine import DatabaseError, open_database
     from queuetui.rqdata.query import parse_duration
-    from queuetui.schedule.db import DatabaseError, open_database
 
     moment = None
     if since is not None:

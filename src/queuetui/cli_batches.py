@@ -25,8 +25,8 @@ def batches() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def batches_list(connection: dict[str, Any], offset: int, limit: int, as_json: bool) -> None:
     """List a page of batches by name, each counted by state (read only: nothing is cleaned up)."""
-    from queuetui.batchtext import batch_json, batches_table
     from queuetui.clock import SYSTEM
+    from queuetui.present.batches import batch_json, batches_table
     from queuetui.rqdata.batches import read_batches
 
     settings, redis = _redis_for(connection)
@@ -54,9 +54,9 @@ def batches_list(connection: dict[str, Any], offset: int, limit: int, as_json: b
 def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit: int, as_json: bool) -> None:
     """Show one batch: its counts by state and a page of its jobs, oldest first, wherever they are."""
     from queuetui import fmt
-    from queuetui.batchtext import batch_json, oldest_pending, progress_bar
     from queuetui.clock import SYSTEM
-    from queuetui.jobtext import row_json, rows_table
+    from queuetui.present.batches import batch_json, oldest_pending, progress_bar
+    from queuetui.present.jobs import row_json, rows_table
     from queuetui.rqdata.batches import STATES, batch_members, read_batch, read_batch_rows
 
     name = batch_name

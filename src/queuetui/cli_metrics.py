@@ -36,7 +36,7 @@ def _stop_on_signals() -> threading.Event:
 
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:
-    from queuetui.schedule.db import DatabaseError, open_database
+    from queuetui.db.engine import DatabaseError, open_database
 
     try:
         return open_database(settings.db_url)
@@ -99,9 +99,9 @@ def alerts_command(
 ) -> None:
     """Alerts fired by the rules in the config file: those still firing, then the resolved, newest first."""
     from queuetui import fmt
+    from queuetui.db.engine import DatabaseError
     from queuetui.metrics.alerts import notified, recent
-    from queuetui.schedule.db import DatabaseError
-    from queuetui.table import Column, plain_table
+    from queuetui.present.table import Column, plain_table
 
     settings = settings_from({**connection, "db_url": db_url})
     try:

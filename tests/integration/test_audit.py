@@ -13,11 +13,11 @@ from rq import Queue
 
 from queuetui.audit import SAMPLE, Actor, Audit, ReadOnlyError, RoleError, current_actor, recent
 from queuetui.clock import FrozenClock
+from queuetui.db.engine import open_database
 from queuetui.operations import Operations
 from queuetui.roles import Role
 from queuetui.rqdata.actions import Options
 from queuetui.rqdata.bulk import Progress, Selection
-from queuetui.schedule.db import open_database
 from tests import jobs
 from tests.workload import seed_failed
 

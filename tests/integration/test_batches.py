@@ -12,6 +12,7 @@ from rq.group import Group
 from rq.job import Job
 
 from queuetui.audit import Actor, Audit, recent
+from queuetui.db.engine import open_database
 from queuetui.operations import Operations
 from queuetui.roles import Role
 from queuetui.rqdata import batches
@@ -19,7 +20,6 @@ from queuetui.rqdata.actions import JOB_ACTIONS, ActionError
 from queuetui.rqdata.batches import batch_members, read_batch, read_batch_rows, read_batches
 from queuetui.rqdata.bulk import Selection, plan
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
-from queuetui.schedule.db import open_database
 from tests import jobs
 from tests.conftest import wait_for
 from tests.integration.test_read_only import redis_state, same_state

@@ -22,8 +22,8 @@ from rq import Queue
 
 from queuetui.audit import recent
 from queuetui.cli import main
+from queuetui.db.engine import open_database
 from queuetui.roles import ACTIONS, Role
-from queuetui.schedule.db import open_database
 from tests import jobs
 from tests.conftest import wait_for
 from tests.integration.test_read_only import redis_state, same_state

@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 
 from queuetui.audit import recent
 from queuetui.cli import main
+from queuetui.db.engine import open_database
 from queuetui.embedded import free_port
-from queuetui.schedule.db import open_database
 from tests import jobs
 from tests.integration.test_batches import burst, enqueue_group
 from tests.integration.test_read_only import redis_state, same_state

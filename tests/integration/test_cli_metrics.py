@@ -13,10 +13,10 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, SimpleWorker
 
+from queuetui.db.engine import open_database
 from queuetui.embedded import free_port
 from queuetui.metrics.sampler import LEASE_KEY
 from queuetui.metrics.series import FINE, read_queue
-from queuetui.schedule.db import open_database
 from tests import jobs
 from tests.conftest import run_env, wait_for
 from tests.integration.test_cli import queuetui

@@ -17,8 +17,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.orm import Session
 
-from queuetui.schedule import db
-from queuetui.schedule.models import AuditEntry, Base, Schedule, ScheduleRun
+from queuetui.db import engine as db
+from queuetui.db.models import AuditEntry, Base, Schedule, ScheduleRun
 from tests.integration.test_cli import queuetui
 
 

@@ -15,6 +15,7 @@ from rq.registry import DeferredJobRegistry
 
 from queuetui.audit import Audit, Refused, recent
 from queuetui.cli import main
+from queuetui.db.engine import open_database
 from queuetui.operations import Operations
 from queuetui.rqdata import deps, scripting
 from queuetui.rqdata.bulk import Selection
@@ -23,7 +24,6 @@ from queuetui.rqdata.pages import read_page
 from queuetui.rqdata.query import parse
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
 from queuetui.rqdata.search import filter_ids
-from queuetui.schedule.db import open_database
 from tests import jobs
 from tests.conftest import wait_for
 from tests.integration.test_read_only import redis_state, same_state

@@ -10,7 +10,7 @@ import pytest
 
 from queuetui.audit import Actor, Audit
 from queuetui.clock import FrozenClock
-from queuetui.schedule.db import open_database
+from queuetui.db.engine import open_database
 from queuetui.schedule.draft import NEW, Draft, changes, evaluate, texts_of
 from queuetui.schedule.forecast import forecast
 from queuetui.schedule.presets import Preset

@@ -9,8 +9,9 @@ import pytest
 
 from queuetui.audit import Actor, Audit
 from queuetui.clock import FrozenClock
+from queuetui.db.engine import open_database, session_scope
+from queuetui.db.models import RunState, Schedule, ScheduleRun
 from queuetui.schedule.cron import get_zone, parse
-from queuetui.schedule.db import open_database, session_scope
 from queuetui.schedule.firing import Fire
 from queuetui.schedule.forecast import Crowd, crowding, forecast
 from queuetui.schedule.listing import (
@@ -21,7 +22,6 @@ from queuetui.schedule.listing import (
     position,
     schedule_detail,
 )
-from queuetui.schedule.models import RunState, Schedule, ScheduleRun
 from queuetui.schedule.store import ScheduleStore
 
 NOW = datetime(2026, 11, 23, 12, 0, 30, tzinfo=UTC)

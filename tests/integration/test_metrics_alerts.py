@@ -25,14 +25,14 @@ from queuetui import fmt
 from queuetui.audit import Actor, Audit
 from queuetui.clock import FrozenClock
 from queuetui.config import load_settings
+from queuetui.daemon.lease import Lease
+from queuetui.daemon.notify import Notifier
+from queuetui.db.engine import open_database, session_scope
+from queuetui.db.models import Alert
 from queuetui.embedded import free_port
 from queuetui.metrics.alerts import FIRING, RESOLVED, AlertEvent, Alerts, notified, recent
 from queuetui.metrics.sampler import Sampler
 from queuetui.metrics.series import read_queue
-from queuetui.schedule.db import open_database, session_scope
-from queuetui.schedule.lease import Lease
-from queuetui.schedule.models import Alert
-from queuetui.schedule.notify import Notifier
 from queuetui.schedule.scheduler import RECONCILE_EVERY, Scheduler
 from queuetui.schedule.store import ScheduleStore
 from tests import jobs

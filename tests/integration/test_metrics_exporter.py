@@ -25,11 +25,11 @@ from rq.worker import Worker
 
 from queuetui.audit import Actor, Audit
 from queuetui.clock import SYSTEM, FrozenClock
+from queuetui.daemon.lease import Lease
+from queuetui.db.engine import open_database
 from queuetui.embedded import EmbeddedRedis
 from queuetui.metrics.exporter import application, serve
 from queuetui.metrics.sampler import Sampler
-from queuetui.schedule.db import open_database
-from queuetui.schedule.lease import Lease
 from queuetui.schedule.scheduler import RECONCILE_EVERY, Scheduler
 from queuetui.schedule.store import ScheduleStore
 from tests import jobs

@@ -10,6 +10,7 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 
 from queuetui.clock import FrozenClock
+from queuetui.daemon.lease import Lease
 from queuetui.metrics import sampler as sampler_module
 from queuetui.metrics.sampler import LEASE_KEY, Sampler
 from queuetui.metrics.series import (
@@ -25,7 +26,6 @@ from queuetui.metrics.series import (
     series_names,
 )
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
-from queuetui.schedule.lease import Lease
 from tests import jobs
 
 START = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)

@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from queuetui.config import AlertRule
+from queuetui.db.engine import open_database
 from queuetui.metrics.alerts import firing_count, recent, show_value, threshold
 from queuetui.metrics.series import FINE, PREFIX
 from queuetui.metrics.trends import (
@@ -21,7 +22,6 @@ from queuetui.metrics.trends import (
     window_named,
 )
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
-from queuetui.schedule.db import open_database
 from tests.snapshots.metrics_seed import FUNCTIONS, ended, seed_alerts, seed_metrics
 from tests.snapshots.seed import CLOCK, NOW, seed
 

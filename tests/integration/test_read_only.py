@@ -79,11 +79,11 @@ def test_sampling_alert_checks_and_scrapes_write_only_their_own_keys(
     conn: redis.Redis, tmp_path: Path
 ) -> None:
     from queuetui.config import AlertRule, AlertSettings
+    from queuetui.db.engine import open_database
     from queuetui.metrics.alerts import Alerts
     from queuetui.metrics.exporter import QueuetuiCollector
     from queuetui.metrics.sampler import Sampler
     from queuetui.metrics.series import PREFIX, read_queue
-    from queuetui.schedule.db import open_database
 
     seed_with_expired_entries(conn)
     kinds = ("backlog", "oldest-waiting", "failure-rate", "stuck", "worker-heartbeat")

@@ -14,9 +14,9 @@ import redis
 from rq import Queue, Retry, SimpleWorker
 from rq.job import Job
 
-from queuetui import jobtext
 from queuetui.config import RetryPolicy, RetrySettings, load_settings
 from queuetui.executor.worker import build_worker, listen_order
+from queuetui.present import jobs as jobtext
 from queuetui.rqdata.detail import job_detail
 from queuetui.rqdata.pages import read_page
 from queuetui.rqdata.retrynote import META_KEY, RetryNote, note_from_meta

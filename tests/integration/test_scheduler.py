@@ -22,11 +22,11 @@ from sqlalchemy.engine import make_url
 
 from queuetui.audit import Actor, Audit
 from queuetui.clock import FrozenClock
-from queuetui.schedule import db as schedule_db
-from queuetui.schedule.db import DatabaseError, open_database, session_scope
+from queuetui.daemon.lease import LEASE_KEY, Lease
+from queuetui.db import engine as schedule_db
+from queuetui.db.engine import DatabaseError, open_database, session_scope
+from queuetui.db.models import Schedule, ScheduleRun
 from queuetui.schedule.firing import Fire, Outcome, enqueue
-from queuetui.schedule.lease import LEASE_KEY, Lease
-from queuetui.schedule.models import Schedule, ScheduleRun
 from queuetui.schedule.scheduler import PAUSE_KEY, PRUNE_EVERY, RECONCILE_EVERY, Scheduler, backfill, run_now
 from queuetui.schedule.store import ScheduleError, ScheduleStore
 

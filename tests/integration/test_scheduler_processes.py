@@ -16,10 +16,10 @@ import redis
 from sqlalchemy import select
 
 from queuetui.audit import Actor, Audit
+from queuetui.daemon.lease import LEASE_KEY
+from queuetui.db.engine import open_database, session_scope
+from queuetui.db.models import Schedule, ScheduleRun
 from queuetui.embedded import EmbeddedRedis
-from queuetui.schedule.db import open_database, session_scope
-from queuetui.schedule.lease import LEASE_KEY
-from queuetui.schedule.models import Schedule, ScheduleRun
 from queuetui.schedule.store import ScheduleStore
 from tests.conftest import run_env, wait_for
 

@@ -13,7 +13,7 @@ import redis
 
 from queuetui.audit import Actor, Audit, ReadOnlyError, recent
 from queuetui.clock import FrozenClock
-from queuetui.schedule.db import open_database
+from queuetui.db.engine import open_database
 from queuetui.schedule.scheduler import PAUSE_KEY
 from queuetui.schedule.store import ScheduleError, ScheduleStore, problems
 from tests.integration.test_cli import queuetui

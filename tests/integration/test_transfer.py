@@ -15,7 +15,7 @@ import pytest
 
 from queuetui.audit import Actor, Audit, ReadOnlyError, recent
 from queuetui.clock import FrozenClock
-from queuetui.schedule.db import open_database
+from queuetui.db.engine import open_database
 from queuetui.schedule.store import FIELDS, ScheduleStore
 from queuetui.schedule.transfer import (
     FORMATS,

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import FrozenClock
 from queuetui.config import AlertRule, AlertSettings
+from queuetui.daemon.lease import Lease
+from queuetui.db.engine import session_scope
+from queuetui.db.models import Alert
 from queuetui.metrics import sampler as sampler_module
 from queuetui.metrics.sampler import Sampler
 from queuetui.rqdata import keys
-from queuetui.schedule.db import session_scope
-from queuetui.schedule.lease import Lease
-from queuetui.schedule.models import Alert
 from tests.snapshots.seed import NOW
 
 STEP = 10.0

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.audit import Actor, Audit
-from queuetui.schedule.db import open_database, session_scope
+from queuetui.db.engine import open_database, session_scope
+from queuetui.db.models import Schedule, ScheduleRun
 from queuetui.schedule.firing import Fire
-from queuetui.schedule.models import Schedule, ScheduleRun
 from queuetui.schedule.store import ScheduleStore
 from tests.snapshots.seed import CLOCK, NOW
 

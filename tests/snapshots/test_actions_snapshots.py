@@ -11,9 +11,9 @@ from textual.pilot import Pilot
 
 from queuetui.audit import Actor, Audit, Refused
 from queuetui.config import Settings
+from queuetui.db.engine import open_database
 from queuetui.roles import Role
 from queuetui.rqdata.bulk import Progress
-from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.audit import AuditScreen
 from queuetui.tui.screens.dry_run import DryRunScreen

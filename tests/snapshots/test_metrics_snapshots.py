@@ -9,7 +9,7 @@ import redis
 from textual.pilot import Pilot
 
 from queuetui.config import Settings
-from queuetui.schedule.db import open_database
+from queuetui.db.engine import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.alerts import AlertsScreen
 from queuetui.tui.screens.metrics import MetricsScreen

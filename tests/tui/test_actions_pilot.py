@@ -10,10 +10,10 @@ from textual.pilot import Pilot
 
 from queuetui.audit import recent
 from queuetui.config import Settings
+from queuetui.db.engine import open_database
 from queuetui.roles import Role, RoleMap
 from queuetui.rqdata import keys
 from queuetui.rqdata.bulk import CHUNK
-from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.dry_run import DryRunScreen
 from queuetui.tui.screens.help import HelpScreen

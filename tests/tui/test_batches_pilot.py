@@ -14,9 +14,9 @@ from textual.pilot import Pilot
 
 from queuetui.audit import recent
 from queuetui.config import Settings
+from queuetui.db.engine import open_database
 from queuetui.embedded import free_port
 from queuetui.rqdata import batches
-from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.batches import BatchesScreen
 from queuetui.tui.screens.help import HelpScreen

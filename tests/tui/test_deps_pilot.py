@@ -9,8 +9,8 @@ from textual.widgets import Tree
 
 from queuetui.audit import recent
 from queuetui.config import Settings
+from queuetui.db.engine import open_database
 from queuetui.embedded import EmbeddedRedis
-from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.dry_run import DryRunScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen

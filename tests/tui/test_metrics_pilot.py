@@ -7,7 +7,7 @@ from pathlib import Path
 import redis
 
 from queuetui.config import Settings
-from queuetui.schedule.db import open_database
+from queuetui.db.engine import open_database
 from queuetui.tui.app import QueueTUI, check_command
 from queuetui.tui.screens.alerts import AlertsScreen
 from queuetui.tui.screens.metrics import NO_SAMPLES, MetricsScreen, Plots

@@ -10,8 +10,8 @@ from rq.suspension import is_suspended
 
 from queuetui.audit import recent
 from queuetui.config import Settings
+from queuetui.db.engine import open_database
 from queuetui.roles import Role, RoleMap
-from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.dry_run import DryRunScreen

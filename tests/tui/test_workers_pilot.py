@@ -11,9 +11,9 @@ from rq import Queue
 
 from queuetui.audit import recent
 from queuetui.config import Settings
+from queuetui.db.engine import open_database
 from queuetui.roles import Role, RoleMap
 from queuetui.rqdata.workers import read_workers
-from queuetui.schedule.db import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queuetui.plot import GAP, bars, columns, sparkline
+from queuetui.present.plot import GAP, bars, columns, sparkline
 
 
 def test_points_fall_into_equal_columns_of_time_and_empty_columns_are_none() -> None:

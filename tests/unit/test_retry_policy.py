@@ -14,7 +14,7 @@ from rq.timeouts import JobTimeoutException
 from queuetui import fmt
 from queuetui.config import BUILTIN_RETRY_ERRORS, ConfigError, RetryPolicy, RetrySettings, load_settings
 from queuetui.executor.retry import canonical, class_name, decide, delay_for, policy_for
-from queuetui.jobtext import retry_cell
+from queuetui.present.jobs import retry_cell
 from queuetui.rqdata.retrynote import note_from_meta
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)

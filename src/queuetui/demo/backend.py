@@ -12,11 +12,11 @@ import threading
 from pathlib import Path
 
 from queuetui.config import AlertSettings, load_settings
+from queuetui.db.engine import open_database
 from queuetui.demo.schedules import seed
 from queuetui.demo.workload import Workload
 from queuetui.embedded import EmbeddedRedis, die_with_parent
 from queuetui.rqdata.connection import connect
-from queuetui.schedule.db import open_database
 
 # Rules the demo's workload trips: its default queue backs up, and its card charges fail often.
 DEMO_CONFIG = """\

@@ -23,7 +23,7 @@ The kinds, and what each reads (all within the sample's bounded round trips, plu
   schedule-late     a schedule whose latest run within `window` is late or missed (two indexed SQL
                     queries); it resolves when a newer run is enqueued on time
 Notices go to the webhook URL (JSON POST) and by email, each on a thread of its own
-(schedule/notify.Notifier: timeout, retries with backoff), so a dead endpoint never holds up sampling.
+(daemon/notify.Notifier: timeout, retries with backoff), so a dead endpoint never holds up sampling.
 """
 
 from __future__ import annotations
@@ -43,15 +43,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui import fmt
 from queuetui.config import AlertRule, AlertSettings
-from queuetui.metrics import mail
+from queuetui.daemon import mail
+from queuetui.daemon.notify import Notice, Notifier
+from queuetui.db.engine import DatabaseError, session_scope
+from queuetui.db.models import Alert, RunState, Schedule, ScheduleRun
 from queuetui.metrics.sampler import Sample
 from queuetui.metrics.series import COARSE, FINE, QueuePoint, Resolution, read_queues
 from queuetui.rqdata import keys, liveness
 from queuetui.rqdata.fields import optional_int, parse_rq_time
 from queuetui.rqdata.rows import job_id_of, read_raw
-from queuetui.schedule.db import DatabaseError, session_scope
-from queuetui.schedule.models import Alert, RunState, Schedule, ScheduleRun
-from queuetui.schedule.notify import Notice, Notifier
 
 log = logging.getLogger("queuetui.metrics")
 

@@ -46,14 +46,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.daemon import lease
+from queuetui.db.engine import DatabaseError, session_scope
+from queuetui.db.models import RunState, ScheduleRun
 from queuetui.metrics import sampler
 from queuetui.metrics.series import HISTOGRAMS_KEY, TOTALS_KEY, Histogram, read_histograms
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.fields import text
 from queuetui.rqdata.overview import snapshot
-from queuetui.schedule import lease
-from queuetui.schedule.db import DatabaseError, session_scope
-from queuetui.schedule.models import RunState, ScheduleRun
 
 RUNS_WINDOW = timedelta(hours=24)
 JOB_STATUSES = {

@@ -1,7 +1,7 @@
 """The sampler: every few seconds, each queue's counts, flows and run times, written as bounded series.
 
 Several samplers may run (in each scheduler process and as `queuetui monitor`); the one holding the
-metrics lease (schedule/lease.py, with keys of its own) samples, and every write is fenced by its
+metrics lease (daemon/lease.py, with keys of its own) samples, and every write is fenced by its
 token (series.Writes), so a sample is never counted twice, even across a failover: the cursor the
 counts continue from lives in Redis, not in the process.
 
@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import redis
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.daemon.lease import Lease
 from queuetui.metrics.series import (
     COARSE,
     FINE,
@@ -63,7 +64,6 @@ from queuetui.rqdata.fields import parse_rq_time, text
 from queuetui.rqdata.overview import Overview, snapshot
 from queuetui.rqdata.payload import decode_call
 from queuetui.rqdata.rows import RESULTS_PREFIX, read_raw
-from queuetui.schedule.lease import Lease
 
 log = logging.getLogger("queuetui.metrics")
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import redis
 
-from queuetui import fmt, plot
+from queuetui import fmt
 from queuetui.clock import Clock
 from queuetui.metrics.series import (
     COARSE,
@@ -27,6 +27,7 @@ from queuetui.metrics.series import (
     read_queues,
     read_series,
 )
+from queuetui.present import plot
 from queuetui.rqdata.overview import MAX_ROUND_TRIPS, Overview, snapshot
 from queuetui.rqdata.priority import priority_order
 

@@ -1,1 +1,1 @@
-"""Schedules: the SQL store, cron semantics, the scheduler daemon and migrations. Never imports textual."""
+"""Schedules: cron semantics, the store, the scheduler's firing logic. Never imports textual."""

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from queuetui.db.models import Misfire, Overlap
 from queuetui.schedule.cron import CronError, describe, get_zone, next_fires, parse, warnings_for
 from queuetui.schedule.forecast import Forecast, crowding
-from queuetui.schedule.models import Misfire, Overlap
 from queuetui.schedule.presets import (
     Preset,
     field_problems,

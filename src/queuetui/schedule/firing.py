@@ -26,8 +26,8 @@ from rq import Queue, Retry
 from rq.job import Dependency, Job, JobStatus
 from rq.registry import DeferredJobRegistry
 
-from queuetui.schedule.lease import LEASE_KEY
-from queuetui.schedule.models import Schedule, Trigger
+from queuetui.daemon.lease import LEASE_KEY
+from queuetui.db.models import Schedule, Trigger
 
 FIRED_PREFIX = "queuetui:fired:"
 FIRED_TTL = 7 * 86400

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from queuetui.db.engine import session_scope
+from queuetui.db.models import Schedule
 from queuetui.schedule.cron import Cron, CronError, get_zone, parse
-from queuetui.schedule.db import session_scope
-from queuetui.schedule.models import Schedule
 
 HORIZON = timedelta(hours=24)
 

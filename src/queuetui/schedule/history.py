@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from queuetui.schedule.models import Schedule, ScheduleRun
+from queuetui.db.models import Schedule, ScheduleRun
 
 BATCH = 200
 

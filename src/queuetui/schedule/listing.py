@@ -18,9 +18,9 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
+from queuetui.db.engine import session_scope
+from queuetui.db.models import RunState, Schedule, ScheduleRun
 from queuetui.schedule.cron import CronError, describe, get_zone, next_fires, parse
-from queuetui.schedule.db import session_scope
-from queuetui.schedule.models import RunState, Schedule, ScheduleRun
 
 
 class SearchError(ValueError):

@@ -16,9 +16,9 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from queuetui.daemon.notify import Notice
+from queuetui.db.models import RunState, Schedule, ScheduleRun
 from queuetui.rqdata.rows import JobRow, read_rows
-from queuetui.schedule.models import RunState, Schedule, ScheduleRun
-from queuetui.schedule.notify import Notice
 
 BATCH = 1000
 WORKER_LENGTH = 200  # schedule_runs.worker, String(200)

@@ -34,13 +34,13 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.daemon.lease import Lease
+from queuetui.daemon.notify import Notifier
+from queuetui.db.engine import DatabaseError, session_scope
+from queuetui.db.models import Misfire, Overlap, RunState, Schedule, ScheduleRun, Trigger
 from queuetui.schedule.cron import CronError
-from queuetui.schedule.db import DatabaseError, session_scope
 from queuetui.schedule.firing import Fire, Outcome, enqueue_many
 from queuetui.schedule.history import prune
-from queuetui.schedule.lease import Lease
-from queuetui.schedule.models import Misfire, Overlap, RunState, Schedule, ScheduleRun, Trigger
-from queuetui.schedule.notify import Notifier
 from queuetui.schedule.outcomes import reconcile
 from queuetui.schedule.store import ScheduleError, fire_clock
 

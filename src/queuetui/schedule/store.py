@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.audit import Audit, Pending
 from queuetui.clock import SYSTEM, Clock
+from queuetui.db.engine import session_scope
+from queuetui.db.models import Misfire, Overlap, Schedule, ScheduleRun
 from queuetui.schedule.cron import CronError, get_zone, parse
-from queuetui.schedule.db import session_scope
-from queuetui.schedule.models import Misfire, Overlap, Schedule, ScheduleRun
 
 
 class ScheduleError(ValueError):

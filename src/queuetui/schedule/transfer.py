@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from queuetui.audit import ReadOnlyError
-from queuetui.schedule.db import DatabaseError, session_scope
-from queuetui.schedule.models import Schedule, ScheduleImport, ScheduleImportError
+from queuetui.db.engine import DatabaseError, session_scope
+from queuetui.db.models import Schedule, ScheduleImport, ScheduleImportError
 from queuetui.schedule.store import (
     FIELDS,
     REQUIRED,

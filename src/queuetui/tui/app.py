@@ -17,12 +17,12 @@ from textual.screen import Screen
 from queuetui.audit import Audit, current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
+from queuetui.db.engine import open_database
 from queuetui.operations import Operations
 from queuetui.roles import refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS, registry_name
-from queuetui.schedule.db import open_database
 from queuetui.schedule.operator import ScheduleOperator
 from queuetui.schedule.store import ScheduleStore
 from queuetui.tui.messages import JobFound

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
+from queuetui.db.models import Alert, AuditEntry, ScheduleImport
 from queuetui.metrics.series import QueuePoint
 from queuetui.metrics.trends import Plot, Trend
 from queuetui.rqdata.batches import BatchPage, Members
@@ -20,7 +21,6 @@ from queuetui.rqdata.workers import Workers
 from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
-from queuetui.schedule.models import Alert, AuditEntry, ScheduleImport
 from queuetui.schedule.transfer import ImportResult
 
 

@@ -19,9 +19,9 @@ from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.config import AlertRule
+from queuetui.db.engine import DatabaseError
+from queuetui.db.models import Alert
 from queuetui.metrics.alerts import OK, SENDING, notified, recent, show_value, threshold
-from queuetui.schedule.db import DatabaseError
-from queuetui.schedule.models import Alert
 from queuetui.tui.messages import AlertsFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.widgets.footer import KeysFooter

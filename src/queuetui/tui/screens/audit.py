@@ -15,8 +15,8 @@ from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.audit import recent
-from queuetui.schedule.db import DatabaseError
-from queuetui.schedule.models import AuditEntry
+from queuetui.db.engine import DatabaseError
+from queuetui.db.models import AuditEntry
 from queuetui.tui.messages import AuditFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal

@@ -17,8 +17,8 @@ from textual.containers import Vertical
 from textual.events import Resize
 from textual.widgets import Static
 
-from queuetui import batchtext
-from queuetui import table as table_layout
+from queuetui.present import batches as batchtext
+from queuetui.present import table as table_layout
 from queuetui.rqdata.batches import Batch, read_batches
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error

@@ -14,13 +14,13 @@ from dataclasses import replace
 from textual import on, work
 from textual.worker import get_current_worker
 
-from queuetui.actiontext import outcome_line, problem_lines
 from queuetui.audit import Refused
+from queuetui.db.engine import DatabaseError
+from queuetui.present.actions import outcome_line, problem_lines
 from queuetui.rqdata.actions import ActionError, Options
 from queuetui.rqdata.bulk import Outcome, Plan, Progress, Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.query import QueryError
-from queuetui.schedule.db import DatabaseError
 from queuetui.tui.messages import BulkDone, BulkProgress, PlanReady
 from queuetui.tui.screens.dry_run import DryRunScreen
 from queuetui.tui.screens.live import LiveScreen

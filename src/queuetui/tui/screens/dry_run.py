@@ -18,7 +18,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from queuetui.actiontext import plan_lines
+from queuetui.present.actions import plan_lines
 from queuetui.rqdata.actions import Options
 from queuetui.rqdata.bulk import Plan
 

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from queuetui import fmt
-from queuetui.schedule.db import DatabaseError
+from queuetui.db.engine import DatabaseError
 from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.tui.messages import FetchFailed, ForecastFetched
 from queuetui.tui.widgets.footer import KeysFooter

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from queuetui import fmt
 from queuetui.audit import Refused
-from queuetui.schedule.db import DatabaseError
+from queuetui.db.engine import DatabaseError
 from queuetui.schedule.store import ScheduleError
 from queuetui.schedule.transfer import (
     ImportMode,

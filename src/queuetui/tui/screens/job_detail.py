@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from queuetui.jobtext import Section, detail_sections
+from queuetui.present.jobs import Section, detail_sections
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.deps import Node, dependency_tree
 from queuetui.rqdata.detail import job_detail

@@ -23,8 +23,9 @@ from textual.events import Resize
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from queuetui import fmt, jobtext
-from queuetui import table as table_layout
+from queuetui import fmt
+from queuetui.present import jobs as jobtext
+from queuetui.present import table as table_layout
 from queuetui.rqdata.actions import JOB_ACTIONS, Options
 from queuetui.rqdata.batches import batch_members, read_batch_rows, row_state
 from queuetui.rqdata.bulk import Outcome, Selection

@@ -15,9 +15,9 @@ from textual.worker import Worker, WorkerState
 
 from queuetui import fmt
 from queuetui.audit import Refused
+from queuetui.db.engine import DatabaseError
 from queuetui.rqdata.actions import ActionError
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
-from queuetui.schedule.db import DatabaseError
 from queuetui.schedule.store import ScheduleError
 from queuetui.tui.messages import ActionDone, FetchFailed
 from queuetui.tui.widgets.status_bar import StatusBar

@@ -14,8 +14,8 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from queuetui import plot
 from queuetui.metrics.trends import WINDOWS, Plot, Trend, Window, axis, plots, read_trend
+from queuetui.present import plot
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.tui.messages import FetchFailed, MetricsFetched
 from queuetui.tui.screens.live import LiveScreen

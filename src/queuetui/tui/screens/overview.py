@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from queuetui import fmt
+from queuetui.db.engine import DatabaseError
 from queuetui.metrics.alerts import firing_count
 from queuetui.metrics.series import QueuePoint
 from queuetui.metrics.trends import SPARK_SAMPLES, overview_with_throughput, spark
@@ -24,7 +25,6 @@ from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.liveness import DEAD, STALE
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo
-from queuetui.schedule.db import DatabaseError
 from queuetui.tui.messages import ActionDone, FetchFailed, FiringCounted, OverviewFetched, SuspensionRead
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen

@@ -12,13 +12,14 @@ from textual.containers import Vertical, VerticalScroll
 from textual.events import Resize
 from textual.widgets import Sparkline, Static
 
-from queuetui import fmt, schedtext
+from queuetui import fmt
+from queuetui.db.engine import DatabaseError
+from queuetui.db.models import ScheduleRun
+from queuetui.present import schedules as schedtext
+from queuetui.present.table import Column, column_widths
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.cron import get_zone
-from queuetui.schedule.db import DatabaseError
 from queuetui.schedule.listing import ScheduleDetail, english, schedule_detail, schedule_state
-from queuetui.schedule.models import ScheduleRun
-from queuetui.table import Column, column_widths
 from queuetui.tui.messages import FetchFailed, ScheduleDetailFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen

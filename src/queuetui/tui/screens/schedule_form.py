@@ -35,14 +35,14 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from queuetui.audit import ReadOnlyError
+from queuetui.db.engine import DatabaseError
+from queuetui.db.models import Misfire, Overlap
 from queuetui.rqdata.connection import REDIS_ERRORS
 from queuetui.rqdata.seen import seen
 from queuetui.schedule.cron import zone_names
-from queuetui.schedule.db import DatabaseError
 from queuetui.schedule.draft import NEW, Draft, Evaluation, changes, evaluate, texts_of
 from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.schedule.listing import in_use
-from queuetui.schedule.models import Misfire, Overlap
 from queuetui.schedule.presets import FIELD_NAMES, INPUTS, KINDS, MONTHS, WEEKDAYS, Preset, recognise
 from queuetui.schedule.store import ScheduleError
 from queuetui.tui.messages import DraftChecked, FormContext, FormLoaded

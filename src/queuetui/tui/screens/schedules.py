@@ -10,10 +10,10 @@ from textual.containers import Vertical
 from textual.events import Resize
 from textual.widgets import Static
 
-from queuetui import schedtext
-from queuetui import table as table_layout
+from queuetui.db.engine import DatabaseError
+from queuetui.present import schedules as schedtext
+from queuetui.present import table as table_layout
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
-from queuetui.schedule.db import DatabaseError
 from queuetui.schedule.listing import ScheduleRow, SearchError, check_search, list_schedules, position
 from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen

@@ -14,10 +14,10 @@ from textual.events import Resize
 from textual.widgets import Static
 
 from queuetui import fmt
+from queuetui.present.table import Column, column_widths, fit
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.liveness import DEAD, OK, STALE
 from queuetui.rqdata.workers import WorkerRow, Workers, read_workers
-from queuetui.table import Column, column_widths, fit
 from queuetui.tui.messages import FetchFailed, WorkersFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 
 from queuetui.config import SmtpSettings
-from queuetui.schedule.notify import Notice
+from queuetui.daemon.notify import Notice
 
 
 def smtp_url(smtp: SmtpSettings) -> str:

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from queuetui import fmt
+from queuetui.present.table import Column, column_widths, plain_table
 from queuetui.rqdata.batches import STATES, Batch
-from queuetui.table import Column, column_widths, plain_table
 
 COLUMN_NAMES = (
     "name", "progress", "size", "waiting", "running", "deferred", "scheduled", "finished", "failed",

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from queuetui import fmt
+from queuetui.present.table import Column, plain_table
 from queuetui.rqdata.batches import row_state
 from queuetui.rqdata.detail import JobDetail, StoredResult
 from queuetui.rqdata.fields import parse_rq_time
 from queuetui.rqdata.payload import pretty, size
 from queuetui.rqdata.retrynote import META_KEY, RetryNote, note_from_meta
 from queuetui.rqdata.rows import JobRow
-from queuetui.table import Column, plain_table
 
 # Columns of each view, first to last. The first is always the job id (tables key rows by it).
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {

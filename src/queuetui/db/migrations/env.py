@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from queuetui.schedule.models import Base
+from queuetui.db.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

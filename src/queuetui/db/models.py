@@ -1,7 +1,7 @@
 """The schedule database's tables: schedules, their runs, the audit trail, and schedule imports.
 
 Times are stored as UTC (naive in the database, aware in Python: see UTCDateTime). Schema changes go
-through migrations (schedule/migrations); a test checks the migrated schema matches these models.
+through migrations (db/migrations); a test checks the migrated schema matches these models.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from queuetui import fmt
+from queuetui.present.table import Column
 from queuetui.schedule.listing import ScheduleRow
-from queuetui.table import Column
 
 COLUMNS: dict[str, Column] = {
     "name": Column("Schedule", 14, flex=2, max_width=40),

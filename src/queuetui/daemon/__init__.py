@@ -1,0 +1,1 @@
+"""What the scheduler and the sampler share as long-running daemons: the lease, notifications."""
