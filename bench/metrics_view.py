@@ -30,7 +30,8 @@ from latency_proxy import LatencyProxy  # type: ignore[import-not-found]
 from queuetui.clock import FrozenClock
 from queuetui.embedded import EmbeddedRedis
 from queuetui.metrics.series import COARSE, FINE, FunctionPoint, QueuePoint, Resolution, read_queue
-from queuetui.metrics.trends import WINDOWS, overview_with_throughput, plots, read_trend
+from queuetui.metrics.trends import WINDOWS, overview_with_throughput, read_trend
+from queuetui.present.metrics import plots
 from queuetui.rqdata import keys
 from queuetui.rqdata.overview import snapshot
 from timing import trips  # type: ignore[import-not-found]

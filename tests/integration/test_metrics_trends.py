@@ -16,11 +16,10 @@ from queuetui.metrics.trends import (
     SPARK_SAMPLES,
     WINDOWS,
     overview_with_throughput,
-    plots,
     read_trend,
-    spark,
     window_named,
 )
+from queuetui.present.metrics import plots, spark
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
 from tests.snapshots.metrics_seed import FUNCTIONS, ended, seed_alerts, seed_metrics
 from tests.snapshots.seed import CLOCK, NOW, seed

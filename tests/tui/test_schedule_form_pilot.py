@@ -208,7 +208,7 @@ async def test_invalid_input_keeps_save_disabled_with_the_message_at_its_field(
     app = app_for(conn, redis_url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_list(pilot, app)
-        audited = len(recent(app.schedule_store().sessions))
+        audited = len(recent(app.services.sessions))
         form = await open_form(pilot, app)
         await type_into(pilot, form, "#in-name", "invoice-run")
         await type_into(pilot, form, "#in-func", "tests.jobs:nope")
@@ -238,8 +238,8 @@ async def test_invalid_input_keeps_save_disabled_with_the_message_at_its_field(
         await pilot.press("space")
         await settled(pilot, form)
         assert error_at(form, "func") == ""
-    assert len(recent(app.schedule_store().sessions)) == audited  # checking wrote nothing, not even an audit
-    assert app.schedule_store().get("invoice-run").func == "tests.jobs:add"
+    assert len(recent(app.services.sessions)) == audited  # checking wrote nothing, not even an audit
+    assert app.services.store.get("invoice-run").func == "tests.jobs:add"
 
 
 async def test_a_saved_schedule_is_in_the_database_audited_shown_in_the_list_and_fires(
@@ -268,7 +268,7 @@ async def test_a_saved_schedule_is_in_the_database_audited_shown_in_the_list_and
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, SchedulesScreen), what="back to the list")
         await until(pilot, lambda: screen.current_schedule() == "every-five", what="the list at the new one")
-        saved = app.schedule_store().get("every-five")
+        saved = app.services.store.get("every-five")
         assert (saved.cron, saved.timezone, saved.func, saved.args, saved.queue) == (
             "*/5 * * * *",
             "UTC",
@@ -284,10 +284,10 @@ async def test_a_saved_schedule_is_in_the_database_audited_shown_in_the_list_and
         )
         assert saved.notify_on_failure and saved.webhook_url == "https://hooks.example.com/x"
         assert saved.enabled and saved.next_fire_at == NOW + timedelta(minutes=5)
-        entry = recent(app.schedule_store().sessions)[0]
+        entry = recent(app.services.sessions)[0]
         assert (entry.action, entry.target, entry.outcome) == ("schedule.add", "every-five", "ok")
     clock.advance(5 * 60 + 1)
-    report = Scheduler(conn, app.schedule_store().sessions, instance="test", clock=clock).tick()
+    report = Scheduler(conn, app.services.sessions, instance="test", clock=clock).tick()
     job_id = "qt-7-20261123T120500Z"  # the seventh schedule, at its first fire time
     assert job_id in report.fires
     assert [i.decode() for i in conn.lrange("rq:queue:reports", 0, -1)] == [job_id]
@@ -331,14 +331,14 @@ async def test_edit_prefills_every_field_and_saves_only_what_changed(
         assert value(form, "#in-cron") == "15 * * * *"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, SchedulesScreen), what="back to the list")
-        edited = app.schedule_store().get("invoice-run")
+        edited = app.services.store.get("invoice-run")
         assert (edited.cron, edited.job_timeout, edited.args, edited.version) == (
             "15 * * * *",
             600,
             [1, 2],
             2,
         )
-        entry = recent(app.schedule_store().sessions)[0]
+        entry = recent(app.services.sessions)[0]
         assert (entry.action, entry.outcome) == ("schedule.edit", "ok")
         assert entry.detail["changed"] == {"cron": ["0 * * * *", "15 * * * *"], "job_timeout": [None, 600]}
 
@@ -349,7 +349,7 @@ async def test_edit_prefills_every_field_and_saves_only_what_changed(
         await type_into(pilot, form, "#in-description", "Invoices, quarter past")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ScheduleDetailScreen), what="back to the detail")
-        assert app.schedule_store().get("invoice-run").description == "Invoices, quarter past"
+        assert app.services.store.get("invoice-run").description == "Invoices, quarter past"
 
 
 async def test_escape_asks_before_discarding_changes_and_the_default_keeps_them(
@@ -372,4 +372,4 @@ async def test_escape_asks_before_discarding_changes_and_the_default_keeps_them(
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, SchedulesScreen), what="discarded")
-    assert [s.name for s in app.schedule_store().schedules() if s.name == "half-done"] == []
+    assert [s.name for s in app.services.store.schedules() if s.name == "half-done"] == []

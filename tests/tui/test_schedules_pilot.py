@@ -56,7 +56,7 @@ async def typed(pilot: Pilot[None], app: QueueTUI, text: str) -> None:
 
 
 def actions(app: QueueTUI) -> list[tuple[str, str, str]]:
-    return [(e.action, e.target, e.outcome) for e in recent(app.schedule_store().sessions)]
+    return [(e.action, e.target, e.outcome) for e in recent(app.services.sessions)]
 
 
 async def test_run_now_toggle_and_snooze_from_the_list_land_in_redis_and_the_audit(
@@ -70,13 +70,13 @@ async def test_run_now_toggle_and_snooze_from_the_list_land_in_redis_and_the_aud
         run_now_id = "qt-1-run-now-20261123T120000Z"
         await until(pilot, lambda: conn.hget(f"rq:job:{run_now_id}", "status") == b"queued", what="run now")
         await pilot.press("e")
-        await until(pilot, lambda: not app.schedule_store().get("invoice-run").enabled, what="disabled")
+        await until(pilot, lambda: not app.services.store.get("invoice-run").enabled, what="disabled")
         await until(
             pilot, lambda: next(r for r in screen.rows if r.name == "invoice-run").state(NOW) == "disabled"
         )
         await pilot.press("z")
         await typed(pilot, app, "2h")
-        store = app.schedule_store()
+        store = app.services.store
         await until(pilot, lambda: store.get("invoice-run").snoozed_until is not None, what="snoozed")
         assert store.get("invoice-run").snoozed_until == CLOCK.now().replace(hour=14)
     assert actions(app)[:3] == [
@@ -114,7 +114,7 @@ async def test_delete_asks_for_the_name_and_pause_all_asks_yes_default_no(
         await pilot.press("D")
         await typed(pilot, app, "legacy")  # not the name: nothing happens
         await pilot.pause(0.3)
-        assert app.schedule_store().get("legacy-export")
+        assert app.services.store.get("legacy-export")
         await pilot.press("D")
         await typed(pilot, app, "legacy-export")
         await until(pilot, lambda: "legacy-export" not in [r.name for r in screen.rows], what="deleted")
@@ -147,7 +147,7 @@ async def test_read_only_hides_every_schedule_action_and_changes_nothing(
         await pilot.press("n", "e", "D", "P", "z", "b", "c", "a", "E")
         await pilot.pause(0.3)
         assert isinstance(app.screen, SchedulesScreen)  # no prompt, question or form opened
-        assert app.schedule_store().get("invoice-run").enabled and not conn.keys("rq:job:*")
+        assert app.services.store.get("invoice-run").enabled and not conn.keys("rq:job:*")
         assert actions(app) == seeded  # nothing was even attempted
 
 
@@ -160,7 +160,7 @@ async def test_enter_opens_the_detail_and_a_run_opens_its_job(
         await select(pilot, screen, "invoice-run")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ScheduleDetailScreen) and app.screen.detail)
-        detail = schedule_detail(app.schedule_store().sessions, "invoice-run", NOW)
+        detail = schedule_detail(app.services.sessions, "invoice-run", NOW)
         assert detail is not None and len(detail.runs) == 10
         await pilot.press("n")  # the same keys work on the detail
         await until(pilot, lambda: conn.exists("rq:job:qt-1-run-now-20261123T120000Z"), what="run now")
@@ -210,10 +210,10 @@ async def test_an_import_from_the_console_shows_its_diff_and_errors_then_applies
         await until(
             pilot, lambda: "rejected" in str(importing.query_one("#import-summary").render()), what="rejected"
         )
-        assert "fresh" not in {s.name for s in app.schedule_store().schedules()}
+        assert "fresh" not in {s.name for s in app.services.store.schedules()}
         await pilot.press("P")  # the rows that pass
         await until(pilot, lambda: importing.applied, what="applied")
-        assert "fresh" in {s.name for s in app.schedule_store().schedules()}
+        assert "fresh" in {s.name for s in app.services.store.schedules()}
         assert importing.check_action("apply", ("atomic",)) is False  # applied once is enough
         await pilot.press("escape")
         await until(pilot, lambda: "fresh" in [r.name for r in screen.rows], what="the list to show it")

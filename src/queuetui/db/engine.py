@@ -47,6 +47,10 @@ class DatabaseError(Exception):
     """The schedule database cannot be used; the message is one line that names the fix."""
 
 
+class DatabaseURLError(DatabaseError):
+    """The database URL cannot be parsed: bad input rather than a database that is down."""
+
+
 def default_url() -> str:
     return f"sqlite:///{data_dir() / 'queuetui.db'}"
 
@@ -110,7 +114,7 @@ def create_engine(url: str = "") -> Engine:
     try:
         parsed = _with_driver(make_url(url))
     except (ArgumentError, ValueError):
-        raise DatabaseError(
+        raise DatabaseURLError(
             f"invalid database URL {redact(url)!r}: expected e.g. sqlite:///path.db "
             "or postgresql://user@host/database"
         ) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from queuetui.rqdata.bulk import Outcome, Plan, Problem
 
 SHOWN_PROBLEMS = 20
@@ -43,3 +45,30 @@ def outcome_line(plan: Plan, outcome: Outcome) -> str:
     if outcome.cancelled:
         line += f"; interrupted: {outcome.requested - outcome.done - outcome.failed:,} left as they were"
     return line
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The dry run as JSON: how many jobs, from where, a sample, and the jobs that cannot be acted on."""
+    return {
+        "action": plan.action.name,
+        "dry_run": True,
+        "total": plan.total,
+        "sources": [{"queue": s.queue, "registry": s.registry, "count": n} for s, n in plan.sources.items()],
+        "samples": plan.samples(),
+        "truncated": plan.truncated,
+        "problems": [{"id": p.job_id, "reason": p.reason} for p in plan.problems],
+    }
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """A run's outcome as JSON: the counts and every job that could not be acted on, with why."""
+    return {
+        "action": outcome.action,
+        "requested": outcome.requested,
+        "done": outcome.done,
+        "failed": outcome.failed,
+        "cancelled": outcome.cancelled,
+        "elapsed": round(outcome.elapsed, 3),
+        "dependents": outcome.dependents,
+        "problems": [{"id": p.job_id, "reason": p.reason} for p in outcome.problems],
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from queuetui.rqdata.fields import parse_rq_time
 from queuetui.rqdata.payload import pretty, size
 from queuetui.rqdata.retrynote import META_KEY, RetryNote, note_from_meta
 from queuetui.rqdata.rows import JobRow
+from queuetui.rqdata.search import GroupsResult
 
 # Columns of each view, first to last. The first is always the job id (tables key rows by it).
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -360,7 +361,35 @@ def detail_text(detail: JobDetail, now: datetime) -> str:
     return "\n".join(out)
 
 
-def rows_table(rows: list[JobRow], registry: str, now: datetime, width: int = 0) -> str:
+def rows_table(rows: Sequence[JobRow], registry: str, now: datetime, width: int = 0) -> str:
     """Rows as a plain-text table for the terminal, `width` wide (default: the terminal's)."""
     names = VIEW_COLUMNS[registry]
     return plain_table([COLUMNS[n] for n in names], [[cell(r, n, now) for n in names] for r in rows], width)
+
+
+def failure_groups_json(queue: str, result: GroupsResult) -> dict[str, Any]:
+    """`jobs groups --json`: each group's signature, exception, count, a sample job and when it was seen."""
+
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    groups = [
+        {
+            "signature": g.signature,
+            "exception": g.exc_type,
+            "count": g.count,
+            "sample_job": g.sample_id,
+            "first_seen": when(g.first_seen),
+            "last_seen": when(g.last_seen),
+        }
+        for g in result.groups
+    ]
+    return {"queue": queue, "scanned": result.walk.scanned, "groups": groups}
+
+
+def failure_groups_lines(result: GroupsResult) -> list[str]:
+    """A line a failure group: count, when last seen, signature and a sample job."""
+    return [
+        f"{g.count:>8,}  {fmt.short_time(g.last_seen)}  {g.signature}  (e.g. {g.sample_id})"
+        for g in result.groups
+    ]

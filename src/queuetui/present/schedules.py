@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from queuetui import fmt
+from queuetui.db.models import Schedule, ScheduleRun
 from queuetui.present.table import Column
 from queuetui.schedule.listing import ScheduleRow
+from queuetui.schedule.store import FIELDS
 
 COLUMNS: dict[str, Column] = {
     "name": Column("Schedule", 14, flex=2, max_width=40),
@@ -71,3 +74,42 @@ STATE_STYLES = {
     "disabled": "dim",
     "snoozed": "yellow",
 }
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def schedule_json(schedule: Schedule) -> dict[str, Any]:
+    """Every field of one schedule (`schedules show --json`)."""
+    data = {"name": schedule.name, **{f: getattr(schedule, f) for f in FIELDS}}
+    for key in ("snoozed_until", "next_fire_at", "last_fire_at", "created_at", "updated_at"):
+        data[key] = _when(getattr(schedule, key))
+    data.update(created_by=schedule.created_by, updated_by=schedule.updated_by, version=schedule.version)
+    return data
+
+
+def run_json(run: ScheduleRun) -> dict[str, Any]:
+    """One run of a schedule (`schedules history --json`)."""
+    times = {k: _when(getattr(run, k)) for k in ("fire_time", "enqueued_at", "started_at", "ended_at")}
+    fields = ("job_id", "trigger", "state", "reason", "duration", "worker", "exception")
+    return {**times, **{k: getattr(run, k) for k in fields}}
+
+
+def run_line(run: ScheduleRun) -> str:
+    """One run as a line: fire time, trigger, state, how long it took, its job and why."""
+    took = fmt.duration(run.duration) if run.duration is not None else "-"
+    when, note = fmt.short_time(run.fire_time), run.exception or run.reason
+    return f"{when}  {run.trigger:<9} {run.state:<9} {took:>8}  {run.job_id}  {note}"
+
+
+def listing_json(row: ScheduleRow, now: datetime) -> dict[str, Any]:
+    """One schedule as the list shows it (`schedules list --json`)."""
+    last = row.last and {"state": row.last.state, "fire_time": _when(row.last.fire_time),
+                         "duration": row.last.duration}  # fmt: skip
+    return {
+        "name": row.name, "cron": row.cron, "description": row.description, "timezone": row.timezone,
+        "queue": row.queue, "func": row.func, "enabled": row.enabled, "state": row.state(now),
+        "snoozed_until": _when(row.snoozed_until), "next_fire_at": _when(row.next_fire_at),
+        "tags": list(row.tags), "last": last or None,
+    }  # fmt: skip

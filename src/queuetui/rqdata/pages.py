@@ -9,13 +9,15 @@ expires or deletes anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import redis
 
 from queuetui.rqdata import keys, scripting
+from queuetui.rqdata.deps import flag_rows
 from queuetui.rqdata.fields import parse_rq_time, text
 from queuetui.rqdata.priority import priority_order
 from queuetui.rqdata.rows import (
@@ -358,3 +360,27 @@ def find_job(connection: redis.Redis, job_id: str) -> list[Location]:
         if rank is not None:
             found.append(Location(queue, "started", rank))
     return found
+
+
+def read_window(
+    connection: redis.Redis,
+    queue: str,
+    registry: str,
+    offset: int,
+    limit: int,
+    descending: bool | None = None,
+    matches: Sequence[Member] | None = None,
+) -> Page:
+    """What a job view shows, in the console and `jobs list` alike: [offset, offset + limit) of the
+    registry, or of `matches` (a filter's ids, in order), deferred rows flagged with why they can never
+    run. One round trip for the page, one more for deferred rows; an offset past the end gives the last
+    page."""
+    if matches is None:
+        page = read_page(connection, queue, registry, offset, limit, descending)
+    else:
+        offset = max(0, min(offset, len(matches) - limit))
+        rows = read_rows(connection, queue, registry, matches[offset : offset + limit])
+        page = Page(queue, registry, offset, len(matches), bool(descending), tuple(rows))
+    if registry == "deferred":
+        page = replace(page, rows=tuple(flag_rows(connection, page.rows)))
+    return page

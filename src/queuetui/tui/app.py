@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 from functools import partial
 
@@ -14,17 +13,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from queuetui.audit import Audit, current_actor
+from queuetui.audit import current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
-from queuetui.db.engine import open_database
-from queuetui.operations import Operations
 from queuetui.roles import refusal, user_groups
-from queuetui.rqdata.connection import REDIS_ERRORS, connect, describe_error
+from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS, registry_name
-from queuetui.schedule.operator import ScheduleOperator
-from queuetui.schedule.store import ScheduleStore
+from queuetui.services import Services
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen
@@ -60,10 +56,8 @@ class QueueTUI(App[None]):
         super().__init__()
         self.settings = settings
         self.clock = clock
-        self.redis = connection if connection is not None else connect(settings.redis_url)
-        self._sessions = sessions
-        self._store: ScheduleStore | None = None
-        self._store_lock = threading.Lock()
+        self.services = Services(settings, clock=clock, connection=connection, sessions=sessions)
+        self.redis = self.services.redis
         actor = current_actor()
         self.role = settings.roles.role_for(actor.user, user_groups(actor.user))
         """The operator's role from the config: screens hide what it may not do (Audit refuses it)."""
@@ -77,26 +71,6 @@ class QueueTUI(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keys)  # [keys] in the config: any binding moved to other keys
         self.push_screen(OverviewScreen())
-
-    def schedule_store(self) -> ScheduleStore:
-        """The schedule database, opened (and migrated) on first use; from thread workers only.
-
-        DatabaseError when it cannot be opened; the next call tries again.
-        """
-        with self._store_lock:
-            if self._store is None:
-                sessions = self._sessions or open_database(self.settings.db_url)
-                audit = Audit.for_settings(sessions, self.settings, self.clock)
-                self._store = ScheduleStore(sessions, audit, self.clock)
-            return self._store
-
-    def operations(self) -> Operations:
-        """The audited job, queue and worker actions the CLI runs too; from thread workers only."""
-        store = self.schedule_store()
-        return Operations(self.redis, store.audit, confirm_above=self.settings.confirm_above)
-
-    def schedule_operator(self) -> ScheduleOperator:
-        return ScheduleOperator(self.schedule_store(), self.redis)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -9,7 +9,8 @@ from textual.message import Message
 
 from queuetui.db.models import Alert, AuditEntry, ScheduleImport
 from queuetui.metrics.series import QueuePoint
-from queuetui.metrics.trends import Plot, Trend
+from queuetui.metrics.trends import Trend
+from queuetui.present.metrics import Plot
 from queuetui.rqdata.batches import BatchPage, Members
 from queuetui.rqdata.bulk import Outcome, Plan, Progress
 from queuetui.rqdata.deps import Tree as DependencyTree

@@ -94,7 +94,7 @@ class AlertsScreen(LiveScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:
         try:
-            alerts = recent(self.console.schedule_store().sessions, LIMIT)
+            alerts = recent(self.console.services.sessions, LIMIT)
         except DatabaseError as exc:
             self.post_message(FetchFailed(str(exc)))
             return

@@ -104,7 +104,7 @@ class AuditScreen(LiveScreen):
     def fetch(self) -> None:
         action, actor = parse_audit_filter(self.filter_text)
         try:
-            sessions = self.console.schedule_store().sessions
+            sessions = self.console.services.sessions
             entries = recent(sessions, LIMIT, action=action, actor=actor)
         except DatabaseError as exc:
             self.post_message(FetchFailed(str(exc)))

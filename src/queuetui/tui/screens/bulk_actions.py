@@ -57,7 +57,7 @@ class BulkActionsScreen(LiveScreen):
     def plan_action(self, action: str, selection: Selection, options: Options) -> None:
         worker = get_current_worker()
         try:
-            ops = self.console.operations()
+            ops = self.console.services.operations
             plan = ops.plan(action, selection, options, cancelled=lambda: worker.is_cancelled)
             typed = ops.needs_typed_count(plan)
         except EXPECTED as exc:
@@ -110,7 +110,7 @@ class BulkActionsScreen(LiveScreen):
     @work(thread=True, exit_on_error=False, group="bulk-run")
     def run_plan(self, plan: Plan, cancel: threading.Event) -> None:
         try:
-            outcome = self.console.operations().run(
+            outcome = self.console.services.operations.run(
                 plan,
                 progress=lambda p: self.post_message(BulkProgress(p)),
                 cancel=cancel,

@@ -76,7 +76,7 @@ class ForecastScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="forecast")
     def action_refresh(self) -> None:
         try:
-            result = forecast(self.console.schedule_store().sessions, self.console.clock.now())
+            result = forecast(self.console.services.sessions, self.console.clock.now())
         except DatabaseError as exc:
             self.post_message(FetchFailed(str(exc)))
             return

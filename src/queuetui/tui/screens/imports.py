@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Static
 from queuetui import fmt
 from queuetui.audit import Refused
 from queuetui.db.engine import DatabaseError
+from queuetui.present.imports import plan_lines, summary
 from queuetui.schedule.store import ScheduleError
 from queuetui.schedule.transfer import (
     ImportMode,
@@ -30,10 +31,8 @@ from queuetui.schedule.transfer import (
     format_of,
     import_run,
     imports,
-    plan_lines,
     row_label,
     run_import,
-    summary,
 )
 from queuetui.tui.messages import ActionDone, ImportDone, ImportsFetched
 from queuetui.tui.widgets.footer import KeysFooter
@@ -100,7 +99,7 @@ class ImportScreen(Screen[None]):
             data = Path(self.path).expanduser().read_bytes()
             file_format = format_of(self.path)
             result = run_import(
-                self.console.schedule_store(), self.path, data, file_format,
+                self.console.services.store, self.path, data, file_format,
                 dry_run=True, delete_missing=self.delete_missing,
             )  # fmt: skip
         except OSError as exc:
@@ -115,7 +114,7 @@ class ImportScreen(Screen[None]):
     def action_apply(self, mode: str) -> None:
         assert self.result is not None
         try:
-            result = apply(self.console.schedule_store(), self.result.plan, ImportMode(mode))
+            result = apply(self.console.services.store, self.result.plan, ImportMode(mode))
         except (ScheduleError, Refused, DatabaseError) as exc:
             self.post_message(ActionDone(str(exc), error=True))
             return
@@ -173,7 +172,7 @@ class ImportsScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, group="imports")
     def fetch(self, run_id: int | None = None) -> None:
         try:
-            store = self.console.schedule_store()
+            store = self.console.services.store
             runs = imports(store) if run_id is None else []
             detail = import_run(store, run_id) if run_id is not None else None
         except (ScheduleError, DatabaseError) as exc:

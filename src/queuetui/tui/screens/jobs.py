@@ -30,10 +30,9 @@ from queuetui.rqdata.actions import JOB_ACTIONS, Options
 from queuetui.rqdata.batches import batch_members, read_batch_rows, row_state
 from queuetui.rqdata.bulk import Outcome, Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
-from queuetui.rqdata.deps import flag_rows
-from queuetui.rqdata.pages import Page, default_descending, read_page
+from queuetui.rqdata.pages import Page, default_descending, read_window
 from queuetui.rqdata.query import Query, parse
-from queuetui.rqdata.rows import VIEWS, JobRow, read_rows
+from queuetui.rqdata.rows import VIEWS, JobRow
 from queuetui.rqdata.search import filter_ids
 from queuetui.tui.messages import BatchMembersFetched, FetchFailed, FilterDone, PageFetched, ScanProgress
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
@@ -305,15 +304,7 @@ class JobsScreen(BulkActionsScreen):
             if self.group:
                 self._fetch_batch(offset, descending, matches)
                 return
-            if matches is None:
-                page = read_page(redis, self.queue, self.registry, offset, PAGE, descending)
-            else:
-                offset = max(0, min(offset, len(matches) - PAGE))
-                window = matches[offset : offset + PAGE]
-                rows = read_rows(redis, self.queue, self.registry, window)
-                page = Page(self.queue, self.registry, offset, len(matches), descending, tuple(rows))
-            if self.registry == "deferred":
-                page = replace(page, rows=tuple(flag_rows(redis, page.rows)))
+            page = read_window(redis, self.queue, self.registry, offset, PAGE, descending, matches)
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return

@@ -14,8 +14,9 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from queuetui.metrics.trends import WINDOWS, Plot, Trend, Window, axis, plots, read_trend
+from queuetui.metrics.trends import WINDOWS, Trend, Window, read_trend
 from queuetui.present import plot
+from queuetui.present.metrics import Plot, axis, plots
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.tui.messages import FetchFailed, MetricsFetched
 from queuetui.tui.screens.live import LiveScreen

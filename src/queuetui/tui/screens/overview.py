@@ -19,7 +19,8 @@ from queuetui import fmt
 from queuetui.db.engine import DatabaseError
 from queuetui.metrics.alerts import firing_count
 from queuetui.metrics.series import QueuePoint
-from queuetui.metrics.trends import SPARK_SAMPLES, overview_with_throughput, spark
+from queuetui.metrics.trends import SPARK_SAMPLES, overview_with_throughput
+from queuetui.present.metrics import spark
 from queuetui.rqdata import actions
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
@@ -206,7 +207,7 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="alerts-count")
     def count_alerts(self) -> None:
         try:
-            count: int | None = firing_count(self.console.schedule_store().sessions)
+            count: int | None = firing_count(self.console.services.sessions)
         except DatabaseError:
             count = None  # the database is down: the views that need it say so
         self.post_message(FiringCounted(count))
@@ -303,7 +304,7 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
             question = "Resume every worker? They take jobs again, on every queue and every host."
 
             def change() -> str:
-                self.console.operations().resume_workers()
+                self.console.services.operations.resume_workers()
                 return "workers resumed: they take jobs again"
         else:
             question = (
@@ -312,7 +313,7 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
             )
 
             def change() -> str:
-                self.console.operations().suspend_workers()
+                self.console.services.operations.suspend_workers()
                 return "workers suspended (RQ's suspension is global: every queue, every host)"
 
         self.confirm_then(question, change)

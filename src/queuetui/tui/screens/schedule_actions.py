@@ -131,13 +131,13 @@ class ScheduleActionsScreen(LiveScreen):
 
     def action_run_now(self) -> None:
         if name := self._named():
-            self.act(lambda: f"{name}: enqueued {self.console.schedule_operator().run_now(name)}")
+            self.act(lambda: f"{name}: enqueued {self.console.services.operator.run_now(name)}")
 
     def action_toggle_enabled(self) -> None:
         if name := self._named():
 
             def toggle() -> str:
-                store = self.console.schedule_store()
+                store = self.console.services.store
                 enabled = not store.get(name).enabled
                 store.set_enabled(name, enabled)
                 return f"{name}: {'enabled' if enabled else 'disabled'}"
@@ -155,7 +155,7 @@ class ScheduleActionsScreen(LiveScreen):
             until = parse_snooze(text, now())
 
             def snooze() -> str:
-                self.console.schedule_store().snooze(name, until)
+                self.console.services.store.snooze(name, until)
                 return f"{name}: snoozed until {until.isoformat()}" if until else f"{name}: awake"
 
             self.act(snooze)
@@ -189,7 +189,7 @@ class ScheduleActionsScreen(LiveScreen):
             if new_name:
 
                 def copy() -> str:
-                    store = self.console.schedule_store()
+                    store = self.console.services.store
                     source = store.get(name)
                     values = {f: getattr(source, f) for f in FIELDS if f != "enabled"}
                     store.add(new_name, {**values, "enabled": False}, allow_missing=True)
@@ -204,7 +204,7 @@ class ScheduleActionsScreen(LiveScreen):
             return
 
         def delete() -> str:
-            self.console.schedule_store().remove(name)
+            self.console.services.store.remove(name)
             return f"{name}: deleted"
 
         def confirmed(yes: bool | None) -> None:
@@ -218,7 +218,7 @@ class ScheduleActionsScreen(LiveScreen):
         pausing = not self.paused_by
 
         def pause() -> str:
-            self.console.schedule_operator().pause_all(pausing)
+            self.console.services.operator.pause_all(pausing)
             return "every schedule paused" if pausing else "every schedule resumed"
 
         def confirmed(yes: bool | None) -> None:

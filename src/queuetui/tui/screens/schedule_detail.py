@@ -156,9 +156,9 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:
         try:
-            store = self.console.schedule_store()
+            store = self.console.services.store
             detail = schedule_detail(store.sessions, self.schedule_name, self.console.clock.now())
-            paused_by = self.console.schedule_operator().paused_by()
+            paused_by = self.console.services.operator.paused_by()
         except DatabaseError as exc:
             self.post_message(FetchFailed(str(exc)))
             return

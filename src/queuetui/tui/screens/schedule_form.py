@@ -287,7 +287,7 @@ class ScheduleFormScreen(Screen[str | None]):
             self.post_message(FormLoaded(None, recognise(NEW["cron"]) is not None))
             return
         try:
-            schedule = self.console.schedule_store().get(self.editing)
+            schedule = self.console.services.store.get(self.editing)
         except (ScheduleError, DatabaseError) as exc:
             self.post_message(FormLoaded(None, False, str(exc)))
             return
@@ -299,7 +299,7 @@ class ScheduleFormScreen(Screen[str | None]):
         """The other schedules' fire forecast (for busy minutes) and what the fields complete."""
         zones = zone_names()
         try:
-            store = self.console.schedule_store()
+            store = self.console.services.store
             busy = forecast(store.sessions, self.console.clock.now(), exclude=self.editing)
             functions, queues = in_use(store.sessions)
         except DatabaseError:
@@ -437,7 +437,7 @@ class ScheduleFormScreen(Screen[str | None]):
     def check(self, draft: Draft, generation: int, allow_missing: bool) -> None:
         """Evaluate the draft with the store's checks; a newer keystroke's answer replaces this one."""
         try:
-            store = self.console.schedule_store()
+            store = self.console.services.store
             check = partial(store.check, editing=self.editing is not None, allow_missing=allow_missing)
             evaluation = evaluate(draft, now=self.console.clock.now(), check=check, busy=self.busy)
         except DatabaseError as exc:

@@ -140,12 +140,12 @@ class SchedulesScreen(ScheduleActionsScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:
         try:
-            store = self.console.schedule_store()
+            store = self.console.services.store
             offset, name = self.start, self.locate
             if name is not None and (at := position(store.sessions, name, self.search)) is not None:
                 offset = offset if offset <= at < offset + PAGE else max(0, at - PAGE // 2)
             listing = list_schedules(store.sessions, search=self.search, offset=offset, limit=PAGE)
-            paused_by = self.console.schedule_operator().paused_by()
+            paused_by = self.console.services.operator.paused_by()
         except (DatabaseError, SearchError) as exc:
             self.post_message(FetchFailed(str(exc)))
             return

@@ -61,7 +61,7 @@ class WorkerActions:
             return
         console = self.console  # type: ignore[attr-defined]
         question = question.format(worker=escape(worker))
-        self.confirm_then(question, lambda: change(console.operations(), worker))
+        self.confirm_then(question, lambda: change(console.services.operations, worker))
 
     def action_stop_job(self) -> None:
         self._worker_action(

@@ -9,11 +9,23 @@ from typing import Any
 
 import click
 
-from queuetui.cli import _db_url_option, _redis_errors, _redis_for, connection_options, fail, main
-from queuetui.cli_actions import _dependents, _front, _operations, _run_plan
+from queuetui.cli.options import (
+    action_errors,
+    connection_options,
+    db_url_option,
+    dependents_option,
+    fail,
+    front_option,
+    json_option,
+    redis_errors,
+    services_for,
+    settings_from,
+)
+from queuetui.cli.plan import run_plan
+from queuetui.rqdata.connection import connect
 
 
-@main.group()
+@click.group()
 def batches() -> None:
     """Batches (RQ groups): their progress, their jobs; retry their failed jobs, cancel their pending ones."""
 
@@ -22,15 +34,16 @@ def batches() -> None:
 @connection_options
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def batches_list(connection: dict[str, Any], offset: int, limit: int, as_json: bool) -> None:
     """List a page of batches by name, each counted by state (read only: nothing is cleaned up)."""
     from queuetui.clock import SYSTEM
     from queuetui.present.batches import batch_json, batches_table
     from queuetui.rqdata.batches import read_batches
 
-    settings, redis = _redis_for(connection)
-    with _redis_errors(settings):
+    settings = settings_from(connection)
+    redis = connect(settings.redis_url)
+    with redis_errors(settings):
         page = read_batches(redis, offset, limit)
     if as_json:
         payload = {
@@ -50,7 +63,7 @@ def batches_list(connection: dict[str, Any], offset: int, limit: int, as_json: b
 @click.argument("batch_name", metavar="NAME")
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="First job shown.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="Jobs shown.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit: int, as_json: bool) -> None:
     """Show one batch: its counts by state and a page of its jobs, oldest first, wherever they are."""
     from queuetui import fmt
@@ -60,8 +73,9 @@ def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit
     from queuetui.rqdata.batches import STATES, batch_members, read_batch, read_batch_rows
 
     name = batch_name
-    settings, redis = _redis_for(connection)
-    with _redis_errors(settings):
+    settings = settings_from(connection)
+    redis = connect(settings.redis_url)
+    with redis_errors(settings):
         batch = read_batch(redis, name)
         if batch is None:
             fail(f"no batch named {name!r} (see queuetui batches list)")
@@ -88,7 +102,7 @@ def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
     """Register `queuetui batches NAME BATCH` for the job action `action` on a batch's jobs."""
 
     @connection_options
-    @_db_url_option
+    @db_url_option
     @click.argument("batch")
     @click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
     @click.option("-y", "--yes", is_flag=True, help="Do not ask to confirm (scripts).")
@@ -110,8 +124,10 @@ def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
         from queuetui.rqdata.actions import ActionError, Options
         from queuetui.rqdata.bulk import Selection
 
-        settings, ops = _operations(connection, db_url)
-        with _redis_errors(settings):
+        services = services_for(connection, db_url)
+        settings = services.settings
+        with action_errors(settings):
+            ops = services.operations
             try:
                 plan = ops.plan(
                     action, Selection(group=batch), Options(at_front=front, dependents=with_dependents)
@@ -122,13 +138,13 @@ def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
             takes = " or ".join(plan.action.sources)
             click.echo(f"{action}: nothing to do (no job of batch {batch} is {takes})", err=True)
             return
-        _run_plan(settings, ops, plan, dry_run=dry_run, yes=yes, throttle=throttle, as_json=as_json)
+        run_plan(settings, ops, plan, dry_run=dry_run, yes=yes, throttle=throttle, as_json=as_json)
 
     command.__doc__ = summary
     batches.command(name)(command)
 
 
-_batch_action("jobs.retry", "retry", "Retry the failed jobs of BATCH on their own queues.", _front)
+_batch_action("jobs.retry", "retry", "Retry the failed jobs of BATCH on their own queues.", front_option)
 _batch_action(
-    "jobs.cancel", "cancel", "Cancel the waiting, scheduled and deferred jobs of BATCH.", _dependents
+    "jobs.cancel", "cancel", "Cancel the waiting, scheduled and deferred jobs of BATCH.", dependents_option
 )

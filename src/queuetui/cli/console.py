@@ -1,0 +1,77 @@
+"""`queuetui console` (also `queuetui` alone) and `queuetui demo`."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import click
+
+from queuetui.cli.options import connection_options, fail, settings_from
+
+
+@click.command()
+@connection_options
+@click.option("--refresh", type=float, default=None, help="Seconds between live refreshes (default 1).")
+def console(connection: dict[str, Any], refresh: float | None) -> None:
+    """Open the console."""
+    parent = click.get_current_context().find_root().obj or {}
+    settings = settings_from(connection, refresh if refresh is not None else parent.get("refresh"))
+    from queuetui.tui.app import run_console
+
+    run_console(settings)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@click.command()
+@click.option("--no-console", is_flag=True, help="Run only the backend and print the Redis URL.")
+@click.option("--workers", type=click.IntRange(0, 16), default=2, show_default=True)
+@click.option("--redis-server", metavar="PATH", default=None, help="redis-server binary to use.")
+@click.option("--refresh", type=float, default=1.0, show_default=True)
+def demo(no_console: bool, workers: int, redis_server: str | None, refresh: float) -> None:
+    """Start an embedded Redis, workers and a demo workload, then open the console on it."""
+    from queuetui.config import load_settings
+    from queuetui.demo.backend import DemoBackend
+    from queuetui.embedded import EmbeddedRedisError
+
+    backend = DemoBackend(workers=workers, redis_server=redis_server)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the demo as cleanly as Ctrl-C
+    try:
+        backend.start()
+    except EmbeddedRedisError as exc:
+        fail(str(exc))
+    try:
+        if no_console:
+            click.echo(f"queuetui demo: Redis at {backend.url}")
+            click.echo(f"  attach with:  queuetui -u {backend.url}")
+            click.echo(f"  schedules:    queuetui schedules list --db-url {backend.db_url}")
+            click.echo(f"  logs:         {backend.log_dir}")
+            click.echo("  Ctrl-C stops everything.")
+            try:
+                while True:
+                    signal.pause()
+            except KeyboardInterrupt:
+                pass
+        else:
+            import dataclasses
+            import getpass
+
+            from queuetui.roles import Role, RoleMap
+            from queuetui.tui.app import run_console
+
+            settings = load_settings(
+                redis_url=backend.url, name="demo", refresh=refresh, db_url=backend.db_url
+            )
+            # The demo is the operator's own sandbox: every action, admin ones included, is theirs to try.
+            run_console(
+                dataclasses.replace(
+                    settings,
+                    roles=RoleMap(users={getpass.getuser(): Role.ADMIN}),
+                    alerts=backend.alerts(),  # the rules its scheduler checks, for their thresholds
+                )
+            )
+    finally:
+        backend.stop()
