@@ -18,11 +18,9 @@ from queuetui.cli.options import (
     front_option,
     json_option,
     redis_errors,
+    redis_for,
     services_for,
-    settings_from,
 )
-from queuetui.cli.plan import run_plan
-from queuetui.rqdata.connection import connect
 
 
 @click.group()
@@ -41,8 +39,7 @@ def batches_list(connection: dict[str, Any], offset: int, limit: int, as_json: b
     from queuetui.present.batches import batch_json, batches_table
     from queuetui.rqdata.batches import read_batches
 
-    settings = settings_from(connection)
-    redis = connect(settings.redis_url)
+    settings, redis = redis_for(connection)
     with redis_errors(settings):
         page = read_batches(redis, offset, limit)
     if as_json:
@@ -73,8 +70,7 @@ def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit
     from queuetui.rqdata.batches import STATES, batch_members, read_batch, read_batch_rows
 
     name = batch_name
-    settings = settings_from(connection)
-    redis = connect(settings.redis_url)
+    settings, redis = redis_for(connection)
     with redis_errors(settings):
         batch = read_batch(redis, name)
         if batch is None:
@@ -138,6 +134,8 @@ def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
             takes = " or ".join(plan.action.sources)
             click.echo(f"{action}: nothing to do (no job of batch {batch} is {takes})", err=True)
             return
+        from queuetui.cli.plan import run_plan
+
         run_plan(settings, ops, plan, dry_run=dry_run, yes=yes, throttle=throttle, as_json=as_json)
 
     command.__doc__ = summary

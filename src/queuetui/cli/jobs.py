@@ -19,23 +19,15 @@ from queuetui.cli.options import (
     front_option,
     json_option,
     redis_errors,
+    redis_for,
     scan_progress,
     services_for,
-    settings_from,
 )
-from queuetui.cli.plan import run_plan
-from queuetui.config import Settings
-from queuetui.rqdata.connection import connect
 
 
 @click.group()
 def jobs() -> None:
     """List, show and group jobs; retry, requeue, move, cancel, stop, delete them (as the console does)."""
-
-
-def _redis_for(connection: dict[str, Any]) -> tuple[Settings, Any]:
-    settings = settings_from(connection)
-    return settings, connect(settings.redis_url)
 
 
 @jobs.command("list")
@@ -83,7 +75,7 @@ def jobs_list(
         query = parse(filter_text)
     except (ValueError, QueryError) as exc:
         fail(str(exc), code=2)
-    settings, redis = _redis_for(connection)
+    settings, redis = redis_for(connection)
     descending = None if order is None else order == "desc"
     note = ""
     with redis_errors(settings):
@@ -127,7 +119,7 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
     from queuetui.rqdata.detail import job_detail
     from queuetui.rqdata.payload import disassemble as dis
 
-    settings, redis = _redis_for(connection)
+    settings, redis = redis_for(connection)
     with redis_errors(settings):
         detail = job_detail(redis, job_id)
     if not detail.exists and not detail.locations and not detail.results:
@@ -150,7 +142,7 @@ def jobs_deps(connection: dict[str, Any], job_id: str, as_json: bool) -> None:
     from queuetui.present.deps import tree_json, tree_text
     from queuetui.rqdata.deps import dependency_tree
 
-    settings, redis = _redis_for(connection)
+    settings, redis = redis_for(connection)
     with redis_errors(settings):
         tree = dependency_tree(redis, job_id)
     if not tree.job.exists and not tree.waits_on and not tree.waited_on_by:
@@ -170,7 +162,7 @@ def jobs_groups(connection: dict[str, Any], queue: str, as_json: bool) -> None:
     from queuetui.present.jobs import failure_groups_json, failure_groups_lines
     from queuetui.rqdata.search import failure_groups
 
-    settings, redis = _redis_for(connection)
+    settings, redis = redis_for(connection)
     with redis_errors(settings):
         result = failure_groups(redis, queue)
     if as_json:
@@ -247,6 +239,8 @@ def _job_action(action: str, name: str, summary: str, extra: tuple[Callable[...,
                 plan = ops.plan(action, selection, options, progress=progress)
             except (ActionError, QueryError) as exc:
                 fail(str(exc), code=2)
+        from queuetui.cli.plan import run_plan
+
         run_plan(settings, ops, plan, dry_run=dry_run, yes=yes, throttle=throttle, as_json=as_json)
 
     command.__doc__ = summary

@@ -15,13 +15,16 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from queuetui.config import ConfigError, Settings, load_settings, redact_url
-from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
-from queuetui.services import Services
+
+if TYPE_CHECKING:
+    import redis
+
+    from queuetui.services import Services
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -83,14 +86,26 @@ def settings_from(connection: dict[str, Any], refresh: float | None = None) -> S
         fail(str(exc), code=2)
 
 
+def redis_for(connection: dict[str, Any]) -> tuple[Settings, redis.Redis]:
+    """The settings and a Redis client for them (it connects on first use)."""
+    from queuetui.rqdata.connection import connect
+
+    settings = settings_from(connection)
+    return settings, connect(settings.redis_url)
+
+
 def services_for(connection: dict[str, Any], db_url: str | None = None) -> Services:
     """The services of the person running the command (nothing is opened yet)."""
+    from queuetui.services import Services
+
     return Services(settings_from({**connection, "db_url": db_url}))
 
 
 @contextlib.contextmanager
 def redis_errors(settings: Settings) -> Iterator[None]:
     """Redis unreachable or refusing: one line naming the server, exit 1."""
+    from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+
     try:
         yield
     except REDIS_ERRORS as exc:

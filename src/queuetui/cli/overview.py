@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from queuetui.cli.options import connection_options, json_option, redis_errors, settings_from
-from queuetui.rqdata.connection import connect
+from queuetui.cli.options import connection_options, json_option, redis_errors, redis_for
 
 
 @click.command()
@@ -19,9 +18,9 @@ def stats(connection: dict[str, Any], as_json: bool) -> None:
     from queuetui.present.overview import overview_json, overview_table
     from queuetui.rqdata.overview import snapshot
 
-    settings = settings_from(connection)
+    settings, redis = redis_for(connection)
     with redis_errors(settings):
-        overview = snapshot(connect(settings.redis_url))
+        overview = snapshot(redis)
     if as_json:
         click.echo(json.dumps(overview_json(overview), indent=2))
     else:

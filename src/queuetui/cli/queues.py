@@ -7,7 +7,6 @@ from typing import Any
 import click
 
 from queuetui.cli.options import action_errors, connection_options, db_url_option, services_for
-from queuetui.cli.plan import run_plan
 
 
 @click.group()
@@ -32,4 +31,6 @@ def queues_empty(
     with action_errors(services.settings):
         ops = services.operations
         plan = ops.plan("queues.empty", Selection(queue, "waiting"))
+    from queuetui.cli.plan import run_plan
+
     run_plan(services.settings, ops, plan, dry_run=dry_run, yes=yes, throttle=None, as_json=as_json)

@@ -85,17 +85,6 @@ class ChunkResult:
 
 
 # The RQ status each registry's jobs have, and back: where a job with a status sits in its queue.
-STATUS_REGISTRY = {
-    "queued": "waiting",
-    "started": "started",
-    "failed": "failed",
-    "stopped": "failed",
-    "finished": "finished",
-    "scheduled": "scheduled",
-    "deferred": "deferred",
-    "canceled": "canceled",
-    "ready_to_enqueue": "ready",
-}
 
 _EMPTY_EXC_INFO = zlib.compress(b"")  # what RQ's requeue leaves in exc_info (job._exc_info = '')
 
@@ -107,7 +96,7 @@ def _lua_string(value: str) -> str:
 def _prelude() -> str:
     """Key names and helpers every action script shares, taken from RQ so a custom prefix is honoured."""
     registries = {
-        status: keys.registry_key("", reg) for status, reg in STATUS_REGISTRY.items() if reg != "waiting"
+        status: keys.registry_key("", reg) for status, reg in keys.STATUS_REGISTRY.items() if reg != "waiting"
     }
     table = ", ".join(f"[{_lua_string(s)}] = {_lua_string(prefix)}" for s, prefix in registries.items())
     return f"""
@@ -438,7 +427,7 @@ def _with_rq_job(connection: redis.Redis, source: Source, job_id: str, act: Call
         return "vanished"
     status = job.get_status(refresh=False)
     name = str(getattr(status, "value", status) or "")
-    if STATUS_REGISTRY.get(name, "") != source.registry:
+    if keys.STATUS_REGISTRY.get(name, "") != source.registry:
         return f"moved: {name}"
     try:
         act(job)

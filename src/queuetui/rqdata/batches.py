@@ -20,14 +20,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import redis
-from rq.group import Group
 
-from queuetui.rqdata.actions import STATUS_REGISTRY
+from queuetui.rqdata import keys
 from queuetui.rqdata.fields import parse_rq_time, text
+from queuetui.rqdata.keys import STATUS_REGISTRY
 from queuetui.rqdata.rows import JobRow, read_raw, read_rows
 
-GROUPS_SET = Group.REDIS_GROUP_KEY
-GROUP_PREFIX = Group.REDIS_GROUP_NAME_PREFIX
+GROUPS_SET = keys.GROUPS_SET
+GROUP_PREFIX = keys.GROUP_PREFIX
 CHUNK = 1000
 MAX_MEMBERS = 100_000
 """The most job ids a batch's jobs view holds (in memory, as a filter's matches)."""
@@ -71,7 +71,7 @@ class Member:
     id: str
     state: str
     status: str
-    """RQ's own status ('' when gone): where the job sits (actions.STATUS_REGISTRY)."""
+    """RQ's own status ('' when gone): where the job sits (keys.STATUS_REGISTRY)."""
     queue: str
     created_at: datetime | None
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 import redis
 
 from queuetui.rqdata import keys
-from queuetui.rqdata.actions import OK, STATUS_REGISTRY, ActionError, JobAction, Options, Source
+from queuetui.rqdata.actions import OK, ActionError, JobAction, Options, Source
 from queuetui.rqdata.fields import text
+from queuetui.rqdata.keys import STATUS_REGISTRY
 from queuetui.rqdata.pages import read_ids
 from queuetui.rqdata.query import parse
 from queuetui.rqdata.rows import VIEWS

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from rq.job import Job
 
 from queuetui.rqdata import keys
 from queuetui.rqdata.fields import dependency_ids, optional_int, parse_rq_time, text
@@ -154,13 +153,12 @@ def _result(entry_id: bytes, payload: dict[bytes, bytes]) -> StoredResult:
 
 def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
     """Read and decode one job in two round trips (plus its locations); never unpickles code."""
-    probe = Job(id=job_id, connection=connection)  # key names only: nothing is read or decoded
     pipe = connection.pipeline(transaction=False)
     pipe.hgetall(keys.job_key(job_id))
     pipe.ttl(keys.job_key(job_id))
     pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=10)
-    pipe.smembers(probe.dependents_key)
-    pipe.smembers(probe.dependencies_key)
+    pipe.smembers(keys.dependents_key(job_id))
+    pipe.smembers(keys.dependencies_key(job_id))
     # A key of the wrong type is bad data to show, not an error: WRONGTYPE replies read as empty.
     replies = [None if isinstance(r, redis.ResponseError) else r for r in pipe.execute(raise_on_error=False)]
     raw_hash, key_ttl, entries, dependents, dependencies = replies

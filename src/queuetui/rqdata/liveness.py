@@ -10,9 +10,10 @@ its heartbeat is late (stale); a key that expired while its name stays in the se
 
 from __future__ import annotations
 
-from rq.defaults import DEFAULT_WORKER_TTL
-
 from queuetui.rqdata.fields import text
+
+DEFAULT_WORKER_TTL = 420
+"""RQ's default worker TTL (rq.defaults.DEFAULT_WORKER_TTL), for workers whose hash does not say theirs."""
 
 OVERDUE = 45.0
 """Seconds left on a worker's key below which its heartbeat is late: RQ leaves 60 s or more at each beat."""
