@@ -8,7 +8,8 @@ import redis
 
 from queuetui.config import Settings
 from queuetui.db.engine import open_database
-from queuetui.tui.app import QueueTUI, check_command
+from queuetui.tui.app import QueueTUI
+from queuetui.tui.commands import check as check_command
 from queuetui.tui.screens.alerts import AlertsScreen
 from queuetui.tui.screens.metrics import NO_SAMPLES, MetricsScreen, Plots
 from queuetui.tui.screens.overview import OverviewScreen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import partial
 
@@ -19,8 +18,9 @@ from queuetui.config import Settings, redact_url
 from queuetui.roles import refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import find_job
-from queuetui.rqdata.rows import VIEWS, registry_name
+from queuetui.rqdata.rows import VIEWS
 from queuetui.services import Services
+from queuetui.tui import commands
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen
@@ -80,7 +80,11 @@ class QueueTUI(App[None]):
             yield SystemCommand(
                 "Pause / resume live refresh", "Toggle live refresh", screen.action_toggle_pause
             )
-        yield SystemCommand("Batches", "RQ groups and their progress", self.action_open_batches)
+        for command in commands.COMMANDS:
+            if command.palette:
+                yield SystemCommand(
+                    command.name.capitalize(), command.help, partial(self.run_command, command.name)
+                )
         queue = self.current_queue()
         for registry, label in VIEWS.items():
             yield SystemCommand(
@@ -178,51 +182,33 @@ class QueueTUI(App[None]):
             if text:
                 self.run_command(text)
 
-        self.push_screen(PromptScreen(":", placeholder=COMMAND_HELP, check=check_command), submitted)
+        self.push_screen(PromptScreen(":", placeholder=commands.HELP, check=commands.check), submitted)
 
     def run_command(self, text: str) -> None:
-        words = text.split()
-        verb, args = words[0].lower(), words[1:]
+        """Run a `:` command (see tui/commands.py)."""
+        commands.run(self, text)
+
+    def open_overview(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def open_groups(self, queue: str) -> None:
+        """A queue's Failed view with its failures grouped."""
+        self.open_jobs(queue, "failed")
+        if isinstance(self.screen, JobsScreen):
+            self.call_after_refresh(self.screen.action_groups)
+
+    def jobs_view_do(self, what: str, row: int = 0) -> None:
+        """In the job view on top: go to its top, its bottom or a row number; elsewhere nothing."""
         screen = self.screen
-        if verb in ("q", "quit"):
-            self.exit()
-        elif verb in ("overview", "queues", "home"):
-            while len(self.screen_stack) > 2:
-                self.pop_screen()
-        elif verb == "job":
-            self.find_job(args[0])
-        elif verb in ("schedules", "schedule"):
-            self.open_schedules(" ".join(args))
-        elif verb in ("workers", "worker"):
-            self.action_open_workers()
-        elif verb == "imports":
-            from queuetui.tui.screens.imports import ImportsScreen
-
-            self.push_screen(ImportsScreen())
-        elif verb == "audit":
-            from queuetui.tui.screens.audit import AuditScreen
-
-            self.push_screen(AuditScreen(" ".join(args)))
-        elif verb in ("batches", "batch"):
-            self.open_batch(args[0]) if args else self.action_open_batches()
-        elif verb == "forecast":
-            from queuetui.tui.screens.forecast import ForecastScreen
-
-            self.push_screen(ForecastScreen())
-        elif verb == "metrics":
-            self.open_metrics(*args)
-        elif verb == "alerts":
-            self.open_alerts()
-        elif verb.isdigit() and isinstance(screen, JobsScreen):
-            screen.jump_to_row(int(verb))
-        elif verb in ("top", "bottom") and isinstance(screen, JobsScreen):
-            screen.action_top() if verb == "top" else screen.action_bottom()
-        elif verb == "groups":
-            self.open_jobs(args[0] if args else self.current_queue(), "failed")
-            if isinstance(self.screen, JobsScreen):
-                self.call_after_refresh(self.screen.action_groups)
+        if not isinstance(screen, JobsScreen):
+            self.notify(f":{row or what} moves within a job view; open one first", timeout=3)
+        elif what == "top":
+            screen.action_top()
+        elif what == "bottom":
+            screen.action_bottom()
         else:
-            self.open_jobs(args[0] if args else self.current_queue(), registry_name(verb))
+            screen.jump_to_row(row)
 
     def find_job(self, job_id: str) -> None:
         def work() -> None:
@@ -264,54 +250,13 @@ class QueueTUI(App[None]):
             # The binding's id is what [keys] in the config takes to move it to other keys.
             what = f"{binding.tooltip}  ({binding.id})".lstrip() if binding.id else binding.tooltip
             rows.append((scope[0], scope[1], self.get_key_display(binding), description, what))
+        for command in commands.COMMANDS:
+            aliases = ", ".join(f":{a}" for a in command.names[1:])
+            rows.append(
+                (3, "command", f":{command.usage}", command.help, f"also {aliases}" if aliases else "")
+            )
         rows.sort(key=lambda row: row[0])
         self.push_screen(HelpScreen(title, [row[1:] for row in rows]))
-
-
-COMMAND_HELP = (
-    "failed [queue] · running · waiting ... · job ID · 123 (row) · top · bottom · groups · schedules"
-    " [search] · forecast · imports · audit [action:jobs.* actor:NAME] · batches [NAME] · workers"
-    " · metrics [queue] [1h|6h|24h|7d|30d] · alerts · overview"
-)
-COMMANDS = {
-    "q", "quit", "overview", "queues", "home", "job", "top", "bottom", "groups", "schedules", "schedule",
-    "forecast", "imports", "audit", "workers", "worker", "batches", "batch", "metrics", "alerts",
-}  # fmt: skip
-
-
-def check_command(text: str) -> str:
-    """Why a `:` command cannot run, in one line; empty when it can."""
-    words = text.split()
-    if not words:
-        return ""
-    verb = words[0].lower()
-    if verb == "job" and len(words) != 2:
-        return "usage: job ID"
-    if verb == "audit":
-        from queuetui.tui.screens.audit import parse_audit_filter
-
-        try:
-            parse_audit_filter(" ".join(words[1:]))
-        except ValueError as exc:
-            return str(exc)
-    if verb == "metrics":
-        if len(words) > 3:
-            return "usage: metrics [queue] [1h|6h|24h|7d|30d]"
-        from queuetui.metrics.trends import window_named
-
-        for word in words[1:]:
-            if re.fullmatch(r"\d+[smhdw]", word):  # meant as a window, not a queue
-                try:
-                    window_named(word)
-                except ValueError as exc:
-                    return str(exc)
-    if verb in COMMANDS or verb.isdigit():
-        return ""
-    try:
-        registry_name(verb)
-    except ValueError:
-        return f"unknown command {verb!r}; try: {COMMAND_HELP}"
-    return ""
 
 
 def run_console(settings: Settings) -> None:
