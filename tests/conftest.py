@@ -9,6 +9,7 @@ fails them instead.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,15 @@ import pytest
 import redis
 from sqlalchemy.engine import URL
 
+from queuetui.db.engine import open_database
 from queuetui.embedded import EmbeddedRedis
-from tests.postgres import EmbeddedPostgres, PostgresUnavailable, psycopg_url, scratch_database
+from tests.postgres import (
+    EmbeddedPostgres,
+    PostgresUnavailable,
+    psycopg_url,
+    scratch_database,
+    template_database,
+)
 
 POSTGRES_URL_VAR = "QUEUETUI_TEST_POSTGRES_URL"
 
@@ -85,8 +93,40 @@ def postgres_url(postgres_server: URL) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest schema once a session, for tests to copy."""
+    path = tmp_path_factory.mktemp("template") / "q.db"
+    open_database(f"sqlite:///{path}").kw["bind"].dispose()  # closing the last connection folds the WAL in
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: URL) -> Iterator[str]:
+    """The name of a PostgreSQL database migrated once a session, for tests to create theirs from."""
+    with template_database(postgres_server) as name:
+        yield name
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A schedule database at the newest schema: a SQLite file, then a PostgreSQL database (copies of
+    a template migrated once a session: migrations have tests of their own, on empty_db_url)."""
+    if request.param == "sqlite":
+        path = tmp_path / "q.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server, template = (
+        request.getfixturevalue("postgres_server"),
+        request.getfixturevalue("postgres_template"),
+    )
+    with scratch_database(server, template=template) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty schedule database: a SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'q.db'}"

@@ -205,15 +205,26 @@ def psycopg_url(url: str) -> URL:
 
 
 @contextlib.contextmanager
-def scratch_database(server: URL) -> Iterator[str]:
-    """A new, empty database on `server` for one test (its URL), dropped afterwards."""
+def scratch_database(server: URL, template: str = "") -> Iterator[str]:
+    """A new database on `server` for one test (its URL), empty or a copy of `template`; dropped after."""
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     name = f"queuetui_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@contextlib.contextmanager
+def template_database(server: URL) -> Iterator[str]:
+    """A database on `server` migrated to the newest schema, by name, for CREATE DATABASE ... TEMPLATE."""
+    from queuetui.db.engine import open_database
+
+    with scratch_database(server) as url:
+        open_database(url).kw["bind"].dispose()  # a template must have no connection when it is copied
+        yield sa.engine.make_url(url).database or ""

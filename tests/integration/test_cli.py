@@ -14,10 +14,14 @@ from rq import Queue, SimpleWorker
 
 from queuetui.embedded import free_port
 from tests import jobs
+from tests.cli import queuetui
 from tests.conftest import run_env, wait_for
 
 
-def queuetui(*args: str, url: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def queuetui_process(
+    *args: str, url: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`python -m queuetui ARGS` as a process of its own: for the worker, which forks."""
     env = run_env(url) if url else dict(os.environ)
     return subprocess.run(
         [sys.executable, "-m", "queuetui", *args], env=env, capture_output=True, text=True, timeout=timeout
@@ -89,7 +93,7 @@ def test_worker_runs_strict_priority_order(conn: redis.Redis, redis_url: str) ->
     for name in ("low", "default", "high", "critical"):  # enqueued lowest first
         for i in range(3):
             Queue(name, connection=conn).enqueue(jobs.record, f"{name}-{i}")
-    result = queuetui("worker", "--burst", url=redis_url)
+    result = queuetui_process("worker", "--burst", url=redis_url)
     assert result.returncode == 0, result.stderr
     order = [tag.decode() for tag in conn.lrange("test:order", 0, -1)]
     assert [tag.split("-")[0] for tag in order] == ["critical"] * 3 + ["high"] * 3 + ["default"] * 3 + [
@@ -100,13 +104,13 @@ def test_worker_runs_strict_priority_order(conn: redis.Redis, redis_url: str) ->
 def test_worker_pool_processes_everything(conn: redis.Redis, redis_url: str) -> None:
     q = Queue("default", connection=conn)
     q.enqueue_many([Queue.prepare_data(jobs.record, (f"job-{i}",)) for i in range(20)])
-    result = queuetui("worker", "default", "--burst", "--pool", "2", url=redis_url, timeout=120)
+    result = queuetui_process("worker", "default", "--burst", "--pool", "2", url=redis_url, timeout=120)
     assert result.returncode == 0, result.stderr
     assert conn.llen("test:order") == 20
 
 
 def test_worker_on_unreachable_redis_is_a_one_line_error() -> None:
-    result = queuetui("worker", "--burst", url=f"redis://127.0.0.1:{free_port()}/0")
+    result = queuetui_process("worker", "--burst", url=f"redis://127.0.0.1:{free_port()}/0")
     assert result.returncode == 1
     assert "cannot reach Redis" in result.stderr and "Traceback" not in result.stderr
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,12 +11,7 @@ from click.testing import CliRunner
 
 from queuetui import clock
 from queuetui.cli import main
-
-
-def queuetui(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "queuetui", *args], capture_output=True, text=True, timeout=60
-    )
+from tests.cli import queuetui
 
 
 def test_json_shape() -> None:

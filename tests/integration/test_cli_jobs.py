@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 from pathlib import Path
 
 import redis
 
 from queuetui.embedded import free_port
-from tests.conftest import run_env
+from tests.cli import Completed
+from tests.cli import queuetui as run
 from tests.workload import BROKEN_IDS, seed_broken, seed_every_registry
 
 
-def queuetui(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = run_env(url)
-    env["COLUMNS"] = "120"
-    return subprocess.run(
-        [sys.executable, "-m", "queuetui", *args], env=env, capture_output=True, text=True, timeout=60
-    )
+def queuetui(url: str, *args: str) -> Completed:
+    return run(*args, url=url, env={**os.environ, "COLUMNS": "120"})
 
 
 def test_list_a_registry_as_json_and_as_a_table(conn: redis.Redis, redis_url: str) -> None:

@@ -28,8 +28,8 @@ def _schedule(**fields: object) -> Schedule:
     return Schedule(**{**values, "created_at": now, "updated_at": now, **fields})
 
 
-def test_an_empty_database_is_migrated_on_first_use_to_the_models_schema(db_url: str) -> None:
-    sessions = db.open_database(db_url)
+def test_an_empty_database_is_migrated_on_first_use_to_the_models_schema(empty_db_url: str) -> None:
+    sessions = db.open_database(empty_db_url)
     engine = sessions.kw["bind"]
     assert db.current_revision(engine) == db.head_revision()
     with engine.connect() as connection:
@@ -51,8 +51,8 @@ def test_an_empty_database_is_migrated_on_first_use_to_the_models_schema(db_url:
     assert db.upgrade(engine) == (db.head_revision(), db.head_revision())
 
 
-def test_a_database_at_the_first_revision_is_upgraded_keeping_its_rows(db_url: str) -> None:
-    engine = db.create_engine(db_url)
+def test_a_database_at_the_first_revision_is_upgraded_keeping_its_rows(empty_db_url: str) -> None:
+    engine = db.create_engine(empty_db_url)
     with engine.begin() as connection:
         command.upgrade(db._config(connection), "0001")
         row = {"actor": "ops", "client": "local", "action": "schedule.add", "target": "x", "filter": ""}
@@ -70,7 +70,7 @@ def test_a_database_at_the_first_revision_is_upgraded_keeping_its_rows(db_url: s
             session.flush()
             session.add(ScheduleRun(schedule_id=schedule.id, fire_time=at, job_id="qt-1-x", state="finished"))
             session.flush()
-    sessions = db.open_database(db_url)
+    sessions = db.open_database(empty_db_url)
     assert db.current_revision(engine) == db.head_revision()
     with db.session_scope(sessions) as session:
         (kept,) = session.scalars(sa.select(AuditEntry)).all()

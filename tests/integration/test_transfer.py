@@ -30,6 +30,7 @@ from queuetui.schedule.transfer import (
     read,
     run_import,
 )
+from tests.cli import Completed, queuetui
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ATOMIC, PARTIAL = ImportMode.ATOMIC, ImportMode.PARTIAL
@@ -524,10 +525,8 @@ def test_an_import_killed_while_it_writes_leaves_nothing_half_written(tmp_path: 
     assert result.clean and {s.name: (s.cron, s.timezone, s.args) for s in store.schedules()} == good
 
 
-def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "queuetui", *args], input=stdin, capture_output=True, text=True, timeout=60
-    )
+def cli(*args: str, stdin: str = "") -> Completed:
+    return queuetui(*args, stdin=stdin)
 
 
 def test_export_and_import_from_the_command_line(tmp_path: Path) -> None:

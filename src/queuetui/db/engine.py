@@ -11,6 +11,7 @@ that stays locked or unreachable raises DatabaseError, whose message is one line
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import sqlite3
@@ -145,7 +146,9 @@ def _config(connection: sa.Connection) -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str:
+    """The newest migration's revision (read once: the migrations ship with the code)."""
     script = ScriptDirectory(str(MIGRATIONS))
     head = script.get_current_head()
     assert head is not None, "the migrations directory has no revision"
