@@ -230,21 +230,46 @@ def worker(
         )
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @_connection
 @_db_url_option
 @click.option("--instance", default=None, help="This scheduler's name in the lease (default host:pid).")
 @click.option(
     "--interval", type=click.FloatRange(0.05, 60), default=0.5, show_default=True, help="Seconds per tick."
 )
+@click.option(
+    "--lease-ttl", type=click.FloatRange(0.3, 60), default=1.5, show_default=True,
+    help="Seconds the leader's lease lives unless renewed: a dead leader is replaced within it "
+    "(plus --standby-poll); shorter fails over faster but is lost to shorter Redis hiccups.",
+)  # fmt: skip
+@click.option(
+    "--standby-poll", type=click.FloatRange(0.05, 10), default=0.25, show_default=True,
+    help="Seconds between a standby's attempts to take the lease.",
+)  # fmt: skip
+@click.option(
+    "--db-stall-limit", type=click.FloatRange(0.5, 3600), default=30.0, show_default=True,
+    help="Seconds of failing database transactions after which a leader steps down.",
+)  # fmt: skip
 @click.option("--no-metrics", is_flag=True, help="Do not run the metrics sampler and alert rules beside it.")
+@click.pass_context
 def scheduler(
-    connection: dict[str, Any], db_url: str | None, instance: str | None, interval: float, no_metrics: bool
+    ctx: click.Context,
+    connection: dict[str, Any],
+    db_url: str | None,
+    instance: str | None,
+    interval: float,
+    lease_ttl: float,
+    standby_poll: float,
+    db_stall_limit: float,
+    no_metrics: bool,
 ) -> None:
     """Run the cron scheduler: several may run; the one holding the lease enqueues.
 
     It also runs the metrics sampler and alert rules (as `queuetui monitor` does) unless --no-metrics.
+    `queuetui scheduler status` shows who leads.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     import logging
     import os
     import socket
@@ -272,11 +297,41 @@ def scheduler(
         from queuetui.cli_metrics import start_sampler
 
         sampling = start_sampler(redis, settings, sessions, name, stop)
-    Scheduler(redis, sessions, instance=name).run(stop, interval)
+    Scheduler(
+        redis,
+        sessions,
+        instance=name,
+        lease_ttl=lease_ttl,
+        standby_poll=standby_poll,
+        db_stall_limit=db_stall_limit,
+    ).run(stop, interval)
     if sampling is not None:
         thread, alerts = sampling
         thread.join(5)
         alerts.close()
+
+
+@scheduler.command("status")
+@connection_options
+@_db_url_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def scheduler_status(connection: dict[str, Any], db_url: str | None, as_json: bool) -> None:
+    """Show which scheduler leads, since when, its last tick, the lag of the oldest due fire time,
+    and each instance's last heartbeat."""
+    from queuetui.schedule import status
+    from queuetui.schedule.db import DatabaseError, open_database
+
+    settings = settings_from({**connection, "db_url": db_url})
+    try:
+        sessions = open_database(settings.db_url)
+    except DatabaseError as exc:
+        sessions = None
+        problem = str(exc)
+    with _redis_errors(settings):
+        state = status.read(connect(settings.redis_url), sessions)
+    if sessions is None:
+        state["database"] = {"error": problem}
+    click.echo(json.dumps(state, indent=2) if as_json else status.text(state))
 
 
 @main.command()

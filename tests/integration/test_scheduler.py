@@ -125,11 +125,15 @@ def test_a_failed_commit_is_retried_without_a_duplicate(
         sched.tick()
     assert queued(conn) == ["qt-1-20261123T120000Z"]  # enqueued before the commit failed
     assert runs(store) == []
+    enqueued_at = clock.now()
+    clock.advance(65)  # the lock held a while: 12:00 is now late (run-once would miss it) but was enqueued
     report = sched.tick()
-    assert (report.enqueued, report.duplicates) == (0, 1)
-    assert runs(store) == [("12:00", "cron", "queued", "")]
-    assert queued(conn) == ["qt-1-20261123T120000Z"]
-    assert store.get("minutely").next_fire_at == datetime(2026, 11, 23, 12, 1, tzinfo=UTC)
+    assert (report.enqueued, report.duplicates, report.recovered, report.missed) == (1, 0, 1, 0)
+    assert runs(store) == [("12:00", "cron", "queued", ""), ("12:01", "cron", "queued", "")]
+    with session_scope(store.sessions) as session:
+        assert session.scalars(select(ScheduleRun.enqueued_at).order_by(ScheduleRun.id)).first() == enqueued_at
+    assert queued(conn) == ["qt-1-20261123T120000Z", "qt-1-20261123T120100Z"]
+    assert store.get("minutely").next_fire_at == datetime(2026, 11, 23, 12, 2, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
