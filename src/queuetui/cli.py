@@ -250,6 +250,10 @@ def worker(
     "--db-stall-limit", type=click.FloatRange(0.5, 3600), default=30.0, show_default=True,
     help="Seconds of failing database transactions after which a leader steps down.",
 )  # fmt: skip
+@click.option(
+    "--late-after", type=click.FloatRange(1, 86400), default=60.0, show_default=True,
+    help="Seconds after which a fire time never enqueued is late: its schedule's misfire policy decides.",
+)  # fmt: skip
 @click.option("--no-metrics", is_flag=True, help="Do not run the metrics sampler and alert rules beside it.")
 @click.pass_context
 def scheduler(
@@ -261,6 +265,7 @@ def scheduler(
     lease_ttl: float,
     standby_poll: float,
     db_stall_limit: float,
+    late_after: float,
     no_metrics: bool,
 ) -> None:
     """Run the cron scheduler: several may run; the one holding the lease enqueues.
@@ -274,6 +279,7 @@ def scheduler(
     import os
     import socket
     import threading
+    from datetime import timedelta
 
     from queuetui.schedule.db import DatabaseError, open_database
     from queuetui.schedule.scheduler import Scheduler
@@ -304,6 +310,7 @@ def scheduler(
         lease_ttl=lease_ttl,
         standby_poll=standby_poll,
         db_stall_limit=db_stall_limit,
+        on_time=timedelta(seconds=late_after),
     ).run(stop, interval)
     if sampling is not None:
         thread, alerts = sampling

@@ -129,7 +129,8 @@ class Keeper(threading.Thread):
     """Keeps a lease on a thread of its own: renews it while held, tries to take it while not.
 
     `hold_off(seconds)` keeps it from taking the lease for a while (a leader that stepped down).
-    `on_change(leading)` is called when leadership starts or ends; `on_error(exc)` for a Redis
+    `on_change(leading)` is called after the first pass and whenever leadership starts or ends;
+    `on_error(exc)` for a Redis
     error; `on_pass()` after each pass that reached Redis (heartbeats).
     """
 
@@ -160,7 +161,7 @@ class Keeper(threading.Thread):
 
     def run(self) -> None:
         """Renew or take the lease until `stop` is set (then the caller releases it)."""
-        leading = False
+        leading: bool | None = None
         while not self.stop.is_set():
             started = time.monotonic()
             try:
@@ -170,7 +171,7 @@ class Keeper(threading.Thread):
             except redis.RedisError as exc:
                 self.on_error(exc)
             if self.lease.held != leading:
-                leading = not leading
+                leading = self.lease.held
                 self.on_change(leading)
             pause = self.renew_every if self.lease.value else self.poll_every
             self.stop.wait(max(0.0, pause - (time.monotonic() - started)))

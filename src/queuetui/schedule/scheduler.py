@@ -30,7 +30,7 @@ markers, and only the records are written. Nothing is lost, nothing runs twice, 
 leader that resumes changes nothing.
 
 Fire times owed by a schedule and never enqueued are sorted into:
-  - on time (less than ON_TIME late): enqueued;
+  - on time (less than on_time late, ON_TIME by default): enqueued;
   - late, missed while no scheduler ran, within the schedule's grace: its misfire policy decides
     (skip: recorded as missed; run-once: only the latest runs; catch-up: each runs, at most
     CATCH_UP_LIMIT);
@@ -180,6 +180,7 @@ class Scheduler:
         lease_ttl: float = LEASE_TTL,
         standby_poll: float = STANDBY_POLL,
         db_stall_limit: float = DB_STALL_LIMIT,
+        on_time: timedelta = ON_TIME,
     ) -> None:
         self.connection = connection
         self.notifier = notifier or Notifier()
@@ -189,6 +190,8 @@ class Scheduler:
         self.lease = lease or Lease(connection, instance, ttl=lease_ttl, margin=lease_ttl / 3)
         self.standby_poll = standby_poll
         self.db_stall_limit = db_stall_limit
+        self.on_time = on_time
+        """A fire time later than this, never enqueued, runs only as its misfire policy says."""
         self._next_reconcile = 0.0
         self._next_prune = 0.0
         self._prune_after = 0
@@ -292,7 +295,7 @@ class Scheduler:
         fire = schedule.next_fire_at
         while fire is not None and fire <= now:
             owed.append(fire)
-            if len(owed) > CATCH_UP_LIMIT and now - fire > ON_TIME:
+            if len(owed) > CATCH_UP_LIMIT and now - fire > self.on_time:
                 return owed, following(now)  # a long outage: skip ahead, owed is bounded
             fire = following(fire)
         return owed, fire
@@ -300,7 +303,7 @@ class Scheduler:
     def _plan(self, schedule: Schedule, owed: list[datetime], now: datetime) -> list[tuple[Fire, str]]:
         """Each owed fire time with the reason it is not run ('missed: ...', 'skipped: ...'), or ''."""
         grace = timedelta(seconds=schedule.misfire_grace)
-        late = [f for f in owed if now - f >= ON_TIME]
+        late = [f for f in owed if now - f >= self.on_time]
         plan: list[tuple[Fire, str]] = []
         for moment in late:
             if now - moment > grace:
@@ -312,7 +315,7 @@ class Scheduler:
             else:
                 reason = ""
             plan.append((Fire(schedule, moment, Trigger.CRON if reason else Trigger.CATCH_UP), reason))
-        plan += [(Fire(schedule, f, Trigger.CRON), "") for f in owed if now - f < ON_TIME]
+        plan += [(Fire(schedule, f, Trigger.CRON), "") for f in owed if now - f < self.on_time]
         snoozed = schedule.snoozed_until
         if snoozed is None:
             return plan
@@ -357,7 +360,7 @@ class Scheduler:
             for fire, reason in plan:
                 enqueued_at = marked[fire.job_id]
                 if enqueued_at is not None:  # enqueued by a tick whose record never reached the database
-                    late = enqueued_at - fire.fire_time >= ON_TIME
+                    late = enqueued_at - fire.fire_time >= self.on_time
                     trigger = Trigger.CATCH_UP if late else Trigger.CRON
                     runs.append((replace(fire, trigger=trigger), RunState.QUEUED, "", enqueued_at))
                     report.recovered += 1
@@ -507,7 +510,10 @@ class Scheduler:
             log.info("leading (lease %s)", self.lease.value)
             self._wake.set()
         else:
-            log.info("standing by (lease %s)", self.lease.holder or "not held")
+            log.info(
+                "standing by (%s)",
+                "stepped down" if self._stepped_down else f"lease {self.lease.holder or 'free'}",
+            )
 
     def _redis_failed(self, exc: redis.RedisError) -> None:
         """A Redis error on either thread: 'Redis lost' once, then the repeats rate-limited."""
