@@ -160,6 +160,11 @@ class _Repeats:
         else:
             log.error(message, *args)
 
+    def logged(self, kind: str) -> None:
+        """`kind` was just logged in a line of its own (its first): repeats wait `every` seconds."""
+        with self._lock:
+            self._last[kind] = time.monotonic()
+
     def forget(self, kind: str) -> int:
         """Start `kind` afresh (it recovered); how many were not logged since the last line."""
         with self._lock:
@@ -522,6 +527,7 @@ class Scheduler:
             if first:
                 self._redis_lost_at = time.monotonic()
         if first:
+            self._repeats.logged("redis")
             log.error("Redis lost: %s; retrying", describe_error(exc))
         else:
             self._repeats.error("redis", "Redis still failing: %s", describe_error(exc))
@@ -538,6 +544,7 @@ class Scheduler:
                 self._term_failing_since = now
             failing = now - self._term_failing_since
         if first:
+            self._repeats.logged("database")
             log.error("database stalled: %s; fire times are still enqueued and recorded once it answers", exc)
         else:
             self._repeats.error("database", "database still failing: %s", exc)
