@@ -273,7 +273,10 @@ def scheduler(
     It also runs the metrics sampler and alert rules (as `queuetui monitor` does) unless --no-metrics.
     `queuetui scheduler status` shows who leads.
     """
-    if ctx.invoked_subcommand is not None:
+    if ctx.invoked_subcommand is not None:  # `scheduler -u URL --db-url URL status` means the same servers
+        root = ctx.find_root()
+        root.obj = {**(root.obj or {}), **{k: v for k, v in connection.items() if v is not None}}
+        ctx.meta["scheduler_db_url"] = db_url
         return
     import logging
     import os
@@ -328,7 +331,9 @@ def scheduler_status(connection: dict[str, Any], db_url: str | None, as_json: bo
     from queuetui.schedule import status
     from queuetui.schedule.db import DatabaseError, open_database
 
-    settings = settings_from({**connection, "db_url": db_url})
+    settings = settings_from(
+        {**connection, "db_url": db_url or click.get_current_context().meta.get("scheduler_db_url")}
+    )
     try:
         sessions = open_database(settings.db_url)
     except DatabaseError as exc:

@@ -16,12 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from click.testing import CliRunner
 from rq import Queue, SimpleWorker
 from rq.job import Job
 from sqlalchemy import NullPool, create_engine, select, update
 from sqlalchemy.engine import make_url
 
 from queuetui.audit import Actor, Audit
+from queuetui.cli import main
 from queuetui.clock import FrozenClock
 from queuetui.schedule import db as schedule_db
 from queuetui.schedule import status
@@ -537,3 +539,33 @@ def test_a_leader_whose_database_stalls_logs_it_once_steps_down_and_the_other_le
     with session_scope(store.sessions) as session:
         recorded = dict(session.execute(select(ScheduleRun.job_id, ScheduleRun.state)).all())
     assert set(ids) <= set(recorded) and "missed" not in recorded.values()
+
+
+def test_scheduler_status_names_the_leader_its_token_and_each_instance(
+    conn: redis.Redis, redis_url: str, env: tuple[ScheduleStore, FrozenClock], db_url: str
+) -> None:
+    store, _ = env
+    stop = threading.Event()
+    running = Scheduler(conn, store.sessions, instance="solo\x1b[31m", lease_ttl=0.6, standby_poll=0.05)
+    thread = threading.Thread(target=running.run, args=(stop, 0.1))
+    thread.start()
+    try:
+        wait_for(lambda: conn.exists(status.HEARTBEAT_PREFIX + "solo\x1b[31m") and running.lease.held)
+        wait_for(
+            lambda: json.loads(conn.get(status.HEARTBEAT_PREFIX + "solo\x1b[31m") or "{}").get("last_tick")
+        )
+        runner = CliRunner()
+        shown = runner.invoke(main, ["scheduler", "status", "--json", "-u", redis_url, "--db-url", db_url])
+        text = runner.invoke(main, ["scheduler", "status", "-u", redis_url, "--db-url", db_url])
+    finally:
+        stop.set()
+        thread.join(10)
+    assert shown.exit_code == 0, shown.output
+    state = json.loads(shown.output)
+    assert state["leader"]["instance"] == "solo\x1b[31m" and state["leader"]["token"] == 1
+    assert state["leader"]["since"] and state["leader"]["last_tick"]
+    assert [(i["instance"], i["role"]) for i in state["instances"]] == [("solo\x1b[31m", "leading")]
+    assert state["database"]["lag"] == 0
+    assert text.exit_code == 0 and "leader      solo\\x1b[31m (token 1)" in text.output
+    assert "\x1b" not in text.output
+    assert not conn.exists(status.HEARTBEAT_PREFIX + "solo\x1b[31m")  # a clean stop removes it

@@ -135,13 +135,13 @@ def _database(sessions: sessionmaker[Session], now: float) -> dict[str, Any]:
             oldest = session.scalar(select(func.min(Schedule.next_fire_at)).where(Schedule.enabled.is_(True)))
     except DatabaseError as exc:
         return {"error": str(exc)}
-    lag = max(0.0, now - oldest.timestamp()) if oldest is not None else None
+    lag = max(0.0, now - oldest.timestamp()) if oldest is not None else 0.0
     return {
         "fence_token": fence.token if fence else None,
         "last_write_by": (fence.holder or None) if fence else None,
         "last_write_at": _iso(fence.written_at) if fence else None,
         "oldest_due": _iso(oldest) if oldest is not None and lag else None,
-        "lag": round(lag, 3) if lag is not None else None,
+        "lag": round(lag, 3),
     }
 
 
