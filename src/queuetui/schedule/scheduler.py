@@ -461,9 +461,10 @@ class Scheduler:
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Tick until `stop` is set, the lease kept by a thread of its own; errors are logged, it goes on."""
+        halt = threading.Event()  # the keeper stops with the loop, whatever ends it: no lease without ticks
         keeper = Keeper(
             self.lease,
-            stop,
+            halt,
             renew_every=self.lease.ttl / 3,
             poll_every=self.standby_poll,
             on_change=self._leadership,
@@ -472,6 +473,19 @@ class Scheduler:
         )
         self._keeper = keeper
         keeper.start()
+        try:
+            self._loop(stop, interval)
+        finally:
+            halt.set()
+            keeper.join()
+            with contextlib.suppress(redis.RedisError):  # unreleased, the lease expires on its own
+                self.lease.release()
+                status.forget(self.connection, self.instance)
+            self._keeper = None
+            self.notifier.close()
+
+    def _loop(self, stop: threading.Event, interval: float) -> None:
+        """Tick while leading, until `stop` is set."""
         while not stop.is_set():
             started = time.monotonic()
             report = None
@@ -496,12 +510,6 @@ class Scheduler:
                     pause = min(pause, until_due)
             self._wake.wait(max(0.0, pause))  # set by the keeper when it takes the lease
             self._wake.clear()
-        keeper.join()
-        with contextlib.suppress(redis.RedisError):  # unreleased, the lease expires on its own
-            self.lease.release()
-            status.forget(self.connection, self.instance)
-        self._keeper = None
-        self.notifier.close()
 
     def _leadership(self, leading: bool) -> None:
         """The keeper saw leadership start or end: one log line, and a tick at once when it starts."""
