@@ -6,29 +6,44 @@ from __future__ import annotations
 import http.server
 import json
 import logging
+import re
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from click.testing import CliRunner
 from rq import Queue, SimpleWorker
 from rq.job import Job
 from sqlalchemy import NullPool, create_engine, select, update
 from sqlalchemy.engine import make_url
 
 from queuetui.audit import Actor, Audit
+from queuetui.cli import main
 from queuetui.clock import FrozenClock
-from queuetui.daemon.lease import LEASE_KEY, Lease
+from queuetui.daemon.lease import LEASE_KEY, Lease, leader
 from queuetui.db import engine as schedule_db
 from queuetui.db.engine import DatabaseError, open_database, session_scope
-from queuetui.db.models import Schedule, ScheduleRun
+from queuetui.db.models import Schedule, SchedulerFence, ScheduleRun
+from queuetui.schedule import status
 from queuetui.schedule.firing import Fire, Outcome, enqueue
-from queuetui.schedule.scheduler import PAUSE_KEY, PRUNE_EVERY, RECONCILE_EVERY, Scheduler, backfill, run_now
+from queuetui.schedule.scheduler import (
+    PAUSE_KEY,
+    PRUNE_EVERY,
+    RECONCILE_EVERY,
+    Scheduler,
+    TickReport,
+    _LeaseLost,
+    backfill,
+    fence,
+    run_now,
+)
 from queuetui.schedule.store import ScheduleError, ScheduleStore
+from tests.conftest import wait_for
 
 START = datetime(2026, 11, 23, 12, 0, 30, tzinfo=UTC)
 
@@ -125,11 +140,17 @@ def test_a_failed_commit_is_retried_without_a_duplicate(
         sched.tick()
     assert queued(conn) == ["qt-1-20261123T120000Z"]  # enqueued before the commit failed
     assert runs(store) == []
+    enqueued_at = clock.now()
+    clock.advance(65)  # the lock held a while: 12:00 is now late (run-once would miss it) but was enqueued
     report = sched.tick()
-    assert (report.enqueued, report.duplicates) == (0, 1)
-    assert runs(store) == [("12:00", "cron", "queued", "")]
-    assert queued(conn) == ["qt-1-20261123T120000Z"]
-    assert store.get("minutely").next_fire_at == datetime(2026, 11, 23, 12, 1, tzinfo=UTC)
+    assert (report.enqueued, report.duplicates, report.recovered, report.missed) == (1, 0, 1, 0)
+    assert runs(store) == [("12:00", "cron", "queued", ""), ("12:01", "cron", "queued", "")]
+    with session_scope(store.sessions) as session:
+        assert (
+            session.scalars(select(ScheduleRun.enqueued_at).order_by(ScheduleRun.id)).first() == enqueued_at
+        )
+    assert queued(conn) == ["qt-1-20261123T120000Z", "qt-1-20261123T120100Z"]
+    assert store.get("minutely").next_fire_at == datetime(2026, 11, 23, 12, 2, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -405,3 +426,146 @@ def test_history_keeps_the_last_runs_and_the_recent_days(
     sched.lease.monotonic.now += PRUNE_EVERY  # type: ignore[attr-defined]
     assert sched.tick().pruned == 2 + 4
     assert [fire for fire, *_ in runs(store)] == ["12:02", "12:03"]  # the last two of "few"
+
+
+@contextmanager
+def fence_held(db_url: str) -> Iterator[Callable[[str], None]]:
+    """Another transaction holding the fence row (PostgreSQL) or the write lock (SQLite); the callable
+    writes a lease value into the fence and commits, as a newer leader's tick does."""
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("SELECT token FROM scheduler_fence FOR UPDATE")
+
+        def write(value: str) -> None:
+            token = int(value.split(":")[0])
+            connection.execute(update(SchedulerFence).values(token=token, holder=value))
+            connection.commit()
+
+        yield write
+        connection.rollback()
+    engine.dispose()
+
+
+def test_a_deposed_leaders_database_writes_are_refused_and_its_enqueues_recorded_by_the_next(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, clock = env
+    store.add("minutely", {"func": "tests.jobs:add", "cron": "* * * * *", "misfire": "skip"})
+    a, b = scheduler(conn, store, clock, "a"), scheduler(conn, store, clock, "b")
+    clock.advance(60)
+    assert a.tick().enqueued == 1  # 12:00, under token 1
+    clock.advance(60)  # 12:01:30
+    outcome: list[object] = []
+    with fence_held(db_url) as newer_leader_writes:
+        # a enqueues 12:01 in Redis, then its write waits behind the fence (PostgreSQL) or is refused
+        # at once (SQLite: the write lock is taken); meanwhile the lease goes to b, whose write lands.
+        thread = threading.Thread(target=lambda: outcome.append(_attempt(a.tick)))
+        thread.start()
+        wait_for(lambda: "qt-1-20261123T120100Z" in queued(conn), message="a's enqueue")
+        enqueued_at = clock.now()
+        conn.delete(LEASE_KEY)
+        assert b.lease.acquire_or_renew()
+        newer_leader_writes(b.lease.value)
+        thread.join(10)
+    (result,) = outcome
+    assert isinstance(result, DatabaseError) or (isinstance(result, TickReport) and result.lost_lease)
+    assert runs(store) == [("12:00", "cron", "queued", "")]  # a changed nothing
+    assert store.get("minutely").next_fire_at == datetime(2026, 11, 23, 12, 1, tzinfo=UTC)
+
+    clock.advance(65)  # b's first tick, 12:02:35: 12:01 is late, but a enqueued it in time
+    report = b.tick()
+    assert (report.recovered, report.enqueued, report.missed, report.duplicates) == (1, 1, 0, 0)
+    assert runs(store)[1:] == [("12:01", "cron", "queued", ""), ("12:02", "cron", "queued", "")]
+    with session_scope(store.sessions) as session:
+        recorded = session.scalar(select(ScheduleRun.enqueued_at).where(ScheduleRun.job_id.endswith("0100Z")))
+        fence_row = session.get(SchedulerFence, "scheduler")
+        assert fence_row is not None and (fence_row.token, fence_row.holder) == (2, b.lease.value)
+    assert recorded == enqueued_at
+    assert Counter(queued(conn)) == Counter(f"qt-1-20261123T12{m}00Z" for m in ("00", "01", "02"))
+    assert not a.tick().led  # and Redis tells a so
+    with session_scope(store.sessions) as session, pytest.raises(_LeaseLost):  # a's old token, refused
+        fence(session, "1:a", clock.now())
+
+
+def _attempt(call: Callable[[], object]) -> object:
+    try:
+        return call()
+    except DatabaseError as exc:
+        return exc
+
+
+def test_a_leader_whose_database_stalls_logs_it_once_steps_down_and_the_other_leads(
+    conn: redis.Redis, env: tuple[ScheduleStore, FrozenClock], db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = ScheduleStore(env[0].sessions, Audit(env[0].sessions, actor=Actor("ops", "local")))  # real time
+    store.add("every-second", {"func": "tests.jobs:add", "cron": "* * * * * *"})
+    stop = threading.Event()
+    made = {
+        name: Scheduler(
+            conn, store.sessions, instance=name, lease_ttl=0.6, standby_poll=0.05, db_stall_limit=1.0
+        )
+        for name in ("a", "b")
+    }
+    threads = [threading.Thread(target=s.run, args=(stop, 0.1)) for s in made.values()]
+    try:
+        with caplog.at_level(logging.INFO, logger="queuetui.scheduler"):
+            threads[0].start()
+            wait_for(lambda: "leading (lease" in caplog.text, message="a to lead")
+            threads[1].start()
+            wait_for(lambda: "standing by" in caplog.text, message="b to stand by")
+            with another_writer(db_url):
+                wait_for(lambda: "stepping down" in caplog.text, message="a to step down")
+                wait_for(lambda: leader(conn).endswith(":b"), message="b to lead")
+            recorded_late = re.compile(r"database recovered|recorded [1-9]")  # by a, or b's first ticks
+            wait_for(
+                lambda: recorded_late.search(caplog.text), message="the fire times enqueued to be recorded"
+            )
+            state = status.read(conn, store.sessions)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    lines = [r.getMessage() for r in caplog.records if r.name == "queuetui.scheduler"]
+    assert sum("database stalled" in line for line in lines) <= 2  # once per instance that led
+    assert sum("stepping down" in line for line in lines) >= 1
+    assert "Logging error" not in caplog.text
+    assert {i["instance"] for i in state["instances"]} == {"a", "b"}
+    assert state["leader"]["instance"] in ("a", "b") and state["database"]["fence_token"] >= 1
+    ids = queued(conn)
+    assert ids and max(Counter(ids).values()) == 1
+    with session_scope(store.sessions) as session:
+        recorded = dict(session.execute(select(ScheduleRun.job_id, ScheduleRun.state)).all())
+    assert set(ids) <= set(recorded) and "missed" not in recorded.values()
+
+
+def test_scheduler_status_names_the_leader_its_token_and_each_instance(
+    conn: redis.Redis, redis_url: str, env: tuple[ScheduleStore, FrozenClock], db_url: str
+) -> None:
+    store, _ = env
+    stop = threading.Event()
+    running = Scheduler(conn, store.sessions, instance="solo\x1b[31m", lease_ttl=0.6, standby_poll=0.05)
+    thread = threading.Thread(target=running.run, args=(stop, 0.1))
+    thread.start()
+    try:
+        wait_for(lambda: conn.exists(status.HEARTBEAT_PREFIX + "solo\x1b[31m") and running.lease.held)
+        wait_for(
+            lambda: json.loads(conn.get(status.HEARTBEAT_PREFIX + "solo\x1b[31m") or "{}").get("last_tick")
+        )
+        runner = CliRunner()
+        shown = runner.invoke(main, ["scheduler", "status", "--json", "-u", redis_url, "--db-url", db_url])
+        text = runner.invoke(main, ["scheduler", "status", "-u", redis_url, "--db-url", db_url])
+    finally:
+        stop.set()
+        thread.join(10)
+    assert shown.exit_code == 0, shown.output
+    state = json.loads(shown.output)
+    assert state["leader"]["instance"] == "solo\x1b[31m" and state["leader"]["token"] == 1
+    assert state["leader"]["since"] and state["leader"]["last_tick"]
+    assert [(i["instance"], i["role"]) for i in state["instances"]] == [("solo\x1b[31m", "leading")]
+    assert state["database"]["lag"] == 0
+    assert text.exit_code == 0 and "leader      solo\\x1b[31m (token 1)" in text.output
+    assert "\x1b" not in text.output
+    assert not conn.exists(status.HEARTBEAT_PREFIX + "solo\x1b[31m")  # a clean stop removes it

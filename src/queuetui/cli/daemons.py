@@ -5,6 +5,7 @@ Each stops cleanly on SIGTERM or SIGINT and logs one line a state change.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -12,10 +13,12 @@ import click
 
 from queuetui.cli.options import (
     connection_only,
+    connection_options,
     database_errors,
     db_url_option,
     fail,
     instance_name,
+    json_option,
     redis_errors,
     services_for,
     settings_from,
@@ -67,21 +70,56 @@ def worker(
         )
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @connection_only
 @db_url_option
 @click.option("--instance", default=None, help="This scheduler's name in the lease (default host:pid).")
 @click.option(
     "--interval", type=click.FloatRange(0.05, 60), default=0.5, show_default=True, help="Seconds per tick."
 )
+@click.option(
+    "--lease-ttl", type=click.FloatRange(0.3, 60), default=1.5, show_default=True,
+    help="Seconds the leader's lease lives unless renewed: a dead leader is replaced within it "
+    "(plus --standby-poll); shorter fails over faster but is lost to shorter Redis hiccups.",
+)  # fmt: skip
+@click.option(
+    "--standby-poll", type=click.FloatRange(0.05, 10), default=0.25, show_default=True,
+    help="Seconds between a standby's attempts to take the lease.",
+)  # fmt: skip
+@click.option(
+    "--db-stall-limit", type=click.FloatRange(0.5, 3600), default=30.0, show_default=True,
+    help="Seconds of failing database transactions after which a leader steps down.",
+)  # fmt: skip
+@click.option(
+    "--late-after", type=click.FloatRange(1, 86400), default=60.0, show_default=True,
+    help="Seconds after which a fire time never enqueued is late: its schedule's misfire policy decides.",
+)  # fmt: skip
 @click.option("--no-metrics", is_flag=True, help="Do not run the metrics sampler and alert rules beside it.")
+@click.pass_context
 def scheduler(
-    connection: dict[str, Any], db_url: str | None, instance: str | None, interval: float, no_metrics: bool
+    ctx: click.Context,
+    connection: dict[str, Any],
+    db_url: str | None,
+    instance: str | None,
+    interval: float,
+    lease_ttl: float,
+    standby_poll: float,
+    db_stall_limit: float,
+    late_after: float,
+    no_metrics: bool,
 ) -> None:
     """Run the cron scheduler: several may run; the one holding the lease enqueues.
 
     It also runs the metrics sampler and alert rules (as `queuetui monitor` does) unless --no-metrics.
+    `queuetui scheduler status` shows who leads.
     """
+    if ctx.invoked_subcommand is not None:  # `scheduler -u URL --db-url URL status` means the same servers
+        root = ctx.find_root()
+        root.obj = {**(root.obj or {}), **{k: v for k, v in connection.items() if v is not None}}
+        ctx.meta["scheduler_db_url"] = db_url
+        return
+    from datetime import timedelta
+
     from queuetui.schedule.scheduler import Scheduler
 
     services = services_for(connection, db_url)
@@ -98,11 +136,44 @@ def scheduler(
         from queuetui.metrics.monitor import start_monitor
 
         monitoring = start_monitor(services.redis, services.settings.alerts, sessions, name, stop)
-    Scheduler(services.redis, sessions, instance=name).run(stop, interval)
+    Scheduler(
+        services.redis,
+        sessions,
+        instance=name,
+        lease_ttl=lease_ttl,
+        standby_poll=standby_poll,
+        db_stall_limit=db_stall_limit,
+        on_time=timedelta(seconds=late_after),
+    ).run(stop, interval)
     if monitoring is not None:
         thread, alerts = monitoring
         thread.join(5)
         alerts.close()
+
+
+@scheduler.command("status")
+@connection_options
+@db_url_option
+@json_option
+def scheduler_status(connection: dict[str, Any], db_url: str | None, as_json: bool) -> None:
+    """Show which scheduler leads, since when, its last tick, the lag of the oldest due fire time,
+    and each instance's last heartbeat."""
+    from queuetui.db.engine import DatabaseError
+    from queuetui.present.scheduler import status_text
+    from queuetui.schedule import status
+
+    given = db_url or click.get_current_context().meta.get("scheduler_db_url")
+    services = services_for(connection, given)
+    problem = ""
+    try:
+        sessions = services.sessions
+    except DatabaseError as exc:
+        sessions, problem = None, str(exc)
+    with redis_errors(services.settings):
+        state = status.read(services.redis, sessions)
+    if problem:
+        state["database"] = {"error": problem}
+    click.echo(json.dumps(state, indent=2) if as_json else status_text(state))
 
 
 @click.command()

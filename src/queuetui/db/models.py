@@ -1,4 +1,5 @@
-"""The schedule database's tables: schedules, their runs, the audit trail, and schedule imports.
+"""The schedule database's tables: schedules, their runs, the audit trail, schedule imports, alerts and
+the scheduler's fence.
 
 Times are stored as UTC (naive in the database, aware in Python: see UTCDateTime). Schema changes go
 through migrations (db/migrations); a test checks the migrated schema matches these models.
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -164,6 +166,21 @@ class ScheduleRun(Base):
     """'Type: message' of a failed run, one line."""
 
     schedule: Mapped[Schedule] = relationship(back_populates="runs")
+
+
+class SchedulerFence(Base):
+    """The highest lease token a scheduler wrote with: a tick's writes carry its token and are
+    refused, in their own transaction, once a newer leader has written (schedule/scheduler.py)."""
+
+    __tablename__ = "scheduler_fence"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """'scheduler': one row."""
+    token: Mapped[int] = mapped_column(BigInteger, default=0)
+    holder: Mapped[str] = mapped_column(String(300), default="")
+    """The lease value ('<token>:<instance>') of the last committed write."""
+    written_at: Mapped[datetime | None]
+    """When that write was made (the leader's last committed tick, reconcile or prune)."""
 
 
 class AuditEntry(Base):

@@ -364,7 +364,10 @@ class Sampler:
                 sample = self.sample()
                 if (sample is not None) != leading:
                     leading = sample is not None
-                    log.info("sampling (lease %s)" if leading else "standing by", self.lease.value)
+                    if leading:
+                        log.info("sampling (lease %s)", self.lease.value)
+                    else:
+                        log.info("standing by (metrics lease %s)", self.lease.holder or "not held")
                 if sample is not None:
                     for listener in listeners:
                         listener(sample)

@@ -4,7 +4,10 @@ The job id is derived from (schedule, fire time, trigger), and the enqueue is a 
 that, atomically in Redis:
   1. checks the scheduler's lease still holds its fencing token (a deposed leader is refused);
   2. sets a 'fired' marker for the job id with NX (a second scheduler, a restart or a retry that
-     reaches the same fire time is refused, even after the job itself finished and expired);
+     reaches the same fire time is refused, even after the job itself finished and expired); the
+     marker holds when the job was enqueued ('<epoch seconds>@<lease value>'), so a fire time whose
+     record never reached the database (a stalled or refused commit) is recorded later as enqueued,
+     at its real time (fired_at);
   3. saves the job hash as RQ writes it and pushes the id onto the queue, or, when the fire time
      queues behind a previous run that is still queued or running (overlap policy 'queue'), defers
      it on that run as RQ does for a dependency: RQ's worker enqueues it when the previous run ends,
@@ -16,7 +19,7 @@ fire times go to Redis in one pipeline: one round trip for the lot, each fire ti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -35,7 +38,7 @@ FIRED_TTL = 7 * 86400
 
 _ENQUEUE = """
 if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+if not redis.call('SET', KEYS[2], ARGV[4] .. '@' .. ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[3], unpack(ARGV, 6))
 if #KEYS > 5 then
   local status = redis.call('HGET', KEYS[6], 'status')
@@ -159,6 +162,25 @@ def enqueue_many(connection: redis.Redis, lease_value: str, fires: list[Fire], n
 
 
 _OUTCOMES = {1: Outcome.ENQUEUED, 2: Outcome.DEFERRED, 0: Outcome.DUPLICATE}
+
+
+def fired_at(connection: redis.Redis, job_ids: list[str], unknown: datetime) -> list[datetime | None]:
+    """When each job id was enqueued, from its fired marker (one round trip); None if never.
+
+    A marker written before markers carried the time reads as enqueued at `unknown`.
+    """
+    if not job_ids:
+        return []
+    markers = connection.mget([FIRED_PREFIX + job for job in job_ids])
+    return [None if marker is None else _marker_time(marker, unknown) for marker in markers]
+
+
+def _marker_time(marker: bytes | str, unknown: datetime) -> datetime:
+    stamp, at, _ = (marker.decode() if isinstance(marker, bytes) else marker).partition("@")
+    try:
+        return datetime.fromtimestamp(float(stamp), UTC) if at else unknown
+    except ValueError:
+        return unknown
 
 
 def enqueue(connection: redis.Redis, lease_value: str, fire: Fire, now: datetime) -> Outcome:
