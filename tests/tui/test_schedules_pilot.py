@@ -7,10 +7,11 @@ from pathlib import Path
 
 import redis
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from queuetui.audit import recent
 from queuetui.config import RoleMap, Settings
+from queuetui.daemon.lease import LEASE_KEY
 from queuetui.roles import Role
 from queuetui.schedule.listing import schedule_detail
 from queuetui.schedule.scheduler import PAUSE_KEY
@@ -222,3 +223,16 @@ async def test_an_import_from_the_console_shows_its_diff_and_errors_then_applies
             pilot,
             lambda: isinstance(app.screen, ImportsScreen) and app.screen.query_one("#imports").row_count == 3,
         )
+
+
+async def test_the_title_says_which_scheduler_leads(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    app = app_for(conn, redis_url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot, app)
+        assert screen.leader == "no scheduler leads"
+        conn.set(LEASE_KEY, "7:sched-host:4242", px=60_000)
+        screen.fetch()
+        await until(pilot, lambda: screen.leader.startswith("scheduler sched-host:4242"), what="the leader")
+        assert "scheduler sched-host:4242" in str(screen.query_one("#view-title", Static).render())

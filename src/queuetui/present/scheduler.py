@@ -46,3 +46,14 @@ def status_text(state: dict[str, Any]) -> str:
             f"({where}{database_state})"
         )
     return "\n".join(lines)
+
+
+def leader_summary(state: dict[str, Any]) -> str:
+    """A few words for the Schedules view's title: who leads the schedulers and how late they run."""
+    leader = state["leader"]["instance"]
+    if not leader:
+        return "no scheduler leads"
+    database = state.get("database") or {}
+    lag = database.get("lag")
+    late = f", {lag:.0f} s behind" if lag else ""
+    return f"scheduler {_visible(leader)}{late}"

@@ -88,10 +88,12 @@ class JobFound(Message):
 
 @dataclass
 class SchedulesFetched(Message):
-    """A page of the schedules list, and who paused every schedule ('' when none did)."""
+    """A page of the schedules list, who paused every schedule ('' when none did), and who leads the
+    schedulers with how far behind they are."""
 
     listing: ScheduleList
     paused_by: str
+    leader: str
 
 
 @dataclass

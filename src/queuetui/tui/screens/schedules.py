@@ -13,8 +13,10 @@ from textual.widgets import Static
 from queuetui.db.engine import DatabaseError
 from queuetui.present import schedules as schedtext
 from queuetui.present import table as table_layout
+from queuetui.present.scheduler import leader_summary
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.listing import ScheduleRow, SearchError, check_search, list_schedules, position
+from queuetui.schedule.status import read as scheduler_status
 from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
@@ -65,6 +67,8 @@ class SchedulesScreen(ScheduleActionsScreen):
         self._names: tuple[str, ...] = ()
         self._widths: list[int] = []
         self._width = 0
+        self.leader = ""
+        """Who leads the schedulers and how far behind they run, from the last fetch."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -128,7 +132,12 @@ class SchedulesScreen(ScheduleActionsScreen):
         )
         if not self.loaded:
             span = "loading…"
-        parts = ["[b]Schedules[/b]", span, "enabled first, soonest next run first"]
+        parts = [
+            "[b]Schedules[/b]",
+            span,
+            *([self.leader] if self.leader else []),
+            "enabled first, soonest next run first",
+        ]
         if self.search:
             parts.append(f"search: {self.search}")
         if self.console.settings.read_only:
@@ -146,13 +155,14 @@ class SchedulesScreen(ScheduleActionsScreen):
                 offset = offset if offset <= at < offset + PAGE else max(0, at - PAGE // 2)
             listing = list_schedules(store.sessions, search=self.search, offset=offset, limit=PAGE)
             paused_by = self.console.services.operator.paused_by()
+            leader = leader_summary(scheduler_status(self.console.redis, store.sessions))
         except (DatabaseError, SearchError) as exc:
             self.post_message(FetchFailed(str(exc)))
             return
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
-        self.post_message(SchedulesFetched(listing, paused_by))
+        self.post_message(SchedulesFetched(listing, paused_by, leader))
 
     @on(SchedulesFetched)
     def show_schedules(self, message: SchedulesFetched) -> None:
@@ -161,7 +171,7 @@ class SchedulesScreen(ScheduleActionsScreen):
             return  # fetched before the search changed; the new one is on its way
         self.start, self.total, self.rows, self.loaded = listing.offset, listing.total, listing.rows, True
         self.locate = None
-        self.paused_by = message.paused_by
+        self.paused_by, self.leader = message.paused_by, message.leader
         banner = self.query_one("#paused-banner", Static)
         banner.update(f"Every schedule is paused (by {message.paused_by}); P resumes")
         banner.display = bool(message.paused_by)
