@@ -61,6 +61,8 @@ class QueueTUI(App[None]):
         actor = current_actor()
         self.role = settings.roles.role_for(actor.user, user_groups(actor.user))
         """The operator's role from the config: screens hide what it may not do (Audit refuses it)."""
+        self.known_queues: tuple[str, ...] = ()
+        """The queues the overview last read: what `:` completes queue names from."""
         url = redact_url(connection_url or settings.redis_url)
         self.connection_label = f"{settings.name}  {url}" if settings.name else url
 
@@ -182,7 +184,12 @@ class QueueTUI(App[None]):
             if text:
                 self.run_command(text)
 
-        self.push_screen(PromptScreen(":", placeholder=commands.HELP, check=commands.check), submitted)
+        sources = {"queues": list(self.known_queues), "registries": list(VIEWS)}
+        prompt = PromptScreen(
+            ":", placeholder=commands.HELP, check=commands.check,
+            complete=lambda text: commands.completions(text, sources),
+        )  # fmt: skip
+        self.push_screen(prompt, submitted)
 
     def run_command(self, text: str) -> None:
         """Run a `:` command (see tui/commands.py)."""

@@ -249,3 +249,17 @@ def run(app: QueueTUI, text: str) -> None:
         _registry(registry_name(words[0]))(app, words[1:])
         return
     command.run(app, words[1:])
+
+
+def completions(text: str, sources: dict[str, list[str]]) -> list[str]:
+    """Whole `:` lines that complete `text`: a command name while the first word is typed, then the
+    command's completion source ('queues', 'registries', 'schedules': names from `sources`)."""
+    words = text.split(" ")
+    if len(words) == 1:
+        return sorted(name for name in _BY_NAME if name.startswith(text.lower()) and name != text.lower())
+    command = find(words[0])
+    if command is None or not command.complete or len(words) != 2:
+        return []
+    partial = words[1]
+    names = sources.get(command.complete, [])
+    return [f"{words[0]} {name}" for name in names if name.startswith(partial) and name != partial]

@@ -231,6 +231,7 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
     def show_overview(self, message: OverviewFetched, rearm: bool = True) -> None:
         overview = message.overview
         self.last_overview = overview
+        self.console.known_queues = tuple(q.name for q in overview.queues)
         self.last_throughput = message.throughput
         until = overview.taken_at.timestamp()
         shown = self.spark_shown

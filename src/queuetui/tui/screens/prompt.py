@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 
@@ -25,10 +26,26 @@ def refusal(parse: Callable[[str], object]) -> Callable[[str], str]:
     return check
 
 
-class PromptScreen(ModalScreen[str | None]):
-    """Dismisses with the text on enter once `check` finds nothing wrong, or with None on escape."""
+class Completer(Suggester):
+    """Suggests the first of `complete(text)`, the whole lines that complete what is typed."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    def __init__(self, complete: Callable[[str], list[str]]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.complete = complete
+
+    async def get_suggestion(self, value: str) -> str | None:
+        found = self.complete(value)
+        return found[0] if found else None
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Dismisses with the text on enter once `check` finds nothing wrong, or with None on escape.
+    With `complete`, the first completion shows dimmed after the cursor; tab (or right) takes it."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+        Binding("tab", "complete", "Complete", id="prompt.complete", show=False, priority=True),
+    ]
 
     def __init__(
         self,
@@ -36,8 +53,10 @@ class PromptScreen(ModalScreen[str | None]):
         value: str = "",
         placeholder: str = "",
         check: Callable[[str], str] | None = None,
+        complete: Callable[[str], list[str]] | None = None,
     ) -> None:
         super().__init__()
+        self.complete = complete
         self.prompt = prompt
         self.value = value
         self.placeholder = placeholder
@@ -46,7 +65,8 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
             yield Static(id="prompt-error")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            suggester = Completer(self.complete) if self.complete else None
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input", suggester=suggester)
 
     def on_mount(self) -> None:
         self.query_one(Input).border_title = self.prompt
@@ -61,6 +81,13 @@ class PromptScreen(ModalScreen[str | None]):
             error.display = True
             return
         self.dismiss(event.value)
+
+    def action_complete(self) -> None:
+        """Take the completion shown, if any (the cursor goes to the end, as with right)."""
+        field = self.query_one(Input)
+        if field._suggestion:
+            field.value = field._suggestion
+            field.cursor_position = len(field.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
