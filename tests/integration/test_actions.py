@@ -10,6 +10,7 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.rate_limit import RateLimit
 
+from queuetui.executor.worker import build_worker
 from queuetui.rqdata import actions
 from queuetui.rqdata.actions import JOB_ACTIONS, Options, Source
 from queuetui.rqdata.bulk import Outcome, Problem, Selection, plan, run
@@ -271,3 +272,17 @@ def test_worker_stop_job_kill_horse_and_warm_shutdown(conn: redis.Redis, redis_u
         assert str(exc) == "no worker named 'w-test' (see queuetui stats)"
     else:
         raise AssertionError("a gone worker must be an ActionError")
+
+
+def test_worker_pubsub_listener_stops_once_unsubscribed(conn: redis.Redis) -> None:
+    """What held a warm shutdown ~60 s: RQ's teardown unsubscribes, then joins the listener thread."""
+    worker = build_worker(conn, ["slow"], name="w-listen")
+    worker.subscribe()
+    pubsub, listener = worker.pubsub, worker.pubsub_thread
+    assert pubsub is not None and listener is not None
+    wait_for(lambda: pubsub.subscribed, message="the listener to read the SUBSCRIBE reply")
+    pubsub.unsubscribe()
+    wait_for(lambda: not pubsub.subscribed, message="the listener to read the UNSUBSCRIBE reply")
+    listener.stop(timeout=0)  # it now waits for a new subscription, up to its poll time
+    wait_for(lambda: not listener.is_alive(), message="the pubsub listener to stop")
+    pubsub.close()

@@ -17,6 +17,28 @@ from queuetui.config import RetrySettings
 from queuetui.executor.retry import RetryHandler
 from queuetui.rqdata.priority import PRIORITY_QUEUES
 
+# How long the worker's pubsub listener thread waits for a message before it looks at its stop flag.
+PUBSUB_POLL_SECONDS = 1.0
+
+
+class QueuetuiWorker(Worker):
+    """RQ's forking Worker, with a pubsub listener that stops within PUBSUB_POLL_SECONDS.
+
+    RQ's teardown (after a warm shutdown, or a burst worker's last job) unsubscribes, then stops the
+    listener thread, which redis-py's stop() joins without a bound. When the listener reads the
+    UNSUBSCRIBE reply before stop() clears its flag, it waits for a new subscription for its whole
+    poll time, which RQ sets to 60 s: the worker then exits a minute after the shutdown command.
+    """
+
+    def subscribe(self) -> None:
+        """RQ's subscribe, with the listener polling every PUBSUB_POLL_SECONDS instead of 60 s."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ types it as None
+            sleep_time=PUBSUB_POLL_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
 
 def listen_order(queues: Sequence[str]) -> list[str]:
     """The queues to listen on, in the order given; the priority queues when none are given."""
@@ -46,7 +68,13 @@ def run_worker(
     handlers = [RetryHandler(retry or RetrySettings())]
     if pool > 1:
         # WorkerPool hands exception_handlers to each worker it forks (and to any it respawns).
-        worker_pool = WorkerPool(names, connection=connection, num_workers=pool, exception_handlers=handlers)
+        worker_pool = WorkerPool(
+            names,
+            connection=connection,
+            num_workers=pool,
+            worker_class=QueuetuiWorker,
+            exception_handlers=handlers,
+        )
         worker_pool.start(burst=burst, logging_level=logging_level)
         return True
     worker = build_worker(connection, names, name=name, retry=retry)
@@ -58,7 +86,7 @@ def build_worker(
     queues: Sequence[str],
     name: str | None = None,
     retry: RetrySettings | None = None,
-    worker_class: type[BaseWorker] = Worker,
+    worker_class: type[BaseWorker] = QueuetuiWorker,
 ) -> BaseWorker:
     """One RQ worker on `queues` in the order given, applying the retry policies."""
     return worker_class(
