@@ -173,8 +173,8 @@ class ScheduleActionsScreen(LiveScreen):
         def submitted(text: str | None) -> None:
             if text:
                 start, end = parse_range(text)
-                operator = self.console.schedule_operator
-                self.act(lambda: f"{name}: enqueued {len(operator().backfill(name, start, end))} fire times")
+                operator = self.console.services.operator
+                self.act(lambda: f"{name}: enqueued {len(operator.backfill(name, start, end))} fire times")
 
         placeholder = "FROM TO, e.g. 2026-11-20T00:00+00:00 2026-11-22T23:59+00:00"
         self.app.push_screen(

@@ -584,15 +584,15 @@ class ScheduleFormScreen(Screen[str | None]):
     @work(thread=True, exit_on_error=False, group="form-save")
     def save(self, name: str, values: dict[str, Any], allow_missing: bool) -> None:
         """Add or edit through the store: audited, refused when read-only; one line either way."""
-        store = self.console.schedule_store
+        services = self.console.services
         try:
             if self.editing is None:
-                store().add(name, values, allow_missing=allow_missing)
+                services.store.add(name, values, allow_missing=allow_missing)
                 done = f"{name}: added"
             else:
                 changed = changes(values, self.original or {})
                 if changed:
-                    store().edit(name, changed, allow_missing=allow_missing)
+                    services.store.edit(name, changed, allow_missing=allow_missing)
                 done = (
                     f"{name}: changed {', '.join(sorted(changed))}" if changed else f"{name}: nothing changed"
                 )
