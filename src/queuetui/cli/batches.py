@@ -66,11 +66,10 @@ def batches_list(connection: dict[str, Any], offset: int, limit: int, as_json: b
 @json_option
 def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit: int, as_json: bool) -> None:
     """Show one batch: its counts by state and a page of its jobs, oldest first, wherever they are."""
-    from queuetui import fmt
     from queuetui.clock import SYSTEM
-    from queuetui.present.batches import batch_json, oldest_pending, progress_bar
+    from queuetui.present.batches import batch_json, batch_lines
     from queuetui.present.jobs import row_json, rows_table
-    from queuetui.rqdata.batches import STATES, batch_members, read_batch, read_batch_rows
+    from queuetui.rqdata.batches import batch_members, read_batch, read_batch_rows
 
     name = batch_name
     settings = settings_from(connection)
@@ -86,11 +85,7 @@ def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit
         payload = {**batch_json(batch), "offset": offset, "jobs": [row_json(r, now) for r in rows]}
         click.echo(json.dumps(payload, indent=2))
         return
-    click.echo(f"batch     {batch.name}" + ("" if batch.listed else "  (not in rq:groups)"))
-    click.echo(f"progress  {progress_bar(batch, 32)}  {batch.done:,} of {batch.size:,} done")
-    click.echo("counts    " + "  ".join(f"{s} {batch.counts[s]:,}" for s in STATES if batch.counts[s]))
-    click.echo(f"created   {fmt.local_time(batch.created_at)}  (the earliest created_at of its jobs)")
-    click.echo(f"pending   {oldest_pending(batch, now)}")
+    click.echo("\n".join(batch_lines(batch, now)))
     click.echo("")
     click.echo(rows_table(rows, "batch", now))
     shown = f"{offset + 1:,}-{offset + len(rows):,}" if rows else "none"

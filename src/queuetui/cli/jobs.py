@@ -124,6 +124,7 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
     """Show everything stored about one job, decoded as data (nothing is unpickled as code)."""
     from queuetui.clock import SYSTEM
     from queuetui.present.jobs import detail_json, detail_text
+    from queuetui.present.text import safe_block
     from queuetui.rqdata.detail import job_detail
     from queuetui.rqdata.payload import disassemble as dis
 
@@ -138,7 +139,7 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
         click.echo(detail_text(detail, SYSTEM.now()))
     if disassemble:
         click.echo("── Payload opcodes")
-        click.echo(dis(detail.payload) if detail.payload else "  (no payload)")
+        click.echo(safe_block(dis(detail.payload)) if detail.payload else "  (no payload)")
 
 
 @jobs.command("deps")

@@ -20,13 +20,14 @@ from typing import Any, NoReturn
 import click
 
 from queuetui.config import ConfigError, Settings, load_settings, redact_url
+from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.services import Services
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error and exit non-zero."""
-    click.echo(f"queuetui: error: {message}", err=True)
+    click.echo(f"queuetui: error: {safe(message)}", err=True)
     sys.exit(code)
 
 

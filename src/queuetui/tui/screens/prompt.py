@@ -11,6 +11,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from queuetui.present.text import safe
+from queuetui.tui.text import literal
+
 
 def refusal(parse: Callable[[str], object]) -> Callable[[str], str]:
     """A prompt's check from a parser: the ValueError it raises, in one line, or '' when it parses."""
@@ -46,10 +49,10 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
             yield Static(id="prompt-error")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Input(self.value, placeholder=safe(self.placeholder), id="prompt-input")
 
     def on_mount(self) -> None:
-        self.query_one(Input).border_title = self.prompt
+        self.query_one(Input).border_title = literal(self.prompt)
         self.query_one("#prompt-error").display = False
 
     @on(Input.Submitted)
@@ -57,7 +60,7 @@ class PromptScreen(ModalScreen[str | None]):
         problem = self.check(event.value) if self.check else ""
         if problem:
             error = self.query_one("#prompt-error", Static)
-            error.update(problem)
+            error.update(literal(problem))
             error.display = True
             return
         self.dismiss(event.value)
