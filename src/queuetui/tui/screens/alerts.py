@@ -25,7 +25,7 @@ from queuetui.metrics.alerts import OK, SENDING, notified, recent, show_value, t
 from queuetui.present.text import safe
 from queuetui.tui.messages import AlertsFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
-from queuetui.tui.text import line, literal
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -141,7 +141,7 @@ class AlertsScreen(LiveScreen):
         alert = next((a for a in self.alerts if str(a.id) == key), None)
         if alert is None:
             return
-        text = line((f"{alert.rule} ({alert.kind}): ", "bold"), alert.message)
+        text = Text.assemble((safe(f"{alert.rule} ({alert.kind}): "), "bold"), safe(alert.message))
         if alert.resolved_at is not None:
             text.append(
                 safe(f"  resolved {fmt.local_time(alert.resolved_at)}: {alert.resolution}"), style="green"

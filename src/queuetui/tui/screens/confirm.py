@@ -5,11 +5,11 @@ With `typed`, the operator must type that text (a name, a count) and press enter
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -20,8 +20,8 @@ from queuetui.present.text import safe
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "decline", "No", id="confirm.no")]
 
-    def __init__(self, question: Text, typed: str = "") -> None:
-        """`question` is a Text (tui.text.line), so a name in it is never read as markup."""
+    def __init__(self, question: Content, typed: str = "") -> None:
+        """`question` is a Content (tui.text.line), so a name in it is never read as markup."""
         super().__init__()
         self.question = question
         self.typed = typed

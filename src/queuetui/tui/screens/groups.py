@@ -84,7 +84,7 @@ class FailureGroupsScreen(Screen[str | None]):
 
     @on(FetchFailed)
     def _failed(self, message: FetchFailed) -> None:
-        self.query_one("#scan", Static).update(literal(message.error, "bold red"))
+        self.query_one("#scan", Static).update(line((message.error, "bold red")))
 
     @on(GroupsDone)
     def _done(self, message: GroupsDone) -> None:

@@ -173,7 +173,7 @@ class JobDetailScreen(Screen[None]):
             status = detail.status or ("gone" if not detail.exists else "?")
             title = line(("Job", "bold"), f" {detail.id}  ·  {status}  ·  {detail.origin or '-'}")
             if detail.problems:
-                title.append_text(line("  ·  ", ("unreadable", "bold red")))
+                title += line("  ·  ", ("unreadable", "bold red"))
             self.query_one("#view-title", Static).update(title)
             self._show_tree(message)
 

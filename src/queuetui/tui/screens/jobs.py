@@ -37,7 +37,7 @@ from queuetui.tui.messages import BatchMembersFetched, FetchFailed, FilterDone, 
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
-from queuetui.tui.text import line, literal
+from queuetui.tui.text import SEPARATOR, line, literal
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
@@ -285,7 +285,7 @@ class JobsScreen(BulkActionsScreen):
             parts.append(line((f"all {self.total:,}{' matching' if self.filter else ''} marked", "reverse")))
         elif self.marked:
             parts.append(line((f"{len(self.marked):,} marked", "reverse")))
-        self.query_one("#view-title", Static).update(Text("  ·  ").join(parts))
+        self.query_one("#view-title", Static).update(SEPARATOR.join(parts))
         table = self.query_one("#jobs", LiveTable)
         table.border_title = ""
         if self.filter:

@@ -21,7 +21,6 @@ from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.tui.messages import FetchFailed, MetricsFetched
 from queuetui.tui.screens.live import LiveScreen
-from queuetui.tui.text import line
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -123,12 +122,12 @@ class MetricsScreen(LiveScreen):
 
     def _show_title(self) -> None:
         trend = self.trend
-        title = line(("Metrics", "bold"), "  queue ", (self.queue or "-", "bold"))
+        title = Text.assemble(("Metrics", "bold"), "  queue ", (safe(self.queue or "-"), "bold"))
         if trend is not None and self.queue in trend.queues:
             title.append(f" ({trend.queues.index(self.queue) + 1}/{len(trend.queues)})")
         if trend is not None and self.function in trend.functions:
             at = trend.functions.index(self.function) + 1
-            title.append_text(line("  ·  function ", (self.function, "bold")))
+            title.append_text(Text.assemble("  ·  function ", (safe(self.function), "bold")))
             title.append(f" ({at}/{len(trend.functions)})")
         title.append(f"  ·  {self.window.label}")
         self.query_one("#view-title", Static).update(title)

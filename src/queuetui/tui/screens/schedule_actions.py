@@ -19,7 +19,7 @@ from queuetui.schedule.store import FIELDS
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
-from queuetui.tui.text import line, literal
+from queuetui.tui.text import line
 
 MUTATING = {
     "run_now": "schedule.run-now",
@@ -216,7 +216,7 @@ class ScheduleActionsScreen(LiveScreen):
                 self.act(delete)
 
         question = line(
-            "Delete schedule ", literal(name, "bold"), " and its run history? Jobs already enqueued stay."
+            "Delete schedule ", (name, "bold"), " and its run history? Jobs already enqueued stay."
         )
         self.app.push_screen(ConfirmScreen(question, typed=name), confirmed)
 

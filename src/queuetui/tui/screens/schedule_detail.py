@@ -24,7 +24,7 @@ from queuetui.schedule.listing import ScheduleDetail, english, schedule_detail, 
 from queuetui.tui.messages import FetchFailed, ScheduleDetailFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
-from queuetui.tui.text import line, literal
+from queuetui.tui.text import SEPARATOR, line, literal
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -188,7 +188,7 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
         if self.paused_by:
             parts.append(line(("every schedule paused", "bold yellow")))
         with self.app.batch_update():
-            title.update(Text("  ·  ").join(parts))
+            title.update(SEPARATOR.join(parts))
             self.query_one("#schedule-fields", Static).update(definition(detail, now))
             durations = detail.stats.durations[-120:]
             sparkline = self.query_one("#durations", Sparkline)

@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
@@ -48,7 +49,7 @@ from queuetui.schedule.presets import FIELD_NAMES, INPUTS, KINDS, MONTHS, WEEKDA
 from queuetui.schedule.store import ScheduleError
 from queuetui.tui.messages import DraftChecked, FormContext, FormLoaded
 from queuetui.tui.screens.confirm import ConfirmScreen
-from queuetui.tui.text import line, literal
+from queuetui.tui.text import SEPARATOR, line, literal
 from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -356,9 +357,9 @@ class ScheduleFormScreen(Screen[str | None]):
         parts = [self._title(), line("ctrl+s saves once valid"), line("esc cancels")]
         if self.console.settings.read_only:
             parts.append(line(("read-only: saving is refused", "bold")))
-        self.query_one("#form-title", Static).update(Text("  ·  ").join(parts))
+        self.query_one("#form-title", Static).update(SEPARATOR.join(parts))
 
-    def _title(self) -> Text:
+    def _title(self) -> Content:
         return (
             line(("Edit schedule", "bold"), f" {self.editing}")
             if self.editing

@@ -19,7 +19,7 @@ from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
-from queuetui.tui.text import line
+from queuetui.tui.text import SEPARATOR, line
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -134,7 +134,7 @@ class SchedulesScreen(ScheduleActionsScreen):
             parts.append(line(f"search: {self.search}"))
         if self.console.settings.read_only:
             parts.append(line(("read-only", "bold")))
-        self.query_one("#view-title", Static).update(Text("  ·  ").join(parts))
+        self.query_one("#view-title", Static).update(SEPARATOR.join(parts))
 
     # -- fetching
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.text import Text
 from textual.binding import Binding
+from textual.content import Content
 
 from queuetui.operations import Operations
 from queuetui.tui.screens.confirm import ConfirmScreen
-from queuetui.tui.text import line, literal
+from queuetui.tui.text import line
 
 WORKER_KEYS = {
     "stop_job": "workers.stop-job",
@@ -46,7 +46,7 @@ class WorkerActions:
     def selected_worker(self) -> str | None:
         raise NotImplementedError
 
-    def confirm_then(self, question: Text, change: Callable[[], str]) -> None:
+    def confirm_then(self, question: Content, change: Callable[[], str]) -> None:
         """Ask `question` (default no); on yes run `change` in a thread and report its line."""
 
         def confirmed(yes: bool | None) -> None:
@@ -64,7 +64,7 @@ class WorkerActions:
         console = self.console  # type: ignore[attr-defined]
         before, after = question
         self.confirm_then(
-            line(before, literal(worker, "bold"), after), lambda: change(console.services.operations, worker)
+            line(before, (worker, "bold"), after), lambda: change(console.services.operations, worker)
         )
 
     def action_stop_job(self) -> None:
