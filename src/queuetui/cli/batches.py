@@ -22,6 +22,7 @@ from queuetui.cli.options import (
     settings_from,
 )
 from queuetui.cli.plan import run_plan
+from queuetui.present.text import safe
 from queuetui.rqdata.connection import connect
 
 
@@ -90,7 +91,7 @@ def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit
     click.echo(rows_table(rows, "batch", now))
     shown = f"{offset + 1:,}-{offset + len(rows):,}" if rows else "none"
     capped = f" (the first {len(members.ids):,} read)" if members.truncated else ""
-    click.echo(f"batch {name}: jobs {shown} of {batch.size:,}{capped}", err=True)
+    click.echo(safe(f"batch {name}: jobs {shown} of {batch.size:,}{capped}"), err=True)
 
 
 def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
@@ -131,7 +132,7 @@ def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
                 fail(str(exc), code=2)
         if not plan.requested and not dry_run and ops.refusal(action) is None:
             takes = " or ".join(plan.action.sources)
-            click.echo(f"{action}: nothing to do (no job of batch {batch} is {takes})", err=True)
+            click.echo(safe(f"{action}: nothing to do (no job of batch {batch} is {takes})"), err=True)
             return
         run_plan(settings, ops, plan, dry_run=dry_run, yes=yes, throttle=throttle, as_json=as_json)
 

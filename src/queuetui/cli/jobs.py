@@ -25,6 +25,7 @@ from queuetui.cli.options import (
 )
 from queuetui.cli.plan import run_plan
 from queuetui.config import Settings
+from queuetui.present.text import safe
 from queuetui.rqdata.connection import connect
 
 
@@ -112,7 +113,7 @@ def jobs_list(
         return
     click.echo(rows_table(page.rows, registry, now))
     shown = f"{page.offset + 1:,}-{page.end:,}" if page.rows else "none"
-    click.echo(f"{queue} {registry}: {shown} of {page.total:,}{note}", err=True)
+    click.echo(safe(f"{queue} {registry}: {shown} of {page.total:,}{note}"), err=True)
 
 
 @jobs.command("show")
@@ -179,7 +180,7 @@ def jobs_groups(connection: dict[str, Any], queue: str, as_json: bool) -> None:
         return
     for line in failure_groups_lines(result):
         click.echo(line)
-    click.echo(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups", err=True)
+    click.echo(safe(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups"), err=True)
 
 
 def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -154,13 +154,14 @@ def _result(entry_id: bytes, payload: dict[bytes, bytes]) -> StoredResult:
 
 def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
     """Read and decode one job in two round trips (plus its locations); never unpickles code."""
-    probe = Job(id=job_id, connection=connection)  # key names only: nothing is read or decoded
     pipe = connection.pipeline(transaction=False)
     pipe.hgetall(keys.job_key(job_id))
     pipe.ttl(keys.job_key(job_id))
     pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=10)
-    pipe.smembers(probe.dependents_key)
-    pipe.smembers(probe.dependencies_key)
+    # Key names as RQ makes them, without a Job: RQ refuses ids it would not create ('a b'), which a
+    # producer or a hand-written key can still hold.
+    pipe.smembers(Job.dependents_key_for(job_id))
+    pipe.smembers(f"{Job.redis_job_namespace_prefix}:{job_id}:dependencies")
     # A key of the wrong type is bad data to show, not an error: WRONGTYPE replies read as empty.
     replies = [None if isinstance(r, redis.ResponseError) else r for r in pipe.execute(raise_on_error=False)]
     raw_hash, key_ttl, entries, dependents, dependencies = replies
