@@ -71,8 +71,17 @@ def leaks(text: str) -> list[str]:
 def screen_segments(app: App[None]) -> list[Segment]:
     """What the console would write for its current screen, as segments (text and style)."""
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    strips = getattr(update, "strips", [])
-    return [segment for strip in strips for segment in strip]
+    segments: list[Segment] = []
+
+    def walk(item: object) -> None:
+        if isinstance(item, Segment):
+            segments.append(item)
+        else:
+            for inner in item:  # type: ignore[attr-defined]
+                walk(inner)
+
+    walk(getattr(update, "strips", []))
+    return segments
 
 
 def assert_screen_safe(app: App[None]) -> str:
