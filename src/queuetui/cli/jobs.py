@@ -23,6 +23,7 @@ from queuetui.cli.options import (
     scan_progress,
     services_for,
 )
+from queuetui.present.text import safe
 
 
 @click.group()
@@ -104,7 +105,7 @@ def jobs_list(
         return
     click.echo(rows_table(page.rows, registry, now))
     shown = f"{page.offset + 1:,}-{page.end:,}" if page.rows else "none"
-    click.echo(f"{queue} {registry}: {shown} of {page.total:,}{note}", err=True)
+    click.echo(safe(f"{queue} {registry}: {shown} of {page.total:,}{note}"), err=True)
 
 
 @jobs.command("show")
@@ -116,6 +117,7 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
     """Show everything stored about one job, decoded as data (nothing is unpickled as code)."""
     from queuetui.clock import SYSTEM
     from queuetui.present.jobs import detail_json, detail_text
+    from queuetui.present.text import safe_block
     from queuetui.rqdata.detail import job_detail
     from queuetui.rqdata.payload import disassemble as dis
 
@@ -130,7 +132,7 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
         click.echo(detail_text(detail, SYSTEM.now()))
     if disassemble:
         click.echo("── Payload opcodes")
-        click.echo(dis(detail.payload) if detail.payload else "  (no payload)")
+        click.echo(safe_block(dis(detail.payload)) if detail.payload else "  (no payload)")
 
 
 @jobs.command("deps")
@@ -170,7 +172,7 @@ def jobs_groups(connection: dict[str, Any], queue: str, as_json: bool) -> None:
         return
     for line in failure_groups_lines(result):
         click.echo(line)
-    click.echo(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups", err=True)
+    click.echo(safe(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups"), err=True)
 
 
 def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:

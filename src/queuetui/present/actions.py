@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from queuetui.present.text import safe
 from queuetui.rqdata.bulk import Outcome, Plan, Problem
 
 SHOWN_PROBLEMS = 20
@@ -21,14 +22,14 @@ def plan_lines(plan: Plan) -> list[str]:
     if plan.total:
         lines.append(f"  e.g. {', '.join(plan.samples())}")
     lines += problem_lines(plan.problems, "cannot be acted on")
-    return lines
+    return [safe(line) for line in lines]
 
 
 def problem_lines(problems: list[Problem], label: str, shown: int = SHOWN_PROBLEMS) -> list[str]:
     if not problems:
         return []
     lines = [f"{len(problems):,} {label}:"]
-    lines += [f"  {p.job_id}  {p.reason}" for p in problems[:shown]]
+    lines += [safe(f"  {p.job_id}  {p.reason}") for p in problems[:shown]]
     if len(problems) > shown:
         lines.append(f"  ... and {len(problems) - shown:,} more (queuetui audit --json)")
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from queuetui import fmt
+from queuetui.present.text import safe
 from queuetui.rqdata.overview import Overview
 
 QUEUE_COLUMNS = ("waiting", "started", "failed", "scheduled", "deferred", "finished", "canceled")
@@ -66,19 +67,19 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def overview_table(overview: Overview) -> str:
     """Queues, then workers, as aligned plain-text tables."""
     queue_rows = [
-        [q.name, *(fmt.count(getattr(q, c)) for c in QUEUE_COLUMNS), fmt.age(q.oldest_waiting_seconds)]
+        [safe(q.name), *(fmt.count(getattr(q, c)) for c in QUEUE_COLUMNS), fmt.age(q.oldest_waiting_seconds)]
         for q in overview.queues
     ]
     worker_rows = [
         [
-            w.name,
-            w.hostname,
+            safe(w.name),
+            safe(w.hostname),
             str(w.pid or "-"),
-            w.state,
-            ",".join(w.queues),
-            w.current_job_id or "-",
+            safe(w.state),
+            safe(",".join(w.queues)),
+            safe(w.current_job_id or "-"),
             fmt.age(w.heartbeat_age_seconds),
-            w.health,
+            safe(w.health),
             fmt.count(w.successful),
             fmt.count(w.failed),
         ]
