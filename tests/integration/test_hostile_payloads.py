@@ -121,3 +121,10 @@ def test_the_detail_of_a_job_with_bombs_everywhere(conn: redis.Redis, bomb: byte
     assert detail.results[0].return_problem == "nested too deeply to show"
     assert all(r.exception.message.startswith("too large") for r in detail.results[1:] if r.exception)
     assert detail.legacy_exception is not None and detail.legacy_exception.message.startswith("too large")
+
+
+@pytest.mark.parametrize("source", ["!" * 1200 + "x", "(" * 2000 + "x" + ")" * 2000], ids=["bangs", "parens"])
+def test_a_filter_nested_too_deep_is_one_line_exit_2(redis_url: str, tmp_path: Path, source: str) -> None:
+    result = cli(redis_url, tmp_path, "jobs", "list", "-q", "bombs", "-r", "failed", "-f", source)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "nests deeper than 64 levels" in result.output
