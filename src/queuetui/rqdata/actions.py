@@ -92,6 +92,8 @@ STATUS_REGISTRY = {
     "ready_to_enqueue": "ready",
 }
 
+OOM_PROBE_KEY = "queuetui:write-probe"
+"""Never created: the scripts' ZADD XX to it asks Redis whether it takes writes (see refused_write)."""
 _EMPTY_EXC_INFO = zlib.compress(b"")  # what RQ's requeue leaves in exc_info (job._exc_info = '')
 
 
@@ -115,6 +117,19 @@ local ALLOWED, LIMITED = {_lua_string(allowed_suffix)}, {_lua_string(limited_suf
 local RESULTS, EXECUTIONS = {_lua_string(Result.get_key(""))}, {_lua_string(keys.EXECUTIONS_PREFIX)}
 local EXECUTION, GROUP = {_lua_string(keys.EXECUTION_PREFIX)}, {_lua_string(Group.REDIS_GROUP_NAME_PREFIX)}
 local REGISTRY = {{{table}}}
+
+-- Whether the server takes writes now, asked before any write (nil when it does, else its error
+-- reply): out of memory under maxmemory with noeviction, Redis refuses a script's first write that
+-- could grow memory and then lets every later one through, so a chunk would stop after its first
+-- ZREM/LREM or, worse, go through whole while memory is short. ZADD XX of a missing key writes
+-- nothing but is refused the same way, so a refused chunk is left entirely as it was. The reply
+-- keeps Redis's own error code (Redis 6 prefixes a script's errors with where they occurred).
+local function refused_write()
+  local probe = redis.pcall('ZADD', {_lua_string(OOM_PROBE_KEY)}, 'XX', 0, 'probe')
+  if type(probe) == 'table' and probe.err then
+    return redis.error_reply(string.match(probe.err, '^@user_script:%s*%d+:%s*%-(.*)$') or probe.err)
+  end
+end
 
 local function dependents_key(id) return JOB .. id .. ':dependents' end
 local function dependencies_key(id) return JOB .. ':' .. id .. ':dependencies' end  -- RQ's spelling
@@ -235,6 +250,8 @@ _REQUEUE = """
 local source, is_list, dest, at_front = ARGV[1], ARGV[2] == '1', ARGV[3], ARGV[4] == '1'
 local enqueued_at, fresh, exc_info, detach = ARGV[5], ARGV[6] == '1', ARGV[7], ARGV[8] == '1'
 local timestamp, default_timeout = ARGV[9], ARGV[10]
+local refused = refused_write()
+if refused then return refused end
 local codes = {}
 for i = 11, #ARGV do
   local id = ARGV[i]
@@ -311,6 +328,8 @@ _CANCEL = """
 -- ARGV: source key, is list, score (now), with dependents, enqueued_at, ids...
 local source, is_list, score, with_dependents = ARGV[1], ARGV[2] == '1', ARGV[3], ARGV[4] == '1'
 local enqueued_at = ARGV[5]
+local refused = refused_write()
+if refused then return refused end
 local codes, also = {}, {}
 local function cancel(id)
   local origin = redis.call('HGET', JOB .. id, 'origin') or ''
@@ -347,6 +366,8 @@ _DELETE = """
 -- ARGV: source key, is list, with dependents, timestamp, enqueued_at, ids...
 local source, is_list, with_dependents = ARGV[1], ARGV[2] == '1', ARGV[3] == '1'
 local timestamp, enqueued_at = ARGV[4], ARGV[5]
+local refused = refused_write()
+if refused then return refused end
 local codes, also = {}, {}
 local function not_running(id) return status(id) ~= 'started' end
 for i = 6, #ARGV do

@@ -350,46 +350,68 @@ def safe_loads(data: bytes, budget: Budget | None = None) -> Any:
     return value
 
 
+_CONTAINERS = (list, tuple, set, frozenset, dict, slice)
+
+
+def _children(item: Any) -> Any:
+    if isinstance(item, dict):
+        return [*item.keys(), *item.values()]
+    if isinstance(item, slice):
+        return (item.start, item.stop, item.step)
+    return item
+
+
 def check_shape(value: Any, budget: Budget) -> None:
-    """TooLarge when showing `value` would visit more objects than the budget has left (a shared
+    """TooLarge when showing `value` would take more values than the budget has left (a shared
     sublist counts each time it is shown, as repr shows it), nest deeper than its limit, or turn an
-    integer too long for Python into text."""
+    integer too long for Python into text.
+
+    Each container is walked once (its shown size and height are remembered), so a few hundred bytes
+    of sublists shared 40 levels deep are found to be 2**40 values without showing them.
+    """
     allowed, depth_limit = budget.objects_left(), budget.limits.depth
-    active: set[int] = set()
-    visits = 0
-    exit_mark = object()
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values shown, levels below)
+    active: set[int] = set()  # on the path being walked: a value that holds itself shows as [...]
+    edges = 0
+    stack: list[tuple[Any, int, bool]] = [(value, 0, False)] if isinstance(value, _CONTAINERS) else []
     while stack:
-        item, depth = stack.pop()
-        if item is exit_mark:
-            active.discard(depth)
-            continue
-        visits += 1
-        if visits > allowed:
-            raise TooLarge(f"too large to show (more than {allowed} values)")
-        if visits % 8192 == 0:
-            budget.check_time()
-        kind = type(item)
-        if kind is int and item.bit_length() > _INT_BITS:
-            raise TooLarge(f"too large to show (an integer of {item.bit_length()} bits)")
-        if isinstance(item, list | tuple | set | frozenset | dict | slice):
-            if id(item) in active:  # a value that holds itself: shown as [...], as repr does
+        item, depth, walked = stack.pop()
+        key = id(item)
+        if not walked:
+            if key in sizes or key in active:
                 continue
             if depth >= depth_limit:
                 raise TooLarge(f"nested too deeply to show (more than {depth_limit} levels)")
-            children: Any
-            if isinstance(item, dict):
-                children = [*item.keys(), *item.values()]
-            elif isinstance(item, slice):
-                children = (item.start, item.stop, item.step)
+            active.add(key)
+            stack.append((item, depth, True))
+            for child in _children(item):
+                if isinstance(child, _CONTAINERS):
+                    stack.append((child, depth + 1, False))
+            continue
+        shown, height = 1, 0
+        for child in _children(item):
+            edges += 1
+            if isinstance(child, _CONTAINERS):
+                size, below = sizes.get(id(child), (1, 0))  # not there: it holds us, shown as [...]
+                shown += size
+                height = max(height, below + 1)
             else:
-                children = item
-            if len(children) > allowed - visits:
-                raise TooLarge(f"too large to show (more than {allowed} values)")
-            active.add(id(item))
-            stack.append((exit_mark, id(item)))
-            stack.extend((child, depth + 1) for child in children)
-    budget.spend(objects=visits)
+                shown += 1
+                if type(child) is int and child.bit_length() > _INT_BITS:
+                    raise TooLarge(f"too large to show (an integer of {child.bit_length()} bits)")
+        if shown > allowed:
+            raise TooLarge(f"too large to show (more than {allowed} values)")
+        if depth + height > depth_limit:
+            raise TooLarge(f"nested too deeply to show (more than {depth_limit} levels)")
+        active.discard(key)
+        sizes[key] = (shown, height)
+        if edges > allowed:
+            raise TooLarge(f"too large to show (more than {allowed} values)")
+        if len(sizes) % 4096 == 0:
+            budget.check_time()
+    if type(value) is int and value.bit_length() > _INT_BITS:
+        raise TooLarge(f"too large to show (an integer of {value.bit_length()} bits)")
+    budget.spend(objects=edges + 1)
 
 
 def is_pickle(data: bytes) -> bool:
@@ -420,7 +442,6 @@ def decode_value(data: bytes, budget: Budget | None = None) -> Any:
         raise TooLarge("nested too deeply to show") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise UndecodableError("neither a pickle nor JSON") from exc
-    budget.spend(objects=len(data) // 8)  # what building it cost, roughly: a value per 8 bytes at most
     check_shape(value, budget)
     return value
 
