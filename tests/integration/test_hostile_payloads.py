@@ -80,7 +80,7 @@ def test_a_page_of_bombs_reads_each_as_too_large_and_the_rest_as_it_is(
     assert legacy is not None and legacy.message.startswith("too large to show")
     assert rows["deep-meta"].problem == "meta: nested too deeply to show"
     assert repr(rows["bytearray-meta"].meta) == "{'': <pickled builtins.bytearray>}"
-    assert rows["zlib-data"].problem.startswith("payload: too large to show (over 8.0 M bytes inflated")
+    assert rows["zlib-data"].problem.startswith("payload: too large to show (over 16.0 M bytes inflated")
     plain = rows["plain"]
     assert (plain.func, plain.args, plain.problem) == ("app.tasks.send", "1", "")
     assert plain.exception is not None and plain.exception.type == "ValueError"

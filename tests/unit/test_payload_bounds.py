@@ -122,7 +122,7 @@ def bomb() -> bytes:
 def test_a_zlib_bomb_is_not_inflated_past_the_budget(bomb: bytes) -> None:
     budget = Budget(JOB_LIMITS)
     decoded = decode_call(bomb, budget)
-    assert decoded.problem.startswith("payload: too large to show (over 8.0 M bytes inflated from")
+    assert decoded.problem.startswith("payload: too large to show (over 16.0 M bytes inflated from")
     assert budget.inflated <= JOB_LIMITS.inflated
     assert disassemble(bomb).startswith("-- too large to show")
 

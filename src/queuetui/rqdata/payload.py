@@ -44,9 +44,9 @@ class Limits:
     seconds: float
 
 
-JOB_LIMITS = Limits(inflated=8_000_000, objects=200_000, depth=100, seconds=1.0)
+JOB_LIMITS = Limits(inflated=16_000_000, objects=200_000, depth=100, seconds=1.0)
 """One job: its call, meta, exceptions and return values together."""
-PAGE_LIMITS = Limits(inflated=32_000_000, objects=1_000_000, depth=100, seconds=4.0)
+PAGE_LIMITS = Limits(inflated=64_000_000, objects=1_000_000, depth=100, seconds=4.0)
 """One page of rows (or one job's detail): what every job of it spends, together."""
 EXCEPTION_TEXT = 1_000_000
 """The most text of one traceback that is inflated; a longer one shows its start and a marker."""
@@ -411,7 +411,7 @@ def check_shape(value: Any, budget: Budget) -> None:
             budget.check_time()
     if type(value) is int and value.bit_length() > _INT_BITS:
         raise TooLarge(f"too large to show (an integer of {value.bit_length()} bits)")
-    budget.spend(objects=edges + 1)
+    budget.spend(objects=edges)
 
 
 def is_pickle(data: bytes) -> bool:
@@ -425,7 +425,7 @@ def decode_value(data: bytes, budget: Budget | None = None) -> Any:
     """
     budget = budget or Budget(JOB_LIMITS)
     budget.check_time()
-    if len(data) > budget.inflate_left():
+    if len(data) > budget.limits.inflated:  # inflated already (and counted), or as stored in Redis
         raise TooLarge(f"too large to show ({size(len(data))} bytes)")
     if is_pickle(data):
         try:
