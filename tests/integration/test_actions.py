@@ -151,7 +151,7 @@ def test_a_finished_job_requeued_runs_again_and_does_not_expire_meanwhile(
     assert conn.lrange("test:order", 0, -1) == [b"again", b"again"]
 
 
-def test_rate_limited_jobs_go_through_rqs_own_calls(conn: redis.Redis) -> None:
+def test_rate_limited_jobs_take_and_free_their_slots_as_in_rq(conn: redis.Redis) -> None:
     q = Queue("default", connection=conn)
     q.enqueue(jobs.needs, "test:fixed:limited", job_id="limited", rate_limit=RateLimit("api", 1))
     SimpleWorker([q], connection=conn).work(burst=True)
@@ -165,7 +165,8 @@ def test_rate_limited_jobs_go_through_rqs_own_calls(conn: redis.Redis) -> None:
     assert status(conn, "limited") == "finished"
     q.enqueue(jobs.add, 1, 1, job_id="limited-2", rate_limit=RateLimit("api", 1))
     moved = act(conn, "jobs.move", Selection("default", "waiting"), to="spare")
-    assert moved.problems == [Problem("limited-2", "rate-limited: RQ can only requeue it to its own queue")]
+    reason = "rate-limited job: RQ can only requeue it to its own queue"
+    assert moved.problems == [Problem("limited-2", reason)]
     assert act(conn, "jobs.delete", Selection("default", "waiting")).done == 1
     assert not conn.exists("rq:job:limited-2") and conn.llen("rq:queue:default") == 0
 

@@ -45,6 +45,9 @@ def outcome_line(plan: Plan, outcome: Outcome) -> str:
         line += f", and {len(outcome.dependents):,} jobs that depend on them"
     if outcome.cancelled:
         line += f"; interrupted: {outcome.requested - outcome.done - outcome.failed:,} left as they were"
+    if outcome.stopped:
+        left = outcome.requested - outcome.done - outcome.failed
+        line += f"; stopped, {left:,} left as they were: {outcome.stopped}"
     return line
 
 
@@ -69,6 +72,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "done": outcome.done,
         "failed": outcome.failed,
         "cancelled": outcome.cancelled,
+        **({"stopped": outcome.stopped} if outcome.stopped else {}),
         "elapsed": round(outcome.elapsed, 3),
         "dependents": outcome.dependents,
         "problems": [{"id": p.job_id, "reason": p.reason} for p in outcome.problems],

@@ -24,10 +24,29 @@ def connect(url: str, timeout: float = 5.0) -> redis.Redis:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A one-line, human description of a Redis failure."""
+    """A one-line, human description of a Redis failure, by its type (and Redis's error code)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
+    code = getattr(exc, "status_code", None)
+    if isinstance(exc, redis.AuthenticationError) and code == "NOAUTH":
+        return "Redis wants a password: put it in the Redis URL (redis://:PASSWORD@host:6379/0)"
     if isinstance(exc, redis.AuthenticationError):
-        return f"authentication failed: {text} (check the password in the Redis URL)"
+        return f"authentication failed: {text} (check the user name and password in the Redis URL)"
+    if isinstance(exc, redis.exceptions.OutOfMemoryError):
+        return (
+            "Redis is out of memory and refuses writes (maxmemory reached, eviction policy noeviction): "
+            "free memory or raise maxmemory, then try again"
+        )
+    if isinstance(exc, redis.exceptions.NoPermissionError):
+        return (
+            f"Redis refuses a command to this user (ACL): {text}; queuetui needs reads, Lua scripting "
+            "(EVALSHA, SCRIPT LOAD) and, for actions, the writes of RQ"
+        )
+    if isinstance(exc, redis.exceptions.ReadOnlyError):
+        return "Redis is a read-only replica: point the Redis URL at the primary to act on jobs"
+    if isinstance(exc, redis.exceptions.BusyLoadingError):
+        return "Redis is loading its data set: try again in a moment"
+    if isinstance(exc, redis.ResponseError) and code == "WRONGTYPE":
+        return f"a key holds another type than RQ writes there (bad data, not a Redis failure): {text}"
     if isinstance(exc, redis.TimeoutError | TimeoutError):
         return f"Redis timed out: {text}"
     if isinstance(exc, redis.ConnectionError | ConnectionError):
