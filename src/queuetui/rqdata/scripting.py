@@ -14,6 +14,8 @@ from typing import Any
 
 import redis
 
+from queuetui.rqdata.connection import error_code
+
 
 class ScriptingRefused(Exception):
     """The server refuses Lua scripts: read in pipelines instead."""
@@ -21,8 +23,8 @@ class ScriptingRefused(Exception):
 
 def wrong_type(exc: BaseException) -> bool:
     """Whether `exc` is Redis's WRONGTYPE reply: a key holds another type than the command reads (bad
-    data, not a failure of the server). By the reply's error code, which redis-py keeps as status_code."""
-    return isinstance(exc, redis.ResponseError) and getattr(exc, "status_code", None) == "WRONGTYPE"
+    data, not a failure of the server). By the reply's error code."""
+    return error_code(exc) == "WRONGTYPE"
 
 
 _REFUSED: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
