@@ -93,3 +93,9 @@ def hold_logging(key: str, timeout: float = 30.0) -> str:
     result = hold(key, timeout)
     log.info("released")
     return result
+
+
+def chatty_then_boom(lines: int = 2) -> None:
+    """Log `lines` lines, then fail."""
+    chatty(lines)
+    raise ValueError("after logging")

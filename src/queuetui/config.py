@@ -468,7 +468,8 @@ def _logs(value: object, path: Path) -> LogSettings:
     if "level" in values:
         values["level"] = values["level"].upper()
         if values["level"] not in LOG_LEVELS:
-            raise ConfigError(f"{where}: level must be one of {', '.join(LOG_LEVELS)}, got {table['level']!r}")
+            known = ", ".join(LOG_LEVELS)
+            raise ConfigError(f"{where}: level must be one of {known}, got {table['level']!r}")
     return LogSettings(**values)
 
 

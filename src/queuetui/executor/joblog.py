@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import redis
 from rq.defaults import DEFAULT_FAILURE_TTL
@@ -79,8 +79,9 @@ class LogWriter:
         self.written = False
 
     def _load(self) -> None:
-        for entry_id, values in self.connection.xrange(self.key):
-            entry_id = entry_id.decode()
+        raw = cast(list[tuple[bytes, dict[bytes, bytes]]], self.connection.xrange(self.key))
+        for raw_id, values in raw:
+            entry_id = raw_id.decode()
             if b"dropped" in values:
                 self.dropped, self.marker_id = int(values[b"dropped"]), entry_id
             else:
@@ -288,7 +289,7 @@ def _output(handler: CaptureHandler, enabled: bool) -> Iterator[None]:
         yield
         return
     tees = OutputTee(sys.stdout, handler, "stdout"), OutputTee(sys.stderr, handler, "stderr")
-    sys.stdout, sys.stderr = tees  # type: ignore[assignment]
+    sys.stdout, sys.stderr = tees
     try:
         yield
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 
@@ -108,14 +109,15 @@ def read_log(connection: redis.Redis, job_id: str) -> JobLog:
     return JobLog(job_id, bool(exists), _decode(raw, LogChunk()), text(status) if status else "")
 
 
-def read_after(connection: redis.Redis, job_id: str, last_id: str, block_ms: int = 1000) -> LogChunk:
-    """The entries after `last_id` (from the start when empty), waiting up to `block_ms` for some.
+def read_after(connection: redis.Redis, job_id: str, last_id: str, block_ms: int | None = 1000) -> LogChunk:
+    """The entries after `last_id` (from the start when empty), waiting up to `block_ms` for some
+    (None: not waiting).
 
     A blocking XREAD: it returns as soon as the worker flushes a batch, and costs one round trip per
     batch or per `block_ms` of silence, never one per line. Keep `block_ms` below the connection's
     socket timeout.
     """
-    reply = connection.xread({log_key(job_id): last_id or "0-0"}, count=READ_LIMIT, block=block_ms)
+    reply: Any = connection.xread({log_key(job_id): last_id or "0-0"}, count=READ_LIMIT, block=block_ms)
     chunk = LogChunk(last_id=last_id)
     for _key, raw in reply or ():
         _decode(raw, chunk)
