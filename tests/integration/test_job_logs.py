@@ -69,22 +69,23 @@ def test_line_cap_keeps_the_newest_with_a_marker(conn: redis.Redis, redis_url: s
 def test_byte_cap_and_a_second_run_carry_on(conn: redis.Redis) -> None:
     settings = LogSettings(max_lines=1000, max_bytes=2048)
     writer = LogWriter(conn, "bytes-1", settings, ttl=60)
-    entry = {"t": "1.0", "lv": "INFO", "lg": "x", "m": "m" * 300}  # 307 bytes: 6 fit in 2,048
-    writer.write([{**entry, "m": f"{i:03d}" + "m" * 297} for i in range(10)])
+    # (time, level, logger, message, exception): 313 bytes each, 6 fit in 2,048
+    writer.write([(1.0, "INFO", "x", f"{i:03d}" + "m" * 297, "") for i in range(10)])
     log = read_log(conn, "bytes-1")
     assert [e.message[:3] for e in log.chunk.entries] == ["004", "005", "006", "007", "008", "009"]
     assert log.chunk.dropped == 4
     # A retry runs in a new work horse: its writer reads the stream once and carries the count on.
     again = LogWriter(conn, "bytes-1", settings, ttl=60)
-    again.write([{**entry, "m": "new" + "m" * 297}] * 2)
+    again.write([(1.0, "INFO", "x", "new" + "m" * 297, "")] * 2)
     log = read_log(conn, "bytes-1")
     assert [e.message[:3] for e in log.chunk.entries] == ["006", "007", "008", "009", "new", "new"]
     assert log.chunk.dropped == 6
     assert conn.xlen(log_key("bytes-1")) == 7  # one marker, however many times lines were dropped
     huge = LogWriter(conn, "bytes-2", settings, ttl=60)
-    huge.write([{**entry, "m": "h" * 100_000}])
+    huge.write([(1.0, "INFO", "x", "h" * 100_000, "\ud800 lone surrogate")])
     (kept,) = read_log(conn, "bytes-2").chunk.entries
     assert len(kept.message.encode()) < 2048 and "[cut" in kept.message
+    assert kept.exception == "\\ud800 lone surrogate"  # not valid UTF-8: kept escaped, not lost
 
 
 def test_plain_rq_worker_leaves_no_log(conn: redis.Redis, redis_url: str) -> None:

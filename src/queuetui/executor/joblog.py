@@ -12,6 +12,7 @@ then as long as the job's result (result_ttl) or failure (failure_ttl). Records 
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import threading
@@ -30,19 +31,44 @@ from rq.worker import BaseWorker
 from queuetui.config import LogSettings
 from queuetui.rqdata.logs import log_key
 
-FLUSH_LINES = 200
+FLUSH_LINES = 500
 FLUSH_SECONDS = 0.2
 RUNNING_TTL = 7 * 86400
 """Seconds a running job's log lives past its last flush (plus the job's timeout)."""
 ERRORS = (redis.RedisError, OSError)
 worker_log = logging.getLogger("rq.worker")  # the worker's own output; never captured
 
-Entry = dict[str, str]
+Record = tuple[float, str, str, str, str]
+"""A captured record as the job's thread leaves it: time, level, logger, message, exception text."""
+Entry = list[str]
+"""The same as the stream keeps it: [time, level, logger, message, exception], valid UTF-8."""
 
-
-def entry_size(entry: Entry) -> int:
-    """The bytes an entry counts for against max_bytes: its values, UTF-8 encoded."""
-    return sum(len(v.encode("utf-8", "surrogatepass")) for v in entry.values())
+APPEND = """
+local key = KEYS[1]
+if ARGV[2] == '-' then
+  redis.call('XTRIM', key, 'MAXLEN', 0)
+elseif ARGV[2] ~= '' then
+  redis.call('XTRIM', key, 'MINID', ARGV[2])
+end
+local ids = {}
+for _, e in ipairs(cjson.decode(ARGV[5])) do
+  if e[5] == '' then
+    ids[#ids + 1] = redis.call('XADD', key, '*', 't', e[1], 'lv', e[2], 'lg', e[3], 'm', e[4])
+  else
+    ids[#ids + 1] = redis.call('XADD', key, '*', 't', e[1], 'lv', e[2], 'lg', e[3], 'm', e[4], 'x', e[5])
+  end
+end
+if ARGV[4] ~= '' then
+  if ARGV[3] ~= '' then redis.call('XDEL', key, ARGV[3]) end
+  ids[#ids + 1] = redis.call('XADD', key, '*', 'dropped', ARGV[4])
+end
+redis.call('EXPIRE', key, ARGV[1])
+return ids
+"""
+"""One flush in one command: trim (ARGV[2]: the oldest id kept, '-' for none, '' for no trim), append
+the entries (ARGV[5]: a JSON list of [t, lv, lg, m, x]; one argument, so that redis-py packs one value
+a batch, not five a line), replace the dropped marker (ARGV[3] the old one's id, ARGV[4] the new
+count) and set the TTL (ARGV[1]); returns the new ids, the marker's last."""
 
 
 def _cut(value: str, limit: int) -> str:
@@ -51,19 +77,34 @@ def _cut(value: str, limit: int) -> str:
     return f"{value[:limit]}… [cut {len(value) - limit:,} characters]"
 
 
-def fit(entry: Entry, limit: int) -> Entry:
-    """The entry with its message and exception text cut so that it counts for about `limit` bytes."""
-    if entry_size(entry) <= limit:
-        return entry
-    share = max(64, limit // 8)  # characters: up to 4 bytes each, two fields
-    return {**entry, "m": _cut(entry["m"], share), **({"x": _cut(entry["x"], share)} if "x" in entry else {})}
+def _utf8(value: str) -> str:
+    """The text with what UTF-8 cannot encode (lone surrogates) escaped."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def prepare(record: Record, limit: int) -> tuple[Entry, int]:
+    """The record as the stream keeps it and the bytes it counts for, its message and exception text
+    cut so that it counts for about `limit` bytes at most."""
+    created, level, logger, message, exception = record
+    time_text = f"{created:.6f}"
+    if message.isascii() and exception.isascii() and logger.isascii():
+        size = len(time_text) + len(level) + len(logger) + len(message) + len(exception)
+    else:
+        logger, message, exception = _utf8(logger), _utf8(message), _utf8(exception)
+        size = len(time_text) + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
+    if size > limit:
+        share = max(64, limit // 8)  # characters: up to 4 bytes each, in two fields
+        message, exception = _cut(message, share), _cut(exception, share)
+        size = len(time_text) + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
+    return [time_text, level, logger, message, exception], size
 
 
 class LogWriter:
     """Appends batches of entries to one job's stream, keeping it within the caps.
 
     It remembers the id and size of every entry in the stream (read once, at its first write, for a
-    job that ran before), so a batch and the trimming it needs go in one pipeline.
+    job that ran before), so a batch and the trimming it needs go in one command (a Lua script; a
+    pipeline where scripting is refused).
     """
 
     def __init__(self, connection: redis.Redis, job_id: str, settings: LogSettings, ttl: int) -> None:
@@ -77,6 +118,8 @@ class LogWriter:
         self.marker_id = ""
         self.loaded = False
         self.written = False
+        self.script: Any = connection.register_script(APPEND)
+        self.scripting = True
 
     def _load(self) -> None:
         raw = cast(list[tuple[bytes, dict[bytes, bytes]]], self.connection.xrange(self.key))
@@ -90,13 +133,16 @@ class LogWriter:
                 self.kept_bytes += size
         self.loaded = True
 
-    def write(self, batch: list[Entry], dropped: int = 0) -> None:
-        """Append `batch` (oldest first), dropping the oldest entries beyond the caps; `dropped`:
-        entries already dropped before they reached the writer."""
+    def write(self, records: list[Record], dropped: int = 0) -> None:
+        """Append `records` (oldest first), dropping the oldest entries beyond the caps; `dropped`:
+        records already dropped before they reached the writer."""
         if not self.loaded:
             self._load()
         limit_lines, limit_bytes = self.settings.max_lines, self.settings.max_bytes
-        sized = deque((e, entry_size(e)) for e in (fit(e, limit_bytes // 4) for e in batch))
+        if len(records) > limit_lines:  # these would be dropped as soon as written
+            dropped += len(records) - limit_lines
+            records = records[-limit_lines:]
+        sized = deque(prepare(r, limit_bytes // 4) for r in records)
         new_bytes = sum(size for _, size in sized)
         trimmed = 0
         while self.kept and (
@@ -107,39 +153,58 @@ class LogWriter:
         while sized and (len(sized) > limit_lines or new_bytes > limit_bytes):
             new_bytes -= sized.popleft()[1]
             dropped += 1
-        pipe = self.connection.pipeline(transaction=False)
-        if trimmed:
-            if self.kept:
-                pipe.xtrim(self.key, minid=self.kept[0][0], approximate=False)
-            else:
-                pipe.xtrim(self.key, maxlen=0, approximate=False)
-        for entry, _size in sized:
-            pipe.xadd(self.key, entry)  # type: ignore[arg-type]
         self.dropped += trimmed + dropped
-        if trimmed or dropped:
-            if self.marker_id:
-                pipe.xdel(self.key, self.marker_id)
-            pipe.xadd(self.key, {"dropped": str(self.dropped)})
-        pipe.expire(self.key, self.ttl)
-        replies = pipe.execute()
-        added = replies[1 if trimmed else 0 :][: len(sized)]
-        for entry_id, (_entry, size) in zip(added, sized, strict=True):
+        oldest = (self.kept[0][0] if self.kept else "-") if trimmed else ""
+        count = str(self.dropped) if trimmed or dropped else ""
+        ids = self._append(oldest, count, [entry for entry, _ in sized])
+        for entry_id, (_entry, size) in zip(ids, sized, strict=False):
             self.kept.append((entry_id.decode(), size))
             self.kept_bytes += size
-        if trimmed or dropped:
-            self.marker_id = replies[-2].decode()
+        if count:
+            self.marker_id = ids[-1].decode()
         self.written = True
+
+    def _append(self, oldest: str, count: str, entries: list[Entry]) -> list[bytes]:
+        if self.scripting:
+            args = [self.ttl, oldest, self.marker_id, count, json.dumps(entries, ensure_ascii=False)]
+            try:
+                return cast(list[bytes], self.script(keys=[self.key], args=args))
+            except redis.ResponseError as exc:
+                if "WRONGTYPE" in str(exc):
+                    raise
+                self.scripting = False  # scripting refused here: a pipeline does the same
+        pipe = self.connection.pipeline(transaction=False)
+        if oldest == "-":
+            pipe.xtrim(self.key, maxlen=0, approximate=False)
+        elif oldest:
+            pipe.xtrim(self.key, minid=oldest, approximate=False)
+        for entry in entries:
+            fields = dict(zip(("t", "lv", "lg", "m", "x"), entry, strict=True))
+            if not entry[4]:
+                del fields["x"]
+            pipe.xadd(self.key, fields)  # type: ignore[arg-type]
+        if count:
+            if self.marker_id:
+                pipe.xdel(self.key, self.marker_id)
+            pipe.xadd(self.key, {"dropped": count})
+        pipe.expire(self.key, self.ttl)
+        replies = pipe.execute()
+        return [r for r in replies if isinstance(r, bytes)]
 
 
 class CaptureHandler(logging.Handler):
-    """Buffers the job's log records as entries; a thread of its own flushes them to the writer."""
+    """Buffers the job's log records; a thread of its own flushes them to the writer.
+
+    The job's thread does as little as it can: a tuple appended to a deque (thread-safe without a
+    lock); encoding and writing happen in the flusher thread.
+    """
 
     def __init__(self, writer: LogWriter, level: int) -> None:
         super().__init__(level)
         self.writer = writer
-        self.buffer: deque[Entry] = deque()
+        self.buffer: deque[Record] = deque()
+        self.limit = writer.settings.max_lines
         self.pending_dropped = 0
-        self.buffer_lock = threading.Lock()
         self.flush_lock = threading.Lock()
         self.wake = threading.Event()
         self.stopping = False
@@ -148,38 +213,50 @@ class CaptureHandler(logging.Handler):
         self.thread = threading.Thread(target=self._run, name="queuetui-joblog", daemon=True)
         self.previous_root: dict[str, Any] | None = None
 
-    def add(self, entry: Entry) -> None:
-        """Buffer one entry; the oldest buffered are dropped past max_lines (Redis is slow or gone)."""
-        with self.buffer_lock:
-            if len(self.buffer) >= self.writer.settings.max_lines:
-                self.buffer.popleft()
+    def add(self, record: Record) -> None:
+        """Buffer one record; the oldest buffered are dropped past max_lines (Redis is slow or gone)."""
+        buffer = self.buffer
+        if len(buffer) >= self.limit:
+            try:
+                buffer.popleft()
                 self.pending_dropped += 1
-            self.buffer.append(entry)
-            full = len(self.buffer) >= FLUSH_LINES
-        if full:
+            except IndexError:  # the flusher took them meanwhile
+                pass
+        buffer.append(record)
+        if len(buffer) >= FLUSH_LINES and not self.wake.is_set():
             self.wake.set()
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.name == "rq" or record.name.startswith("rq."):
-            return
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Keep the record (no handler lock: the buffer is a deque); RQ's own loggers are left out."""
+        name = record.name
+        if name.startswith("rq.") or name == "rq":
+            return False
         try:
-            entry = {
-                "t": f"{record.created:.6f}",
-                "lv": record.levelname,
-                "lg": record.name,
-                "m": record.getMessage(),
-            }
+            # A handler that ran before (the application's) may have formatted it already.
+            message = record.__dict__.get("message") or record.getMessage()
+            exception = ""
             if record.exc_info:
-                entry["x"] = self.formatter_.formatException(record.exc_info)
+                exception = record.exc_text or self.formatter_.formatException(record.exc_info)
             elif record.exc_text:
-                entry["x"] = record.exc_text
+                exception = record.exc_text
             if record.stack_info:
-                entry["x"] = (entry.get("x", "") + "\n" + record.stack_info).lstrip("\n")
+                exception = f"{exception}\n{record.stack_info}".lstrip("\n")
         except Exception:
             self.handleError(record)  # a bad format string: logging's own report, as without us
-            return
-        self.add(entry)
-        self._last_resort(record)
+            return False
+        buffer = self.buffer
+        if len(buffer) >= self.limit:
+            self.add((record.created, record.levelname, name, message, exception))  # drops the oldest
+        else:
+            buffer.append((record.created, record.levelname, name, message, exception))
+            if len(buffer) >= FLUSH_LINES and not self.wake.is_set():
+                self.wake.set()
+        if record.levelno >= logging.WARNING:
+            self._last_resort(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.handle(record)
 
     def _last_resort(self, record: logging.LogRecord) -> None:
         """Print what Python would have printed had this handler not been there: a WARNING or worse
@@ -197,10 +274,9 @@ class CaptureHandler(logging.Handler):
     def flush(self) -> None:
         """Write what is buffered: one round trip (two the first time, for a job that ran before)."""
         with self.flush_lock:
-            with self.buffer_lock:
-                batch, dropped = list(self.buffer), self.pending_dropped
-                self.buffer.clear()
-                self.pending_dropped = 0
+            buffer = self.buffer
+            batch = [buffer.popleft() for _ in range(len(buffer))]
+            dropped, self.pending_dropped = self.pending_dropped, 0
             if not batch and not dropped:
                 return
             try:
@@ -271,8 +347,7 @@ class OutputTee:
         return written
 
     def _keep(self, line: str) -> None:
-        level = "STDOUT" if self.name == "stdout" else "STDERR"
-        self.handler.add({"t": f"{time.time():.6f}", "lv": level, "lg": self.name, "m": line})
+        self.handler.add((time.time(), self.name.upper(), self.name, line, ""))
 
     def close_line(self) -> None:
         if self.partial:
