@@ -13,7 +13,8 @@ from rq import Queue, Worker
 from rq.worker import BaseWorker
 from rq.worker_pool import WorkerPool
 
-from queuetui.config import RetrySettings
+from queuetui.config import LogSettings, RetrySettings
+from queuetui.executor.joblog import logging_worker_class
 from queuetui.executor.retry import RetryHandler
 from queuetui.rqdata.priority import PRIORITY_QUEUES
 
@@ -57,12 +58,13 @@ def run_worker(
     name: str | None = None,
     logging_level: str = "INFO",
     retry: RetrySettings | None = None,
+    logs: LogSettings | None = None,
 ) -> bool:
     """Work the queues in strict order (a job in an earlier queue always goes first).
 
     With pool > 1, runs that many worker processes under RQ's WorkerPool. Returns True when the
     worker (or pool) ran to completion, as RQ's own `work()` does. `retry`: the policies for jobs
-    without a Retry of their own (default: the built-in ones).
+    without a Retry of their own (default: the built-in ones). `logs`: the caps of each job's log.
     """
     names = listen_order(queues)
     handlers = [RetryHandler(retry or RetrySettings())]
@@ -72,12 +74,12 @@ def run_worker(
             names,
             connection=connection,
             num_workers=pool,
-            worker_class=QueuetuiWorker,
             exception_handlers=handlers,
+            worker_class=logging_worker_class(QueuetuiWorker, logs or LogSettings()),
         )
         worker_pool.start(burst=burst, logging_level=logging_level)
         return True
-    worker = build_worker(connection, names, name=name, retry=retry)
+    worker = build_worker(connection, names, name=name, retry=retry, logs=logs)
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
 
 
@@ -87,9 +89,10 @@ def build_worker(
     name: str | None = None,
     retry: RetrySettings | None = None,
     worker_class: type[BaseWorker] = QueuetuiWorker,
+    logs: LogSettings | None = None,
 ) -> BaseWorker:
-    """One RQ worker on `queues` in the order given, applying the retry policies."""
-    return worker_class(
+    """One RQ worker on `queues` in the order given, applying the retry policies and keeping job logs."""
+    return logging_worker_class(worker_class, logs or LogSettings())(
         [Queue(n, connection=connection) for n in queues],
         connection=connection,
         name=name,

@@ -156,6 +156,12 @@ class QueueTUI(App[None]):
     def open_detail(self, job_id: str) -> None:
         self.push_screen(JobDetailScreen(job_id))
 
+    def open_log(self, job_id: str) -> None:
+        """A job's log, followed live while the job runs."""
+        from queuetui.tui.screens.job_log import JobLogScreen
+
+        self.push_screen(JobLogScreen(job_id))
+
     def action_open_schedules(self) -> None:
         self.open_schedules()
 

@@ -103,6 +103,7 @@ class JobDetailScreen(Screen[None]):
             tooltip="Show the payload's pickle opcodes",
         ),
         Binding("r", "refresh", "Refresh", id="detail.refresh", tooltip="Read the job again"),
+        Binding("l", "log", "Log", id="detail.log", tooltip="The job's log (followed while it runs)"),
         Binding(
             "t",
             "focus_tree",
@@ -222,3 +223,6 @@ class JobDetailScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.fetch()
+
+    def action_log(self) -> None:
+        self.console.open_log(self.job_id)

@@ -124,6 +124,7 @@ class JobsScreen(BulkActionsScreen):
         Binding("g", "top", "Top", id="jobs.top", tooltip="First row of the whole registry"),
         Binding("G", "bottom", "Bottom", id="jobs.bottom", tooltip="Last row of the whole registry"),
         Binding("f", "groups", "Groups", id="jobs.groups", tooltip="Failure groups (Failed view)"),
+        Binding("l", "log", "Log", id="jobs.log", tooltip="The job's log (followed while it runs)"),
         Binding(
             "y", "copy_id", "Copy id", id="jobs.copy", tooltip="Copy the job id (OSC 52, works over SSH)"
         ),
@@ -399,6 +400,11 @@ class JobsScreen(BulkActionsScreen):
         if job_id:
             self.app.copy_to_clipboard(job_id)
             self.notify(f"Copied {job_id}", timeout=2)
+
+    def action_log(self) -> None:
+        job_id = self.current_job()
+        if job_id:
+            self.console.open_log(job_id)
 
     def action_groups(self) -> None:
         from queuetui.tui.screens.groups import FailureGroupsScreen

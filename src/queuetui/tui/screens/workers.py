@@ -155,6 +155,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
             tooltip="The job the worker runs",
             priority=True,
         ),
+        Binding("l", "open_log", "Job log", id="workers.log", tooltip="The log of the job the worker runs"),
         *worker_bindings("workers"),
         Binding("escape", "app.pop_screen", "Back", id="workers.back"),
     ]
@@ -250,6 +251,13 @@ class WorkersScreen(WorkerActions, LiveScreen):
     def _row_selected(self) -> None:
         """A click on a row (enter is the screen's own key)."""
         self.action_open_job()
+
+    def action_open_log(self) -> None:
+        worker = self.selected()
+        if worker is None or not worker.info.current_job_id:
+            self.notify("No running job here: move to a busy worker's row", timeout=2)
+        else:
+            self.console.open_log(worker.info.current_job_id)
 
     def action_open_job(self) -> None:
         worker = self.selected()
