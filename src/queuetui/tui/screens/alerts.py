@@ -23,6 +23,7 @@ from queuetui.db.engine import DatabaseError
 from queuetui.db.models import Alert
 from queuetui.metrics.alerts import OK, SENDING, notified, recent, show_value, threshold
 from queuetui.present.text import safe
+from queuetui.tui.draw import set_border_title
 from queuetui.tui.messages import AlertsFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.text import literal
@@ -90,7 +91,7 @@ class AlertsScreen(LiveScreen):
         for label, key, width in COLUMNS:
             table.add_column(Text(label, justify="right") if key in ("lasted", "value") else label,
                              width=width, key=key)  # fmt: skip
-        table.border_title = "Alerts"
+        set_border_title(table, "Alerts")
         self.start_live()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
@@ -112,8 +113,8 @@ class AlertsScreen(LiveScreen):
             table = self.query_one("#alerts", LiveTable)
             table.sync([alert_row(a, rules, now) for a in self.alerts])
             more = "+" if len(self.alerts) >= LIMIT else ""
-            table.border_title = (
-                f"Alerts ({len(self.alerts):,}{more}, {firing} firing; firing first, newest first)"
+            set_border_title(
+                table, f"Alerts ({len(self.alerts):,}{more}, {firing} firing; firing first, newest first)"
             )
             self._show_message()
         self.fetched()

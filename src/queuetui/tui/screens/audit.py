@@ -17,6 +17,7 @@ from queuetui import fmt
 from queuetui.audit import recent
 from queuetui.db.engine import DatabaseError
 from queuetui.db.models import AuditEntry
+from queuetui.tui.draw import set_border_title
 from queuetui.tui.messages import AuditFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
@@ -99,7 +100,7 @@ class AuditScreen(LiveScreen):
         title = f"Audit ({self.entries:,}{'+' if self.entries >= LIMIT else ''}, newest first)"
         if self.filter_text:
             title += f"  filter: {self.filter_text}"
-        self.query_one("#audit", LiveTable).border_title = literal(title)
+        set_border_title(self.query_one("#audit", LiveTable), literal(title))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:

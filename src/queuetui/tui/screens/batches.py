@@ -22,6 +22,7 @@ from queuetui.present import table as table_layout
 from queuetui.rqdata.batches import Batch, read_batches
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.tui.draw import update_static
 from queuetui.tui.messages import BatchesFetched, FetchFailed
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
@@ -140,7 +141,7 @@ class BatchesScreen(BulkActionsScreen):
         elif not self.batches:
             span = "no batches: RQ groups appear here (Group.create(...).enqueue_many)"
         parts = ["[b]Batches[/b] (RQ groups)", span, "by name", "enter: its jobs"]
-        self.query_one("#view-title", Static).update("  ·  ".join(parts))
+        update_static(self.query_one("#view-title", Static), "  ·  ".join(parts))
 
     # -- fetching
 

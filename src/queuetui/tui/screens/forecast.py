@@ -17,6 +17,7 @@ from queuetui import fmt
 from queuetui.db.engine import DatabaseError
 from queuetui.present.text import safe
 from queuetui.schedule.forecast import Forecast, forecast
+from queuetui.tui.draw import update_static
 from queuetui.tui.messages import FetchFailed, ForecastFetched
 from queuetui.tui.text import literal
 from queuetui.tui.widgets.footer import KeysFooter
@@ -86,7 +87,7 @@ class ForecastScreen(Screen[None]):
 
     @on(FetchFailed)
     def failed(self, message: FetchFailed) -> None:
-        self.query_one("#strip", Static).update(literal(f"{message.error} (r retries)", "bold red"))
+        update_static(self.query_one("#strip", Static), literal(f"{message.error} (r retries)", "bold red"))
 
     @on(ForecastFetched)
     def show(self, message: ForecastFetched) -> None:
@@ -97,7 +98,7 @@ class ForecastScreen(Screen[None]):
             f"{result.total:,} fires of {result.schedules:,} schedules",
             f"busiest minute {max(result.per_minute, default=0):,}",
         ]
-        self.query_one("#view-title", Static).update("  ·  ".join(parts))
+        update_static(self.query_one("#view-title", Static), "  ·  ".join(parts))
         self._draw()
 
     def on_resize(self) -> None:
@@ -106,7 +107,7 @@ class ForecastScreen(Screen[None]):
 
     def _draw(self) -> None:
         assert self.result is not None
-        self.query_one("#strip", Static).update(heat_strip(self.result, self.size.width))
+        update_static(self.query_one("#strip", Static), heat_strip(self.result, self.size.width))
         lines = Text("Busiest minutes", style="bold")
         for minute, count, names in self.result.busiest:
             who = ", ".join(names) + (" …" if count > len(names) else "")
@@ -115,4 +116,4 @@ class ForecastScreen(Screen[None]):
             lines.append(f"  {safe(who)}", style="dim")
         if not self.result.busiest:
             lines.append("\nno enabled schedule fires in the next 24 hours", style="dim")
-        self.query_one("#busiest", Static).update(lines)
+        update_static(self.query_one("#busiest", Static), lines)

@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from queuetui import fmt
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.search import failure_groups
+from queuetui.tui.draw import set_border_title
 from queuetui.tui.messages import FetchFailed, GroupsDone, ScanProgress
 from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.footer import KeysFooter
@@ -101,7 +102,9 @@ class FailureGroupsScreen(Screen[str | None]):
                 literal(g.sample_id),
                 key=g.signature,
             )
-        table.border_title = f"{len(result.groups)} groups in {fmt.count(result.walk.scanned)} failed jobs"
+        set_border_title(
+            table, f"{len(result.groups)} groups in {fmt.count(result.walk.scanned)} failed jobs"
+        )
 
     @on(DataTable.RowSelected, "#groups")
     def _choose(self, event: DataTable.RowSelected) -> None:

@@ -35,6 +35,7 @@ from queuetui.schedule.transfer import (
     row_label,
     run_import,
 )
+from queuetui.tui.draw import update_static
 from queuetui.tui.messages import ActionDone, ImportDone, ImportsFetched
 from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.footer import KeysFooter
@@ -131,16 +132,18 @@ class ImportScreen(Screen[None]):
     def _failed(self, message: ActionDone) -> None:
         self.notify(message.text, severity="error" if message.error else "information", timeout=8)
         if self.result is None:
-            self.query_one("#view-title", Static).update(
-                line(("Import", "bold"), f" {self.path}  ·  ", (message.text, "bold red"))
+            update_static(
+                self.query_one("#view-title", Static),
+                line(("Import", "bold"), f" {self.path}  ·  ", (message.text, "bold red")),
             )
 
     @on(ImportDone)
     def show(self, message: ImportDone) -> None:
         self.result = result = message.result
         deleting = "  ·  deletes what the file leaves out" if self.delete_missing else ""
-        self.query_one("#view-title", Static).update(
-            line(("Import", "bold"), f" {self.path} ({result.plan.format}){deleting}")
+        update_static(
+            self.query_one("#view-title", Static),
+            line(("Import", "bold"), f" {self.path} ({result.plan.format}){deleting}"),
         )
         self.query_one("#import-summary", Static).update(literal(summary(result.run)))
         self.query_one("#diff", Static).update(diff_text(plan_lines(result.plan)))

@@ -21,6 +21,7 @@ from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.deps import Node, dependency_tree
 from queuetui.rqdata.detail import job_detail
 from queuetui.rqdata.payload import disassemble
+from queuetui.tui.draw import set_border_title, update_static
 from queuetui.tui.messages import DetailFetched, FetchFailed
 from queuetui.tui.text import line
 from queuetui.tui.widgets.footer import KeysFooter
@@ -128,7 +129,7 @@ class JobDetailScreen(Screen[None]):
         yield VerticalScroll(Static("Loading…"), id="detail")
         tree: Tree[str] = Tree("", id="deps")
         tree.auto_expand = False  # enter opens the job; space folds
-        tree.border_title = "Dependencies (t, enter opens, space folds)"
+        set_border_title(tree, "Dependencies (t, enter opens, space folds)")
         tree.display = False
         yield tree
         yield KeysFooter()
@@ -175,7 +176,7 @@ class JobDetailScreen(Screen[None]):
             title = line(("Job", "bold"), f" {detail.id}  ·  {status}  ·  {detail.origin or '-'}")
             if detail.problems:
                 title += line("  ·  ", ("unreadable", "bold red"))
-            self.query_one("#view-title", Static).update(title)
+            update_static(self.query_one("#view-title", Static), title)
             self._show_tree(message)
 
     def _show_tree(self, message: DetailFetched) -> None:

@@ -21,6 +21,7 @@ from queuetui.present.logs import NO_LOG, dropped_line, entry_time
 from queuetui.present.text import safe as visible
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.logs import RUNNING, LogEntry, job_status, read_after, read_log
+from queuetui.tui.draw import update_static
 from queuetui.tui.messages import FetchFailed, LogRead
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.widgets.footer import KeysFooter
@@ -126,7 +127,9 @@ class JobLogScreen(Screen[None]):
 
     @on(FetchFailed)
     def failed(self, message: FetchFailed) -> None:
-        self.query_one("#log-status", Static).update(Text(f"{message.error} (retrying)", style="bold red"))
+        update_static(
+            self.query_one("#log-status", Static), Text(f"{message.error} (retrying)", style="bold red")
+        )
 
     @on(LogRead)
     def show(self, message: LogRead) -> None:
@@ -183,7 +186,7 @@ class JobLogScreen(Screen[None]):
         if self.search_text:
             text.append(" · search: ")
             text.append(visible(self.search_text), style="bold")
-        self.query_one("#log-status", Static).update(text)
+        update_static(self.query_one("#log-status", Static), text)
 
     def action_toggle_wrap(self) -> None:
         self.wrap = not self.wrap

@@ -33,6 +33,7 @@ from queuetui.rqdata.pages import Page, default_descending, read_window
 from queuetui.rqdata.query import Query, parse
 from queuetui.rqdata.rows import VIEWS, JobRow
 from queuetui.rqdata.search import filter_ids
+from queuetui.tui.draw import set_border_title, update_static
 from queuetui.tui.messages import BatchMembersFetched, FetchFailed, FilterDone, PageFetched, ScanProgress
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
@@ -286,14 +287,14 @@ class JobsScreen(BulkActionsScreen):
             parts.append(line((f"all {self.total:,}{' matching' if self.filter else ''} marked", "reverse")))
         elif self.marked:
             parts.append(line((f"{len(self.marked):,} marked", "reverse")))
-        self.query_one("#view-title", Static).update(SEPARATOR.join(parts))
+        update_static(self.query_one("#view-title", Static), SEPARATOR.join(parts))
         table = self.query_one("#jobs", LiveTable)
-        table.border_title = ""
+        set_border_title(table, "")
         if self.filter:
             matched = ""
             if self.matches is not None:
                 matched = f" ({self.total:,} matches{', stopped at the cap' if self.truncated else ''})"
-            table.border_title = literal(f"filter: {self.filter.source}{matched}")
+            set_border_title(table, literal(f"filter: {self.filter.source}{matched}"))
 
     # -- fetching
 

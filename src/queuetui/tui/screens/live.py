@@ -43,6 +43,8 @@ class LiveScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._timer: Timer | None = None
+        self._problem: str | None = None
+        """The banner's text as last shown (None: not shown yet)."""
         self._due = False  # a refresh came due while paused or hidden
         self.paused = False
         self.failures = 0
@@ -116,10 +118,12 @@ class LiveScreen(Screen[None]):
 
     def set_state(self, problem: str = "") -> None:
         status = self.query_one(StatusBar)
-        banner = self.query_one("#banner", Static)
-        banner.update(literal(problem))
-        banner.display = bool(problem)
-        self.query_one("#tables").set_class(bool(problem), "stale")
+        if problem != self._problem:  # a Static's update lays the screen out again: every line redrawn
+            self._problem = problem
+            banner = self.query_one("#banner", Static)
+            banner.update(literal(problem))
+            banner.display = bool(problem)
+            self.query_one("#tables").set_class(bool(problem), "stale")
         status.state = "disconnected" if problem else ("paused" if self.paused else "live")
 
     @work(thread=True, exit_on_error=False, group="action")

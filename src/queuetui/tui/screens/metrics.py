@@ -19,6 +19,7 @@ from queuetui.present import plot
 from queuetui.present.metrics import Plot, axis, plots
 from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.tui.draw import update_static
 from queuetui.tui.messages import FetchFailed, MetricsFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.widgets.footer import KeysFooter
@@ -130,7 +131,7 @@ class MetricsScreen(LiveScreen):
             title.append_text(Text.assemble("  ·  function ", (safe(self.function), "bold")))
             title.append(f" ({at}/{len(trend.functions)})")
         title.append(f"  ·  {self.window.label}")
-        self.query_one("#view-title", Static).update(title)
+        update_static(self.query_one("#view-title", Static), title)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:

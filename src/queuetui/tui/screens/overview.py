@@ -26,6 +26,7 @@ from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.liveness import DEAD, STALE
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo
+from queuetui.tui.draw import set_border_title
 from queuetui.tui.messages import ActionDone, FetchFailed, FiringCounted, OverviewFetched, SuspensionRead
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
@@ -167,10 +168,10 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
         yield Static(id="banner")
         with Vertical(id="tables"):
             queues = LiveTable(id="queues", cursor_type="cell", zebra_stripes=True)
-            queues.border_title = "Queues"
+            set_border_title(queues, "Queues")
             yield queues
             workers = LiveTable(id="workers", cursor_type="row", zebra_stripes=True)
-            workers.border_title = "Workers"
+            set_border_title(workers, "Workers")
             yield workers
         yield BulkBar(id="bulk")
         yield KeysFooter()
@@ -244,11 +245,11 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
                     for q in overview.queues
                 ]
             )
-            queues.border_title = f"Queues ({len(overview.queues)})"
+            set_border_title(queues, f"Queues ({len(overview.queues)})")
             workers = self.query_one("#workers", LiveTable)
             workers.sync([worker_row(w) for w in overview.workers])
             busy = sum(1 for w in overview.workers if w.state == "busy")
-            workers.border_title = f"Workers ({len(overview.workers)}, {busy} busy)"
+            set_border_title(workers, f"Workers ({len(overview.workers)}, {busy} busy)")
         if rearm:
             self.fetched()
 

@@ -13,6 +13,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from queuetui.present.text import safe
+from queuetui.tui.draw import set_border_title
 from queuetui.tui.text import literal
 
 
@@ -74,7 +75,7 @@ class PromptScreen(ModalScreen[str | None]):
             )
 
     def on_mount(self) -> None:
-        self.query_one(Input).border_title = literal(self.prompt)
+        set_border_title(self.query_one(Input), literal(self.prompt))
         self.query_one("#prompt-error").display = False
 
     @on(Input.Submitted)

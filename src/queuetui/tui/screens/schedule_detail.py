@@ -21,6 +21,7 @@ from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.cron import get_zone
 from queuetui.schedule.listing import ScheduleDetail, english, schedule_detail, schedule_state
+from queuetui.tui.draw import set_border_title, update_static
 from queuetui.tui.messages import FetchFailed, ScheduleDetailFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
@@ -128,7 +129,7 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
             yield Static(id="durations-label")
             yield Sparkline([], id="durations")
             runs = LiveTable(id="runs", cursor_type="row", zebra_stripes=True)
-            runs.border_title = "Runs (enter opens the job)"
+            set_border_title(runs, "Runs (enter opens the job)")
             yield runs
         yield KeysFooter()
 
@@ -175,8 +176,10 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
         self.detail = detail = message.detail
         title = self.query_one("#view-title", Static)
         if detail is None:
-            title.update(line(("Schedule", "bold"), f" {self.schedule_name}  ·  ", ("deleted", "bold red")))
-            self.query_one("#schedule-fields", Static).update("This schedule no longer exists.")
+            update_static(
+                title, line(("Schedule", "bold"), f" {self.schedule_name}  ·  ", ("deleted", "bold red"))
+            )
+            update_static(self.query_one("#schedule-fields", Static), "This schedule no longer exists.")
             self.query_one("#runs", LiveTable).sync([])
             self.fetched()
             return
@@ -188,8 +191,8 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
         if self.paused_by:
             parts.append(line(("every schedule paused", "bold yellow")))
         with self.app.batch_update():
-            title.update(SEPARATOR.join(parts))
-            self.query_one("#schedule-fields", Static).update(definition(detail, now))
+            update_static(title, SEPARATOR.join(parts))
+            update_static(self.query_one("#schedule-fields", Static), definition(detail, now))
             durations = detail.stats.durations[-120:]
             sparkline = self.query_one("#durations", Sparkline)
             sparkline.data = list(durations)

@@ -17,6 +17,7 @@ from queuetui.present.scheduler import leader_summary
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.listing import ScheduleRow, SearchError, check_search, list_schedules, position
 from queuetui.schedule.status import read as scheduler_status
+from queuetui.tui.draw import update_static
 from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
@@ -143,7 +144,7 @@ class SchedulesScreen(ScheduleActionsScreen):
             parts.append(line(f"search: {self.search}"))
         if self.console.settings.read_only:
             parts.append(line(("read-only", "bold")))
-        self.query_one("#view-title", Static).update(SEPARATOR.join(parts))
+        update_static(self.query_one("#view-title", Static), SEPARATOR.join(parts))
 
     # -- fetching
 

@@ -19,6 +19,7 @@ from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.liveness import DEAD, OK, STALE
 from queuetui.rqdata.workers import WorkerRow, Workers, read_workers
+from queuetui.tui.draw import set_border_title, update_static
 from queuetui.tui.messages import FetchFailed, WorkersFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
@@ -173,7 +174,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
         yield Static(id="banner")
         with Vertical(id="tables"):
             table = LiveTable(id="worker-list", cursor_type="row")
-            table.border_title = "Workers"
+            set_border_title(table, "Workers")
             yield table
             yield Static(id="worker-note")
         yield KeysFooter()
@@ -218,7 +219,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
         table = self.query_one(LiveTable)
         with self.app.batch_update():
             table.sync(rows)
-            table.border_title = literal(title(view))
+            set_border_title(table, literal(title(view)))
         if not self._placed and view.workers:
             table.move_cursor(row=1, scroll=False)  # the first worker, not its host's header
             self._placed = True
@@ -229,7 +230,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
         """Under the table, the worker under the cursor: why its health is what it is, and what a
         narrow screen leaves out (queues, pid, birth)."""
         worker = self.selected()
-        self.query_one("#worker-note", Static).update("" if worker is None else note(worker))
+        update_static(self.query_one("#worker-note", Static), "" if worker is None else note(worker))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WORKER_KEYS:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from queuetui.tui.text import literal
 
@@ -30,19 +32,29 @@ class LiveTable(DataTable[Cell]):
             self.remove_row(row_key)
         present = {k.value for k in self.rows}
         columns = list(self.columns)
+        changed: list[tuple[str, int]] = []
         for key, cells in rows:
             if key not in present:
                 self.add_row(*cells, key=key)
                 continue
-            for column, value in zip(columns, cells, strict=True):
+            for index, (column, value) in enumerate(zip(columns, cells, strict=True)):
                 if self.get_cell(key, column) != value:
-                    self.update_cell(key, column, value)
+                    self._set_cell(key, column, value)
+                    changed.append((key, index))
         order = [key for key, _ in rows]
         if [self.coordinate_to_cell_key((i, 0)).row_key.value for i in range(self.row_count)] != order:
             position = {tuple(str(cell) for cell in cells): i for i, (_, cells) in enumerate(rows)}
             self.sort(*columns, key=lambda values: position.get(tuple(str(v) for v in values), len(position)))
         if current is not None and current in wanted and self._key_at_cursor() != current:
             self.move_cursor(row=order.index(current), scroll=False)
+        for key, column_index in changed:  # only the cells that changed are drawn again
+            self.refresh_coordinate(Coordinate(self.get_row_index(key), column_index))
+
+    def _set_cell(self, row: str, column: ColumnKey, value: Cell) -> None:
+        """A cell's new value, drawn by the caller's refresh_coordinate: DataTable.update_cell would
+        repaint the whole table, every line of it over SSH, for one changed cell."""
+        self._data[RowKey(row)][column] = value
+        self._update_count += 1  # the rendered-line caches are keyed on it
 
     def _key_at_cursor(self) -> str | None:
         if not self.row_count or self.cursor_row < 0 or self.cursor_row >= self.row_count:
