@@ -1,31 +1,88 @@
-"""Opening Redis connections and turning their failures into one-line messages."""
+"""Opening Redis connections and turning their failures into one-line messages.
+
+A redis+sentinel:// URL gives a client whose pool asks the Sentinels for the master on every new
+connection (redis-py's SentinelConnectionPool): after a failover, the next connection goes to the
+promoted replica, so the console, the scheduler, the sampler and the worker follow it by themselves.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
+from redis.sentinel import MasterNotFoundError, Sentinel
+
+from queuetui.config import RedisOptions, is_sentinel_url, parse_sentinel_url
 
 # Failures of Redis itself (unreachable, timed out, refused, wrong password, loading), reported to
 # people in one line by the CLI and the console alike; anything else is a bug.
 REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 
 
-def connect(url: str, timeout: float = 5.0) -> redis.Redis:
-    """A redis-py client for an RQ deployment (bytes responses, as RQ requires); connects lazily."""
-    return redis.Redis.from_url(
-        url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout,
-        health_check_interval=30,
+def tls_options(options: RedisOptions) -> dict[str, Any]:
+    """redis-py's keyword arguments for the TLS options that are set."""
+    given = {
+        "ssl_ca_certs": options.tls_ca_file,
+        "ssl_certfile": options.tls_cert_file,
+        "ssl_keyfile": options.tls_key_file,
+        "ssl_cert_reqs": options.tls_verify,
+    }
+    return {key: value for key, value in given.items() if value}
+
+
+def connect(url: str, timeout: float = 5.0, options: RedisOptions | None = None) -> redis.Redis:
+    """A redis-py client for an RQ deployment (bytes responses, as RQ requires); connects lazily.
+
+    `options` adds TLS files and checks (for rediss:// URLs; the URL's own query wins) and the
+    Sentinels' credentials (for redis+sentinel:// URLs).
+    """
+    options = options or RedisOptions()
+    common: dict[str, Any] = {
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "health_check_interval": 30,
         # One quick retry for a blip; the console does its own, visible, backoff beyond that.
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
+        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
+    }
+    if is_sentinel_url(url):
+        return _sentinel_client(url, common, options)
+    if url.startswith("rediss://"):
+        common.update(tls_options(options))
+    return redis.Redis.from_url(url, **common)
+
+
+def _sentinel_client(url: str, common: dict[str, Any], options: RedisOptions) -> redis.Redis:
+    target = parse_sentinel_url(url)
+    tls: dict[str, Any] = {}
+    if target.tls:
+        tls = {"ssl": True, **tls_options(options), **target.query}
+    sentinel_kwargs: dict[str, Any] = {
+        "socket_connect_timeout": common["socket_connect_timeout"],
+        "socket_timeout": common["socket_timeout"],
+        **tls,
+    }
+    if options.sentinel_password:
+        sentinel_kwargs["password"] = options.sentinel_password
+        sentinel_kwargs["username"] = options.sentinel_username or None
+    sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_kwargs)
+    master: redis.Redis = sentinel.master_for(
+        target.service,
+        db=target.db,
+        username=target.username or None,
+        password=target.password or None,
+        **tls,
+        **common,
     )
+    return master
 
 
 def describe_error(exc: BaseException) -> str:
     """A one-line, human description of a Redis failure."""
     text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, MasterNotFoundError):
+        return f"no master from the Sentinels yet (a failover may be under way): {text}"
     if isinstance(exc, redis.AuthenticationError):
         return f"authentication failed: {text} (check the password in the Redis URL)"
     if isinstance(exc, redis.TimeoutError | TimeoutError):
