@@ -120,7 +120,12 @@ class Audit:
         actor = current_actor()
         role = settings.roles.role_for(actor.user, user_groups(actor.user))
         return cls(
-            sessions, read_only=settings.read_only, actor=actor, clock=clock, role=role, context=settings.context
+            sessions,
+            read_only=settings.read_only,
+            actor=actor,
+            clock=clock,
+            role=role,
+            context=settings.context,
         )
 
     def refusal(self, action: str) -> str | None:

@@ -12,13 +12,47 @@ from typing import Any
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from redis.sentinel import MasterNotFoundError, Sentinel
+from redis.utils import SENTINEL
+from redis.sentinel import (
+    MasterNotFoundError,
+    Sentinel,
+    SentinelManagedConnection,
+    SentinelManagedSSLConnection,
+)
 
 from queuetui.config import RedisOptions, is_sentinel_url, parse_sentinel_url
 
 # Failures of Redis itself (unreachable, timed out, refused, wrong password, loading), reported to
 # people in one line by the CLI and the console alike; anything else is a bug.
 REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+
+
+class SentinelConnection(SentinelManagedConnection):
+    """A connection to the master that drops itself when a read fails, as redis-py's plain Connection does.
+
+    redis-py (8.1) reads with disconnect_on_error=False here: a BLPOP cut short by a signal (RQ's warm
+    shutdown) stays connected with its reply pending, and the next command on it waits out the BLPOP.
+    """
+
+    def read_response(
+        self,
+        disable_decoding: Any = False,
+        *,
+        timeout: float | object = SENTINEL,
+        disconnect_on_error: bool | None = True,
+        push_request: bool | None = False,
+    ) -> Any:
+        """Read a reply; on any error, disconnect (the reply stream can no longer be trusted)."""
+        return super().read_response(
+            disable_decoding,
+            timeout=timeout,
+            disconnect_on_error=disconnect_on_error,
+            push_request=push_request,
+        )
+
+
+class SentinelSSLConnection(SentinelConnection, SentinelManagedSSLConnection):
+    """SentinelConnection over TLS."""
 
 
 def tls_options(options: RedisOptions) -> dict[str, Any]:
@@ -58,6 +92,7 @@ def _sentinel_client(url: str, common: dict[str, Any], options: RedisOptions) ->
     tls: dict[str, Any] = {}
     if target.tls:
         tls = {"ssl": True, **tls_options(options), **target.query}
+    connection_class = SentinelSSLConnection if target.tls else SentinelConnection
     sentinel_kwargs: dict[str, Any] = {
         "socket_connect_timeout": common["socket_connect_timeout"],
         "socket_timeout": common["socket_timeout"],
@@ -72,7 +107,8 @@ def _sentinel_client(url: str, common: dict[str, Any], options: RedisOptions) ->
         db=target.db,
         username=target.username or None,
         password=target.password or None,
-        **tls,
+        connection_class=connection_class,
+        **{key: value for key, value in tls.items() if key != "ssl"},
         **common,
     )
     return master
