@@ -35,7 +35,7 @@ class SentinelGroup:
 
     def master_port(self) -> int:
         """The master's port as the first Sentinel reports it."""
-        host, port = self.sentinel().sentinel_get_master_addr_by_name(SERVICE)
+        _, port = self.sentinel().sentinel_get_master_addr_by_name(SERVICE)
         return int(port)
 
 

@@ -12,7 +12,6 @@ from rq import Queue
 
 from queuetui.audit import recent
 from queuetui.config import load_settings
-from queuetui.db.engine import open_database
 from queuetui.embedded import EmbeddedRedis, free_port
 from queuetui.services import Services
 from tests import jobs

@@ -12,13 +12,13 @@ from typing import Any
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from redis.utils import SENTINEL
 from redis.sentinel import (
     MasterNotFoundError,
     Sentinel,
     SentinelManagedConnection,
     SentinelManagedSSLConnection,
 )
+from redis.utils import SENTINEL
 
 from queuetui.config import RedisOptions, is_sentinel_url, parse_sentinel_url
 
