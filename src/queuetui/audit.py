@@ -7,9 +7,8 @@
 
 records who (OS user, SSH client address, host, role), in which context, what, on which target and
 filter, which jobs, how many were asked for, done and failed, the outcome ('ok', 'partial', 'cancelled',
-'failed: <one
-line>', 'refused: read-only', 'refused: needs admin, you are operator') and when it started and
-ended, in the schedule database. The row is written when the mutation starts and completed when it
+'failed: <one line>', 'refused: read-only', 'refused: needs admin, you are operator') and when it
+started and ended, in the schedule database. The row is written when the mutation starts and completed when it
 ends, so a process killed halfway leaves a row that says 'running'. Refused and failed attempts are
 recorded too: the trail shows attempts, not only successes.
 """
