@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import partial
 
 import redis
+from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 from textual import on
 from textual.app import App, SystemCommand
@@ -14,8 +15,8 @@ from textual.screen import Screen
 
 from queuetui.audit import current_actor
 from queuetui.clock import SYSTEM, Clock
-from queuetui.config import Settings, redact_url
-from queuetui.roles import refusal, user_groups
+from queuetui.config import ConfigError, Settings, redact_url, with_context
+from queuetui.roles import Role, refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
@@ -58,11 +59,56 @@ class QueueTUI(App[None]):
         self.clock = clock
         self.services = Services(settings, clock=clock, connection=connection, sessions=sessions)
         self.redis = self.services.redis
+        self.role = self._role(settings)
+        """The operator's role from the config (and the context): screens hide what it may not do (Audit
+        refuses it)."""
+        self.connection_label = self._label(settings, connection_url)
+
+    @staticmethod
+    def _role(settings: Settings) -> Role:
         actor = current_actor()
-        self.role = settings.roles.role_for(actor.user, user_groups(actor.user))
-        """The operator's role from the config: screens hide what it may not do (Audit refuses it)."""
+        return settings.roles.role_for(actor.user, user_groups(actor.user))
+
+    @staticmethod
+    def _label(settings: Settings, connection_url: str | None = None) -> str:
         url = redact_url(connection_url or settings.redis_url)
-        self.connection_label = f"{settings.name}  {url}" if settings.name else url
+        return f"{settings.name}  {url}" if settings.name else url
+
+    def switch_context(self, name: str) -> None:
+        """Work in context `name`: its Redis, database, role and read-only from now on; the view the
+        operator was on (a queue's job view) reopens there, else the overview."""
+        from queuetui.tui.screens.contexts import ContextsScreen
+
+        try:
+            settings = with_context(self.settings, name)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        below = [s for s in self.screen_stack[1:] if not isinstance(s, ContextsScreen)]
+        view = below[-1] if below else None
+        reopen = (view.queue, view.registry) if isinstance(view, JobsScreen) and view.registry else None
+        old = self.services
+        self.settings = settings
+        self.services = Services(settings, clock=self.clock)
+        self.redis = self.services.redis
+        self.role = self._role(settings)
+        self.connection_label = self._label(settings)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(OverviewScreen())
+        if reopen is not None:
+            self.push_screen(JobsScreen(*reopen))
+        old.close()
+        self.notify(Text(f"Now in context {name}"), timeout=3)
+
+    def open_contexts(self) -> None:
+        """The Contexts view: every context with its summary (a notice when none is configured)."""
+        from queuetui.tui.screens.contexts import ContextsScreen
+
+        if not (self.settings.base or self.settings).contexts:
+            self.notify("No contexts configured: add [contexts.NAME] tables to the config file", timeout=5)
+        elif not isinstance(self.screen, ContextsScreen):
+            self.push_screen(ContextsScreen())
 
     def may(self, action: str) -> bool:
         """Whether the operator may do `action` (a roles.ACTIONS name): not read-only, within the role."""

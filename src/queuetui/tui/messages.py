@@ -23,6 +23,7 @@ from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
 from queuetui.schedule.transfer import ImportResult
+from queuetui.services import ContextSummary
 
 
 @dataclass
@@ -252,3 +253,15 @@ class FiringCounted(Message):
     """How many alerts are firing now (None: the database could not say)."""
 
     count: int | None
+
+
+@dataclass
+class ContextSummarized(Message):
+    """One context's summary was read (reachable or not)."""
+
+    summary: ContextSummary
+
+
+@dataclass
+class ContextsRead(Message):
+    """Every context was read once: the next round may be armed."""
