@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from rq import Queue
 
 from queuetui.config import load_settings
