@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 import redis
@@ -20,7 +20,7 @@ from queuetui.roles import Role, refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
-from queuetui.services import Services
+from queuetui.services import ContextSummary, Services, summarize_context
 from queuetui.tui import commands
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
@@ -63,6 +63,8 @@ class QueueTUI(App[None]):
         """The operator's role from the config (and the context): screens hide what it may not do (Audit
         refuses it)."""
         self.connection_label = self._label(settings, connection_url)
+        self.summarize: Callable[[Settings, str], ContextSummary] = summarize_context
+        """How the Contexts view reads a context (snapshot tests show their servers at fixed URLs)."""
 
     @staticmethod
     def _role(settings: Settings) -> Role:

@@ -15,14 +15,14 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from queuetui.present.contexts import counts, state_text, visible
-from queuetui.services import ContextSummary, summarize_context
+from queuetui.services import ContextSummary
 from queuetui.tui.messages import ContextsRead, ContextSummarized
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar, context_style
 
-COLUMNS = [("Context", 20), ("Waiting", 7), ("Running", 7), ("Failed", 6), ("Workers", 7), ("Firing", 6)]
+COLUMNS = [("Context", 16), ("Waiting", 7), ("Running", 7), ("Failed", 6), ("Workers", 7), ("Firing", 6)]
 REFRESH_AT_LEAST = 5.0
 """Seconds between rounds at the least: a round reads every context's Redis and database."""
 
@@ -78,8 +78,8 @@ class ContextsScreen(LiveScreen):
             table.add_column(
                 label if label == "Context" else Text(label, justify="right"), width=width, key=label
             )
-        spare = self.app.size.width - sum(w for _, w in COLUMNS) - 2 * (len(COLUMNS) + 1) - 3
-        table.add_column("Redis", width=max(16, spare), key="Redis")
+        spare = self.app.size.width - sum(w for _, w in COLUMNS) - 2 * (len(COLUMNS) + 1) - 2
+        table.add_column("Redis", width=max(12, spare), key="Redis")
         table.border_title = f"Contexts ({len(self.names)})"
         self._show()
         current = (
@@ -98,7 +98,7 @@ class ContextsScreen(LiveScreen):
         """Read each context in turn; each summary goes back as soon as it is read."""
         settings = self.console.settings
         for name in self.names:
-            summary = summarize_context(settings, name)
+            summary = self.console.summarize(settings, name)
             self.post_message(ContextSummarized(summary))
         self.post_message(ContextsRead())
 
