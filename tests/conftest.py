@@ -36,7 +36,10 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     """No user config or data, no inherited URLs, and UTC local time: tests see only what they set."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
-    for var in ("QUEUETUI_CONFIG", "QUEUETUI_REDIS_URL", "RQ_REDIS_URL", "QUEUETUI_NAME", "QUEUETUI_DB_URL"):
+    for var in (
+        "QUEUETUI_CONFIG", "QUEUETUI_REDIS_URL", "RQ_REDIS_URL", "QUEUETUI_NAME", "QUEUETUI_DB_URL",
+        "QUEUETUI_CONTEXT", "QUEUETUI_SENTINEL_PASSWORD", "QUEUETUI_READ_ONLY",
+    ):  # fmt: skip
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()

@@ -5,10 +5,10 @@
         ...                         # the change itself
         entry.done, entry.failed = 40, 2
 
-records who (OS user, SSH client address, host, role), what, on which target and filter, which jobs,
-how many were asked for, done and failed, the outcome ('ok', 'partial', 'cancelled', 'failed: <one
-line>', 'refused: read-only', 'refused: needs admin, you are operator') and when it started and
-ended, in the schedule database. The row is written when the mutation starts and completed when it
+records who (OS user, SSH client address, host, role), in which context, what, on which target and
+filter, which jobs, how many were asked for, done and failed, the outcome ('ok', 'partial', 'cancelled',
+'failed: <one line>', 'refused: read-only', 'refused: needs admin, you are operator') and when it
+started and ended, in the schedule database. The row is written when the mutation starts and completed when it
 ends, so a process killed halfway leaves a row that says 'running'. Refused and failed attempts are
 recorded too: the trail shows attempts, not only successes.
 """
@@ -98,8 +98,9 @@ class Audit:
         actor: Actor | None = None,
         clock: Clock = SYSTEM,
         role: Role = Role.ADMIN,
+        context: str = "",
     ) -> None:
-        """An audit trail acting as `actor` with `role`.
+        """An audit trail acting as `actor` with `role`, in `context` (config [contexts.NAME], or '').
 
         The role defaults to admin for code that acts for itself (the scheduler, tests); the CLI and
         the console build theirs with for_settings, which gives the role the config maps the OS user to.
@@ -109,6 +110,7 @@ class Audit:
         self.actor = actor or current_actor()
         self.clock = clock
         self.role = role
+        self.context = context
 
     @classmethod
     def for_settings(
@@ -117,7 +119,14 @@ class Audit:
         """The audit trail of the person running queuetui: their role from the config, read-only from it."""
         actor = current_actor()
         role = settings.roles.role_for(actor.user, user_groups(actor.user))
-        return cls(sessions, read_only=settings.read_only, actor=actor, clock=clock, role=role)
+        return cls(
+            sessions,
+            read_only=settings.read_only,
+            actor=actor,
+            clock=clock,
+            role=role,
+            context=settings.context,
+        )
 
     def refusal(self, action: str) -> str | None:
         """Why `action` would be refused now (so a UI can hide it), or None when it is allowed."""
@@ -163,6 +172,7 @@ class Audit:
                 client=self.actor.client,
                 host=self.actor.host,
                 role=self.role.label,
+                context=self.context,
                 action=action,
                 target=target,
                 filter=filter,

@@ -8,12 +8,25 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from queuetui.roles import Role, RoleMap
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
-URL_SCHEMES = ("redis", "rediss", "unix")
+SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
+URL_SCHEMES = ("redis", "rediss", "unix", *SENTINEL_SCHEMES)
+TLS_SCHEMES = ("rediss", "rediss+sentinel")
+DEFAULT_SENTINEL_PORT = 26379
+TLS_VERIFY = ("required", "optional", "none")
+"""How a TLS connection checks the server's certificate (ssl.CERT_REQUIRED, CERT_OPTIONAL, CERT_NONE)."""
+TLS_QUERY = {
+    "ssl_ca_certs": "tls_ca_file",
+    "ssl_certfile": "tls_cert_file",
+    "ssl_keyfile": "tls_key_file",
+    "ssl_cert_reqs": "tls_verify",
+}
+"""TLS options a URL may carry in its query (redis-py's names) and the config keys they stand for."""
+_CONTEXT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class ConfigError(Exception):
@@ -142,6 +155,66 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class RedisOptions:
+    """How to reach Redis beyond its URL: TLS files and checks, and the Sentinels' own credentials."""
+
+    tls_ca_file: str = ""
+    tls_cert_file: str = ""
+    """The client certificate (PEM) presented to a server that asks for one."""
+    tls_key_file: str = ""
+    tls_verify: str = ""
+    """required, optional or none; empty means required (redis-py's default)."""
+    sentinel_username: str = ""
+    sentinel_password: str = field(default="", repr=False)
+    """The Sentinels' own password (Sentinel's requirepass), when it differs from the master's."""
+
+    def merged(self, fallback: RedisOptions) -> RedisOptions:
+        """These options, each unset one taken from `fallback`."""
+        return RedisOptions(
+            **{f.name: getattr(self, f.name) or getattr(fallback, f.name) for f in fields(self)}
+        )
+
+    @property
+    def has_tls(self) -> bool:
+        return any((self.tls_ca_file, self.tls_cert_file, self.tls_key_file, self.tls_verify))
+
+
+CONNECTION_KEYS = tuple(f.name for f in fields(RedisOptions))
+"""The connection options the config file takes at the top level and in each context."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """One [contexts.NAME] table of the config file: a Redis, its database and how far one may act on it."""
+
+    name: str
+    redis_url: str
+    db_url: str = ""
+    """Empty: a SQLite file of the context's own (context_db_url), so contexts never share schedules."""
+    read_only: bool = False
+    role: Role | None = None
+    """The highest role anyone has in this context, whatever [roles] gives them; None: no limit."""
+    production: bool = False
+    """Read-only unless the command is given --write; the header shows it in colour."""
+    color: str = ""
+    """The header's colour for this context's name (a Rich colour: red, #ff8800...)."""
+    connection: RedisOptions = field(default_factory=RedisOptions)
+
+
+@dataclass(frozen=True)
+class SentinelURL:
+    """A redis+sentinel:// URL taken apart: the Sentinels, the service (master name), the database."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int
+    username: str
+    password: str = field(repr=False)
+    tls: bool
+    query: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Settings:
     redis_url: str = DEFAULT_REDIS_URL
     name: str = ""
@@ -164,7 +237,20 @@ class Settings:
     """[logs]: the job logs `queuetui worker` keeps in Redis."""
     keys: dict[str, str] = field(default_factory=dict)
     """[keys]: a key binding's id (as `?` lists them, e.g. jobs.retry) to the keys that fire it instead."""
+    connection: RedisOptions = field(default_factory=RedisOptions)
+    """TLS and Sentinel options (top-level keys, or the context's)."""
+    contexts: dict[str, Context] = field(default_factory=dict)
+    """[contexts.NAME]: every Redis the operator runs, by name."""
+    default_context: str = ""
+    context: str = ""
+    """The context in use ('' when none: the bare redis_url, as before contexts)."""
+    production: bool = False
+    color: str = ""
+    write_context: str = ""
+    """The context --write was given for (the one the command started in): writable even in production."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
+    base: Settings | None = field(default=None, compare=False, repr=False)
+    """The settings before a context was applied, for switching to another (with_context)."""
 
 
 _TYPES: dict[str, type] = {
@@ -180,6 +266,9 @@ _TYPES: dict[str, type] = {
     "keys": dict,
     "retry": dict,
     "logs": dict,
+    "contexts": dict,
+    "default_context": str,
+    **dict.fromkeys(CONNECTION_KEYS, str),
 }
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -206,6 +295,10 @@ def validate_redis_url(url: str) -> str:
             f"invalid Redis URL {redact_url(url)!r}: scheme must be one of "
             f"{', '.join(s + '://' for s in URL_SCHEMES)}"
         )
+    _check_query(url, parts.query)
+    if parts.scheme in SENTINEL_SCHEMES:
+        parse_sentinel_url(url)
+        return url
     if parts.scheme == "unix":
         if not parts.path:
             raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: unix:// needs a socket path")
@@ -222,6 +315,75 @@ def validate_redis_url(url: str) -> str:
     if db and not db.isdigit():
         raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: the database must be a number, e.g. /0")
     return url
+
+
+def _check_query(url: str, query: str) -> None:
+    """The TLS options of a URL's query: a verification mode redis-py knows, files that exist."""
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key == "ssl_cert_reqs" and value not in TLS_VERIFY:
+            raise ConfigError(
+                f"invalid Redis URL {redact_url(url)!r}: ssl_cert_reqs must be one of {', '.join(TLS_VERIFY)}"
+            )
+        if key in TLS_QUERY and key != "ssl_cert_reqs" and not Path(value).is_file():
+            raise ConfigError(f"invalid Redis URL {redact_url(url)!r}: {key}: no such file {value!r}")
+
+
+def is_sentinel_url(url: str) -> bool:
+    """Whether the URL names a master through Sentinels (redis+sentinel://, rediss+sentinel://)."""
+    return urlsplit(url).scheme in SENTINEL_SCHEMES
+
+
+def parse_sentinel_url(url: str) -> SentinelURL:
+    """redis+sentinel://[[user]:password@]host:port[,host:port...]/SERVICE[/DB] taken apart; ConfigError
+    naming what is wrong."""
+    parts = urlsplit(url)
+    shown = redact_url(url)
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    username, _, password = userinfo.partition(":") if at else ("", "", "")
+    sentinels: list[tuple[str, int]] = []
+    for item in hosts.split(","):
+        host, colon, port_text = item.strip().rpartition(":")
+        if not colon:
+            host, port_text = item.strip(), str(DEFAULT_SENTINEL_PORT)
+        host = host.strip("[]")
+        if not host:
+            raise ConfigError(
+                f"invalid Sentinel URL {shown!r}: a Sentinel address needs a host, e.g. host:26379"
+            )
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(
+                f"invalid Sentinel URL {shown!r}: port {port_text!r} of {host} is not a port number"
+            )
+        sentinels.append((host, int(port_text)))
+    path = [p for p in parts.path.split("/") if p]
+    if not path:
+        raise ConfigError(
+            f"invalid Sentinel URL {shown!r}: name the master after the Sentinels, e.g. .../mymaster/0"
+        )
+    if len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
+        raise ConfigError(f"invalid Sentinel URL {shown!r}: the path is /SERVICE or /SERVICE/DB (a number)")
+    query = dict(parse_qsl(parts.query))
+    if extra := [key for key in query if key not in TLS_QUERY]:
+        raise ConfigError(
+            f"invalid Sentinel URL {shown!r}: its query takes only TLS options ({', '.join(TLS_QUERY)}), "
+            f"not {', '.join(extra)}"
+        )
+    if query and parts.scheme != "rediss+sentinel":
+        raise ConfigError(f"invalid Sentinel URL {shown!r}: TLS options need rediss+sentinel://")
+    return SentinelURL(
+        sentinels=tuple(sentinels),
+        service=unquote(path[0]),
+        db=int(path[1]) if len(path) == 2 else 0,
+        username=unquote(username),
+        password=unquote(password),
+        tls=parts.scheme == "rediss+sentinel",
+        query=query,
+    )
+
+
+def context_db_url(name: str) -> str:
+    """The SQLite file of a context that names no db_url: its own, beside the default one."""
+    return f"sqlite:///{data_dir() / 'contexts' / name / 'queuetui.db'}"
 
 
 def redact_url(url: str) -> str:
@@ -243,7 +405,7 @@ def _from_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    known = [f.name for f in fields(Settings) if f.name != "source"]
+    known = list(_TYPES)
     for key, value in data.items():
         if key not in _TYPES:
             raise ConfigError(f"{path}: unknown key {key!r} (known keys: {', '.join(known)})")
@@ -264,12 +426,79 @@ def _from_file(path: Path) -> dict[str, Any]:
         data["retry"] = _retry(data["retry"], path)
     if "logs" in data:
         data["logs"] = _logs(data["logs"], path)
+    options = {key: data.pop(key) for key in CONNECTION_KEYS if key in data}
+    data["connection"] = _connection(options, f"{path}:")
+    if "contexts" in data:
+        data["contexts"] = _contexts(data["contexts"], path, data["connection"])
+    if (default := data.get("default_context")) and default not in data.get("contexts", {}):
+        raise ConfigError(
+            f"{path}: default_context names no context: {default!r} "
+            f"(contexts: {', '.join(data.get('contexts', {})) or 'none; add a [contexts.NAME] table'})"
+        )
     for binding, keys in data.get("keys", {}).items():
         if not isinstance(keys, str) or not keys.strip():
             raise ConfigError(
                 f'{path}: keys.{binding} must be keys like "ctrl+r" or "f5,ctrl+r", got {keys!r}'
             )
     return data
+
+
+def _connection(table: dict[str, Any], where: str) -> RedisOptions:
+    """The TLS and Sentinel keys of a table (its types already checked): files that exist, a known mode."""
+    for key in ("tls_ca_file", "tls_cert_file", "tls_key_file"):
+        if table.get(key) and not Path(table[key]).expanduser().is_file():
+            raise ConfigError(f"{where} {key}: no such file {table[key]!r}")
+    if table.get("tls_verify", "") not in ("", *TLS_VERIFY):
+        raise ConfigError(
+            f"{where} tls_verify must be one of {', '.join(TLS_VERIFY)}, got {table['tls_verify']!r}"
+        )
+    if bool(table.get("tls_cert_file")) != bool(table.get("tls_key_file")):
+        raise ConfigError(f"{where} a client certificate needs both tls_cert_file and tls_key_file")
+    files = {k: str(Path(v).expanduser()) for k, v in table.items() if k.endswith("_file") and v}
+    return RedisOptions(**{**table, **files})
+
+
+CONTEXT_KEYS = ("redis_url", "db_url", "read_only", "role", "production", "color", *CONNECTION_KEYS)
+
+
+def _contexts(value: dict[str, Any], path: Path, top: RedisOptions) -> dict[str, Context]:
+    """[contexts.NAME] tables: each a Redis URL and what goes with it."""
+    contexts = {}
+    for name, table in value.items():
+        where = f"{path}: [contexts.{name}]"
+        if not _CONTEXT_NAME.match(name):
+            raise ConfigError(
+                f"{where}: a context name is letters, digits, '.', '_' or '-' (up to 64), e.g. prod-eu"
+            )
+        table = _table(table, where, CONTEXT_KEYS)
+        if "redis_url" not in table:
+            raise ConfigError(f'{where}: needs redis_url, e.g. redis_url = "redis://host:6379/0"')
+        types = {"read_only": bool, "production": bool}
+        values = {key: _typed(table, key, types.get(key, str), where) for key in table}
+        try:
+            validate_redis_url(values["redis_url"])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if "role" in values:
+            try:
+                values["role"] = Role.named(values["role"])
+            except ValueError as exc:
+                raise ConfigError(f"{where}: role: {exc}") from None
+        if values.get("color"):
+            from rich.color import Color, ColorParseError
+
+            try:
+                Color.parse(values["color"])
+            except ColorParseError:
+                raise ConfigError(
+                    f"{where}: color {values['color']!r} is not a colour; try a name (red) or #rrggbb"
+                ) from None
+        options = {key: values.pop(key) for key in CONNECTION_KEYS if key in values}
+        own = _connection(options, f"{where}:")
+        if own.has_tls and urlsplit(values["redis_url"]).scheme not in TLS_SCHEMES:
+            raise ConfigError(f"{where}: TLS options need a rediss:// (or rediss+sentinel://) redis_url")
+        contexts[name] = Context(name=name, connection=own.merged(top), **values)
+    return contexts
 
 
 def _roles(path: Path, table: dict[str, Any]) -> RoleMap:
@@ -480,8 +709,15 @@ def load_settings(
     path: Path | None = None,
     db_url: str | None = None,
     read_only: bool | None = None,
+    context: str | None = None,
+    write: bool | None = None,
 ) -> Settings:
-    """Resolve settings from flags, environment, the config file and defaults; raise ConfigError."""
+    """Resolve settings from flags, environment, the config file and defaults; raise ConfigError.
+
+    A context (--context, else $QUEUETUI_CONTEXT, else the file's default_context) replaces the Redis URL,
+    database and limits; a -u or --db-url flag still beats it. A Redis URL from the environment or a
+    flag with no context named explicitly means that bare URL, as before contexts, not the default one.
+    """
     settings = Settings()
     source: dict[str, str] = {}
     file_path = path or config_path()
@@ -498,9 +734,6 @@ def load_settings(
     if env_db := os.environ.get("QUEUETUI_DB_URL"):
         settings = replace(settings, db_url=env_db)
         source["db_url"] = "QUEUETUI_DB_URL"
-    if db_url is not None:
-        settings = replace(settings, db_url=db_url)
-        source["db_url"] = "--db-url"
     if env_read_only := os.environ.get("QUEUETUI_READ_ONLY"):
         settings = replace(settings, read_only=env_read_only.strip().lower() in _TRUE)
         source["read_only"] = "QUEUETUI_READ_ONLY"
@@ -511,9 +744,9 @@ def load_settings(
         smtp = replace(settings.alerts.smtp, password=env_password)
         settings = replace(settings, alerts=replace(settings.alerts, smtp=smtp))
         source["alerts.smtp.password"] = "QUEUETUI_SMTP_PASSWORD"
-    if redis_url is not None:
-        settings = replace(settings, redis_url=redis_url)
-        source["redis_url"] = "--redis-url"
+    if env_sentinel := os.environ.get("QUEUETUI_SENTINEL_PASSWORD"):
+        settings = _with_sentinel_password(settings, env_sentinel)
+        source["sentinel_password"] = "QUEUETUI_SENTINEL_PASSWORD"
     if name is not None:
         settings = replace(settings, name=name)
         source["name"] = "--name"
@@ -522,5 +755,67 @@ def load_settings(
         source["refresh"] = "--refresh"
     if not settings.refresh > 0:
         raise ConfigError(f"refresh must be a positive number of seconds, got {settings.refresh}")
+    chosen, origin = context, "--context"
+    if not chosen and (env_context := os.environ.get("QUEUETUI_CONTEXT")):
+        chosen, origin = env_context, "QUEUETUI_CONTEXT"
+    if (
+        not chosen
+        and redis_url is None
+        and source.get("redis_url") not in ("RQ_REDIS_URL", "QUEUETUI_REDIS_URL")
+    ):
+        chosen, origin = settings.default_context, "default_context"
+    settings = replace(
+        settings,
+        write_context=(chosen or "") if write else "",
+        refresh=float(settings.refresh),
+        source=source,
+    )
+    if chosen:
+        settings = with_context(settings, chosen)
+        settings.source["context"] = origin
+    if redis_url is not None:
+        settings = replace(settings, redis_url=redis_url)
+        settings.source["redis_url"] = "--redis-url"
+    if db_url is not None:
+        settings = replace(settings, db_url=db_url)
+        settings.source["db_url"] = "--db-url"
     validate_redis_url(settings.redis_url)
-    return replace(settings, refresh=float(settings.refresh), source=source)
+    return settings
+
+
+def _with_sentinel_password(settings: Settings, password: str) -> Settings:
+    contexts = {
+        name: replace(c, connection=replace(c.connection, sentinel_password=password))
+        for name, c in settings.contexts.items()
+    }
+    return replace(
+        settings, connection=replace(settings.connection, sentinel_password=password), contexts=contexts
+    )
+
+
+def with_context(settings: Settings, name: str) -> Settings:
+    """The settings of context `name`, from the settings before any context (or another context's).
+
+    Read-only only tightens: the context's read_only, and a production context unless --write was
+    given for it, add to a read-only that flags or the file already asked for.
+    """
+    base = settings.base or settings
+    found = base.contexts.get(name)
+    if found is None:
+        known = ", ".join(base.contexts) or "none; add [contexts.NAME] tables to the config file"
+        raise ConfigError(f"no context named {name!r} (contexts: {known})")
+    read_only = base.read_only or found.read_only or (found.production and base.write_context != name)
+    roles = replace(base.roles, ceiling=found.role) if found.role is not None else base.roles
+    return replace(
+        base,
+        redis_url=found.redis_url,
+        db_url=found.db_url or context_db_url(name),
+        read_only=read_only,
+        roles=roles,
+        connection=found.connection,
+        context=name,
+        production=found.production,
+        color=found.color,
+        source={**base.source, "redis_url": f"[contexts.{name}]", "db_url": f"[contexts.{name}]"},
+        base=base,
+    )

@@ -89,13 +89,20 @@ class RoleMap:
     groups: dict[str, Role] = field(default_factory=dict)
     default: Role | None = None
     """The role of users in neither table: viewer once any role is configured, else UNMAPPED."""
+    ceiling: Role | None = None
+    """No one has a higher role than this (a context's `role`); None: no limit."""
 
     @property
     def configured(self) -> bool:
         return bool(self.users or self.groups or self.default is not None)
 
     def role_for(self, user: str, groups: list[str]) -> Role:
-        """The user's own entry, else the highest role of their groups, else the default."""
+        """The user's own entry, else the highest role of their groups, else the default; at most the
+        ceiling."""
+        role = self._mapped(user, groups)
+        return role if self.ceiling is None else min(role, self.ceiling)
+
+    def _mapped(self, user: str, groups: list[str]) -> Role:
         if user in self.users:
             return self.users[user]
         from_groups = [self.groups[g] for g in groups if g in self.groups]

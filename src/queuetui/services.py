@@ -12,6 +12,8 @@ tries again. The parts are built under a lock: the console asks for them from th
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import redis
@@ -41,10 +43,18 @@ class Services:
         """`connection` and `sessions` let tests and the demo hand in a client and a database they opened."""
         self.settings = settings
         self.clock = clock
-        self.redis = connection if connection is not None else connect(settings.redis_url)
+        self.redis = (
+            connection if connection is not None else connect(settings.redis_url, options=settings.connection)
+        )
+        self._own_connection = connection is None
         self._sessions = sessions
         self._store: ScheduleStore | None = None
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the Redis connections this made (not one handed in); the console does on a switch."""
+        if self._own_connection:
+            self.redis.close()
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -86,3 +96,79 @@ class Services:
         from queuetui.schedule.operator import ScheduleOperator
 
         return ScheduleOperator(self.store, self.redis)
+
+
+@dataclass(frozen=True)
+class ContextSummary:
+    """One context at a glance: reachable or why not, its job and worker counts, its firing alerts."""
+
+    name: str
+    url: str
+    """Its Redis URL, password hidden."""
+    production: bool
+    read_only: bool
+    color: str
+    reachable: bool
+    error: str = ""
+    """Why it is not reachable, in one line."""
+    waiting: int = 0
+    running: int = 0
+    failed: int = 0
+    workers: int = 0
+    firing: int | None = None
+    """Alerts firing in its database; None when the database cannot be read."""
+
+
+SUMMARY_TIMEOUT = 1.0
+"""Seconds to connect to (and wait on) one context's Redis: an unreachable one costs about this much."""
+
+
+def summarize_context(settings: Settings, name: str, timeout: float = SUMMARY_TIMEOUT) -> ContextSummary:
+    """Read context `name`'s overview (rqdata.overview.snapshot: three round trips) and firing alerts;
+    a Redis that cannot be reached is a summary that says why, never an exception."""
+    from queuetui.config import redact_url, with_context
+    from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+    from queuetui.rqdata.overview import snapshot
+
+    scoped = with_context(settings, name)
+    shown = ContextSummary(
+        name=name,
+        url=redact_url(scoped.redis_url),
+        production=scoped.production,
+        read_only=scoped.read_only,
+        color=scoped.color,
+        reachable=False,
+    )
+    client = connect(scoped.redis_url, timeout=timeout, options=scoped.connection)
+    try:
+        overview = snapshot(client)
+    except REDIS_ERRORS as exc:
+        return replace(shown, error=describe_error(exc), firing=_firing(scoped.db_url))
+    finally:
+        client.close()
+    return replace(
+        shown,
+        reachable=True,
+        waiting=sum(q.waiting for q in overview.queues),
+        running=sum(q.started for q in overview.queues),
+        failed=sum(q.failed for q in overview.queues),
+        workers=len(overview.workers),
+        firing=_firing(scoped.db_url),
+    )
+
+
+def _firing(db_url: str) -> int | None:
+    """The context's firing alerts; 0 for a SQLite file never created (nothing ever fired there)."""
+    from queuetui.db.engine import DatabaseError, open_database
+    from queuetui.metrics.alerts import firing_count
+
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).exists():
+        return 0
+    try:
+        sessions = open_database(db_url)
+        try:
+            return firing_count(sessions)
+        finally:
+            sessions.kw["bind"].dispose()
+    except DatabaseError:
+        return None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from queuetui.cli.options import config_option, name_option, url_option
+from queuetui.cli.options import config_option, context_option, name_option, url_option, write_option
 
 COMMANDS = {
     "console": "queuetui.cli.console:console",
@@ -29,6 +29,7 @@ COMMANDS = {
     "monitor": "queuetui.cli.daemons:monitor",
     "exporter": "queuetui.cli.daemons:exporter",
     "db": "queuetui.cli.db:db",
+    "contexts": "queuetui.cli.contexts:contexts",
 }
 """Every command by name: the module and the click command in it."""
 
@@ -55,6 +56,8 @@ class LazyGroup(click.Group):
     cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
 )
 @url_option
+@context_option
+@write_option
 @name_option
 @config_option
 @click.option("--refresh", type=float, default=None, help="Seconds between live refreshes (default 1).")
@@ -67,6 +70,8 @@ class LazyGroup(click.Group):
 def main(
     ctx: click.Context,
     redis_url: str | None,
+    context: str | None,
+    write: bool,
     name: str | None,
     config_path: Path | None,
     refresh: float | None,
@@ -79,6 +84,8 @@ def main(
         "path": config_path,
         "refresh": refresh,
         "read_only": read_only,
+        "context": context,
+        "write": write,
     }
     if ctx.invoked_subcommand is None:
         from queuetui.cli.console import console

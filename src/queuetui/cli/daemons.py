@@ -57,7 +57,7 @@ def worker(
         listen_order(queues)
     except ValueError as exc:
         fail(str(exc), code=2)
-    redis = connect(settings.redis_url)
+    redis = connect(settings.redis_url, options=settings.connection)
     with redis_errors(settings):
         redis.ping()
         run_worker(

@@ -36,7 +36,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 url_option = click.option(
     "-u", "--redis-url", "redis_url", metavar="URL", default=None,
-    help="Redis URL (redis://, rediss://, unix://). Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.",
+    help="Redis URL (redis://, rediss://, unix://, redis+sentinel://HOST:PORT[,HOST:PORT]/MASTER[/DB]). "
+    "Env: QUEUETUI_REDIS_URL, RQ_REDIS_URL.",
+)  # fmt: skip
+context_option = click.option(
+    "-c", "--context", "context", metavar="NAME", default=None,
+    help="A [contexts.NAME] of the config file: its Redis, database and limits. Env: QUEUETUI_CONTEXT.",
+)  # fmt: skip
+write_option = click.option(
+    "--write", is_flag=True, default=False,
+    help="Allow changes in a production context (read-only without it).",
 )  # fmt: skip
 name_option = click.option("--name", default=None, help="Connection name shown in the header.")
 config_option = click.option(
@@ -56,23 +65,35 @@ dependents_option = click.option(
 
 
 def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """-u/--redis-url, --name and --config, accepted before or after the subcommand."""
+    """-u/--redis-url, -c/--context, --write, --name and --config, before or after the subcommand."""
     return name_option(connection_only(command))
 
 
 def connection_only(command: Callable[..., Any]) -> Callable[..., Any]:
-    """-u/--redis-url and --config; merges them with the group's into `connection`."""
+    """-u/--redis-url, -c/--context, --write and --config; merges them with the group's into
+    `connection`."""
 
     @url_option
+    @context_option
+    @write_option
     @config_option
     @functools.wraps(command)
-    def wrapper(*args: Any, redis_url: str | None, config_path: Path | None, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any,
+        redis_url: str | None,
+        context: str | None,
+        write: bool,
+        config_path: Path | None,
+        **kwargs: Any,
+    ) -> Any:
         parent = click.get_current_context().find_root().obj or {}
         kwargs["connection"] = {
             "redis_url": redis_url or parent.get("redis_url"),
             "name": kwargs.pop("name", None) or parent.get("name"),
             "path": config_path or parent.get("path"),
             "read_only": parent.get("read_only") or None,
+            "context": context or parent.get("context"),
+            "write": write or parent.get("write") or None,
         }
         return command(*args, **kwargs)
 
@@ -92,7 +113,7 @@ def redis_for(connection: dict[str, Any]) -> tuple[Settings, redis.Redis]:
     from queuetui.rqdata.connection import connect
 
     settings = settings_from(connection)
-    return settings, connect(settings.redis_url)
+    return settings, connect(settings.redis_url, options=settings.connection)
 
 
 def services_for(connection: dict[str, Any], db_url: str | None = None) -> Services:

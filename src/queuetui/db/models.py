@@ -200,6 +200,8 @@ class AuditEntry(Base):
     """The host queuetui ran on."""
     role: Mapped[str] = mapped_column(String(16), default="")
     """The actor's role then: viewer, operator or admin."""
+    context: Mapped[str] = mapped_column(String(64), default="")
+    """The context (config [contexts.NAME]) it ran in; '' for a bare Redis URL."""
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(Text, default="")
     filter: Mapped[str] = mapped_column(Text, default="")

@@ -6,6 +6,10 @@ which need the scheduler: a retry waits in the ScheduledJobRegistry until it is 
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import signal
+import threading
 from collections.abc import Sequence
 
 import redis
@@ -79,8 +83,75 @@ def run_worker(
         )
         worker_pool.start(burst=burst, logging_level=logging_level)
         return True
-    worker = build_worker(connection, names, name=name, retry=retry, logs=logs)
-    return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
+    worked = False
+    while True:
+        worker = build_worker(connection, names, name=name, retry=retry, logs=logs)
+        lost = _RedisLoss()
+        logging.getLogger("rq.worker").addHandler(lost)
+        try:
+            worked = worker.work(burst=burst, with_scheduler=True, logging_level=logging_level) or worked
+        except (redis.ConnectionError, redis.TimeoutError) as exc:  # its teardown could not reach Redis
+            if burst:
+                raise
+            log.warning("worker %s lost Redis (%s)", worker.name, exc)
+        else:
+            if burst or _stop_asked(worker) or not lost.seen:
+                return worked
+        finally:
+            logging.getLogger("rq.worker").removeHandler(lost)
+        # RQ's loop rides out a Redis outage only while it waits for a job; lost anywhere else (a
+        # failover, a restart) it quits. Start it again once Redis (or the new master) answers.
+        if not _wait_for_redis(connection):
+            return worked
+        with contextlib.suppress(redis.RedisError):
+            worker.register_death()  # so a named worker can take its name again
+        log.warning("worker %s starting again", worker.name)
+
+
+class _RedisLoss(logging.Handler):
+    """Notes whether RQ's worker loop quit on a lost Redis (it logs the exception and returns)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kind = record.exc_info[0] if record.exc_info else None
+        if kind is not None and issubclass(kind, redis.ConnectionError | redis.TimeoutError | OSError):
+            self.seen = True
+
+
+log = logging.getLogger("queuetui.worker")
+RESTART_WAIT = (0.5, 5.0)
+"""Seconds between checks that Redis answers again, doubling from the first to the second."""
+
+
+def _stop_asked(worker: BaseWorker) -> bool:
+    """Whether the worker ended because it was asked to (SIGTERM, SIGINT, a stop command)."""
+    # RQ 3.0 keeps this only in private attributes: set by its signal handlers and shutdown commands.
+    return bool(
+        getattr(worker, "_stop_requested", False) or getattr(worker, "_shutdown_requested_date", None)
+    )
+
+
+def _wait_for_redis(connection: redis.Redis) -> bool:
+    """Wait until Redis answers PING; False when SIGTERM or SIGINT came first."""
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    delay = RESTART_WAIT[0]
+    try:
+        while not stop.wait(delay):
+            try:
+                connection.ping()
+                return True
+            except (redis.ConnectionError, redis.TimeoutError, OSError):
+                delay = min(delay * 2, RESTART_WAIT[1])
+        return False
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def build_worker(

@@ -13,7 +13,8 @@ def entry_line(e: AuditEntry) -> str:
     """When, who, what, how many, the outcome and the target of one entry."""
     who = safe(f"{e.actor}@{e.client}" + (f" ({e.role})" if e.role else ""))
     counts = f"{e.done:,}/{e.requested:,}" + (f" {e.failed:,} failed" if e.failed else "")
-    where = safe(e.target + (f" [{e.filter}]" if e.filter else ""))
+    place = (f"{e.context}: " if e.context else "") + e.target + (f" [{e.filter}]" if e.filter else "")
+    where = safe(place)
     return (
         f"{fmt.short_time(e.at)}  {who:<28} {safe(e.action):<18} {counts:<18} {safe(e.outcome):<10} {where}"
     )
@@ -21,7 +22,9 @@ def entry_line(e: AuditEntry) -> str:
 
 def entry_json(entry: AuditEntry) -> dict[str, Any]:
     """Every field of one entry."""
-    fields = ("id", "actor", "client", "host", "role", "action", "target", "filter", "requested", "done")
+    fields = (
+        "id", "actor", "client", "host", "role", "context", "action", "target", "filter", "requested", "done",
+    )  # fmt: skip
     data = {name: getattr(entry, name) for name in fields}
     data.update(failed=entry.failed, outcome=entry.outcome, job_ids=entry.job_ids, detail=entry.detail)
     data["started_at"] = entry.at.isoformat()

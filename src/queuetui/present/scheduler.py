@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _visible(text: object) -> str:
-    """Data from Redis as one line of literal text: control characters shown as escapes."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in str(text))
+from queuetui.present.text import safe as _visible
 
 
 def status_text(state: dict[str, Any]) -> str:

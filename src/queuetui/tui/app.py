@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 import redis
+from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 from textual import on
 from textual.app import App, SystemCommand
@@ -15,13 +16,13 @@ from textual.screen import Screen
 
 from queuetui.audit import current_actor
 from queuetui.clock import SYSTEM, Clock
-from queuetui.config import Settings, redact_url
+from queuetui.config import ConfigError, Settings, redact_url, with_context
 from queuetui.present.text import safe, safe_block
-from queuetui.roles import refusal, user_groups
+from queuetui.roles import Role, refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
-from queuetui.services import Services
+from queuetui.services import ContextSummary, Services, summarize_context
 from queuetui.tui import commands
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
@@ -60,13 +61,60 @@ class QueueTUI(App[None]):
         self.clock = clock
         self.services = Services(settings, clock=clock, connection=connection, sessions=sessions)
         self.redis = self.services.redis
-        actor = current_actor()
-        self.role = settings.roles.role_for(actor.user, user_groups(actor.user))
-        """The operator's role from the config: screens hide what it may not do (Audit refuses it)."""
+        self.role = self._role(settings)
+        """The operator's role from the config (and the context): screens hide what it may not do (Audit
+        refuses it)."""
+        self.connection_label = self._label(settings, connection_url)
         self.known_queues: tuple[str, ...] = ()
         """The queues the overview last read: what `:` completes queue names from."""
+        self.summarize: Callable[[Settings, str], ContextSummary] = summarize_context
+        """How the Contexts view reads a context (snapshot tests show their servers at fixed URLs)."""
+
+    @staticmethod
+    def _role(settings: Settings) -> Role:
+        actor = current_actor()
+        return settings.roles.role_for(actor.user, user_groups(actor.user))
+
+    @staticmethod
+    def _label(settings: Settings, connection_url: str | None = None) -> str:
         url = redact_url(connection_url or settings.redis_url)
-        self.connection_label = f"{settings.name}  {url}" if settings.name else url
+        return f"{settings.name}  {url}" if settings.name else url
+
+    def switch_context(self, name: str) -> None:
+        """Work in context `name`: its Redis, database, role and read-only from now on; the view the
+        operator was on (a queue's job view) reopens there, else the overview."""
+        from queuetui.tui.screens.contexts import ContextsScreen
+
+        try:
+            settings = with_context(self.settings, name)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        below = [s for s in self.screen_stack[1:] if not isinstance(s, ContextsScreen)]
+        view = below[-1] if below else None
+        reopen = (view.queue, view.registry) if isinstance(view, JobsScreen) and view.registry else None
+        old = self.services
+        self.settings = settings
+        self.services = Services(settings, clock=self.clock)
+        self.redis = self.services.redis
+        self.role = self._role(settings)
+        self.connection_label = self._label(settings)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(OverviewScreen())
+        if reopen is not None:
+            self.push_screen(JobsScreen(*reopen))
+        old.close()
+        self.notify(Text(f"Now in context {name}"), timeout=3)
+
+    def open_contexts(self) -> None:
+        """The Contexts view: every context with its summary (a notice when none is configured)."""
+        from queuetui.tui.screens.contexts import ContextsScreen
+
+        if not (self.settings.base or self.settings).contexts:
+            self.notify("No contexts configured: add [contexts.NAME] tables to the config file", timeout=5)
+        elif not isinstance(self.screen, ContextsScreen):
+            self.push_screen(ContextsScreen())
 
     def notify(
         self,

@@ -141,6 +141,10 @@ def _groups(app: QueueTUI, args: list[str]) -> None:
     app.open_groups(args[0] if args else app.current_queue())
 
 
+def _contexts(app: QueueTUI, args: list[str]) -> None:
+    app.switch_context(args[0]) if args else app.open_contexts()
+
+
 def _top(app: QueueTUI, args: list[str]) -> None:
     app.jobs_view_do("top")
 
@@ -219,6 +223,13 @@ COMMANDS: tuple[Command, ...] = (
         complete="queues",
     ),
     Command(("alerts",), "", "alerts the rules fired", _alerts),
+    Command(
+        ("ctx", "context", "contexts"),
+        "[NAME]",
+        "every context with its summary, or switch to one",
+        _contexts,
+        _at_most(1, "ctx [NAME]"),
+    ),
     Command(("top",), "", "the first row of this job view", _top, palette=False),
     Command(("bottom",), "", "the last row of this job view", _bottom, palette=False),
     Command(("quit", "q"), "", "leave queuetui", _quit, palette=False),

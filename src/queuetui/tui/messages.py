@@ -24,6 +24,7 @@ from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
 from queuetui.schedule.transfer import ImportResult
+from queuetui.services import ContextSummary
 
 
 @dataclass
@@ -269,3 +270,15 @@ class LogRead(Message):
     exists: bool = True
     following: bool = True
     """Still following: False once the job ended (or the screen asked to stop)."""
+
+
+@dataclass
+class ContextSummarized(Message):
+    """One context's summary was read (reachable or not)."""
+
+    summary: ContextSummary
+
+
+@dataclass
+class ContextsRead(Message):
+    """Every context was read once: the next round may be armed."""

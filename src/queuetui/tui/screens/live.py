@@ -15,13 +15,14 @@ from textual.worker import Worker, WorkerState
 
 from queuetui import fmt
 from queuetui.audit import Refused
+from queuetui.config import is_sentinel_url
 from queuetui.db.engine import DatabaseError
 from queuetui.rqdata.actions import ActionError
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.store import ScheduleError
 from queuetui.tui.messages import ActionDone, FetchFailed
 from queuetui.tui.text import literal
-from queuetui.tui.widgets.status_bar import StatusBar
+from queuetui.tui.widgets.status_bar import StatusBar, context_style
 
 if TYPE_CHECKING:
     from queuetui.tui.app import QueueTUI
@@ -59,6 +60,10 @@ class LiveScreen(Screen[None]):
 
     def start_live(self) -> None:
         status = self.query_one(StatusBar)
+        settings = self.console.settings
+        status.context = settings.context
+        status.production = settings.production
+        status.context_look = context_style(settings.production, settings.color)
         status.connection = self.console.connection_label
         status.role = self.console.role.label
         status.read_only = self.console.settings.read_only
@@ -89,7 +94,8 @@ class LiveScreen(Screen[None]):
         """A fetch succeeded: clear any outage and arm the next one."""
         self.last_fetched_at = self.console.clock.now()
         if self.failures:
-            self.notify("Reconnected to Redis", timeout=3)
+            sentinel = is_sentinel_url(self.console.settings.redis_url)
+            self.notify("Reconnected to the master" if sentinel else "Reconnected to Redis", timeout=3)
         self.failures = 0
         self.set_state()
         self._arm(self.refresh_every())
@@ -105,9 +111,11 @@ class LiveScreen(Screen[None]):
         seen = ""
         if self.last_fetched_at is not None:
             seen = f"; showing data from {fmt.local_time(self.last_fetched_at)}"
-        self.set_state(
-            f"Disconnected, retrying every {delay:g}s (attempt {self.failures}): {message.error}{seen}"
-        )
+        if is_sentinel_url(self.console.settings.redis_url):  # the Sentinels name the master to go to
+            lost = f"Master lost: reconnecting to the new master every {delay:g}s"
+        else:
+            lost = f"Disconnected, retrying every {delay:g}s"
+        self.set_state(f"{lost} (attempt {self.failures}): {message.error}{seen}")
         self._arm(delay)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -1,4 +1,5 @@
-"""The header line: connection name and URL (password hidden), the mode and role, live state, the time."""
+"""The header line: the context (coloured for production), connection name and URL (password hidden),
+the mode and role, live state, the time."""
 
 from __future__ import annotations
 
@@ -10,7 +11,18 @@ from queuetui import fmt
 from queuetui.present.text import safe
 
 
+def context_style(production: bool, color: str) -> str:
+    """How a context's name is drawn: reversed in its colour (red by default) for production."""
+    if production:
+        return f"bold white on {color or 'red'}"
+    return f"bold {color}" if color else "bold"
+
+
 class StatusBar(Static):
+    context = reactive("")
+    """The context's name; empty without contexts."""
+    context_look = reactive("bold")
+    production = reactive(False)
     connection = reactive("")
     role = reactive("")
     read_only = reactive(False)
@@ -20,7 +32,11 @@ class StatusBar(Static):
     """Alerts firing now (shown only by the screens that count them)."""
 
     def render(self) -> Text:
-        left = Text.assemble(("queuetui", "bold"), "  ", (safe(self.connection), ""))
+        left = Text.assemble(("queuetui", "bold"), "  ")
+        if self.context:
+            name = f" {self.context} " if self.production else self.context
+            left.append_text(Text.assemble((safe(name), self.context_look), "  "))
+        left.append(safe(self.connection))
         styles = {"live": "green", "paused": "yellow", "disconnected": "bold red", "connecting": "dim"}
         marks = {"live": "●", "paused": "‖", "disconnected": "✖", "connecting": "…"}
         mode = Text.assemble((" read-only ", "bold black on yellow"), " ") if self.read_only else Text()
