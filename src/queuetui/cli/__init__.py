@@ -29,6 +29,7 @@ COMMANDS = {
     "monitor": "queuetui.cli.daemons:monitor",
     "exporter": "queuetui.cli.daemons:exporter",
     "db": "queuetui.cli.db:db",
+    "serve": "queuetui.cli.serve:serve",
 }
 """Every command by name: the module and the click command in it."""
 

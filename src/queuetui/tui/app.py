@@ -12,7 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from queuetui.audit import current_actor
+from queuetui.audit import Identity, current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
 from queuetui.roles import refusal, user_groups
@@ -50,16 +50,22 @@ class QueueTUI(App[None]):
         connection: redis.Redis | None = None,
         connection_url: str | None = None,
         sessions: sessionmaker[Session] | None = None,
+        identity: Identity | None = None,
     ) -> None:
         """`connection`, `connection_url` and `sessions` let tests and the demo pass a Redis client,
-        its label and the schedule database."""
+        its label and the schedule database; `identity` is a browser user's (queuetui serve)."""
         super().__init__()
         self.settings = settings
         self.clock = clock
-        self.services = Services(settings, clock=clock, connection=connection, sessions=sessions)
+        self.services = Services(
+            settings, clock=clock, connection=connection, sessions=sessions, identity=identity
+        )
         self.redis = self.services.redis
-        actor = current_actor()
-        self.role = settings.roles.role_for(actor.user, user_groups(actor.user))
+        if identity is not None:
+            self.role = identity.role
+        else:
+            actor = current_actor()
+            self.role = settings.roles.role_for(actor.user, user_groups(actor.user))
         """The operator's role from the config: screens hide what it may not do (Audit refuses it)."""
         self.known_queues: tuple[str, ...] = ()
         """The queues the overview last read: what `:` completes queue names from."""
