@@ -33,10 +33,15 @@ from tests import jobs
 from tests.workload import seed_failed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason="no chromium here: `apt-get install -y chromium` (CI's .ci/run installs it)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="no chromium here: `apt-get install -y chromium` (CI's .ci/run installs it)",
+    ),
+    pytest.mark.xdist_group(
+        "browser"
+    ),  # one worker: one server and one browser (make test: --dist loadgroup)
+]
 FLAGS = [  # how headless Chromium must start on these machines (closed network)
     "--headless",
     "--no-sandbox",
@@ -67,7 +72,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("serve")
     config = home / "config.toml"
     config.write_text(
-        f'[serve.users.vera]\ntoken_sha256 = "{sha256_hex(VIEWER_TOKEN)}"\nrole = "viewer"\n', encoding="utf-8"
+        f'[serve.users.vera]\ntoken_sha256 = "{sha256_hex(VIEWER_TOKEN)}"\nrole = "viewer"\n',
+        encoding="utf-8",
     )
     db_url = f"sqlite:///{home / 'q.db'}"
     with EmbeddedRedis() as server:
@@ -242,7 +248,12 @@ def test_overview_live_then_a_key_opens_failed(served: Served, browser: object) 
     if shot := os.environ.get("QUEUETUI_SERVE_SCREENSHOT"):  # docs/serve.png is taken this way
         page.screenshot(path=shot)  # type: ignore[attr-defined]
     command(page, terminal, "failed emails")
-    until(page, lambda: all(i in terminal.text() for i in served.failed_ids), what="the failed jobs", terminal=terminal)
+    until(
+        page,
+        lambda: all(i in terminal.text() for i in served.failed_ids),
+        what="the failed jobs",
+        terminal=terminal,
+    )
     assert "Failed" in terminal.text()
     page.context.close()  # type: ignore[attr-defined]
 
@@ -257,7 +268,11 @@ def test_a_viewer_cannot_retry_and_the_refusal_names_them(served: Served, browse
     until(page, lambda: recent(db, action="jobs.retry"), what="the refusal in the audit trail")
     until(page, lambda: "refused" in terminal.text(), what="the refusal on screen")
     [entry] = recent(db, action="jobs.retry")
-    assert (entry.actor, entry.role, entry.outcome) == ("vera", "viewer", "refused: needs operator, you are viewer")
+    assert (entry.actor, entry.role, entry.outcome) == (
+        "vera",
+        "viewer",
+        "refused: needs operator, you are viewer",
+    )
     assert entry.client.startswith("web 127.0.0.1 via ")
     assert served.conn.zcard("rq:failed:emails") == 3
     page.context.close()  # type: ignore[attr-defined]

@@ -171,7 +171,8 @@ async def test_read_only_and_viewer_have_no_action_keys(
             before = len(recent(open_database(f"sqlite:///{tmp_path / 'q.db'}")))
             await pilot.press("R", "D")  # hidden keys still answer: refused below the UI, and audited
             db = open_database(f"sqlite:///{tmp_path / 'q.db'}")
-            await until(pilot, lambda: len(recent(db)) == before + 2, what="both refusals recorded")
+            expected = before + 2
+            await until(pilot, lambda db=db, n=expected: len(recent(db)) == n, what="both refusals recorded")
             assert app.screen is screen and not screen.bulk_busy
             reason = "read-only" if "read_only" in settings else "needs operator, you are viewer"
             assert {(e.action, e.outcome) for e in recent(db)[:2]} == {
