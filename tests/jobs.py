@@ -59,3 +59,43 @@ def tagged_boom() -> None:
     job.meta["progress"] = "half"
     job.save_meta()
     raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+
+def chatty(lines: int = 3, prefix: str = "line") -> int:
+    """Log `lines` INFO records on logger 'app.chatty': a job whose log `queuetui worker` keeps."""
+    import logging
+
+    log = logging.getLogger("app.chatty")
+    for i in range(1, lines + 1):
+        log.info("%s %d", prefix, i)
+    return lines
+
+
+def say(*messages: str) -> None:
+    """Log each message as it is, then one error with its traceback."""
+    import logging
+
+    log = logging.getLogger("app.say")
+    for message in messages:
+        log.warning(message)
+    try:
+        raise KeyError("gone")
+    except KeyError:
+        log.exception("lookup failed")
+
+
+def hold_logging(key: str, timeout: float = 30.0) -> str:
+    """Log 'waiting', run until `key` exists in Redis, then log 'released': a running job with a log."""
+    import logging
+
+    log = logging.getLogger("app.hold")
+    log.info("waiting for %s", key)
+    result = hold(key, timeout)
+    log.info("released")
+    return result
+
+
+def chatty_then_boom(lines: int = 2) -> None:
+    """Log `lines` lines, then fail."""
+    chatty(lines)
+    raise ValueError("after logging")

@@ -124,6 +124,23 @@ class RetrySettings:
     """The policy of every exception no entry of `errors` matches."""
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """[logs]: what `queuetui worker` keeps of each job's log records (executor/joblog.py)."""
+
+    max_lines: int = 1000
+    """Entries kept per job; the oldest are dropped first, with a marker saying how many."""
+    max_bytes: int = 256 * 1024
+    """Bytes of entries kept per job (time, level, logger, message and exception text)."""
+    capture_output: bool = False
+    """Also keep what the job writes to sys.stdout and sys.stderr (still written where it went)."""
+    level: str = "INFO"
+    """The lowest level captured."""
+
+
 @dataclass(frozen=True)
 class WebUser:
     """One [serve.users.NAME] table: a browser user of `queuetui serve`, known by the SHA-256 of a token."""
@@ -166,6 +183,8 @@ class Settings:
     """[retry]: what `queuetui worker` does with jobs that fail and carry no Retry of their own."""
     serve: ServeSettings = field(default_factory=ServeSettings)
     """[serve]: the browser users and session limits of `queuetui serve`."""
+    logs: LogSettings = field(default_factory=LogSettings)
+    """[logs]: the job logs `queuetui worker` keeps in Redis."""
     keys: dict[str, str] = field(default_factory=dict)
     """[keys]: a key binding's id (as `?` lists them, e.g. jobs.retry) to the keys that fire it instead."""
     source: dict[str, str] = field(default_factory=dict, compare=False)
@@ -184,6 +203,7 @@ _TYPES: dict[str, type] = {
     "keys": dict,
     "retry": dict,
     "serve": dict,
+    "logs": dict,
 }
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -268,6 +288,8 @@ def _from_file(path: Path) -> dict[str, Any]:
         data["retry"] = _retry(data["retry"], path)
     if "serve" in data:
         data["serve"] = _serve(data["serve"], path)
+    if "logs" in data:
+        data["logs"] = _logs(data["logs"], path)
     for binding, keys in data.get("keys", {}).items():
         if not isinstance(keys, str) or not keys.strip():
             raise ConfigError(
@@ -503,6 +525,23 @@ def _retry_policy(name: str, value: object, where: str) -> RetryPolicy:
     if not 0 <= jitter < 1:
         raise ConfigError(f"{where}: jitter is a fraction of the delay from 0 to below 1, got {jitter!r}")
     return RetryPolicy(name, backoff, attempts, float(base), float(most), float(jitter))
+
+
+def _logs(value: object, path: Path) -> LogSettings:
+    where = f"{path}: [logs]"
+    table = _table(value, where, ("max_lines", "max_bytes", "capture_output", "level"))
+    types = {"max_lines": int, "max_bytes": int, "capture_output": bool, "level": str}
+    values = {key: _typed(table, key, types[key], where) for key in table}
+    if values.get("max_lines", 1) < 1:
+        raise ConfigError(f"{where}: max_lines must be 1 or more, got {values['max_lines']}")
+    if values.get("max_bytes", 1024) < 1024:
+        raise ConfigError(f"{where}: max_bytes must be 1024 or more, got {values['max_bytes']}")
+    if "level" in values:
+        values["level"] = values["level"].upper()
+        if values["level"] not in LOG_LEVELS:
+            known = ", ".join(LOG_LEVELS)
+            raise ConfigError(f"{where}: level must be one of {known}, got {table['level']!r}")
+    return LogSettings(**values)
 
 
 def load_settings(

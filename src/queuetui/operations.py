@@ -86,6 +86,8 @@ class Operations:
                 entry.detail["dependents_sample"] = outcome.dependents[:SAMPLE]
             if outcome.cancelled:
                 entry.outcome = "cancelled"
+            if outcome.stopped:
+                entry.outcome = f"stopped: {outcome.stopped}"
         return outcome
 
     def refuse(self, plan: Plan) -> str:

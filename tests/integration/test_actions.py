@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.rate_limit import RateLimit
 
+from queuetui.executor.worker import build_worker
 from queuetui.rqdata import actions
 from queuetui.rqdata.actions import JOB_ACTIONS, Options, Source
 from queuetui.rqdata.bulk import Outcome, Problem, Selection, plan, run
@@ -150,7 +152,7 @@ def test_a_finished_job_requeued_runs_again_and_does_not_expire_meanwhile(
     assert conn.lrange("test:order", 0, -1) == [b"again", b"again"]
 
 
-def test_rate_limited_jobs_go_through_rqs_own_calls(conn: redis.Redis) -> None:
+def test_rate_limited_jobs_take_and_free_their_slots_as_in_rq(conn: redis.Redis) -> None:
     q = Queue("default", connection=conn)
     q.enqueue(jobs.needs, "test:fixed:limited", job_id="limited", rate_limit=RateLimit("api", 1))
     SimpleWorker([q], connection=conn).work(burst=True)
@@ -164,7 +166,8 @@ def test_rate_limited_jobs_go_through_rqs_own_calls(conn: redis.Redis) -> None:
     assert status(conn, "limited") == "finished"
     q.enqueue(jobs.add, 1, 1, job_id="limited-2", rate_limit=RateLimit("api", 1))
     moved = act(conn, "jobs.move", Selection("default", "waiting"), to="spare")
-    assert moved.problems == [Problem("limited-2", "rate-limited: RQ can only requeue it to its own queue")]
+    reason = "rate-limited job: RQ can only requeue it to its own queue"
+    assert moved.problems == [Problem("limited-2", reason)]
     assert act(conn, "jobs.delete", Selection("default", "waiting")).done == 1
     assert not conn.exists("rq:job:limited-2") and conn.llen("rq:queue:default") == 0
 
@@ -271,3 +274,19 @@ def test_worker_stop_job_kill_horse_and_warm_shutdown(conn: redis.Redis, redis_u
         assert str(exc) == "no worker named 'w-test' (see queuetui stats)"
     else:
         raise AssertionError("a gone worker must be an ActionError")
+
+
+def test_worker_pubsub_listener_stops_once_unsubscribed(conn: redis.Redis) -> None:
+    """What held a warm shutdown ~60 s: RQ's teardown unsubscribes, then joins the listener thread."""
+    worker = build_worker(conn, ["slow"], name="w-listen")
+    worker.subscribe()
+    pubsub, listener = worker.pubsub, worker.pubsub_thread
+    assert pubsub is not None and listener is not None
+    wait_for(lambda: pubsub.subscribed, message="the listener to read the SUBSCRIBE reply")
+    pubsub.unsubscribe()
+    wait_for(lambda: not pubsub.subscribed, message="the listener to read the UNSUBSCRIBE reply")
+    # It now waits for a new subscription, up to its poll time. Stopped as RQ's teardown does, from a
+    # thread of its own: redis-py 8.2's stop() joins the listener, earlier ones only clear a flag.
+    threading.Thread(target=listener.stop, daemon=True).start()
+    wait_for(lambda: not listener.is_alive(), message="the pubsub listener to stop")
+    pubsub.close()

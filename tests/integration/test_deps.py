@@ -139,6 +139,8 @@ def test_cycles_and_round_trips_are_bounded(conn: redis.Redis, redis_url: str) -
         conn.hset(f"rq:job:{job_id}", "dependency_ids", json.dumps([other]))
         conn.delete(f"rq:job::{job_id}:dependencies")
         conn.sadd(f"rq:job:{other}:dependents", job_id)
+    dependency_tree(conn, "root", depth=3)  # the read scripts loaded, as after any first read
+    never_runnable(conn, ["x"])
     counter = RoundTripCounter()
     counted = counting_client(redis_url, counter)
     tree = dependency_tree(counted, "root", depth=3)

@@ -170,3 +170,20 @@ def test_the_demo_s_alert_rules_parse(tmp_path: Path) -> None:
         ("critical-failures", "failure-rate"),
         ("workers", "worker-heartbeat"),
     ]
+
+
+def test_logs_table(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[logs]\nmax_lines = 50\nmax_bytes = 4096\ncapture_output = true\nlevel = "debug"\n')
+    logs = load_settings(path=cfg).logs
+    assert (logs.max_lines, logs.max_bytes, logs.capture_output, logs.level) == (50, 4096, True, "DEBUG")
+    for body, error in (
+        ("[logs]\nmax_line = 5\n", r"unknown key 'max_line'"),
+        ("[logs]\nmax_lines = 0\n", r"max_lines must be 1 or more"),
+        ("[logs]\nmax_bytes = 10\n", r"max_bytes must be 1024 or more"),
+        ('[logs]\nmax_lines = "many"\n', r"max_lines must be a int"),
+        ('[logs]\nlevel = "LOUD"\n', r"level must be one of DEBUG, INFO"),
+    ):
+        cfg.write_text(body)
+        with pytest.raises(ConfigError, match=error):
+            load_settings(path=cfg)

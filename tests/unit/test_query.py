@@ -110,13 +110,22 @@ def test_empty_filter_matches_everything() -> None:
         ("func:", "func: needs a value at column 1"),
         ("meta.:x", "use meta.KEY:value at column 1"),
         ("OR a", "expected a term at column 1"),
+        ("!" * 1200 + "x", "'!' at column 65 nests deeper than 64 levels"),
+        ("(" * 2000 + "x" + ")" * 2000, "'(' at column 65 nests deeper than 64 levels"),
+        ("!(" * 600 + "x" + ")" * 600, "'!' at column 65 nests deeper than 64 levels"),
     ],
+    ids=lambda value: value if len(value) < 40 else f"{value[:10]}...({len(value)} chars)",
 )
 def test_malformed_filters_say_what_is_wrong_where(source: str, message: str) -> None:
     with pytest.raises(QueryError) as err:
         parse(source)
     assert str(err.value).startswith(message)
     assert "\n" not in str(err.value)
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    assert parse("!" * 64 + "x")
+    assert parse("(" * 64 + "x" + ")" * 64)
 
 
 def test_durations() -> None:

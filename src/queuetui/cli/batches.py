@@ -21,6 +21,7 @@ from queuetui.cli.options import (
     redis_for,
     services_for,
 )
+from queuetui.present.text import safe
 
 
 @click.group()
@@ -63,11 +64,10 @@ def batches_list(connection: dict[str, Any], offset: int, limit: int, as_json: b
 @json_option
 def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit: int, as_json: bool) -> None:
     """Show one batch: its counts by state and a page of its jobs, oldest first, wherever they are."""
-    from queuetui import fmt
     from queuetui.clock import SYSTEM
-    from queuetui.present.batches import batch_json, oldest_pending, progress_bar
+    from queuetui.present.batches import batch_json, batch_lines
     from queuetui.present.jobs import row_json, rows_table
-    from queuetui.rqdata.batches import STATES, batch_members, read_batch, read_batch_rows
+    from queuetui.rqdata.batches import batch_members, read_batch, read_batch_rows
 
     name = batch_name
     settings, redis = redis_for(connection)
@@ -82,16 +82,12 @@ def batches_show(connection: dict[str, Any], batch_name: str, offset: int, limit
         payload = {**batch_json(batch), "offset": offset, "jobs": [row_json(r, now) for r in rows]}
         click.echo(json.dumps(payload, indent=2))
         return
-    click.echo(f"batch     {batch.name}" + ("" if batch.listed else "  (not in rq:groups)"))
-    click.echo(f"progress  {progress_bar(batch, 32)}  {batch.done:,} of {batch.size:,} done")
-    click.echo("counts    " + "  ".join(f"{s} {batch.counts[s]:,}" for s in STATES if batch.counts[s]))
-    click.echo(f"created   {fmt.local_time(batch.created_at)}  (the earliest created_at of its jobs)")
-    click.echo(f"pending   {oldest_pending(batch, now)}")
+    click.echo("\n".join(batch_lines(batch, now)))
     click.echo("")
     click.echo(rows_table(rows, "batch", now))
     shown = f"{offset + 1:,}-{offset + len(rows):,}" if rows else "none"
     capped = f" (the first {len(members.ids):,} read)" if members.truncated else ""
-    click.echo(f"batch {name}: jobs {shown} of {batch.size:,}{capped}", err=True)
+    click.echo(safe(f"batch {name}: jobs {shown} of {batch.size:,}{capped}"), err=True)
 
 
 def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
@@ -132,7 +128,7 @@ def _batch_action(action: str, name: str, summary: str, extra: Any) -> None:
                 fail(str(exc), code=2)
         if not plan.requested and not dry_run and ops.refusal(action) is None:
             takes = " or ".join(plan.action.sources)
-            click.echo(f"{action}: nothing to do (no job of batch {batch} is {takes})", err=True)
+            click.echo(safe(f"{action}: nothing to do (no job of batch {batch} is {takes})"), err=True)
             return
         from queuetui.cli.plan import run_plan
 

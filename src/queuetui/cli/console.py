@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 from typing import Any
 
 import click
@@ -19,7 +20,9 @@ def console(connection: dict[str, Any], refresh: float | None) -> None:
     settings = settings_from(connection, refresh if refresh is not None else parent.get("refresh"))
     from queuetui.tui.app import run_console
 
-    run_console(settings)
+    status = run_console(settings)
+    if status:
+        sys.exit(status)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -66,12 +69,14 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
                 redis_url=backend.url, name="demo", refresh=refresh, db_url=backend.db_url
             )
             # The demo is the operator's own sandbox: every action, admin ones included, is theirs to try.
-            run_console(
+            status = run_console(
                 dataclasses.replace(
                     settings,
                     roles=RoleMap(users={getpass.getuser(): Role.ADMIN}),
                     alerts=backend.alerts(),  # the rules its scheduler checks, for their thresholds
                 )
             )
+            if status:
+                sys.exit(status)
     finally:
         backend.stop()

@@ -47,6 +47,7 @@ def worker(
     """Run an RQ worker on QUEUES (default: critical high default low, in that order).
 
     Jobs that fail without a Retry of their own are retried by the config file's [retry] policies.
+    Each job's log records are kept in Redis within the [logs] caps (`queuetui jobs logs ID`).
     """
     from queuetui.executor.worker import listen_order, run_worker
     from queuetui.rqdata.connection import connect
@@ -67,6 +68,7 @@ def worker(
             name=worker_name,
             logging_level=logging_level,
             retry=settings.retry,
+            logs=settings.logs,
         )
 
 

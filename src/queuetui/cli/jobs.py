@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,10 @@ from queuetui.cli.options import (
     scan_progress,
     services_for,
 )
+from queuetui.present.text import safe
+
+if TYPE_CHECKING:
+    from queuetui.rqdata.logs import LogEntry
 
 
 @click.group()
@@ -104,7 +108,7 @@ def jobs_list(
         return
     click.echo(rows_table(page.rows, registry, now))
     shown = f"{page.offset + 1:,}-{page.end:,}" if page.rows else "none"
-    click.echo(f"{queue} {registry}: {shown} of {page.total:,}{note}", err=True)
+    click.echo(safe(f"{queue} {registry}: {shown} of {page.total:,}{note}"), err=True)
 
 
 @jobs.command("show")
@@ -116,6 +120,7 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
     """Show everything stored about one job, decoded as data (nothing is unpickled as code)."""
     from queuetui.clock import SYSTEM
     from queuetui.present.jobs import detail_json, detail_text
+    from queuetui.present.text import safe_block
     from queuetui.rqdata.detail import job_detail
     from queuetui.rqdata.payload import disassemble as dis
 
@@ -130,7 +135,7 @@ def jobs_show(connection: dict[str, Any], job_id: str, as_json: bool, disassembl
         click.echo(detail_text(detail, SYSTEM.now()))
     if disassemble:
         click.echo("── Payload opcodes")
-        click.echo(dis(detail.payload) if detail.payload else "  (no payload)")
+        click.echo(safe_block(dis(detail.payload)) if detail.payload else "  (no payload)")
 
 
 @jobs.command("deps")
@@ -153,6 +158,53 @@ def jobs_deps(connection: dict[str, Any], job_id: str, as_json: bool) -> None:
         click.echo(tree_text(tree))
 
 
+@jobs.command("logs")
+@connection_options
+@click.argument("job_id")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines while the job runs.")
+@json_option
+def jobs_logs(connection: dict[str, Any], job_id: str, follow: bool, as_json: bool) -> None:
+    """Print what a job logged while `queuetui worker` ran it (--json: a list; with -f, one object a line)."""
+    from queuetui.present.logs import NO_LOG, entry_json, entry_line, exception_lines, log_json, log_lines
+    from queuetui.rqdata.logs import read_log
+
+    settings, redis = redis_for(connection)
+    with redis_errors(settings):
+        log = read_log(redis, job_id)
+    if not log.exists and not (follow and log.running):
+        fail(f"{job_id}: {NO_LOG}")
+    if not follow:
+        click.echo(json.dumps(log_json(log), indent=2) if as_json else "\n".join(log_lines(log)))
+        return
+    for line in [json.dumps(item) for item in log_json(log)] if as_json else log_lines(log):
+        click.echo(line)
+    try:
+        with redis_errors(settings):
+            for entry in _follow(redis, job_id, log.chunk.last_id, log.running):
+                if as_json:
+                    click.echo(json.dumps(entry_json(entry)))
+                else:
+                    click.echo(entry_line(entry))
+                    for line in exception_lines(entry):
+                        click.echo(line)
+    except KeyboardInterrupt:
+        pass
+
+
+def _follow(redis: Any, job_id: str, last_id: str, running: bool) -> Iterator[LogEntry]:
+    """The entries after `last_id` as the worker writes them, until the job ends (then the rest)."""
+    from queuetui.rqdata.logs import RUNNING, job_status, read_after
+
+    while running:
+        chunk = read_after(redis, job_id, last_id, block_ms=1000)
+        yield from chunk.entries
+        last_id = chunk.last_id
+        if not chunk.entries:
+            running = job_status(redis, job_id) in RUNNING
+    # The job ended: its worker flushed before recording the end, so one more read has the rest.
+    yield from read_after(redis, job_id, last_id, block_ms=None).entries
+
+
 @jobs.command("groups")
 @connection_options
 @click.option("-q", "--queue", default="default", show_default=True)
@@ -170,7 +222,7 @@ def jobs_groups(connection: dict[str, Any], queue: str, as_json: bool) -> None:
         return
     for line in failure_groups_lines(result):
         click.echo(line)
-    click.echo(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups", err=True)
+    click.echo(safe(f"{queue}: {result.walk.scanned:,} failed jobs in {len(result.groups)} groups"), err=True)
 
 
 def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from queuetui.config import ConfigError, Settings, load_settings, redact_url
+from queuetui.present.text import safe
 
 if TYPE_CHECKING:
     import redis
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error and exit non-zero."""
-    click.echo(f"queuetui: error: {message}", err=True)
+    click.echo(f"queuetui: error: {safe(message)}", err=True)
     sys.exit(code)
 
 

@@ -1,7 +1,8 @@
 """The loop every bulk action runs through, in the CLI as in the console: the dry run (how many jobs,
 from where, five of them), the confirmation (typing the count above confirm_above; the default answer
 is no; --yes for scripts), then the run through operations.Operations with progress, Ctrl-C stopping
-it between two chunks. Exits 1 when any job could not be acted on, 130 when interrupted halfway.
+it between two chunks. Exits 1 when any job could not be acted on or Redis stopped the run (out of
+memory), 130 when interrupted halfway.
 """
 
 from __future__ import annotations
@@ -97,5 +98,5 @@ def run_plan(
         click.echo("\n".join(lines))
     if outcome.cancelled:
         sys.exit(130)
-    if outcome.problems:
+    if outcome.problems or outcome.stopped:
         sys.exit(1)

@@ -22,6 +22,7 @@ from queuetui.cli.options import (
     redis_errors,
     services_for,
 )
+from queuetui.present.text import safe
 
 if TYPE_CHECKING:
     from queuetui.services import Services
@@ -159,8 +160,7 @@ def schedules_show(connection: dict[str, Any], db_url: str | None, schedule_name
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    for key, value in data.items():
-        click.echo(f"{key:<18} {value if not isinstance(value, list | dict) else json.dumps(value)}")
+    click.echo("\n".join(schedtext.schedule_lines(data)))
 
 
 @schedules.command("add")
@@ -185,7 +185,7 @@ def schedules_add(
     with _schedule_errors():
         schedule = services.store.add(schedule_name, values, allow_missing=allow_missing)
     nxt = schedule.next_fire_at.isoformat() if schedule.next_fire_at else "never"
-    click.echo(f"added {schedule.name}: {schedule.cron} ({schedule.timezone}), next fire {nxt}")
+    click.echo(safe(f"added {schedule.name}: {schedule.cron} ({schedule.timezone}), next fire {nxt}"))
 
 
 @schedules.command("edit")
@@ -203,7 +203,7 @@ def schedules_edit(
         fail("nothing to change: give at least one option (see --help)", code=2)
     with _schedule_errors():
         schedule = services.store.edit(schedule_name, values, allow_missing=allow_missing)
-    click.echo(f"changed {schedule.name}: {', '.join(sorted(values))} (version {schedule.version})")
+    click.echo(safe(f"changed {schedule.name}: {', '.join(sorted(values))} (version {schedule.version})"))
 
 
 @schedules.command("rm")
@@ -215,7 +215,7 @@ def schedules_rm(connection: dict[str, Any], db_url: str | None, schedule_name: 
     services = _services(connection, db_url)
     with _schedule_errors():
         services.store.remove(schedule_name)
-    click.echo(f"removed {schedule_name}")
+    click.echo(safe(f"removed {schedule_name}"))
 
 
 @schedules.command("enable")
@@ -227,7 +227,7 @@ def schedules_enable(connection: dict[str, Any], db_url: str | None, schedule_na
     services = _services(connection, db_url)
     with _schedule_errors():
         services.store.set_enabled(schedule_name, True)
-    click.echo(f"enabled {schedule_name}")
+    click.echo(safe(f"enabled {schedule_name}"))
 
 
 @schedules.command("disable")
@@ -239,7 +239,7 @@ def schedules_disable(connection: dict[str, Any], db_url: str | None, schedule_n
     services = _services(connection, db_url)
     with _schedule_errors():
         services.store.set_enabled(schedule_name, False)
-    click.echo(f"disabled {schedule_name}")
+    click.echo(safe(f"disabled {schedule_name}"))
 
 
 @schedules.command("snooze")
@@ -276,7 +276,9 @@ def schedules_snooze(
     services = _services(connection, db_url)
     with _schedule_errors():
         services.store.snooze(schedule_name, until)
-    click.echo(f"{schedule_name}: snoozed until {until.isoformat()}" if until else f"{schedule_name}: awake")
+    click.echo(
+        safe(f"{schedule_name}: snoozed until {until.isoformat()}" if until else f"{schedule_name}: awake")
+    )
 
 
 @schedules.command("run-now")
@@ -287,7 +289,7 @@ def schedules_run_now(connection: dict[str, Any], db_url: str | None, schedule_n
     """Enqueue the schedule's job now, once (recorded with trigger run-now)."""
     with _operator(connection, db_url) as operator:
         job_id = operator.run_now(schedule_name)
-    click.echo(f"{schedule_name}: enqueued {job_id}")
+    click.echo(safe(f"{schedule_name}: enqueued {job_id}"))
 
 
 @schedules.command("backfill")
@@ -309,7 +311,7 @@ def schedules_backfill(
     bounds = (aware_time("--from", start), aware_time("--to", end))
     with _operator(connection, db_url) as operator:
         job_ids = operator.backfill(schedule_name, *bounds, kwarg=kwarg)
-    click.echo(f"{schedule_name}: enqueued {len(job_ids)} fire times")
+    click.echo(safe(f"{schedule_name}: enqueued {len(job_ids)} fire times"))
 
 
 @schedules.command("pause-all")
@@ -452,7 +454,7 @@ def schedules_imports(
     connection: dict[str, Any], db_url: str | None, import_id: int | None, limit: int, as_json: bool
 ) -> None:
     """The recorded imports, newest first; with ID, one import and every error of its rows."""
-    from queuetui.present.imports import import_json, import_line, summary
+    from queuetui.present.imports import import_json, import_line, import_lines
     from queuetui.schedule import transfer
 
     services = _services(connection, db_url)
@@ -462,11 +464,7 @@ def schedules_imports(
         if as_json:
             click.echo(json.dumps(import_json(run), indent=2, ensure_ascii=False))
             return
-        click.echo(f"{run.at.isoformat()}  {run.actor}@{run.client}  {run.file} ({run.format})")
-        click.echo(summary(run))
-        for error in run.errors:
-            where = transfer.row_label(run.format, error.row)
-            click.echo(f"{where:<10} {error.field:<16} {error.value!r:<24} {error.message}")
+        click.echo("\n".join(import_lines(run)))
         return
     with _schedule_errors():
         runs = transfer.imports(services.store, limit)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from queuetui.cli.options import action_errors, connection_options, db_url_option, services_for
+from queuetui.present.text import safe
 
 if TYPE_CHECKING:
     from queuetui.operations import Operations
@@ -25,7 +26,7 @@ def _worker_action(
     def command(connection: dict[str, Any], db_url: str | None, **kwargs: Any) -> None:
         services = services_for(connection, db_url)
         with action_errors(services.settings):
-            click.echo(act(services.operations, kwargs.get("worker", "")))
+            click.echo(safe(act(services.operations, kwargs.get("worker", ""))))
 
     command.__doc__ = summary
     decorated = connection_options(db_url_option(command))

@@ -13,9 +13,32 @@ from rq import Queue, Worker
 from rq.worker import BaseWorker
 from rq.worker_pool import WorkerPool
 
-from queuetui.config import RetrySettings
+from queuetui.config import LogSettings, RetrySettings
+from queuetui.executor.joblog import logging_worker_class
 from queuetui.executor.retry import RetryHandler
 from queuetui.rqdata.priority import PRIORITY_QUEUES
+
+# How long the worker's pubsub listener thread waits for a message before it looks at its stop flag.
+PUBSUB_POLL_SECONDS = 1.0
+
+
+class QueuetuiWorker(Worker):
+    """RQ's forking Worker, with a pubsub listener that stops within PUBSUB_POLL_SECONDS.
+
+    RQ's teardown (after a warm shutdown, or a burst worker's last job) unsubscribes, then stops the
+    listener thread, which redis-py's stop() joins without a bound. When the listener reads the
+    UNSUBSCRIBE reply before stop() clears its flag, it waits for a new subscription for its whole
+    poll time, which RQ sets to 60 s: the worker then exits a minute after the shutdown command.
+    """
+
+    def subscribe(self) -> None:
+        """RQ's subscribe, with the listener polling every PUBSUB_POLL_SECONDS instead of 60 s."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ types it as None
+            sleep_time=PUBSUB_POLL_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
 
 def listen_order(queues: Sequence[str]) -> list[str]:
@@ -35,21 +58,28 @@ def run_worker(
     name: str | None = None,
     logging_level: str = "INFO",
     retry: RetrySettings | None = None,
+    logs: LogSettings | None = None,
 ) -> bool:
     """Work the queues in strict order (a job in an earlier queue always goes first).
 
     With pool > 1, runs that many worker processes under RQ's WorkerPool. Returns True when the
     worker (or pool) ran to completion, as RQ's own `work()` does. `retry`: the policies for jobs
-    without a Retry of their own (default: the built-in ones).
+    without a Retry of their own (default: the built-in ones). `logs`: the caps of each job's log.
     """
     names = listen_order(queues)
     handlers = [RetryHandler(retry or RetrySettings())]
     if pool > 1:
         # WorkerPool hands exception_handlers to each worker it forks (and to any it respawns).
-        worker_pool = WorkerPool(names, connection=connection, num_workers=pool, exception_handlers=handlers)
+        worker_pool = WorkerPool(
+            names,
+            connection=connection,
+            num_workers=pool,
+            exception_handlers=handlers,
+            worker_class=logging_worker_class(QueuetuiWorker, logs or LogSettings()),
+        )
         worker_pool.start(burst=burst, logging_level=logging_level)
         return True
-    worker = build_worker(connection, names, name=name, retry=retry)
+    worker = build_worker(connection, names, name=name, retry=retry, logs=logs)
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
 
 
@@ -58,10 +88,11 @@ def build_worker(
     queues: Sequence[str],
     name: str | None = None,
     retry: RetrySettings | None = None,
-    worker_class: type[BaseWorker] = Worker,
+    worker_class: type[BaseWorker] = QueuetuiWorker,
+    logs: LogSettings | None = None,
 ) -> BaseWorker:
-    """One RQ worker on `queues` in the order given, applying the retry policies."""
-    return worker_class(
+    """One RQ worker on `queues` in the order given, applying the retry policies and keeping job logs."""
+    return logging_worker_class(worker_class, logs or LogSettings())(
         [Queue(n, connection=connection) for n in queues],
         connection=connection,
         name=name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from queuetui.present.text import safe
 from queuetui.rqdata.bulk import Outcome, Plan, Problem
 
 SHOWN_PROBLEMS = 20
@@ -21,14 +22,14 @@ def plan_lines(plan: Plan) -> list[str]:
     if plan.total:
         lines.append(f"  e.g. {', '.join(plan.samples())}")
     lines += problem_lines(plan.problems, "cannot be acted on")
-    return lines
+    return [safe(line) for line in lines]
 
 
 def problem_lines(problems: list[Problem], label: str, shown: int = SHOWN_PROBLEMS) -> list[str]:
     if not problems:
         return []
     lines = [f"{len(problems):,} {label}:"]
-    lines += [f"  {p.job_id}  {p.reason}" for p in problems[:shown]]
+    lines += [safe(f"  {p.job_id}  {p.reason}") for p in problems[:shown]]
     if len(problems) > shown:
         lines.append(f"  ... and {len(problems) - shown:,} more (queuetui audit --json)")
     return lines
@@ -44,6 +45,9 @@ def outcome_line(plan: Plan, outcome: Outcome) -> str:
         line += f", and {len(outcome.dependents):,} jobs that depend on them"
     if outcome.cancelled:
         line += f"; interrupted: {outcome.requested - outcome.done - outcome.failed:,} left as they were"
+    if outcome.stopped:
+        left = outcome.requested - outcome.done - outcome.failed
+        line += f"; stopped, {left:,} left as they were: {outcome.stopped}"
     return line
 
 
@@ -68,6 +72,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "done": outcome.done,
         "failed": outcome.failed,
         "cancelled": outcome.cancelled,
+        **({"stopped": outcome.stopped} if outcome.stopped else {}),
         "elapsed": round(outcome.elapsed, 3),
         "dependents": outcome.dependents,
         "problems": [{"id": p.job_id, "reason": p.reason} for p in outcome.problems],

@@ -6,14 +6,17 @@ from typing import Any
 
 from queuetui import fmt
 from queuetui.db.models import AuditEntry
+from queuetui.present.text import safe
 
 
 def entry_line(e: AuditEntry) -> str:
     """When, who, what, how many, the outcome and the target of one entry."""
-    who = f"{e.actor}@{e.client}" + (f" ({e.role})" if e.role else "")
+    who = safe(f"{e.actor}@{e.client}" + (f" ({e.role})" if e.role else ""))
     counts = f"{e.done:,}/{e.requested:,}" + (f" {e.failed:,} failed" if e.failed else "")
-    where = e.target + (f" [{e.filter}]" if e.filter else "")
-    return f"{fmt.short_time(e.at)}  {who:<28} {e.action:<18} {counts:<18} {e.outcome:<10} {where}"
+    where = safe(e.target + (f" [{e.filter}]" if e.filter else ""))
+    return (
+        f"{fmt.short_time(e.at)}  {who:<28} {safe(e.action):<18} {counts:<18} {safe(e.outcome):<10} {where}"
+    )
 
 
 def entry_json(entry: AuditEntry) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from queuetui import fmt
 from queuetui.present.table import Column, column_widths, plain_table
+from queuetui.present.text import safe
 from queuetui.rqdata.batches import STATES, Batch
 
 COLUMN_NAMES = (
@@ -79,6 +80,18 @@ def batches_table(batches: list[Batch], now: datetime, width: int = 0) -> str:
     widths = dict(zip(names, column_widths(columns, width), strict=True))
     rows = [[cell(b, n, now, widths[n]) for n in names] for b in batches]
     return plain_table(columns, rows, width)
+
+
+def batch_lines(batch: Batch, now: datetime) -> list[str]:
+    """`batches show`: the batch's name, progress, counts by state, when created, its oldest pending job."""
+    lines = [
+        f"batch     {batch.name}" + ("" if batch.listed else "  (not in rq:groups)"),
+        f"progress  {progress_bar(batch, 32)}  {batch.done:,} of {batch.size:,} done",
+        "counts    " + "  ".join(f"{s} {batch.counts[s]:,}" for s in STATES if batch.counts[s]),
+        f"created   {fmt.local_time(batch.created_at)}  (the earliest created_at of its jobs)",
+        f"pending   {oldest_pending(batch, now)}",
+    ]
+    return [safe(line) for line in lines]
 
 
 def _iso(moment: datetime | None) -> str | None:

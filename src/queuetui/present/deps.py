@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from queuetui.present.text import safe
 from queuetui.rqdata.deps import MAX_DEPTH, MAX_NODES, Node, Tree
 
 
@@ -44,7 +45,7 @@ def node_line(node: Node) -> str:
         parts.append("(shown above)")
     elif node.cut:
         parts.append("…")
-    return "  ".join(parts)
+    return safe("  ".join(parts))
 
 
 def tree_text(tree: Tree) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from queuetui import fmt
 from queuetui.db.models import ScheduleImport
+from queuetui.present.text import safe
 from queuetui.schedule.transfer import Plan, row_label, shown
 
 
@@ -35,7 +36,7 @@ def plan_lines(plan: Plan) -> list[str]:
         lines.append(
             f"= kept, not in the file: {', '.join(plan.kept[:10])}{more} (--delete-missing removes them)"
         )
-    return lines
+    return [safe(line) for line in lines]
 
 
 def summary(run: ScheduleImport) -> str:
@@ -51,7 +52,7 @@ def summary(run: ScheduleImport) -> str:
         "partly applied": ", not applied",
         "dry run": "; nothing changed",
     }.get(run.outcome, "")
-    return f"import {run.id} ({run.mode}): {run.outcome}: {counts}{failed}{tail}"
+    return safe(f"import {run.id} ({run.mode}): {run.outcome}: {counts}{failed}{tail}")
 
 
 def import_json(run: ScheduleImport, plan: Plan | None = None, *, errors: bool = True) -> dict[str, Any]:
@@ -80,12 +81,21 @@ def import_json(run: ScheduleImport, plan: Plan | None = None, *, errors: bool =
     return data
 
 
+def import_lines(run: ScheduleImport) -> list[str]:
+    """One recorded import in full: when, who, which file, its summary and each row's error."""
+    lines = [f"{run.at.isoformat()}  {run.actor}@{run.client}  {run.file} ({run.format})", summary(run)]
+    for error in run.errors:
+        where = row_label(run.format, error.row)
+        lines.append(f"{where:<10} {error.field:<16} {error.value!r:<24} {error.message}")
+    return [safe(line) for line in lines]
+
+
 def import_line(run: ScheduleImport) -> str:
     """One recorded import as a line: number, when, who, mode, counts, outcome, file."""
 
     dry = " dry" if run.dry_run else ""
     counts = f"+{run.added} ~{run.changed} ={run.unchanged} -{run.removed} !{run.failed}"
     return (
-        f"{run.id:>5}  {fmt.short_time(run.at)}  {run.actor:<10} {run.mode + dry:<12} {counts:<24} "
-        f"{run.outcome:<16} {run.file}"
+        f"{run.id:>5}  {fmt.short_time(run.at)}  {safe(run.actor):<10} {run.mode + dry:<12} {counts:<24} "
+        f"{safe(run.outcome):<16} {safe(run.file)}"
     )

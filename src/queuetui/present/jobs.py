@@ -9,6 +9,7 @@ from typing import Any
 
 from queuetui import fmt
 from queuetui.present.table import Column, plain_table
+from queuetui.present.text import LINE_LIMIT, safe, safe_block
 from queuetui.rqdata.batches import row_state
 from queuetui.rqdata.detail import JobDetail, StoredResult
 from queuetui.rqdata.fields import parse_rq_time
@@ -108,6 +109,7 @@ _CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
 
 
 def cell(row: JobRow, column: str, now: datetime) -> str:
+    """The text of one cell, as stored: `table.fit` makes it one safe line of a column's width."""
     return _CELLS[column](row, now)
 
 
@@ -161,13 +163,13 @@ def _result_line(result: StoredResult) -> str:
     ran = ""
     if result.started_at and result.ended_at:
         ran = f", ran {fmt.duration((result.ended_at - result.started_at).total_seconds())}"
-    line = f"{result.type} at {fmt.local_time(result.created_at)} on {result.worker or '?'}{ran}"
+    line = f"{safe(result.type)} at {fmt.local_time(result.created_at)} on {safe(result.worker or '?')}{ran}"
     if result.exception is not None:
-        line += f"\n    {result.exception.type}: {result.exception.message}"
+        line += f"\n    {safe(result.exception.type)}: {safe(result.exception.message)}"
     elif result.return_problem:
-        line += f"\n    return value unreadable: {result.return_problem}"
+        line += f"\n    return value unreadable: {safe(result.return_problem)}"
     elif result.has_return_value:
-        line += f"\n    returned {pretty(result.return_value, max_text=120, max_items=10)}"
+        line += f"\n    returned {safe(pretty(result.return_value, max_text=120, max_items=10))}"
     return line
 
 
@@ -253,7 +255,18 @@ def detail_sections(detail: JobDetail, now: datetime) -> list[Section]:
         sections.append(Section("Traceback", body=exception.traceback.rstrip(), kind="traceback"))
     if d.problems and d.raw:
         sections.append(Section("Raw fields", list(d.raw.items())))
-    return sections
+    return [_literal(s) for s in sections]
+
+
+def _literal(section: Section) -> Section:
+    """The section with every label, value and body made literal text (present.text): a value keeps
+    the line breaks our own code put in it (safe_block), a label is one line."""
+    return Section(
+        safe(section.title),
+        [(safe(k), safe_block(v, limit=LINE_LIMIT * 4)) for k, v in section.fields],
+        safe_block(section.body),
+        section.kind,
+    )
 
 
 def _retry_line(note: RetryNote, now: datetime) -> str:
@@ -390,6 +403,6 @@ def failure_groups_json(queue: str, result: GroupsResult) -> dict[str, Any]:
 def failure_groups_lines(result: GroupsResult) -> list[str]:
     """A line a failure group: count, when last seen, signature and a sample job."""
     return [
-        f"{g.count:>8,}  {fmt.short_time(g.last_seen)}  {g.signature}  (e.g. {g.sample_id})"
+        f"{g.count:>8,}  {fmt.short_time(g.last_seen)}  {safe(g.signature)}  (e.g. {safe(g.sample_id)})"
         for g in result.groups
     ]

@@ -5,21 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from queuetui import fmt
+from queuetui.present.text import safe
 from queuetui.rqdata.overview import Overview
 
 QUEUE_COLUMNS = ("waiting", "started", "failed", "scheduled", "deferred", "finished", "canceled")
 
 
+def _error(error: str) -> dict[str, str]:
+    """An "error" field for a row that could not be read in full; none for one that was."""
+    return {"error": error} if error else {}
+
+
 def overview_json(overview: Overview) -> dict[str, Any]:
-    """The stable JSON shape of `queuetui stats --json`."""
+    """The stable JSON shape of `queuetui stats --json` (a row read in part has an "error" field)."""
     return {
         "taken_at": overview.taken_at.isoformat(),
+        **({"errors": list(overview.errors)} if overview.errors else {}),
         "queues": [
             {
                 "name": q.name,
                 **{c: getattr(q, c) for c in QUEUE_COLUMNS},
                 "ready": q.ready,
                 "oldest_waiting_seconds": q.oldest_waiting_seconds,
+                **_error(q.error),
             }
             for q in overview.queues
         ],
@@ -37,11 +45,18 @@ def overview_json(overview: Overview) -> dict[str, Any]:
                 "failed": w.failed,
                 "total_working_time": w.total_working_time,
                 "birth": w.birth.isoformat() if w.birth else None,
+                **_error(w.error),
             }
             for w in overview.workers
         ],
         "rate_limits": [
-            {"key": r.key, "concurrency": r.concurrency, "allowed": r.allowed, "rate_limited": r.rate_limited}
+            {
+                "key": r.key,
+                "concurrency": r.concurrency,
+                "allowed": r.allowed,
+                "rate_limited": r.rate_limited,
+                **_error(r.error),
+            }
             for r in overview.rate_limits
         ],
     }
@@ -66,19 +81,19 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def overview_table(overview: Overview) -> str:
     """Queues, then workers, as aligned plain-text tables."""
     queue_rows = [
-        [q.name, *(fmt.count(getattr(q, c)) for c in QUEUE_COLUMNS), fmt.age(q.oldest_waiting_seconds)]
+        [safe(q.name), *(fmt.count(getattr(q, c)) for c in QUEUE_COLUMNS), fmt.age(q.oldest_waiting_seconds)]
         for q in overview.queues
     ]
     worker_rows = [
         [
-            w.name,
-            w.hostname,
+            safe(w.name),
+            safe(w.hostname),
             str(w.pid or "-"),
-            w.state,
-            ",".join(w.queues),
-            w.current_job_id or "-",
+            safe(w.state),
+            safe(",".join(w.queues)),
+            safe(w.current_job_id or "-"),
             fmt.age(w.heartbeat_age_seconds),
-            w.health,
+            safe(w.health),
             fmt.count(w.successful),
             fmt.count(w.failed),
         ]
@@ -94,4 +109,12 @@ def overview_table(overview: Overview) -> str:
         if worker_rows
         else "no workers",
     ]
+    errors = [
+        *overview.errors,
+        *(f"queue {q.name}: {q.error}" for q in overview.queues if q.error),
+        *(f"worker {w.name}: {w.error}" for w in overview.workers if w.error),
+        *(f"rate limit {r.key}: {r.error}" for r in overview.rate_limits if r.error),
+    ]
+    if errors:
+        parts += ["", *(f"error: {e}" for e in errors)]
     return "\n".join(parts)

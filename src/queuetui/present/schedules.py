@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from queuetui import fmt
 from queuetui.db.models import Schedule, ScheduleRun
 from queuetui.present.table import Column
+from queuetui.present.text import safe
 from queuetui.schedule.listing import ScheduleRow
 from queuetui.schedule.store import FIELDS
 
@@ -89,6 +91,14 @@ def schedule_json(schedule: Schedule) -> dict[str, Any]:
     return data
 
 
+def schedule_lines(data: dict[str, Any]) -> list[str]:
+    """`schedules show`: a 'field  value' line a field of schedule_json, lists and tables as JSON."""
+    return [
+        f"{key:<18} {safe(json.dumps(value) if isinstance(value, list | dict) else value)}"
+        for key, value in data.items()
+    ]
+
+
 def run_json(run: ScheduleRun) -> dict[str, Any]:
     """One run of a schedule (`schedules history --json`)."""
     times = {k: _when(getattr(run, k)) for k in ("fire_time", "enqueued_at", "started_at", "ended_at")}
@@ -100,7 +110,7 @@ def run_line(run: ScheduleRun) -> str:
     """One run as a line: fire time, trigger, state, how long it took, its job and why."""
     took = fmt.duration(run.duration) if run.duration is not None else "-"
     when, note = fmt.short_time(run.fire_time), run.exception or run.reason
-    return f"{when}  {run.trigger:<9} {run.state:<9} {took:>8}  {run.job_id}  {note}"
+    return safe(f"{when}  {run.trigger:<9} {run.state:<9} {took:>8}  {run.job_id}  {note}")
 
 
 def listing_json(row: ScheduleRow, now: datetime) -> dict[str, Any]:

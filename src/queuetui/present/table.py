@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from queuetui.present.text import safe
+
 
 @dataclass(frozen=True)
 class Column:
@@ -45,8 +47,12 @@ def column_widths(columns: Sequence[Column], total: int, padding: int = 2) -> li
 
 
 def fit(text: str, width: int, keep_end: bool = False) -> str:
-    """`text` on one line in `width` cells, cut with '…' (at the start when the end matters more)."""
-    text = " ".join(text.split())
+    """`text` on one line in `width` cells, cut with '…' (at the start when the end matters more).
+
+    Every cell of a table goes through here, so it is where a cell becomes literal text
+    (present.text.safe): runs of spaces, tabs and newlines become one space, other controls show as
+    escapes."""
+    text = safe(" ".join(text.split()))
     if len(text) <= width:
         return text
     return "…" + text[len(text) - width + 1 :] if keep_end else text[: max(0, width - 1)] + "…"

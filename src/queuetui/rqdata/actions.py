@@ -5,8 +5,11 @@ script: each job is checked and moved atomically (the script runs as a whole, so
 done and no job is ever in two places or none), and each id comes back with 'ok' or the reason it was
 left alone ('vanished', 'moved: started', ...). The scripts write what RQ's own calls write
 (FailedJobRegistry.requeue, Job.cancel, Job.delete), read the job hash without unpickling anything, and
-so also work on jobs whose payload no longer decodes. Jobs under an RQ rate limit are handed to RQ's
-own calls instead, one by one, because their slot accounting lives in RQ.
+so also work on jobs whose payload no longer decodes. Jobs under an RQ rate limit get the same scripts
+plus what RQ 3.0 does for their slots (rq.rate_limit: a requeued job waits in its limit's
+rate-limited set and takes a free slot; a canceled or deleted one frees its slot and promotes the
+next): RQ's own calls (Job.fetch, registry.requeue, job.cancel) would unpickle the job's meta, which
+may be anything.
 
 Worker and queue actions publish RQ's own commands (rq.command) or set RQ's suspension key.
 """
@@ -22,16 +25,8 @@ from typing import Any
 
 import redis
 from rq.command import send_command, send_kill_horse_command, send_shutdown_command
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.group import Group
-from rq.job import Job
-from rq.registry import (
-    CanceledJobRegistry,
-    DeferredJobRegistry,
-    FailedJobRegistry,
-    FinishedJobRegistry,
-    ScheduledJobRegistry,
-)
+from rq.queue import Queue
 from rq.results import Result
 from rq.suspension import WORKERS_SUSPENDED, resume, suspend
 from rq.utils import now, utcformat
@@ -86,6 +81,8 @@ class ChunkResult:
 
 # The RQ status each registry's jobs have, and back: where a job with a status sits in its queue.
 
+OOM_PROBE_KEY = "queuetui:write-probe"
+"""Never created: the scripts' ZADD XX to it asks Redis whether it takes writes (see refused_write)."""
 _EMPTY_EXC_INFO = zlib.compress(b"")  # what RQ's requeue leaves in exc_info (job._exc_info = '')
 
 
@@ -99,24 +96,86 @@ def _prelude() -> str:
         status: keys.registry_key("", reg) for status, reg in keys.STATUS_REGISTRY.items() if reg != "waiting"
     }
     table = ", ".join(f"[{_lua_string(s)}] = {_lua_string(prefix)}" for s, prefix in registries.items())
+    config, allowed, limited = keys.rate_limit_keys("\0")
+    rl_prefix, allowed_suffix, limited_suffix = config[:-1], allowed[len(config) :], limited[len(config) :]
     return f"""
 local JOB, QUEUE = {_lua_string(keys.JOB_PREFIX)}, {_lua_string(keys.QUEUE_PREFIX)}
 local QUEUES = {_lua_string(keys.QUEUES_SET)}
+local RL, RL_KEYS = {_lua_string(rl_prefix)}, {_lua_string(keys.RATE_LIMIT_KEYS_SET)}
+local ALLOWED, LIMITED = {_lua_string(allowed_suffix)}, {_lua_string(limited_suffix)}
 local RESULTS, EXECUTIONS = {_lua_string(Result.get_key(""))}, {_lua_string(keys.EXECUTIONS_PREFIX)}
 local EXECUTION, GROUP = {_lua_string(keys.EXECUTION_PREFIX)}, {_lua_string(Group.REDIS_GROUP_NAME_PREFIX)}
 local REGISTRY = {{{table}}}
 
+-- Whether the server takes writes now, asked before any write (nil when it does, else its error
+-- reply): out of memory under maxmemory with noeviction, Redis refuses a script's first write that
+-- could grow memory and then lets every later one through, so a chunk would stop after its first
+-- ZREM/LREM or, worse, go through whole while memory is short. ZADD XX of a missing key writes
+-- nothing but is refused the same way, so a refused chunk is left entirely as it was. The reply
+-- keeps Redis's own error code (Redis 6 prefixes a script's errors with where they occurred).
+local function refused_write()
+  local probe = redis.pcall('ZADD', {_lua_string(OOM_PROBE_KEY)}, 'XX', 0, 'probe')
+  if type(probe) == 'table' and probe.err then
+    return redis.error_reply(string.match(probe.err, '^@user_script:%s*%d+:%s*%-(.*)$') or probe.err)
+  end
+end
+
 local function dependents_key(id) return JOB .. id .. ':dependents' end
 local function dependencies_key(id) return JOB .. ':' .. id .. ':dependencies' end  -- RQ's spelling
 
--- '' when the job can be acted on here, else the reason it is left alone.
+-- The job's RQ rate limit as RQ reads it (Job.has_rate_limit: a key and a non-zero concurrency):
+-- (key, concurrency), (nil, nil) when it has none, (nil, reason) when it cannot be read.
+local function rate_limit(id)
+  local fields = redis.call('HMGET', JOB .. id, 'rate_limit_key', 'rate_limit_concurrency')
+  local limit, concurrency = fields[1], fields[2]
+  if not limit or limit == '' or not concurrency or concurrency == '' then return nil, nil end
+  if not string.match(concurrency, '^%s*[-+]?%d+%s*$') or #concurrency > 15 then
+    return nil, 'rate-limited job: its rate_limit_concurrency is not a whole number'
+  end
+  local n = tonumber(concurrency)
+  if n == 0 then return nil, nil end  -- int('0') is falsy: RQ treats the job as not rate-limited
+  return limit, n
+end
+
+-- '' when the job can be acted on here, else the reason it is left alone; then its rate limit.
 local function check(id)
   local kind = redis.call('TYPE', JOB .. id)['ok']
   if kind == 'none' then return 'vanished' end
   if kind ~= 'hash' then return 'unreadable: its key holds a ' .. kind end
-  local limit = redis.call('HGET', JOB .. id, 'rate_limit_key')
-  if limit and limit ~= '' then return 'rate-limited' end
-  return ''
+  local limit, concurrency = rate_limit(id)
+  if not limit and concurrency then return concurrency end
+  return '', limit, concurrency
+end
+
+-- RQ's ACQUIRE_AND_ENQUEUE_SCRIPT (rq.rate_limit): fill the free slots of a limit with its waiting
+-- jobs, oldest first. A stale entry (no hash, no origin, not rate_limited) is dropped, as RQ does;
+-- one whose key is not a hash too (RQ's script would stop halfway there).
+local function acquire(limit, concurrency, timestamp, enqueued_at)
+  local allowed, limited = RL .. limit .. ALLOWED, RL .. limit .. LIMITED
+  while redis.call('ZCARD', allowed) < concurrency do
+    local popped = redis.call('ZPOPMIN', limited)
+    if #popped == 0 then break end
+    local id = popped[1]
+    local fields = redis.pcall('HMGET', JOB .. id, 'origin', 'status', 'enqueue_at_front')
+    if not fields.err and fields[1] and fields[2] == 'rate_limited' then
+      redis.call('ZADD', allowed, timestamp, id)
+      redis.call(fields[3] == '1' and 'LPUSH' or 'RPUSH', QUEUE .. fields[1], id)
+      redis.call('HSET', JOB .. id, 'status', 'queued', 'enqueued_at', enqueued_at)
+    end
+  end
+end
+
+-- RateLimitRegistry.cancel (RELEASE_STALE_AND_ENQUEUE_SCRIPT): after a job was canceled or deleted
+-- it leaves its limit's waiting set, and its slot, unless it still runs, goes to the next job.
+local function release_slot(id, limit, timestamp, enqueued_at)
+  redis.call('ZREM', RL .. limit .. LIMITED, id)
+  local st = redis.call('HGET', JOB .. id, 'status')
+  if st == 'queued' or st == 'started' then return end
+  if redis.call('ZCOUNT', EXECUTIONS .. id, '(' .. timestamp, '+inf') > 0 then return end
+  if redis.call('ZREM', RL .. limit .. ALLOWED, id) == 0 then return end
+  local configured = redis.pcall('HGET', RL .. limit, 'concurrency')
+  local concurrency = type(configured) == 'string' and tonumber(configured) or 0
+  acquire(limit, concurrency, timestamp, enqueued_at)
 end
 
 local function status(id)
@@ -137,13 +196,19 @@ local function unplace(id)
 end
 
 -- What Job.delete removes: the hash, its dependents and dependencies sets, results, executions, group.
-local function delete_job(id)
+-- A rate-limited job keeps its executions (RQ: a live one still holds its slot) and frees its slot.
+local function delete_job(id, timestamp, enqueued_at)
+  local limit = rate_limit(id)
   local group = redis.call('HGET', JOB .. id, 'group_id')
   if group and group ~= '' then redis.call('SREM', GROUP .. group, id) end
-  for _, execution in ipairs(redis.call('ZRANGE', EXECUTIONS .. id, 0, -1)) do
-    redis.call('DEL', EXECUTION .. id .. ':' .. execution)
+  if not limit then
+    for _, execution in ipairs(redis.call('ZRANGE', EXECUTIONS .. id, 0, -1)) do
+      redis.call('DEL', EXECUTION .. id .. ':' .. execution)
+    end
+    redis.call('DEL', EXECUTIONS .. id)
   end
-  redis.call('DEL', JOB .. id, dependents_key(id), dependencies_key(id), RESULTS .. id, EXECUTIONS .. id)
+  redis.call('DEL', JOB .. id, dependents_key(id), dependencies_key(id), RESULTS .. id)
+  if limit then release_slot(id, limit, timestamp, enqueued_at) end
 end
 
 -- The jobs that depend on `id`, transitively, each once, that `wanted(dependent)` accepts.
@@ -169,17 +234,26 @@ end
 _REQUEUE = """
 -- ARGV: source key, is list, destination queue ('' = each job's own), at front, enqueued_at,
 -- fresh ('1': reset started/ended/exc_info as RQ's requeue does; '0': a waiting job moved), exc_info,
--- detach ('1': a deferred job released: it leaves the dependents sets of what it waited on), ids...
+-- detach ('1': a deferred job released: it leaves the dependents sets of what it waited on),
+-- timestamp (RQ's current_timestamp), default timeout, ids...
 local source, is_list, dest, at_front = ARGV[1], ARGV[2] == '1', ARGV[3], ARGV[4] == '1'
 local enqueued_at, fresh, exc_info, detach = ARGV[5], ARGV[6] == '1', ARGV[7], ARGV[8] == '1'
+local timestamp, default_timeout = ARGV[9], ARGV[10]
+local refused = refused_write()
+if refused then return refused end
 local codes = {}
-for i = 9, #ARGV do
+for i = 11, #ARGV do
   local id = ARGV[i]
-  local code = check(id)
+  local code, limit, concurrency = check(id)
   local queue = dest
-  if code == '' and queue == '' then
-    queue = redis.call('HGET', JOB .. id, 'origin') or ''
-    if queue == '' then code = 'no origin queue' end
+  if code == '' then
+    local origin = redis.call('HGET', JOB .. id, 'origin') or ''
+    if queue == '' then queue = origin end
+    if queue == '' then
+      code = 'no origin queue'
+    elseif limit and (not fresh or queue ~= origin) then
+      code = 'rate-limited job: RQ can only requeue it to its own queue'
+    end
   end
   if code == '' then
     if remove(source, is_list, id) == 0 then
@@ -198,7 +272,15 @@ for i = 9, #ARGV do
         end
         for _, dep in ipairs(waited) do redis.call('SREM', dependents_key(dep), id) end
       end
-      if fresh then
+      if limit then
+        -- RQ's requeue of a rate-limited job (Queue._enqueue_rate_limited_job): it waits in its
+        -- limit's set until a slot is free, then acquire() puts it on the queue.
+        redis.call('HSET', key, 'status', 'rate_limited', 'started_at', '', 'ended_at', '',
+                   'exc_info', exc_info, 'enqueue_at_front', at_front and '1' or '0')
+        if redis.call('HEXISTS', key, 'timeout') == 0 then
+          redis.call('HSET', key, 'timeout', default_timeout)
+        end
+      elseif fresh then
         redis.call('HSET', key, 'status', 'queued', 'origin', queue, 'enqueued_at', enqueued_at,
                    'started_at', '', 'ended_at', '', 'exc_info', exc_info)
       else
@@ -214,8 +296,15 @@ for i = 9, #ARGV do
         -- leaves it): a job on a queue lives as long as a freshly enqueued one.
         redis.call('PERSIST', key)
       end
-      redis.call(at_front and 'LPUSH' or 'RPUSH', QUEUE .. queue, id)
       redis.call('SADD', QUEUES, QUEUE .. queue)
+      if limit then
+        redis.call('SADD', RL_KEYS, limit)
+        redis.call('HSET', RL .. limit, 'concurrency', string.format('%d', concurrency))
+        redis.call('ZADD', RL .. limit .. LIMITED, timestamp, id)
+        acquire(limit, concurrency, timestamp, enqueued_at)
+      else
+        redis.call(at_front and 'LPUSH' or 'RPUSH', QUEUE .. queue, id)
+      end
       code = 'ok'
     end
   end
@@ -225,16 +314,21 @@ return {codes, {}}
 """
 
 _CANCEL = """
--- ARGV: source key, is list, score (now), with dependents, ids...
+-- ARGV: source key, is list, score (now), with dependents, enqueued_at, ids...
 local source, is_list, score, with_dependents = ARGV[1], ARGV[2] == '1', ARGV[3], ARGV[4] == '1'
+local enqueued_at = ARGV[5]
+local refused = refused_write()
+if refused then return refused end
 local codes, also = {}, {}
 local function cancel(id)
   local origin = redis.call('HGET', JOB .. id, 'origin') or ''
   redis.call('HSET', JOB .. id, 'status', 'canceled')
   redis.call('ZADD', REGISTRY['canceled'] .. origin, score, id)
+  local limit = rate_limit(id)
+  if limit then release_slot(id, limit, score, enqueued_at) end
 end
 local function deferred(id) return status(id) == 'deferred' end
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local id = ARGV[i]
   local code = check(id)
   if code == '' then
@@ -258,11 +352,14 @@ return {codes, also}
 """
 
 _DELETE = """
--- ARGV: source key, is list, with dependents, ids...
+-- ARGV: source key, is list, with dependents, timestamp, enqueued_at, ids...
 local source, is_list, with_dependents = ARGV[1], ARGV[2] == '1', ARGV[3] == '1'
+local timestamp, enqueued_at = ARGV[4], ARGV[5]
+local refused = refused_write()
+if refused then return refused end
 local codes, also = {}, {}
 local function not_running(id) return status(id) ~= 'started' end
-for i = 4, #ARGV do
+for i = 6, #ARGV do
   local id = ARGV[i]
   local code = check(id)
   if code == 'vanished' then
@@ -281,11 +378,11 @@ for i = 4, #ARGV do
       if with_dependents then
         for _, dependent in ipairs(dependents(id, not_running)) do
           unplace(dependent)
-          delete_job(dependent)
+          delete_job(dependent, timestamp, enqueued_at)
           also[#also + 1] = dependent
         end
       end
-      delete_job(id)
+      delete_job(id, timestamp, enqueued_at)
       code = 'ok'
     end
   end
@@ -322,11 +419,8 @@ def requeue(
 ) -> ChunkResult:
     """Put jobs back on a queue (their own, or options.to) from `source`, as RQ's requeue does."""
     args = [source.key, _flag(source.is_list), options.to, _flag(options.at_front), utcformat(now())]
-    result = _run(connection, _REQUEUE, [*args, _flag(fresh), _EMPTY_EXC_INFO, _flag(detach), *ids])
-    for i, code in enumerate(result.codes):
-        if code == "rate-limited":
-            result.codes[i] = _requeue_rate_limited(connection, source, ids[i], options, fresh)
-    return result
+    flags = [_flag(fresh), _EMPTY_EXC_INFO, _flag(detach), int(time.time()), Queue.DEFAULT_TIMEOUT]
+    return _run(connection, _REQUEUE, [*args, *flags, *ids])
 
 
 def release(connection: redis.Redis, source: Source, ids: list[str], options: Options) -> ChunkResult:
@@ -349,23 +443,14 @@ def move(connection: redis.Redis, source: Source, ids: list[str], options: Optio
 
 def cancel(connection: redis.Redis, source: Source, ids: list[str], options: Options) -> ChunkResult:
     """Cancel jobs as RQ's Job.cancel does: out of their queue or registry, into Canceled."""
-    args = [source.key, _flag(source.is_list), int(time.time()), _flag(options.dependents), *ids]
-    result = _run(connection, _CANCEL, args)
-    for i, code in enumerate(result.codes):
-        if code == "rate-limited":
-            result.codes[i] = _with_rq_job(connection, source, ids[i], lambda job: job.cancel())
-    return result
+    args = [source.key, _flag(source.is_list), int(time.time()), _flag(options.dependents), utcformat(now())]
+    return _run(connection, _CANCEL, [*args, *ids])
 
 
 def delete(connection: redis.Redis, source: Source, ids: list[str], options: Options) -> ChunkResult:
     """Delete jobs as RQ's Job.delete does (hash, results, executions, group), optionally dependents."""
-    result = _run(connection, _DELETE, [source.key, _flag(source.is_list), _flag(options.dependents), *ids])
-    for i, code in enumerate(result.codes):
-        if code == "rate-limited":
-            result.codes[i] = _with_rq_job(
-                connection, source, ids[i], lambda job: job.delete(delete_dependents=options.dependents)
-            )
-    return result
+    args = [source.key, _flag(source.is_list), _flag(options.dependents), int(time.time()), utcformat(now())]
+    return _run(connection, _DELETE, [*args, *ids])
 
 
 def stop(connection: redis.Redis, source: Source, ids: list[str], options: Options) -> ChunkResult:
@@ -391,49 +476,6 @@ def stop(connection: redis.Redis, source: Source, ids: list[str], options: Optio
             codes.append(OK)
     publish.execute()
     return ChunkResult(codes)
-
-
-def _rq_registry(connection: redis.Redis, source: Source) -> Any:
-    classes: dict[str, Any] = {
-        "failed": FailedJobRegistry,
-        "canceled": CanceledJobRegistry,
-        "finished": FinishedJobRegistry,
-        "scheduled": ScheduledJobRegistry,
-        "deferred": DeferredJobRegistry,
-    }
-    return classes[source.registry](source.queue, connection=connection)
-
-
-def _requeue_rate_limited(
-    connection: redis.Redis, source: Source, job_id: str, options: Options, fresh: bool
-) -> str:
-    """A rate-limited job goes back through RQ's own requeue, which takes a rate-limit slot."""
-    if not fresh or (options.to and options.to != source.queue):
-        return "rate-limited: RQ can only requeue it to its own queue"
-    try:
-        _rq_registry(connection, source).requeue(job_id, at_front=options.at_front)
-    except NoSuchJobError:
-        return "vanished"
-    except InvalidJobOperation:
-        return f"moved: {text(connection.hget(keys.job_key(job_id), 'status'))}"
-    return OK
-
-
-def _with_rq_job(connection: redis.Redis, source: Source, job_id: str, act: Callable[[Job], Any]) -> str:
-    """Act on one job through RQ's own Job API, if it is still in `source`."""
-    try:
-        job = Job.fetch(job_id, connection=connection)
-    except NoSuchJobError:
-        return "vanished"
-    status = job.get_status(refresh=False)
-    name = str(getattr(status, "value", status) or "")
-    if keys.STATUS_REGISTRY.get(name, "") != source.registry:
-        return f"moved: {name}"
-    try:
-        act(job)
-    except InvalidJobOperation as exc:
-        return str(exc) or "refused by RQ"
-    return OK
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ The plan only reads (no registry cleanup). The run hands CHUNK ids at a time to 
 one round trip per chunk, each chunk atomic, and the cancel event and the throttle are looked at
 between chunks, so a cancelled run stops with whole chunks done and nothing half-moved. A job that
 changed since the plan (vanished, started, moved elsewhere) is counted and listed with its reason and
-never stops the rest.
+never stops the rest. Redis refusing writes for want of memory (maxmemory with noeviction) stops the
+run at the chunk it refused, which is left as it was: the outcome says how many were done before,
+and why it stopped.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import redis
 
 from queuetui.rqdata import keys
 from queuetui.rqdata.actions import OK, ActionError, JobAction, Options, Source
+from queuetui.rqdata.connection import describe_error
 from queuetui.rqdata.fields import text
 from queuetui.rqdata.keys import STATUS_REGISTRY
 from queuetui.rqdata.pages import read_ids
@@ -138,6 +141,8 @@ class Outcome:
     """Jobs acted on because they depend on a selected one (cancel or delete with dependents)."""
     cancelled: bool = False
     elapsed: float = 0.0
+    stopped: str = ""
+    """Why the run stopped before the end (Redis out of memory), in one line; empty when it did not."""
 
     @property
     def failed(self) -> int:
@@ -337,7 +342,13 @@ def run(
                 report()
                 return outcome
             part = ordered[begin : begin + chunk]
-            result = plan.action.chunk(connection, source, part, plan.options)
+            try:
+                result = plan.action.chunk(connection, source, part, plan.options)
+            except redis.exceptions.OutOfMemoryError as exc:
+                # The script refused the chunk before writing anything (actions.refused_write).
+                outcome.stopped = describe_error(exc)
+                report()
+                return outcome
             for job_id, code in zip(part, result.codes, strict=True):
                 if code == OK:
                     outcome.done += 1

@@ -14,7 +14,7 @@ import redis
 from queuetui.rqdata import keys
 from queuetui.rqdata.fields import dependency_ids, optional_int, parse_rq_time, text
 from queuetui.rqdata.pages import Location, find_job
-from queuetui.rqdata.payload import Call, UndecodableError, decode_call, decode_value, size
+from queuetui.rqdata.payload import Budget, Call, UndecodableError, decode_call, decode_value, size
 from queuetui.rqdata.rows import (
     RESULTS_PREFIX,
     ExceptionInfo,
@@ -123,19 +123,19 @@ def _timestamp(value: Any) -> datetime | None:
         return None
 
 
-def _result(entry_id: bytes, payload: dict[bytes, bytes]) -> StoredResult:
+def _result(entry_id: bytes, payload: dict[bytes, bytes], budget: Budget) -> StoredResult:
     entry = text(entry_id)
     millis = entry.split("-")[0]
     created = datetime.fromtimestamp(int(millis) / 1000, UTC) if millis.isdigit() else None
     type_code = optional_int(payload.get(b"type"))
     kind = RESULT_TYPES.get(type_code or 0, text(payload.get(b"type")) or "?")
-    traceback = decode_exc_string(payload.get(b"exc_string"))
+    traceback = decode_exc_string(payload.get(b"exc_string"), budget)
     value: Any = _NOT_SET
     problem = ""
     raw_value = payload.get(b"return_value")
     if raw_value is not None:
         try:
-            value = decode_value(base64.b64decode(raw_value))
+            value = decode_value(base64.b64decode(raw_value), budget)
         except (binascii.Error, ValueError) as exc:
             problem = str(exc) if isinstance(exc, UndecodableError) else "not base64"
     return StoredResult(
@@ -163,7 +163,20 @@ def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
     replies = [None if isinstance(r, redis.ResponseError) else r for r in pipe.execute(raise_on_error=False)]
     raw_hash, key_ttl, entries, dependents, dependencies = replies
     locations = find_job(connection, job_id)
-    results = [_result(entry_id, payload) for entry_id, payload in entries or []]
+    # One page's budget for the whole detail: the job's call, its meta, then each result, each within
+    # a job's share of it.
+    page = Budget()
+    call = decode_call(raw_hash.get(b"data"), page.job()) if raw_hash else Call()
+    budget = page.job()
+    meta: dict[str, Any] | None = None
+    meta_problem = ""
+    if raw_hash and b"meta" in raw_hash:
+        try:
+            decoded = decode_value(raw_hash[b"meta"], budget)
+            meta = decoded if isinstance(decoded, dict) else {"": decoded}
+        except UndecodableError as exc:
+            meta_problem = str(exc)
+    results = [_result(entry_id, payload, page.job()) for entry_id, payload in entries or []]
     dependents_list = sorted(text(d) for d in dependents or [])
     if not raw_hash:
         key_problem = "job key holds something other than a hash" if raw_hash is None else ""
@@ -177,27 +190,19 @@ def job_detail(connection: redis.Redis, job_id: str) -> JobDetail:
         )
     fields = {text(k): v for k, v in raw_hash.items()}
     strings = {k: text(v) for k, v in fields.items() if k not in ("data", "meta", "exc_info", "result")}
-    meta: dict[str, Any] | None = None
-    meta_problem = ""
-    if "meta" in fields:
-        try:
-            decoded = decode_value(fields["meta"])
-            meta = decoded if isinstance(decoded, dict) else {"": decoded}
-        except UndecodableError as exc:
-            meta_problem = str(exc)
     depends_on = dependency_ids(fields.get("dependency_ids"), fields.get("dependency_id"), dependencies or [])
     try:
         intervals = json.loads(strings.get("retry_intervals") or "[]")
     except ValueError:
         intervals = [strings["retry_intervals"]]
-    legacy = decode_exc_info(fields.get("exc_info"))
+    legacy = decode_exc_info(fields.get("exc_info"), budget)
     return JobDetail(
         id=job_id,
         exists=True,
         status=strings.get("status", ""),
         origin=strings.get("origin", ""),
         description=strings.get("description", ""),
-        call=decode_call(fields.get("data")),
+        call=call,
         meta=meta,
         meta_problem=meta_problem,
         created_at=parse_rq_time(strings.get("created_at")),

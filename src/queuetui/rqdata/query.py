@@ -26,6 +26,10 @@ NUMBER_FIELDS = ("age", "duration", "retries")
 FIELDS = (*TEXT_FIELDS, *NUMBER_FIELDS, "meta.KEY")
 
 
+MAX_NESTING = 64
+"""How deep `!` and parentheses may nest: deeper is a QueryError, not a RecursionError."""
+
+
 class QueryError(ValueError):
     """A malformed filter: the message says what is wrong and at which column."""
 
@@ -296,6 +300,7 @@ class _Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -335,20 +340,30 @@ class _Parser:
 
     def unary(self) -> Node:
         token = self.take()
-        if token.text == "!" and not token.quoted:
-            if self.peek() is None:
-                raise QueryError(f"'!' at column {token.column} needs a term after it")
-            return Not(self.unary())
-        if token.text == "(" and not token.quoted:
-            inner = self.alternatives()
-            closing = self.peek()
-            if closing is None or closing.text != ")":
-                raise QueryError(f"'(' at column {token.column} is never closed")
-            self.take()
-            return inner
+        if token.text in ("!", "(") and not token.quoted:
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                where = f"at column {token.column}"
+                raise QueryError(f"{token.text!r} {where} nests deeper than {MAX_NESTING} levels")
+            node = self._negation(token) if token.text == "!" else self._group(token)
+            self.depth -= 1
+            return node
         if token.text == ")" and not token.quoted:
             raise QueryError(f"unmatched ')' at column {token.column}")
         return term(token)
+
+    def _negation(self, token: Token) -> Node:
+        if self.peek() is None:
+            raise QueryError(f"'!' at column {token.column} needs a term after it")
+        return Not(self.unary())
+
+    def _group(self, token: Token) -> Node:
+        inner = self.alternatives()
+        closing = self.peek()
+        if closing is None or closing.text != ")":
+            raise QueryError(f"'(' at column {token.column} is never closed")
+        self.take()
+        return inner
 
 
 def term(token: Token) -> Node:

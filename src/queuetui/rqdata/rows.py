@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import binascii
 import re
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,15 @@ import redis
 
 from queuetui.rqdata import keys, scripting
 from queuetui.rqdata.fields import optional_int, parse_rq_time, text
-from queuetui.rqdata.payload import UndecodableError, call_cells, decode_value, size
+from queuetui.rqdata.payload import (
+    EXCEPTION_TEXT,
+    Budget,
+    UndecodableError,
+    call_cells,
+    decode_value,
+    inflate_head,
+    size,
+)
 
 PAYLOAD_CAP = 64 * 1024
 RESULTS_PREFIX = "rq:results:"
@@ -103,24 +110,34 @@ def parse_exception(traceback: str) -> ExceptionInfo:
     return ExceptionInfo("", last, traceback)
 
 
-def decode_exc_string(raw: bytes | None) -> str:
-    """A result's exc_string: base64 of zlib of the traceback text."""
+_SHOWN_OF_TOO_LARGE = 64 * 1024  # of a traceback too large to show: its start, then why it ends
+
+
+def _traceback(raw: bytes, budget: Budget) -> str:
+    """Text of zlib-inflated `raw` (or raw itself), at most EXCEPTION_TEXT bytes of it within the budget;
+    a longer one is its start with the reason as its last line (parse_exception takes it as the message)."""
+    data, problem = inflate_head(raw, budget, EXCEPTION_TEXT)
+    if problem:
+        return data[:_SHOWN_OF_TOO_LARGE].decode("utf-8", "replace") + "\n" + problem
+    return data.decode("utf-8", "replace")
+
+
+def decode_exc_string(raw: bytes | None, budget: Budget | None = None) -> str:
+    """A result's exc_string: base64 of zlib of the traceback text (inflated within `budget`)."""
     if not raw:
         return ""
     try:
-        return zlib.decompress(binascii.a2b_base64(raw)).decode("utf-8", "replace")
-    except (binascii.Error, zlib.error, ValueError):
+        compressed = binascii.a2b_base64(raw)
+    except (binascii.Error, ValueError):
         return text(raw)
+    return _traceback(compressed, budget or Budget().job())
 
 
-def decode_exc_info(raw: bytes | None) -> str:
+def decode_exc_info(raw: bytes | None, budget: Budget | None = None) -> str:
     """The job hash's exc_info (written by RQ before results moved to a stream): zlib of text."""
     if not raw:
         return ""
-    try:
-        return zlib.decompress(raw).decode("utf-8", "replace")
-    except zlib.error:
-        return text(raw)
+    return _traceback(raw, budget or Budget().job())
 
 
 # A value: never changed once built (replace() makes a changed copy), hashable as a frozen one would
@@ -366,10 +383,12 @@ def decode_rows(
     payload: bool,
     fields: tuple[str, ...],
 ) -> list[JobRow]:
-    """Rows from the raw reads (read_raw) of `fields` of each member, decoded as data."""
+    """Rows from the raw reads (read_raw) of `fields` of each member, decoded as data within one
+    page's budget (payload.PAGE_LIMITS; each job within JOB_LIMITS of it)."""
     pick = _picker(fields)
+    page = Budget()
     return [
-        _row(job_id, score, queue, registry, raw, payload, pick)
+        _row(job_id, score, queue, registry, raw, payload, pick, page.job())
         for (job_id, score), raw in zip(members, raws, strict=True)
     ]
 
@@ -382,6 +401,7 @@ def _row(
     raw: RawRow,
     payload: bool,
     pick: Callable[[list[Any]], tuple[Any, ...]],
+    budget: Budget,
 ) -> JobRow:
     raw_values, data_size, data, exc_string = raw
     if raw_values is None:
@@ -396,19 +416,19 @@ def _row(
     if payload and data_size == 0:
         problem = "no data field"
     elif payload and data is not None:
-        func, args, problem = call_cells(data, 200)
+        func, args, problem = call_cells(data, 200, budget)
     elif payload:
         args = f"(payload {size(data_size)}B, not loaded)"
     exception = None
     if exc_string:
-        traceback = decode_exc_string(exc_string)
+        traceback = decode_exc_string(exc_string, budget)
         exception = parse_exception(traceback) if traceback else None
     if exception is None and exc_info:
-        exception = parse_exception(decode_exc_info(exc_info))
+        exception = parse_exception(decode_exc_info(exc_info, budget))
     meta_value: dict[str, Any] | None = None
     if raw_meta is not None:
         try:
-            decoded = decode_value(raw_meta)
+            decoded = decode_value(raw_meta, budget)
             meta_value = decoded if isinstance(decoded, dict) else {"": decoded}
         except UndecodableError as exc:
             meta_value = {}

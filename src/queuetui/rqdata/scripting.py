@@ -14,9 +14,17 @@ from typing import Any
 
 import redis
 
+from queuetui.rqdata.connection import error_code
+
 
 class ScriptingRefused(Exception):
     """The server refuses Lua scripts: read in pipelines instead."""
+
+
+def wrong_type(exc: BaseException) -> bool:
+    """Whether `exc` is Redis's WRONGTYPE reply: a key holds another type than the command reads (bad
+    data, not a failure of the server). By the reply's error code."""
+    return error_code(exc) == "WRONGTYPE"
 
 
 _REFUSED: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
@@ -32,7 +40,7 @@ def run(connection: redis.Redis, source: str, args: list[Any], keys: Sequence[st
     try:
         return connection.register_script(source)(keys=list(keys), args=args)
     except redis.ResponseError as exc:
-        if "WRONGTYPE" in str(exc):
+        if wrong_type(exc):
             raise
         refuse(connection)
         raise ScriptingRefused(str(exc)) from exc

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from queuetui.audit import Identity, current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
+from queuetui.present.text import safe, safe_block
 from queuetui.roles import refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import find_job
@@ -71,6 +73,25 @@ class QueueTUI(App[None]):
         """The queues the overview last read: what `:` completes queue names from."""
         url = redact_url(connection_url or settings.redis_url)
         self.connection_label = f"{settings.name}  {url}" if settings.name else url
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast of the console, a screen's too: never markup, its text made safe (it names queues,
+        jobs and errors). `markup` is accepted for Textual's signature and ignored."""
+        super().notify(
+            safe_block(message, limit=2_000),
+            title=safe(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def may(self, action: str) -> bool:
         """Whether the operator may do `action` (a roles.ACTIONS name): not read-only, within the role."""
@@ -140,6 +161,12 @@ class QueueTUI(App[None]):
 
     def open_detail(self, job_id: str) -> None:
         self.push_screen(JobDetailScreen(job_id))
+
+    def open_log(self, job_id: str) -> None:
+        """A job's log, followed live while the job runs."""
+        from queuetui.tui.screens.job_log import JobLogScreen
+
+        self.push_screen(JobLogScreen(job_id))
 
     def action_open_schedules(self) -> None:
         self.open_schedules()
@@ -272,6 +299,9 @@ class QueueTUI(App[None]):
         self.push_screen(HelpScreen(title, [row[1:] for row in rows]))
 
 
-def run_console(settings: Settings) -> None:
-    """Run the console until the operator quits."""
-    QueueTUI(settings).run()
+def run_console(settings: Settings) -> int:
+    """Run the console until the operator quits; its exit status: non-zero after a crash (Textual
+    prints the traceback and returns from `run`, which must not look like a normal quit)."""
+    app = QueueTUI(settings)
+    app.run()
+    return app.return_code or 0

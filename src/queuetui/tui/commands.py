@@ -95,6 +95,10 @@ def _job(app: QueueTUI, args: list[str]) -> None:
     app.find_job(args[0])
 
 
+def _logs(app: QueueTUI, args: list[str]) -> None:
+    app.open_log(args[0])
+
+
 def _schedules(app: QueueTUI, args: list[str]) -> None:
     app.open_schedules(" ".join(args))
 
@@ -166,6 +170,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(("overview", "queues", "home"), "", "the overview: every queue and worker", _overview),
     *_registry_commands(),
     Command(("job",), "ID", "find a job by id, wherever it is", _job, _exactly_one("job ID"), palette=False),
+    Command(
+        ("logs", "log"),
+        "ID",
+        "a job's log, followed while it runs",
+        _logs,
+        _exactly_one("logs ID"),
+        palette=False,
+    ),
     Command(
         ("groups",),
         "[queue]",

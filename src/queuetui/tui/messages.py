@@ -15,6 +15,7 @@ from queuetui.rqdata.batches import BatchPage, Members
 from queuetui.rqdata.bulk import Outcome, Plan, Progress
 from queuetui.rqdata.deps import Tree as DependencyTree
 from queuetui.rqdata.detail import JobDetail
+from queuetui.rqdata.logs import LogEntry
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
@@ -252,3 +253,19 @@ class FiringCounted(Message):
     """How many alerts are firing now (None: the database could not say)."""
 
     count: int | None
+
+
+@dataclass
+class LogRead(Message):
+    """Entries of a job's log arrived: the stored log first, then each batch the worker flushes."""
+
+    entries: list[LogEntry]
+    dropped: int | None
+    """The newest dropped count read with them, if any."""
+    status: str
+    """The job's status as last read; empty when its hash is gone."""
+    first: bool = False
+    """The stored log (read when the screen opened), not a batch that followed it."""
+    exists: bool = True
+    following: bool = True
+    """Still following: False once the job ended (or the screen asked to stop)."""

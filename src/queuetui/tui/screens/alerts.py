@@ -22,8 +22,10 @@ from queuetui.config import AlertRule
 from queuetui.db.engine import DatabaseError
 from queuetui.db.models import Alert
 from queuetui.metrics.alerts import OK, SENDING, notified, recent, show_value, threshold
+from queuetui.present.text import safe
 from queuetui.tui.messages import AlertsFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -52,12 +54,12 @@ def alert_row(alert: Alert, rules: dict[str, AlertRule], now: datetime) -> tuple
         if firing
         else Text(fmt.short_time(alert.resolved_at), style="green"),
         Text(fmt.age(lasted), justify="right"),
-        Text(alert.rule),
-        Text(alert.subject),
-        Text(show_value(alert.kind, alert.value), justify="right"),
-        Text(threshold(rule) if rule is not None else "(rule removed)", style="" if rule else "dim"),
-        Text(notified(alert), style=_notified_style(alert)),
-        Text(alert.message),
+        literal(alert.rule),
+        literal(alert.subject),
+        literal(show_value(alert.kind, alert.value), justify="right"),
+        literal(threshold(rule) if rule is not None else "(rule removed)", "" if rule else "dim"),
+        literal(notified(alert), _notified_style(alert)),
+        literal(alert.message),
     ]
 
 
@@ -121,10 +123,10 @@ class AlertsScreen(LiveScreen):
         self._show_message()
 
     def _show_message(self) -> None:
-        line = self.query_one("#alert-message", Static)
+        shown = self.query_one("#alert-message", Static)
         if not self.alerts:
             rules = len(self.console.settings.alerts.rules)
-            line.update(
+            shown.update(
                 Text(
                     "No alerts yet."
                     + (f" {rules} rules are checked after each sample." if rules else
@@ -139,13 +141,15 @@ class AlertsScreen(LiveScreen):
         alert = next((a for a in self.alerts if str(a.id) == key), None)
         if alert is None:
             return
-        text = Text.assemble((f"{alert.rule} ({alert.kind}): ", "bold"), alert.message)
+        text = Text.assemble((safe(f"{alert.rule} ({alert.kind}): "), "bold"), safe(alert.message))
         if alert.resolved_at is not None:
-            text.append(f"  resolved {fmt.local_time(alert.resolved_at)}: {alert.resolution}", style="green")
+            text.append(
+                safe(f"  resolved {fmt.local_time(alert.resolved_at)}: {alert.resolution}"), style="green"
+            )
         else:
             text.append(f"  firing since {fmt.local_time(alert.fired_at)}", style="red")
-        text.append(f"  notified: {notified(alert)}", style=_notified_style(alert))
-        line.update(text)
+        text.append(safe(f"  notified: {notified(alert)}"), style=_notified_style(alert))
+        shown.update(text)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -20,6 +20,7 @@ from queuetui.db.models import AuditEntry
 from queuetui.tui.messages import AuditFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -60,12 +61,12 @@ def entry_row(entry: AuditEntry) -> tuple[str, list[Cell]]:
     target = entry.target + (f" [{entry.filter}]" if entry.filter else "")
     return str(entry.id), [  # Text, not markup: a filter like [exc:Timeout] is shown as typed
         Text(fmt.short_time(entry.at)),
-        Text(f"{entry.actor}@{entry.client}"),
-        Text(entry.role),
-        Text(entry.action),
+        literal(f"{entry.actor}@{entry.client}"),
+        literal(entry.role),
+        literal(entry.action),
         Text(counts, justify="right"),
-        Text(entry.outcome, style=outcome_style),
-        Text(target),
+        literal(entry.outcome, outcome_style),
+        literal(target),
     ]
 
 
@@ -98,7 +99,7 @@ class AuditScreen(LiveScreen):
         title = f"Audit ({self.entries:,}{'+' if self.entries >= LIMIT else ''}, newest first)"
         if self.filter_text:
             title += f"  filter: {self.filter_text}"
-        self.query_one("#audit", LiveTable).border_title = title
+        self.query_one("#audit", LiveTable).border_title = literal(title)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:

@@ -9,15 +9,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from queuetui.present.text import safe
 
 
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "decline", "No", id="confirm.no")]
 
-    def __init__(self, question: str, typed: str = "") -> None:
+    def __init__(self, question: Content, typed: str = "") -> None:
+        """`question` is a Content (tui.text.line), so a name in it is never read as markup."""
         super().__init__()
         self.question = question
         self.typed = typed
@@ -26,7 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Static(self.question, id="confirm-question")
             if self.typed:
-                yield Input(placeholder=f"type {self.typed} to confirm", id="confirm-input")
+                yield Input(placeholder=f"type {safe(self.typed)} to confirm", id="confirm-input")
                 yield Static("enter confirms once it matches  ·  esc cancels", classes="confirm-keys")
             else:
                 yield Static("[b]y[/b] yes  ·  [b]n[/b] / esc no (default)", classes="confirm-keys")

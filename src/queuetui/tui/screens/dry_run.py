@@ -14,13 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Key
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from queuetui.present.actions import plan_lines
 from queuetui.rqdata.actions import Options
 from queuetui.rqdata.bulk import Plan
+from queuetui.tui.text import literal, literal_block
 
 SHOWN_PROBLEMS = 5
 
@@ -45,13 +45,13 @@ class DryRunScreen(ModalScreen[Options | None]):
         plan = self.plan
         with Vertical(id="confirm-box", classes="dry-run"):
             title = f"Dry run of {plan.action.name} — nothing has changed yet"
-            yield Static(f"[b]{escape(title)}[/b]", id="dry-run-title")
+            yield Static(literal(title, "bold"), id="dry-run-title")
             lines = plan_lines(plan)
             problems = len(plan.problems)
             if problems > SHOWN_PROBLEMS:
                 cut = len(lines) - problems - 1 + SHOWN_PROBLEMS  # the header, then one line a problem
                 lines = [*lines[: cut + 1], f"  ... and {problems - SHOWN_PROBLEMS:,} more"]
-            yield Static(escape("\n".join(lines)), id="confirm-question")
+            yield Static(literal_block("\n".join(lines)), id="confirm-question")
             yield Static(id="dry-run-options")
             if not plan.total:
                 yield Static("Nothing to do  ·  any key closes", classes="confirm-keys")

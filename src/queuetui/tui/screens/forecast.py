@@ -15,8 +15,10 @@ from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.db.engine import DatabaseError
+from queuetui.present.text import safe
 from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.tui.messages import FetchFailed, ForecastFetched
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -84,7 +86,7 @@ class ForecastScreen(Screen[None]):
 
     @on(FetchFailed)
     def failed(self, message: FetchFailed) -> None:
-        self.query_one("#strip", Static).update(Text(f"{message.error} (r retries)", style="bold red"))
+        self.query_one("#strip", Static).update(literal(f"{message.error} (r retries)", "bold red"))
 
     @on(ForecastFetched)
     def show(self, message: ForecastFetched) -> None:
@@ -110,7 +112,7 @@ class ForecastScreen(Screen[None]):
             who = ", ".join(names) + (" …" if count > len(names) else "")
             lines.append(f"\n{fmt.short_time(minute)}  ")
             lines.append(f"{count:>6,}", style="bold")
-            lines.append(f"  {who}", style="dim")
+            lines.append(f"  {safe(who)}", style="dim")
         if not self.result.busiest:
             lines.append("\nno enabled schedule fires in the next 24 hours", style="dim")
         self.query_one("#busiest", Static).update(lines)

@@ -16,6 +16,7 @@ from queuetui import fmt
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.search import failure_groups
 from queuetui.tui.messages import FetchFailed, GroupsDone, ScanProgress
+from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -38,7 +39,10 @@ class FailureGroupsScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            f"[b]{self.queue}[/b] › [b]Failed[/b] by exception  ·  enter filters to a group", id="view-title"
+            line(
+                (self.queue, "bold"), " › ", ("Failed", "bold"), " by exception  ·  enter filters to a group"
+            ),
+            id="view-title",
         )
         yield Static(id="scan")
         table: DataTable[str | Text] = DataTable(id="groups", cursor_type="row", zebra_stripes=True)
@@ -80,7 +84,7 @@ class FailureGroupsScreen(Screen[str | None]):
 
     @on(FetchFailed)
     def _failed(self, message: FetchFailed) -> None:
-        self.query_one("#scan", Static).update(f"[b red]{message.error}[/]")
+        self.query_one("#scan", Static).update(line((message.error, "bold red")))
 
     @on(GroupsDone)
     def _done(self, message: GroupsDone) -> None:
@@ -93,8 +97,8 @@ class FailureGroupsScreen(Screen[str | None]):
                 Text(fmt.count(g.count), justify="right"),
                 fmt.short_time(g.last_seen),
                 fmt.short_time(g.first_seen),
-                Text(g.signature, style="red"),
-                g.sample_id,
+                literal(g.signature, "red"),
+                literal(g.sample_id),
                 key=g.signature,
             )
         table.border_title = f"{len(result.groups)} groups in {fmt.count(result.walk.scanned)} failed jobs"

@@ -23,6 +23,7 @@ from queuetui import fmt
 from queuetui.audit import Refused
 from queuetui.db.engine import DatabaseError
 from queuetui.present.imports import plan_lines, summary
+from queuetui.present.text import safe
 from queuetui.schedule.store import ScheduleError
 from queuetui.schedule.transfer import (
     ImportMode,
@@ -35,6 +36,7 @@ from queuetui.schedule.transfer import (
     run_import,
 )
 from queuetui.tui.messages import ActionDone, ImportDone, ImportsFetched
+from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -46,8 +48,8 @@ STYLES = {"+": "green", "~": "yellow", "-": "red", "!": "bold red", "=": "dim"}
 def diff_text(lines: list[str]) -> Text:
     """The import's diff, each line coloured by what it does."""
     text = Text()
-    for line in lines:
-        text.append(("\n" if text else "") + line, style=STYLES.get(line[:1], ""))
+    for shown in lines:
+        text.append(("\n" if text else "") + safe(shown), style=STYLES.get(shown[:1], ""))
     return text or Text("(the file names no schedule)", style="dim")
 
 
@@ -72,7 +74,7 @@ class ImportScreen(Screen[None]):
         return cast("QueueTUI", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"[b]Import[/b] {self.path}", id="view-title")
+        yield Static(line(("Import", "bold"), f" {self.path}"), id="view-title")
         yield Static("reading…", id="import-summary")
         with VerticalScroll(id="import-diff"):
             yield Static(id="diff")
@@ -130,7 +132,7 @@ class ImportScreen(Screen[None]):
         self.notify(message.text, severity="error" if message.error else "information", timeout=8)
         if self.result is None:
             self.query_one("#view-title", Static).update(
-                f"[b]Import[/b] {self.path}  ·  [b red]{message.text}[/]"
+                line(("Import", "bold"), f" {self.path}  ·  ", (message.text, "bold red"))
             )
 
     @on(ImportDone)
@@ -138,9 +140,9 @@ class ImportScreen(Screen[None]):
         self.result = result = message.result
         deleting = "  ·  deletes what the file leaves out" if self.delete_missing else ""
         self.query_one("#view-title", Static).update(
-            f"[b]Import[/b] {self.path} ({result.plan.format}){deleting}"
+            line(("Import", "bold"), f" {self.path} ({result.plan.format}){deleting}")
         )
-        self.query_one("#import-summary", Static).update(summary(result.run))
+        self.query_one("#import-summary", Static).update(literal(summary(result.run)))
         self.query_one("#diff", Static).update(diff_text(plan_lines(result.plan)))
         self.refresh_bindings()
         if self.applied:
@@ -182,7 +184,7 @@ class ImportsScreen(Screen[None]):
 
     @on(ActionDone)
     def _failed(self, message: ActionDone) -> None:
-        self.query_one("#errors", Static).update(Text(message.text, style="bold red"))
+        self.query_one("#errors", Static).update(literal(message.text, "bold red"))
 
     @on(ImportsFetched)
     def show(self, message: ImportsFetched) -> None:
@@ -200,8 +202,8 @@ class ImportsScreen(Screen[None]):
         for run in message.runs:
             counts = f"{run.added} {run.changed} {run.unchanged} {run.removed} {run.failed}"
             mode = run.mode + (" dry" if run.dry_run else "")
-            table.add_row(str(run.id), fmt.short_time(run.at), run.actor, mode, run.outcome, counts, run.file,
-                          key=str(run.id))  # fmt: skip
+            cells = (str(run.id), fmt.short_time(run.at), run.actor, mode, run.outcome, counts, run.file)
+            table.add_row(*(literal(cell) for cell in cells), key=str(run.id))
         if not message.runs:
             self.query_one("#errors", Static).update(
                 Text("No import yet: i on the schedules list", style="dim")

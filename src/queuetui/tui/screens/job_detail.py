@@ -16,11 +16,13 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from queuetui.present.jobs import Section, detail_sections
+from queuetui.present.text import safe, safe_block
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.deps import Node, dependency_tree
 from queuetui.rqdata.detail import job_detail
 from queuetui.rqdata.payload import disassemble
 from queuetui.tui.messages import DetailFetched, FetchFailed
+from queuetui.tui.text import line
 from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
 
 
 def render_section(section: Section) -> list[Static]:
-    widgets = [Static(section.title, classes="section-title")]
+    """A section of present.jobs.detail_sections, whose text is already literal (present.text)."""
+    widgets = [Static(Text(section.title), classes="section-title")]
     if section.fields:
         width = max(len(k) for k, _ in section.fields)
         text = Text()
@@ -63,14 +66,14 @@ STATE_STYLES = {
 def node_label(node: Node) -> Text:
     """A job in the tree: its state coloured, id, function, and why it never runs when it never does."""
     label = Text()
-    label.append(f"{node.state:<9}", style=STATE_STYLES.get(node.state, ""))
-    label.append(f" {node.id}", style="bold")
+    label.append(f"{safe(node.state):<9}", style=STATE_STYLES.get(node.state, ""))
+    label.append(f" {safe(node.id)}", style="bold")
     if node.func:
-        label.append(f"  {node.func}", style="dim")
+        label.append(f"  {safe(node.func)}", style="dim")
     if node.allow_failure:
         label.append("  allows failure", style="italic")
     if node.never:
-        label.append(f"  never: {node.never}", style="bold red")
+        label.append(f"  never: {safe(node.never)}", style="bold red")
     if node.repeated:
         label.append("  (shown above)", style="dim")
     elif node.cut:
@@ -100,6 +103,7 @@ class JobDetailScreen(Screen[None]):
             tooltip="Show the payload's pickle opcodes",
         ),
         Binding("r", "refresh", "Refresh", id="detail.refresh", tooltip="Read the job again"),
+        Binding("l", "log", "Log", id="detail.log", tooltip="The job's log (followed while it runs)"),
         Binding(
             "t",
             "focus_tree",
@@ -120,7 +124,7 @@ class JobDetailScreen(Screen[None]):
         return cast("QueueTUI", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"[b]Job[/b] {self.job_id}", id="view-title")
+        yield Static(line(("Job", "bold"), " ", self.job_id), id="view-title")
         yield VerticalScroll(Static("Loading…"), id="detail")
         tree: Tree[str] = Tree("", id="deps")
         tree.auto_expand = False  # enter opens the job; space folds
@@ -149,7 +153,9 @@ class JobDetailScreen(Screen[None]):
     @on(FetchFailed)
     def failed(self, message: FetchFailed) -> None:
         self.query_one("#detail", VerticalScroll).remove_children()
-        self.query_one("#detail", VerticalScroll).mount(Static(f"[b red]{message.error}[/] (r retries)"))
+        self.query_one("#detail", VerticalScroll).mount(
+            Static(line((message.error, "bold red"), " (r retries)"))
+        )
 
     @on(DetailFetched)
     def show(self, message: DetailFetched) -> None:
@@ -158,16 +164,18 @@ class JobDetailScreen(Screen[None]):
         detail = message.detail
         sections = detail_sections(detail, self.console.clock.now())
         if message.disassembly:
-            sections.append(Section("Payload opcodes (read, never run)", body=message.disassembly))
+            sections.append(
+                Section("Payload opcodes (read, never run)", body=safe_block(message.disassembly))
+            )
         container = self.query_one("#detail", VerticalScroll)
         with self.app.batch_update():
             container.remove_children()
             container.mount_all([w for section in sections for w in render_section(section)])
             status = detail.status or ("gone" if not detail.exists else "?")
-            self.query_one("#view-title", Static).update(
-                f"[b]Job[/b] {detail.id}  ·  {status}  ·  {detail.origin or '-'}"
-                + ("  ·  [b red]unreadable[/]" if detail.problems else "")
-            )
+            title = line(("Job", "bold"), f" {detail.id}  ·  {status}  ·  {detail.origin or '-'}")
+            if detail.problems:
+                title += line("  ·  ", ("unreadable", "bold red"))
+            self.query_one("#view-title", Static).update(title)
             self._show_tree(message)
 
     def _show_tree(self, message: DetailFetched) -> None:
@@ -215,3 +223,6 @@ class JobDetailScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.fetch()
+
+    def action_log(self) -> None:
+        self.console.open_log(self.job_id)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,6 +37,7 @@ from queuetui.tui.messages import BatchMembersFetched, FetchFailed, FilterDone, 
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
+from queuetui.tui.text import SEPARATOR, line, literal
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
@@ -124,6 +124,7 @@ class JobsScreen(BulkActionsScreen):
         Binding("g", "top", "Top", id="jobs.top", tooltip="First row of the whole registry"),
         Binding("G", "bottom", "Bottom", id="jobs.bottom", tooltip="Last row of the whole registry"),
         Binding("f", "groups", "Groups", id="jobs.groups", tooltip="Failure groups (Failed view)"),
+        Binding("l", "log", "Log", id="jobs.log", tooltip="The job's log (followed while it runs)"),
         Binding(
             "y", "copy_id", "Copy id", id="jobs.copy", tooltip="Copy the job id (OSC 52, works over SSH)"
         ),
@@ -303,21 +304,21 @@ class JobsScreen(BulkActionsScreen):
         if not self.loaded:
             span = "loading…"
         where = f"batch {self.group}" if self.group else self.queue
-        parts = [f"[b]{escape(where)}[/b] › [b]{self.label}[/b]", span, order]
+        parts = [line((where, "bold"), " › ", (self.label, "bold")), line(span), line(order)]
         if self.group and self.truncated:
-            parts.append(f"the first {len(self.matches or ()):,} jobs")
+            parts.append(line(f"the first {len(self.matches or ()):,} jobs"))
         if self.marked_all:
-            parts.append(f"[reverse]all {self.total:,}{' matching' if self.filter else ''} marked[/]")
+            parts.append(line((f"all {self.total:,}{' matching' if self.filter else ''} marked", "reverse")))
         elif self.marked:
-            parts.append(f"[reverse]{len(self.marked):,} marked[/]")
-        self.query_one("#view-title", Static).update("  ·  ".join(parts))
+            parts.append(line((f"{len(self.marked):,} marked", "reverse")))
+        self.query_one("#view-title", Static).update(SEPARATOR.join(parts))
         table = self.query_one("#jobs", LiveTable)
         table.border_title = ""
         if self.filter:
             matched = ""
             if self.matches is not None:
                 matched = f" ({self.total:,} matches{', stopped at the cap' if self.truncated else ''})"
-            table.border_title = f"filter: {self.filter.source}{matched}"
+            table.border_title = literal(f"filter: {self.filter.source}{matched}")
 
     # -- fetching
 
@@ -424,6 +425,11 @@ class JobsScreen(BulkActionsScreen):
         if job_id:
             self.app.copy_to_clipboard(job_id)
             self.notify(f"Copied {job_id}", timeout=2)
+
+    def action_log(self) -> None:
+        job_id = self.current_job()
+        if job_id:
+            self.console.open_log(job_id)
 
     def action_groups(self) -> None:
         from queuetui.tui.screens.groups import FailureGroupsScreen

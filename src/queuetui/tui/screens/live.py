@@ -20,6 +20,7 @@ from queuetui.rqdata.actions import ActionError
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.store import ScheduleError
 from queuetui.tui.messages import ActionDone, FetchFailed
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class LiveScreen(Screen[None]):
     def set_state(self, problem: str = "") -> None:
         status = self.query_one(StatusBar)
         banner = self.query_one("#banner", Static)
-        banner.update(problem)
+        banner.update(literal(problem))
         banner.display = bool(problem)
         self.query_one("#tables").set_class(bool(problem), "stale")
         status.state = "disconnected" if problem else ("paused" if self.paused else "live")

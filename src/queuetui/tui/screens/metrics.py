@@ -17,6 +17,7 @@ from textual.widgets import Static
 from queuetui.metrics.trends import WINDOWS, Trend, Window, read_trend
 from queuetui.present import plot
 from queuetui.present.metrics import Plot, axis, plots
+from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.tui.messages import FetchFailed, MetricsFetched
 from queuetui.tui.screens.live import LiveScreen
@@ -61,7 +62,7 @@ class Plots(Widget):
             return Text(NO_SAMPLES, style="bold yellow")
         if not trend.points:
             return Text(
-                f"No samples of {trend.queue} in the {trend.window.label} yet."
+                f"No samples of {safe(trend.queue)} in the {trend.window.label} yet."
                 " w and W change the window, [ and ] the queue.",
                 style="yellow",
             )
@@ -73,10 +74,10 @@ class Plots(Widget):
         room = self.size.height - out.plain.count("\n") - 1  # the time axis takes the last line
         height = max(1, min(MAX_PLOT_HEIGHT, room // len(charts) - 1))
         for chart, style in zip(charts, STYLES, strict=False):
-            label = chart.label(trend.window)
+            label = safe(chart.label(trend.window))
             out.append(label[:width] + "\n", style="bold")
-            for line in plot.bars(chart.values, height):
-                out.append(line + "\n", style=style)
+            for bar in plot.bars(chart.values, height):
+                out.append(bar + "\n", style=style)
         out.append(axis(trend.since, trend.until, width), style="dim")
         return out
 
@@ -121,12 +122,12 @@ class MetricsScreen(LiveScreen):
 
     def _show_title(self) -> None:
         trend = self.trend
-        title = Text.assemble(("Metrics", "bold"), "  queue ", (self.queue or "-", "bold"))
+        title = Text.assemble(("Metrics", "bold"), "  queue ", (safe(self.queue or "-"), "bold"))
         if trend is not None and self.queue in trend.queues:
             title.append(f" ({trend.queues.index(self.queue) + 1}/{len(trend.queues)})")
         if trend is not None and self.function in trend.functions:
             at = trend.functions.index(self.function) + 1
-            title.append_text(Text.assemble("  ·  function ", (self.function, "bold")))
+            title.append_text(Text.assemble("  ·  function ", (safe(self.function), "bold")))
             title.append(f" ({at}/{len(trend.functions)})")
         title.append(f"  ·  {self.window.label}")
         self.query_one("#view-title", Static).update(title)

@@ -30,6 +30,7 @@ from queuetui.tui.messages import ActionDone, FetchFailed, FiringCounted, Overvi
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
+from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
@@ -86,7 +87,7 @@ def queue_row(
     """A queue's cells; with `points`, its throughput sparkline last."""
     spark_cell = [] if points is None else [Text(spark(points, until, SPARK_COLUMN[2]), style="cyan")]
     return q.name, [
-        q.name,
+        literal(q.name),
         _num(q.waiting, "bold"),
         _num(q.started, "green"),
         _num(q.failed, "red"),
@@ -102,15 +103,15 @@ def queue_row(
 def worker_row(w: WorkerInfo) -> tuple[str, list[Cell]]:
     state_style = {"busy": "green", "idle": "dim", "suspended": "yellow"}.get(w.state, "")
     return w.name, [
-        w.name,
-        Text(w.state, style=state_style),
+        literal(w.name),
+        literal(w.state, style=state_style),
         Text(fmt.age(w.heartbeat_age_seconds), style=HEALTH_STYLE.get(w.health, ""), justify="right"),
-        w.current_job_id or "-",
+        literal(w.current_job_id or "-"),
         _num(w.successful),
         _num(w.failed, "red"),
         Text(fmt.age(w.total_working_time), justify="right"),
-        ",".join(w.queues),
-        w.hostname,
+        literal(",".join(w.queues)),
+        literal(w.hostname),
         Text(str(w.pid or "-"), justify="right"),
         fmt.local_time(w.birth, with_zone=False),
     ]
@@ -302,15 +303,17 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
     @on(SuspensionRead)
     def _ask_suspension(self, message: SuspensionRead) -> None:
         if message.suspended:
-            question = "Resume every worker? They take jobs again, on every queue and every host."
+            question = line("Resume every worker? They take jobs again, on every queue and every host.")
 
             def change() -> str:
                 self.console.services.operations.resume_workers()
                 return "workers resumed: they take jobs again"
         else:
-            question = (
-                "Suspend [b]every[/b] worker? RQ's suspension is global: every worker on this Redis, on every"
-                " queue and every host, finishes its job and takes no new one until resumed (P again)."
+            question = line(
+                "Suspend ",
+                ("every", "bold"),
+                " worker? RQ's suspension is global: every worker on this Redis, on every"
+                " queue and every host, finishes its job and takes no new one until resumed (P again).",
             )
 
             def change() -> str:

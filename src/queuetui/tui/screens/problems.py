@@ -5,9 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from queuetui.present.text import safe
+from queuetui.tui.text import line, literal_block
 
 
 class ProblemsScreen(ModalScreen[None]):
@@ -23,5 +25,5 @@ class ProblemsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(f"[b]{escape(self.title_text)}[/b]   (esc closes)", id="help-title")
-            yield Static(escape("\n".join(self.lines)))
+            yield Static(line((self.title_text, "bold"), "   (esc closes)"), id="help-title")
+            yield Static(literal_block("\n".join(safe(shown) for shown in self.lines)))

@@ -12,6 +12,9 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
+from queuetui.present.text import safe
+from queuetui.tui.text import literal
+
 
 def refusal(parse: Callable[[str], object]) -> Callable[[str], str]:
     """A prompt's check from a parser: the ValueError it raises, in one line, or '' when it parses."""
@@ -66,10 +69,12 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(id="prompt-box"):
             yield Static(id="prompt-error")
             suggester = Completer(self.complete) if self.complete else None
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input", suggester=suggester)
+            yield Input(
+                self.value, placeholder=safe(self.placeholder), id="prompt-input", suggester=suggester
+            )
 
     def on_mount(self) -> None:
-        self.query_one(Input).border_title = self.prompt
+        self.query_one(Input).border_title = literal(self.prompt)
         self.query_one("#prompt-error").display = False
 
     @on(Input.Submitted)
@@ -77,7 +82,7 @@ class PromptScreen(ModalScreen[str | None]):
         problem = self.check(event.value) if self.check else ""
         if problem:
             error = self.query_one("#prompt-error", Static)
-            error.update(problem)
+            error.update(literal(problem))
             error.display = True
             return
         self.dismiss(event.value)

@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 
 from textual.binding import Binding
 
+from queuetui.present.text import safe
 from queuetui.rqdata.query import parse_duration
 from queuetui.schedule.store import FIELDS
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
+from queuetui.tui.text import line
 
 MUTATING = {
     "run_now": "schedule.run-now",
@@ -173,8 +175,8 @@ class ScheduleActionsScreen(LiveScreen):
         def submitted(text: str | None) -> None:
             if text:
                 start, end = parse_range(text)
-                operator = self.console.schedule_operator
-                self.act(lambda: f"{name}: enqueued {len(operator().backfill(name, start, end))} fire times")
+                operator = self.console.services.operator
+                self.act(lambda: f"{name}: enqueued {len(operator.backfill(name, start, end))} fire times")
 
         placeholder = "FROM TO, e.g. 2026-11-20T00:00+00:00 2026-11-22T23:59+00:00"
         self.app.push_screen(
@@ -197,7 +199,9 @@ class ScheduleActionsScreen(LiveScreen):
 
                 self.act(copy)
 
-        self.app.push_screen(PromptScreen(f"copy {name} as", f"{name}-copy", "a new, unique name"), submitted)
+        self.app.push_screen(
+            PromptScreen(f"copy {name} as", f"{safe(name)}-copy", "a new, unique name"), submitted
+        )
 
     def action_delete(self) -> None:
         if not (name := self._named()):
@@ -211,7 +215,9 @@ class ScheduleActionsScreen(LiveScreen):
             if yes:
                 self.act(delete)
 
-        question = f"Delete schedule [b]{name}[/b] and its run history? Jobs already enqueued stay."
+        question = line(
+            "Delete schedule ", (name, "bold"), " and its run history? Jobs already enqueued stay."
+        )
         self.app.push_screen(ConfirmScreen(question, typed=name), confirmed)
 
     def action_pause_all(self) -> None:
@@ -226,8 +232,12 @@ class ScheduleActionsScreen(LiveScreen):
                 self.act(pause)
 
         question = (
-            "Pause [b]every[/b] schedule? The scheduler stops enqueuing at its next tick until resumed."
+            line(
+                "Pause ",
+                ("every", "bold"),
+                " schedule? The scheduler stops enqueuing at its next tick until resumed.",
+            )
             if pausing
-            else f"Resume every schedule? (paused by {self.paused_by})"
+            else line(f"Resume every schedule? (paused by {self.paused_by})")
         )
         self.app.push_screen(ConfirmScreen(question), confirmed)

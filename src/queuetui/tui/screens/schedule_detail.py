@@ -17,12 +17,14 @@ from queuetui.db.engine import DatabaseError
 from queuetui.db.models import ScheduleRun
 from queuetui.present import schedules as schedtext
 from queuetui.present.table import Column, column_widths
+from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.cron import get_zone
 from queuetui.schedule.listing import ScheduleDetail, english, schedule_detail, schedule_state
 from queuetui.tui.messages import FetchFailed, ScheduleDetailFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
+from queuetui.tui.text import SEPARATOR, line, literal
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -48,12 +50,12 @@ def run_row(run: ScheduleRun) -> tuple[str, list[Cell]]:
     why = run.exception or run.reason or ""
     return run.job_id, [
         fmt.short_time(run.fire_time),
-        str(run.trigger),
-        Text(str(run.state), style=schedtext.STATE_STYLES.get(str(run.state), "")),
+        literal(run.trigger),
+        literal(run.state, schedtext.STATE_STYLES.get(str(run.state), "")),
         Text(_waited(run), justify="right"),
         Text(fmt.duration(run.duration), justify="right"),
-        run.worker or "-",
-        Text(why, style="red" if run.exception else "dim", no_wrap=True),
+        literal(run.worker or "-"),
+        literal(" ".join(why.split()), "red" if run.exception else "dim", no_wrap=True),
     ]
 
 
@@ -101,7 +103,7 @@ def definition(detail: ScheduleDetail, now: datetime) -> Text:
     for key, value in fields:
         if value:
             text.append(("\n" if text else "") + key.ljust(width), style="dim")
-            text.append("  " + value)
+            text.append("  " + safe(value))
     return text
 
 
@@ -120,7 +122,7 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
         yield StatusBar(id="status")
         yield Static(id="banner")
         with Vertical(id="tables"):
-            yield Static(f"[b]Schedule[/b] {self.schedule_name}", id="view-title")
+            yield Static(line(("Schedule", "bold"), " ", self.schedule_name), id="view-title")
             with VerticalScroll(id="schedule-info"):
                 yield Static("Loading…", id="schedule-fields")
             yield Static(id="durations-label")
@@ -173,7 +175,7 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
         self.detail = detail = message.detail
         title = self.query_one("#view-title", Static)
         if detail is None:
-            title.update(f"[b]Schedule[/b] {self.schedule_name}  ·  [b red]deleted[/]")
+            title.update(line(("Schedule", "bold"), f" {self.schedule_name}  ·  ", ("deleted", "bold red")))
             self.query_one("#schedule-fields", Static).update("This schedule no longer exists.")
             self.query_one("#runs", LiveTable).sync([])
             self.fetched()
@@ -182,11 +184,11 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
         s = detail.schedule
         state = schedule_state(s.enabled, s.snoozed_until, now)
         last = detail.runs[0].state if detail.runs else "never ran"
-        parts = [f"[b]Schedule[/b] {s.name}", state, f"last {last}"]
+        parts = [line(("Schedule", "bold"), f" {s.name}"), line(state), line(f"last {last}")]
         if self.paused_by:
-            parts.append("[b yellow]every schedule paused[/]")
+            parts.append(line(("every schedule paused", "bold yellow")))
         with self.app.batch_update():
-            title.update("  ·  ".join(parts))
+            title.update(SEPARATOR.join(parts))
             self.query_one("#schedule-fields", Static).update(definition(detail, now))
             durations = detail.stats.durations[-120:]
             sparkline = self.query_one("#durations", Sparkline)

@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
@@ -37,6 +38,7 @@ from textual.worker import Worker, WorkerState
 from queuetui.audit import ReadOnlyError
 from queuetui.db.engine import DatabaseError
 from queuetui.db.models import Misfire, Overlap
+from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS
 from queuetui.rqdata.seen import seen
 from queuetui.schedule.cron import zone_names
@@ -47,6 +49,7 @@ from queuetui.schedule.presets import FIELD_NAMES, INPUTS, KINDS, MONTHS, WEEKDA
 from queuetui.schedule.store import ScheduleError
 from queuetui.tui.messages import DraftChecked, FormContext, FormLoaded
 from queuetui.tui.screens.confirm import ConfirmScreen
+from queuetui.tui.text import SEPARATOR, line, literal
 from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -103,9 +106,9 @@ def preview_text(evaluation: Evaluation | None, zone: str) -> Text:
     if evaluation is None or preview is None:
         text.append("Nothing to preview until the cron expression and the zone are valid.", style="dim")
         return text
-    text.append(preview.description, style="bold")
+    text.append(safe(preview.description), style="bold")
     if evaluation.expression and " ".join(evaluation.expression.split()) != preview.concrete:
-        text.append(f"\n{evaluation.expression} runs as {preview.concrete}", style="dim")
+        text.append("\n" + safe(f"{evaluation.expression} runs as {preview.concrete}"), style="dim")
     if not preview.fires:
         text.append("\nIt never fires.", style="bold red")
     else:
@@ -117,7 +120,7 @@ def preview_text(evaluation: Evaluation | None, zone: str) -> Text:
             text.append(f"\n{fire:{shape}}".ljust(width + 1) + f"{local:{shape}}")
     for index, warning in enumerate(preview.warnings):
         text.append("\n" if index else "\n\n")
-        text.append("⚠ " + warning, style="yellow")
+        text.append("⚠ " + safe(warning), style="yellow")
     return text
 
 
@@ -159,8 +162,7 @@ class ScheduleFormScreen(Screen[str | None]):
     # -- layout
 
     def compose(self) -> ComposeResult:
-        title = f"[b]Edit schedule[/b] {self.editing}" if self.editing else "[b]New schedule[/b]"
-        yield Static(title + "  ·  loading…", id="form-title")
+        yield Static(self._title() + "  ·  loading…", id="form-title")
         with Horizontal(id="form-body"):
             with VerticalScroll(id="form"):
                 name = Input(id="in-name", compact=True, disabled=bool(self.editing))
@@ -352,11 +354,17 @@ class ScheduleFormScreen(Screen[str | None]):
             self._check_now()  # the busy-minute warning can show now
 
     def _show_title(self) -> None:
-        title = f"[b]Edit schedule[/b] {self.editing}" if self.editing else "[b]New schedule[/b]"
-        parts = [title, "ctrl+s saves once valid", "esc cancels"]
+        parts = [self._title(), line("ctrl+s saves once valid"), line("esc cancels")]
         if self.console.settings.read_only:
-            parts.append("[b]read-only: saving is refused[/b]")
-        self.query_one("#form-title", Static).update("  ·  ".join(parts))
+            parts.append(line(("read-only: saving is refused", "bold")))
+        self.query_one("#form-title", Static).update(SEPARATOR.join(parts))
+
+    def _title(self) -> Content:
+        return (
+            line(("Edit schedule", "bold"), f" {self.editing}")
+            if self.editing
+            else line(("New schedule", "bold"))
+        )
 
     # -- typing
 
@@ -503,7 +511,7 @@ class ScheduleFormScreen(Screen[str | None]):
         shown = {key: message for key, message in problems.items() if self.reveal or key in self.touched}
         for error in self.query(".error"):
             key = _key_of((error.id or "").removeprefix("error-"))
-            cast(Static, error).update(shown.get(key, ""))
+            cast(Static, error).update(literal(shown.get(key, "")))
             error.display = key in shown
         for widget in self.query("#form Input, #form Select"):
             widget.set_class(_field_of(widget.id or "") in shown, "wrong")
@@ -514,9 +522,9 @@ class ScheduleFormScreen(Screen[str | None]):
         summary = Text(no_wrap=True, overflow="ellipsis")
         current = self.checked == self.generation and evaluation is not None
         if evaluation is not None and evaluation.expression:
-            summary.append(evaluation.expression, style="bold")
+            summary.append(safe(evaluation.expression), style="bold")
             if evaluation.preview is not None:
-                summary.append(f"  ·  {evaluation.preview.description}")
+                summary.append(f"  ·  {safe(evaluation.preview.description)}")
                 if evaluation.preview.fires:
                     first = evaluation.preview.fires[0]
                     summary.append(f"  ·  next {first:{_shape(evaluation.preview.fires)}}")
@@ -525,7 +533,7 @@ class ScheduleFormScreen(Screen[str | None]):
                     summary.append(f"  ·  ⚠ {count} warning{'s' * (count != 1)}", style="yellow")
         summary.append("\n")
         if error:
-            summary.append(f"✗ cannot check: {error}", style="bold red")
+            summary.append(f"✗ cannot check: {safe(error)}", style="bold red")
         elif self.saving:
             summary.append("saving…", style="bold")
         elif not self.loaded or not current:
@@ -584,15 +592,15 @@ class ScheduleFormScreen(Screen[str | None]):
     @work(thread=True, exit_on_error=False, group="form-save")
     def save(self, name: str, values: dict[str, Any], allow_missing: bool) -> None:
         """Add or edit through the store: audited, refused when read-only; one line either way."""
-        store = self.console.schedule_store
+        services = self.console.services
         try:
             if self.editing is None:
-                store().add(name, values, allow_missing=allow_missing)
+                services.store.add(name, values, allow_missing=allow_missing)
                 done = f"{name}: added"
             else:
                 changed = changes(values, self.original or {})
                 if changed:
-                    store().edit(name, changed, allow_missing=allow_missing)
+                    services.store.edit(name, changed, allow_missing=allow_missing)
                 done = (
                     f"{name}: changed {', '.join(sorted(changed))}" if changed else f"{name}: nothing changed"
                 )
@@ -620,7 +628,7 @@ class ScheduleFormScreen(Screen[str | None]):
                 self.dismiss(None)
 
         what = f"your changes to {self.editing}" if self.editing else "this new schedule"
-        self.app.push_screen(ConfirmScreen(f"Discard {what}?"), answered)
+        self.app.push_screen(ConfirmScreen(line(f"Discard {what}?")), answered)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A bug in a check or a save must not leave the form stuck: say so."""

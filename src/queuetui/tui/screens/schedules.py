@@ -21,6 +21,7 @@ from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
+from queuetui.tui.text import SEPARATOR, line
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -133,16 +134,16 @@ class SchedulesScreen(ScheduleActionsScreen):
         if not self.loaded:
             span = "loading…"
         parts = [
-            "[b]Schedules[/b]",
-            span,
-            *([self.leader] if self.leader else []),
-            "enabled first, soonest next run first",
+            line(("Schedules", "bold")),
+            line(span),
+            *([line(self.leader)] if self.leader else []),
+            line("enabled first, soonest next run first"),
         ]
         if self.search:
-            parts.append(f"search: {self.search}")
+            parts.append(line(f"search: {self.search}"))
         if self.console.settings.read_only:
-            parts.append("[b]read-only[/b]")
-        self.query_one("#view-title", Static).update("  ·  ".join(parts))
+            parts.append(line(("read-only", "bold")))
+        self.query_one("#view-title", Static).update(SEPARATOR.join(parts))
 
     # -- fetching
 
@@ -173,7 +174,7 @@ class SchedulesScreen(ScheduleActionsScreen):
         self.locate = None
         self.paused_by, self.leader = message.paused_by, message.leader
         banner = self.query_one("#paused-banner", Static)
-        banner.update(f"Every schedule is paused (by {message.paused_by}); P resumes")
+        banner.update(line(f"Every schedule is paused (by {message.paused_by}); P resumes"))
         banner.display = bool(message.paused_by)
         with self.app.batch_update():
             self._fill()

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.binding import Binding
-from textual.markup import escape
+from textual.content import Content
 
 from queuetui.operations import Operations
 from queuetui.tui.screens.confirm import ConfirmScreen
+from queuetui.tui.text import line
 
 WORKER_KEYS = {
     "stop_job": "workers.stop-job",
@@ -45,7 +46,7 @@ class WorkerActions:
     def selected_worker(self) -> str | None:
         raise NotImplementedError
 
-    def confirm_then(self, question: str, change: Callable[[], str]) -> None:
+    def confirm_then(self, question: Content, change: Callable[[], str]) -> None:
         """Ask `question` (default no); on yes run `change` in a thread and report its line."""
 
         def confirmed(yes: bool | None) -> None:
@@ -54,18 +55,21 @@ class WorkerActions:
 
         self.app.push_screen(ConfirmScreen(question), confirmed)  # type: ignore[attr-defined]
 
-    def _worker_action(self, question: str, change: Callable[[Operations, str], str]) -> None:
+    def _worker_action(self, question: tuple[str, str], change: Callable[[Operations, str], str]) -> None:
+        """`question` is the words before and after the worker's name."""
         worker = self.selected_worker()
         if worker is None:
             self.notify("No worker here", timeout=2)  # type: ignore[attr-defined]
             return
         console = self.console  # type: ignore[attr-defined]
-        question = question.format(worker=escape(worker))
-        self.confirm_then(question, lambda: change(console.services.operations, worker))
+        before, after = question
+        self.confirm_then(
+            line(before, (worker, "bold"), after), lambda: change(console.services.operations, worker)
+        )
 
     def action_stop_job(self) -> None:
         self._worker_action(
-            "Stop the job [b]{worker}[/b] is running? It ends as stopped, in Failed, and is not retried.",
+            ("Stop the job ", " is running? It ends as stopped, in Failed, and is not retried."),
             lambda ops, w: f"{w}: asked to stop job {ops.stop_worker_job(w)}",
         )
 
@@ -74,11 +78,11 @@ class WorkerActions:
             ops.shutdown_worker(worker)
             return f"{worker}: asked to shut down after its current job"
 
-        self._worker_action("Shut [b]{worker}[/b] down once its current job ends (warm shutdown)?", shutdown)
+        self._worker_action(("Shut ", " down once its current job ends (warm shutdown)?"), shutdown)
 
     def action_kill_horse(self) -> None:
         def kill(ops: Operations, worker: str) -> str:
             job_id = ops.kill_horse(worker)
             return f"{worker}: work horse killed" + (f" (it ran {job_id})" if job_id else "")
 
-        self._worker_action("Kill [b]{worker}[/b]'s work horse? Its job fails at once.", kill)
+        self._worker_action(("Kill ", "'s work horse? Its job fails at once."), kill)

@@ -15,12 +15,14 @@ from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.present.table import Column, column_widths, fit
+from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.liveness import DEAD, OK, STALE
 from queuetui.rqdata.workers import WorkerRow, Workers, read_workers
 from queuetui.tui.messages import FetchFailed, WorkersFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
@@ -122,14 +124,14 @@ def note(w: WorkerRow) -> Text:
     info = w.info
     health = w.why or ("heartbeat on time" if w.health == OK else w.health)
     parts = [
-        f"queues {','.join(info.queues) or '-'}",
+        f"queues {safe(','.join(info.queues)) or '-'}",
         f"pid {info.pid or '-'}",
         f"born {fmt.local_time(info.birth)}",
     ]
     if w.shutdown_requested is not None:
         parts.append(f"asked to shut down at {fmt.local_time(w.shutdown_requested)}")
-    line = Text(f"{info.name}: ", style="bold")
-    line.append(health, style=HEALTH_STYLE.get(w.health, ""))
+    line = Text(f"{safe(info.name)}: ", style="bold")
+    line.append(safe(health), style=HEALTH_STYLE.get(w.health, ""))
     line.append("  ·  " + "  ·  ".join(parts), style="dim")
     return line
 
@@ -153,6 +155,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
             tooltip="The job the worker runs",
             priority=True,
         ),
+        Binding("l", "open_log", "Job log", id="workers.log", tooltip="The log of the job the worker runs"),
         *worker_bindings("workers"),
         Binding("escape", "app.pop_screen", "Back", id="workers.back"),
     ]
@@ -215,7 +218,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
         table = self.query_one(LiveTable)
         with self.app.batch_update():
             table.sync(rows)
-            table.border_title = title(view)
+            table.border_title = literal(title(view))
         if not self._placed and view.workers:
             table.move_cursor(row=1, scroll=False)  # the first worker, not its host's header
             self._placed = True
@@ -248,6 +251,13 @@ class WorkersScreen(WorkerActions, LiveScreen):
     def _row_selected(self) -> None:
         """A click on a row (enter is the screen's own key)."""
         self.action_open_job()
+
+    def action_open_log(self) -> None:
+        worker = self.selected()
+        if worker is None or not worker.info.current_job_id:
+            self.notify("No running job here: move to a busy worker's row", timeout=2)
+        else:
+            self.console.open_log(worker.info.current_job_id)
 
     def action_open_job(self) -> None:
         worker = self.selected()

@@ -8,6 +8,7 @@ from textual.widgets import ProgressBar, Static
 
 from queuetui import fmt
 from queuetui.rqdata.bulk import Progress
+from queuetui.tui.text import literal
 
 
 class BulkBar(Horizontal):
@@ -20,7 +21,9 @@ class BulkBar(Horizontal):
 
     def planning(self, action: str) -> None:
         self.query_one(ProgressBar).update(total=None)
-        self.query_one("#bulk-text", Static).update(f"Dry run of {action}: reading the jobs…  ·  esc cancels")
+        self.query_one("#bulk-text", Static).update(
+            literal(f"Dry run of {action}: reading the jobs…  ·  esc cancels")
+        )
         self.display = True
 
     def running(self, action: str, progress: Progress) -> None:
@@ -29,7 +32,7 @@ class BulkBar(Horizontal):
         eta = f" · {fmt.duration(progress.eta)} left" if progress.eta else ""
         failed = f" · {progress.failed:,} not done" if progress.failed else ""
         counts = f"{verb} {progress.handled:,}/{progress.total:,} · {progress.rate:,.0f}/s"
-        self.query_one("#bulk-text", Static).update(f"{counts}{eta} · esc cancels{failed}")
+        self.query_one("#bulk-text", Static).update(literal(f"{counts}{eta} · esc cancels{failed}"))
         self.display = True
 
     def hide(self) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import DataTable
 
+from queuetui.tui.text import literal
+
 Cell = str | Text
 
 
@@ -19,7 +21,9 @@ class LiveTable(DataTable[Cell]):
         """Make the table show exactly `rows` (key, cells), in that order, touching only what changed.
 
         The cursor stays on the row it was on when rows come, go or move, as long as that row stays.
+        A `str` cell is data: it is shown literally (tui.text.literal), never parsed as markup.
         """
+        rows = [(key, [literal(c) if isinstance(c, str) else c for c in cells]) for key, cells in rows]
         current = self._key_at_cursor()
         wanted = {key for key, _ in rows}
         for row_key in [k for k in self.rows if k.value not in wanted]:

@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from queuetui import fmt
+from queuetui.present.text import safe
 
 
 class StatusBar(Static):
@@ -19,7 +20,7 @@ class StatusBar(Static):
     """Alerts firing now (shown only by the screens that count them)."""
 
     def render(self) -> Text:
-        left = Text.assemble(("queuetui", "bold"), "  ", (self.connection, ""))
+        left = Text.assemble(("queuetui", "bold"), "  ", (safe(self.connection), ""))
         styles = {"live": "green", "paused": "yellow", "disconnected": "bold red", "connecting": "dim"}
         marks = {"live": "●", "paused": "‖", "disconnected": "✖", "connecting": "…"}
         mode = Text.assemble((" read-only ", "bold black on yellow"), " ") if self.read_only else Text()
@@ -27,7 +28,7 @@ class StatusBar(Static):
         right = Text.assemble(
             alarm,
             mode,
-            (self.role, "bold cyan"),
+            (safe(self.role), "bold cyan"),
             "  " if self.role else "",
             (f"{marks.get(self.state, '?')} {self.state}", styles.get(self.state, "")),
             "  ",

@@ -1,0 +1,466 @@
+"""Job logs: `queuetui worker` keeps each job's log records in a capped Redis stream of its own.
+
+While a job runs, in the process that runs it (RQ's forked work horse, or the worker itself for a
+SimpleWorker), a handler on the root logger buffers the job's records in memory; a thread flushes
+them every FLUSH_LINES records or FLUSH_SECONDS, and once more when the job returns or raises, before
+RQ writes its outcome (a follower that sees the job end has every line). Each flush is one pipelined
+round trip. The stream keeps at most [logs] max_lines entries and max_bytes bytes: the oldest are
+dropped and one marker entry says how many. It lives a generous RUNNING_TTL while the job runs and
+then as long as the job's result (result_ttl) or failure (failure_ttl). Records of RQ's own loggers
+(rq.*) are the worker's, not the job's, and are left out. See rqdata/logs.py for the entry fields.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO, cast
+
+import redis
+from rq.defaults import DEFAULT_FAILURE_TTL
+from rq.job import Job, JobStatus
+from rq.queue import Queue
+from rq.worker import BaseWorker
+
+from queuetui.config import LogSettings
+from queuetui.rqdata.logs import log_key
+
+FLUSH_LINES = 500
+FLUSH_SECONDS = 0.2
+RUNNING_TTL = 7 * 86400
+"""Seconds a running job's log lives past its last flush (plus the job's timeout)."""
+ERRORS = (redis.RedisError, OSError)
+worker_log = logging.getLogger("rq.worker")  # the worker's own output; never captured
+
+Record = tuple[float, str, str, str, str]
+"""A captured record as the job's thread leaves it: time, level, logger, message, exception text."""
+Entry = list[str]
+"""The same as the stream keeps it: [time, level, logger, message, exception], valid UTF-8."""
+
+APPEND = """
+local key = KEYS[1]
+if ARGV[2] == '-' then
+  redis.call('XTRIM', key, 'MAXLEN', 0)
+elseif ARGV[2] ~= '' then
+  redis.call('XTRIM', key, 'MINID', ARGV[2])
+end
+local ids = {}
+for _, e in ipairs(cjson.decode(ARGV[5])) do
+  if e[5] == '' then
+    ids[#ids + 1] = redis.call('XADD', key, '*', 't', e[1], 'lv', e[2], 'lg', e[3], 'm', e[4])
+  else
+    ids[#ids + 1] = redis.call('XADD', key, '*', 't', e[1], 'lv', e[2], 'lg', e[3], 'm', e[4], 'x', e[5])
+  end
+end
+if ARGV[4] ~= '' then
+  if ARGV[3] ~= '' then redis.call('XDEL', key, ARGV[3]) end
+  ids[#ids + 1] = redis.call('XADD', key, '*', 'dropped', ARGV[4])
+end
+redis.call('EXPIRE', key, ARGV[1])
+return ids
+"""
+"""One flush in one command: trim (ARGV[2]: the oldest id kept, '-' for none, '' for no trim), append
+the entries (ARGV[5]: a JSON list of [t, lv, lg, m, x]; one argument, so that redis-py packs one value
+a batch, not five a line), replace the dropped marker (ARGV[3] the old one's id, ARGV[4] the new
+count) and set the TTL (ARGV[1]); returns the new ids, the marker's last."""
+
+
+def _cut(value: str, limit: int) -> str:
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… [cut {len(value) - limit:,} characters]"
+
+
+def _utf8(value: str) -> str:
+    """The text with what UTF-8 cannot encode (lone surrogates) escaped."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def prepare(record: Record, limit: int) -> tuple[Entry, int]:
+    """The record as the stream keeps it and the bytes it counts for, its message and exception text
+    cut so that it counts for about `limit` bytes at most."""
+    created, level, logger, message, exception = record
+    time_text = f"{created:.6f}"
+    if message.isascii() and exception.isascii() and logger.isascii():
+        size = len(time_text) + len(level) + len(logger) + len(message) + len(exception)
+    else:
+        logger, message, exception = _utf8(logger), _utf8(message), _utf8(exception)
+        size = len(time_text) + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
+    if size > limit:
+        share = max(64, limit // 8)  # characters: up to 4 bytes each, in two fields
+        message, exception = _cut(message, share), _cut(exception, share)
+        size = len(time_text) + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
+    return [time_text, level, logger, message, exception], size
+
+
+class LogWriter:
+    """Appends batches of entries to one job's stream, keeping it within the caps.
+
+    It remembers the id and size of every entry in the stream (read once, at its first write, for a
+    job that ran before), so a batch and the trimming it needs go in one command (a Lua script; a
+    pipeline where scripting is refused).
+    """
+
+    def __init__(self, connection: redis.Redis, job_id: str, settings: LogSettings, ttl: int) -> None:
+        self.connection = connection
+        self.key = log_key(job_id)
+        self.settings = settings
+        self.ttl = ttl
+        self.kept: deque[tuple[str, int]] = deque()
+        self.kept_bytes = 0
+        self.dropped = 0
+        self.marker_id = ""
+        self.loaded = False
+        self.written = False
+        self.script: Any = connection.register_script(APPEND)
+        self.scripting = True
+
+    def _load(self) -> None:
+        raw = cast(list[tuple[bytes, dict[bytes, bytes]]], self.connection.xrange(self.key))
+        for raw_id, values in raw:
+            entry_id = raw_id.decode()
+            if b"dropped" in values:
+                self.dropped, self.marker_id = int(values[b"dropped"]), entry_id
+            else:
+                size = sum(len(v) for v in values.values())
+                self.kept.append((entry_id, size))
+                self.kept_bytes += size
+        self.loaded = True
+
+    def write(self, records: list[Record], dropped: int = 0) -> None:
+        """Append `records` (oldest first), dropping the oldest entries beyond the caps; `dropped`:
+        records already dropped before they reached the writer."""
+        if not self.loaded:
+            self._load()
+        limit_lines, limit_bytes = self.settings.max_lines, self.settings.max_bytes
+        if len(records) > limit_lines:  # these would be dropped as soon as written
+            dropped += len(records) - limit_lines
+            records = records[-limit_lines:]
+        sized = deque(prepare(r, limit_bytes // 4) for r in records)
+        new_bytes = sum(size for _, size in sized)
+        trimmed = 0
+        while self.kept and (
+            len(self.kept) + len(sized) > limit_lines or self.kept_bytes + new_bytes > limit_bytes
+        ):
+            self.kept_bytes -= self.kept.popleft()[1]
+            trimmed += 1
+        while sized and (len(sized) > limit_lines or new_bytes > limit_bytes):
+            new_bytes -= sized.popleft()[1]
+            dropped += 1
+        self.dropped += trimmed + dropped
+        oldest = (self.kept[0][0] if self.kept else "-") if trimmed else ""
+        count = str(self.dropped) if trimmed or dropped else ""
+        ids = self._append(oldest, count, [entry for entry, _ in sized])
+        for entry_id, (_entry, size) in zip(ids, sized, strict=False):
+            self.kept.append((entry_id.decode(), size))
+            self.kept_bytes += size
+        if count:
+            self.marker_id = ids[-1].decode()
+        self.written = True
+
+    def _append(self, oldest: str, count: str, entries: list[Entry]) -> list[bytes]:
+        if self.scripting:
+            args = [self.ttl, oldest, self.marker_id, count, json.dumps(entries, ensure_ascii=False)]
+            try:
+                return cast(list[bytes], self.script(keys=[self.key], args=args))
+            except redis.ResponseError as exc:
+                if "WRONGTYPE" in str(exc):
+                    raise
+                self.scripting = False  # scripting refused here: a pipeline does the same
+        pipe = self.connection.pipeline(transaction=False)
+        if oldest == "-":
+            pipe.xtrim(self.key, maxlen=0, approximate=False)
+        elif oldest:
+            pipe.xtrim(self.key, minid=oldest, approximate=False)
+        for entry in entries:
+            fields = dict(zip(("t", "lv", "lg", "m", "x"), entry, strict=True))
+            if not entry[4]:
+                del fields["x"]
+            pipe.xadd(self.key, fields)  # type: ignore[arg-type]
+        if count:
+            if self.marker_id:
+                pipe.xdel(self.key, self.marker_id)
+            pipe.xadd(self.key, {"dropped": count})
+        pipe.expire(self.key, self.ttl)
+        replies = pipe.execute()
+        return [r for r in replies if isinstance(r, bytes)]
+
+
+class CaptureHandler(logging.Handler):
+    """Buffers the job's log records; a thread of its own flushes them to the writer.
+
+    The job's thread does as little as it can: a tuple appended to a deque (thread-safe without a
+    lock); encoding and writing happen in the flusher thread.
+    """
+
+    def __init__(self, writer: LogWriter, level: int) -> None:
+        super().__init__(level)
+        self.writer = writer
+        self.buffer: deque[Record] = deque()
+        self.limit = writer.settings.max_lines
+        self.pending_dropped = 0
+        self.flush_lock = threading.Lock()
+        self.wake = threading.Event()
+        self.stopping = False
+        self.failed = False
+        self.formatter_ = logging.Formatter()
+        self.thread = threading.Thread(target=self._run, name="queuetui-joblog", daemon=True)
+        self.previous_root: dict[str, Any] | None = None
+
+    def add(self, record: Record) -> None:
+        """Buffer one record; the oldest buffered are dropped past max_lines (Redis is slow or gone)."""
+        buffer = self.buffer
+        if len(buffer) >= self.limit:
+            try:
+                buffer.popleft()
+                self.pending_dropped += 1
+            except IndexError:  # the flusher took them meanwhile
+                pass
+        buffer.append(record)
+        if len(buffer) >= FLUSH_LINES and not self.wake.is_set():
+            self.wake.set()
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Keep the record (no handler lock: the buffer is a deque); RQ's own loggers are left out."""
+        name = record.name
+        if name.startswith("rq.") or name == "rq":
+            return False
+        try:
+            # A handler that ran before (the application's) may have formatted it already.
+            message = record.__dict__.get("message") or record.getMessage()
+            exception = ""
+            if record.exc_info:
+                exception = record.exc_text or self.formatter_.formatException(record.exc_info)
+            elif record.exc_text:
+                exception = record.exc_text
+            if record.stack_info:
+                exception = f"{exception}\n{record.stack_info}".lstrip("\n")
+        except Exception:
+            self.handleError(record)  # a bad format string: logging's own report, as without us
+            return False
+        buffer = self.buffer
+        if len(buffer) >= self.limit:
+            self.add((record.created, record.levelname, name, message, exception))  # drops the oldest
+        else:
+            buffer.append((record.created, record.levelname, name, message, exception))
+            if len(buffer) >= FLUSH_LINES and not self.wake.is_set():
+                self.wake.set()
+        if record.levelno >= logging.WARNING:
+            self._last_resort(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.handle(record)
+
+    def _last_resort(self, record: logging.LogRecord) -> None:
+        """Print what Python would have printed had this handler not been there: a WARNING or worse
+        from a logger chain without handlers goes to logging.lastResort (stderr)."""
+        last = logging.lastResort
+        if last is None or record.levelno < last.level:
+            return
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None:
+            if any(h is not self for h in logger.handlers):
+                return
+            logger = logger.parent if logger.propagate else None
+        last.handle(record)
+
+    def flush(self) -> None:
+        """Write what is buffered: one round trip (two the first time, for a job that ran before)."""
+        with self.flush_lock:
+            buffer = self.buffer
+            batch = [buffer.popleft() for _ in range(len(buffer))]
+            dropped, self.pending_dropped = self.pending_dropped, 0
+            if not batch and not dropped:
+                return
+            try:
+                self.writer.write(batch, dropped)
+            except ERRORS as exc:
+                if not self.failed:
+                    worker_log.warning("Job log %s: %d lines not kept: %s", self.writer.key, len(batch), exc)
+                self.failed = True
+
+    def _run(self) -> None:
+        while not self.stopping:
+            self.wake.wait(FLUSH_SECONDS)
+            self.wake.clear()
+            self.flush()
+
+    def start(self) -> None:
+        """Capture the root logger's records from now on, down to this handler's level."""
+        root = logging.getLogger()
+        if root.level > self.level:
+            # The job's INFO lines are created only if the root lets them through; its handlers see
+            # what they saw before, through a filter at the old level.
+            self.previous_root = {"level": root.level, "floor": _Floor(root.level)}
+            for handler in root.handlers:
+                handler.addFilter(self.previous_root["floor"])
+            root.setLevel(self.level)
+        root.addHandler(self)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop capturing and write what is left; idempotent."""
+        if self.stopping:
+            return
+        self.stopping = True
+        root = logging.getLogger()
+        root.removeHandler(self)
+        if self.previous_root is not None:
+            root.setLevel(self.previous_root["level"])
+            for handler in root.handlers:
+                handler.removeFilter(self.previous_root["floor"])
+        self.wake.set()
+        self.thread.join()
+        self.flush()
+
+
+class _Floor(logging.Filter):
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.floor = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.floor
+
+
+class OutputTee:
+    """sys.stdout or sys.stderr while a job runs: writes go where they went, and each line is kept."""
+
+    def __init__(self, original: TextIO, handler: CaptureHandler, name: str) -> None:
+        self.original = original
+        self.handler = handler
+        self.name = name
+        self.partial = ""
+
+    def write(self, data: str) -> int:
+        written = self.original.write(data)
+        *lines, self.partial = (self.partial + data).split("\n")
+        for line in lines:
+            self._keep(line)
+        return written
+
+    def _keep(self, line: str) -> None:
+        self.handler.add((time.time(), self.name.upper(), self.name, line, ""))
+
+    def close_line(self) -> None:
+        if self.partial:
+            self._keep(self.partial)
+            self.partial = ""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+
+@contextmanager
+def _output(handler: CaptureHandler, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    tees = OutputTee(sys.stdout, handler, "stdout"), OutputTee(sys.stderr, handler, "stderr")
+    sys.stdout, sys.stderr = tees
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = tees[0].original, tees[1].original
+        for tee in tees:
+            tee.close_line()
+
+
+class JobCapture:
+    """Everything kept of one run of one job: its records (and its output, if configured)."""
+
+    def __init__(self, connection: redis.Redis, job: Job, settings: LogSettings) -> None:
+        timeout = job.timeout if job.timeout and job.timeout > 0 else 0
+        self.writer = LogWriter(connection, job.id, settings, RUNNING_TTL + int(timeout))
+        self.handler = CaptureHandler(self.writer, logging.getLevelName(settings.level))
+        self.output = _output(self.handler, settings.capture_output)
+        self.running = False
+
+    def start(self) -> None:
+        self.handler.start()
+        self.output.__enter__()
+        self.running = True
+
+    def stop(self) -> None:
+        """Stop capturing and flush; idempotent."""
+        if self.running:
+            self.running = False
+            self.output.__exit__(None, None, None)
+            self.handler.stop()
+
+    def expire(self, ttl: int | None) -> None:
+        """Give the stream the job's own time to live (None: keep it, 0: delete it) if it has one."""
+        if self.writer.written:
+            set_log_ttl(self.writer.connection, self.writer.key, ttl)
+
+
+def set_log_ttl(connection: redis.Redis, key: str, ttl: int | None) -> None:
+    """EXPIRE, PERSIST or DEL the stream: one round trip."""
+    if ttl is None:
+        connection.persist(key)
+    elif ttl <= 0:
+        connection.delete(key)
+    else:
+        connection.expire(key, ttl)
+
+
+def ended_ttl(job: Job, default_result_ttl: int) -> int | None:
+    """How long a job's log lives once the job ended: as its result on success, as its failure
+    otherwise (a job waiting for a retry included); None for ever, 0 not at all."""
+    if job.get_status(refresh=False) == JobStatus.FINISHED:
+        ttl = job.get_result_ttl(default_result_ttl)
+        return None if ttl == -1 else ttl
+    ttl = job.failure_ttl if job.failure_ttl is not None else DEFAULT_FAILURE_TTL
+    return None if ttl == -1 else ttl
+
+
+class JobLogsMixin(BaseWorker):
+    """A worker that keeps each job's log (mix in before an RQ worker class; see logging_worker_class)."""
+
+    log_settings: LogSettings = LogSettings()
+    _log_capture: JobCapture | None = None
+
+    def perform_job(self, job: Job, queue: Queue, execution: Any) -> bool:
+        capture = JobCapture(self.connection, job, self.log_settings)
+        self._log_capture = capture
+        capture.start()
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            capture.stop()
+            self._log_capture = None
+            try:
+                capture.expire(ended_ttl(job, self.default_result_ttl))
+            except ERRORS as exc:
+                worker_log.warning("Job log of %s: time to live not set: %s", job.id, exc)
+
+    def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int) -> None:
+        # The job returned or raised: its last lines go out before RQ records how it ended.
+        if self._log_capture is not None:
+            self._log_capture.stop()
+        super().handle_execution_ended(job, queue, heartbeat_ttl)
+
+    def handle_job_failure(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> None:
+        super().handle_job_failure(job, queue, *args, **kwargs)
+        if self._log_capture is None and not self.is_horse:
+            # The work horse was killed or stopped: it could not give its log the failure's TTL.
+            try:
+                set_log_ttl(self.connection, log_key(job.id), ended_ttl(job, self.default_result_ttl))
+            except ERRORS as exc:
+                worker_log.warning("Job log of %s: time to live not set: %s", job.id, exc)
+
+
+def logging_worker_class(worker_class: type[BaseWorker], settings: LogSettings) -> type[BaseWorker]:
+    """`worker_class` keeping each job's log under `settings`."""
+    return type(
+        f"Logging{worker_class.__name__}",
+        (JobLogsMixin, worker_class),
+        {"log_settings": settings, "__module__": __name__},
+    )

@@ -1,0 +1,135 @@
+"""Job logs: what `queuetui worker` keeps of a job's log records, and `queuetui jobs logs`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import redis
+from rq import Queue, SimpleWorker
+
+from queuetui.config import LogSettings
+from queuetui.executor.joblog import LogWriter
+from queuetui.executor.worker import build_worker
+from queuetui.rqdata.logs import log_key, read_log
+from tests import jobs
+from tests.cli import queuetui
+from tests.conftest import run_env, wait_for
+from tests.workload import worker_process
+
+
+def work(conn: redis.Redis, logs: LogSettings | None = None) -> None:
+    build_worker(conn, ["default"], worker_class=SimpleWorker, logs=logs).work(
+        burst=True, logging_level="CRITICAL"
+    )
+
+
+def test_three_lines_under_queuetui_worker_in_order(conn: redis.Redis, redis_url: str) -> None:
+    job = Queue("default", connection=conn).enqueue(jobs.chatty, 3, job_id="chatty-1", result_ttl=600)
+    with worker_process(redis_url, "default") as worker:
+        worker.wait(30)
+    assert job.get_status(refresh=True) == "finished"
+    result = queuetui("jobs", "logs", "chatty-1", "--json", url=redis_url)
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)
+    assert [(e["level"], e["logger"], e["message"]) for e in entries] == [
+        ("INFO", "app.chatty", "line 1"),
+        ("INFO", "app.chatty", "line 2"),
+        ("INFO", "app.chatty", "line 3"),
+    ]
+    assert all(e["time"].endswith("Z") and "exception" not in e for e in entries)
+    assert 590 <= conn.ttl(log_key("chatty-1")) <= 600  # the job's result_ttl, set as it ended
+
+
+def test_ttl_follows_failure_ttl_and_forever(conn: redis.Redis) -> None:
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.chatty_then_boom, job_id="boom-1", failure_ttl=4321)
+    q.enqueue(jobs.chatty, 1, job_id="forever-1", result_ttl=-1)
+    q.enqueue(jobs.chatty, 1, job_id="gone-1", result_ttl=0)
+    work(conn)
+    assert 4300 <= conn.ttl(log_key("boom-1")) <= 4321
+    assert [e.message for e in read_log(conn, "boom-1").chunk.entries] == ["line 1", "line 2"]
+    assert conn.ttl(log_key("forever-1")) == -1
+    assert not conn.exists(log_key("gone-1"))  # result_ttl=0: RQ deletes the job, and its log goes too
+
+
+def test_line_cap_keeps_the_newest_with_a_marker(conn: redis.Redis, redis_url: str) -> None:
+    Queue("default", connection=conn).enqueue(jobs.chatty, 12, job_id="many-1")
+    work(conn, LogSettings(max_lines=5))
+    log = read_log(conn, "many-1")
+    assert [e.message for e in log.chunk.entries] == [f"line {i}" for i in range(8, 13)]
+    assert log.chunk.dropped == 7
+    entries = json.loads(queuetui("jobs", "logs", "many-1", "--json", url=redis_url).stdout)
+    assert entries[0]["level"] == "DROPPED" and entries[0]["dropped"] == 7
+    text = queuetui("jobs", "logs", "many-1", url=redis_url).stdout.splitlines()
+    assert text[0].startswith("… 7 earlier lines dropped") and text[1].endswith("app.chatty: line 8")
+
+
+def test_byte_cap_and_a_second_run_carry_on(conn: redis.Redis) -> None:
+    settings = LogSettings(max_lines=1000, max_bytes=2048)
+    writer = LogWriter(conn, "bytes-1", settings, ttl=60)
+    # (time, level, logger, message, exception): 313 bytes each, 6 fit in 2,048
+    writer.write([(1.0, "INFO", "x", f"{i:03d}" + "m" * 297, "") for i in range(10)])
+    log = read_log(conn, "bytes-1")
+    assert [e.message[:3] for e in log.chunk.entries] == ["004", "005", "006", "007", "008", "009"]
+    assert log.chunk.dropped == 4
+    # A retry runs in a new work horse: its writer reads the stream once and carries the count on.
+    again = LogWriter(conn, "bytes-1", settings, ttl=60)
+    again.write([(1.0, "INFO", "x", "new" + "m" * 297, "")] * 2)
+    log = read_log(conn, "bytes-1")
+    assert [e.message[:3] for e in log.chunk.entries] == ["006", "007", "008", "009", "new", "new"]
+    assert log.chunk.dropped == 6
+    assert conn.xlen(log_key("bytes-1")) == 7  # one marker, however many times lines were dropped
+    huge = LogWriter(conn, "bytes-2", settings, ttl=60)
+    huge.write([(1.0, "INFO", "x", "h" * 100_000, "\ud800 lone surrogate")])
+    (kept,) = read_log(conn, "bytes-2").chunk.entries
+    assert len(kept.message.encode()) < 2048 and "[cut" in kept.message
+    assert kept.exception == "\\ud800 lone surrogate"  # not valid UTF-8: kept escaped, not lost
+
+
+def test_plain_rq_worker_leaves_no_log(conn: redis.Redis, redis_url: str) -> None:
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.chatty, 3, job_id="plain-1")
+    SimpleWorker([q], connection=conn).work(burst=True, logging_level="CRITICAL")
+    assert not conn.exists(log_key("plain-1"))
+    result = queuetui("jobs", "logs", "plain-1", url=redis_url)
+    assert result.returncode == 1
+    assert "no log: run by a plain rq worker, or expired" in result.stderr
+
+
+def test_hostile_text_is_shown_literally(conn: redis.Redis, redis_url: str) -> None:
+    hostile = ["\x1b[31mred\x1b]52;c;Zm9v\x07", "[b]bold[/] [/] [link=x]", "bidi \u202e txt\nsecond line"]
+    Queue("default", connection=conn).enqueue(jobs.say, *hostile, job_id="evil-log")
+    work(conn)
+    result = queuetui("jobs", "logs", "evil-log", url=redis_url)
+    assert result.returncode == 0
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout and "\x07" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("app.say: \\x1b[31mred\\x1b]52;c;Zm9v\\x07")
+    assert lines[1].endswith("app.say: [b]bold[/] [/] [link=x]")
+    assert lines[2].endswith("app.say: bidi \\u202e txt\\nsecond line")
+    assert lines[3].endswith("ERROR    app.say: lookup failed")
+    assert lines[-1] == "    KeyError: 'gone'"
+    data = json.loads(queuetui("jobs", "logs", "evil-log", "--json", url=redis_url).stdout)
+    assert [e["message"] for e in data[:3]] == hostile  # JSON keeps exact data
+    assert data[3]["exception"].endswith("KeyError: 'gone'")
+
+
+def test_follow_prints_lines_as_the_job_writes_them(conn: redis.Redis, redis_url: str) -> None:
+    Queue("default", connection=conn).enqueue(jobs.hold_logging, "test:release", job_id="held-1")
+    with worker_process(redis_url, "default") as worker:
+        wait_for(lambda: conn.exists(log_key("held-1")), message="the first line of held-1")
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "queuetui", "jobs", "logs", "held-1", "-f"],
+            env=run_env(redis_url),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert follower.stdout is not None
+        assert follower.stdout.readline().endswith("app.hold: waiting for test:release\n")
+        conn.set("test:release", 1)  # only now does the job go on to log its second line
+        rest = follower.stdout.read()
+        assert follower.wait(30) == 0
+        worker.wait(30)
+    assert rest.splitlines()[-1].endswith("app.hold: released")
