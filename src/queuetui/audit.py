@@ -60,6 +60,15 @@ class Actor:
     """The host queuetui runs on."""
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Who acts and with which role, when it is not the OS user at this terminal: a browser user of
+    `queuetui serve`, authenticated by the server that started the console for them."""
+
+    actor: Actor
+    role: Role
+
+
 def current_actor() -> Actor:
     """The OS user running queuetui, the address they came from over SSH, and this host."""
     try:
@@ -114,11 +123,19 @@ class Audit:
 
     @classmethod
     def for_settings(
-        cls, sessions: sessionmaker[Session], settings: Settings, clock: Clock = SYSTEM
+        cls,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        clock: Clock = SYSTEM,
+        identity: Identity | None = None,
     ) -> Audit:
-        """The audit trail of the person running queuetui: their role from the config, read-only from it."""
-        actor = current_actor()
-        role = settings.roles.role_for(actor.user, user_groups(actor.user))
+        """The audit trail of the person running queuetui (their role from the config), or of `identity`;
+        read-only and the context from the settings."""
+        if identity is not None:
+            actor, role = identity.actor, identity.role
+        else:
+            actor = current_actor()
+            role = settings.roles.role_for(actor.user, user_groups(actor.user))
         return cls(
             sessions,
             read_only=settings.read_only,

@@ -215,6 +215,27 @@ class SentinelURL:
 
 
 @dataclass(frozen=True)
+class WebUser:
+    """One [serve.users.NAME] table: a browser user of `queuetui serve`, known by the SHA-256 of a token."""
+
+    name: str
+    token_sha256: str
+    """The token's SHA-256 as 64 lower-case hex digits (the token itself is never stored)."""
+    role: Role
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """[serve]: who may use the console in a browser, and how long and how many sessions last."""
+
+    users: tuple[WebUser, ...] = ()
+    idle_timeout: float = 900.0
+    """Seconds without a key press or click after which a browser session ends."""
+    max_sessions: int = 8
+    """Browser sessions at once (each is one console process); more are refused."""
+
+
+@dataclass(frozen=True)
 class Settings:
     redis_url: str = DEFAULT_REDIS_URL
     name: str = ""
@@ -233,6 +254,8 @@ class Settings:
     """The [alerts] table: rules and where their notifications go (metrics/alerts.py)."""
     retry: RetrySettings = field(default_factory=RetrySettings)
     """[retry]: what `queuetui worker` does with jobs that fail and carry no Retry of their own."""
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    """[serve]: the browser users and session limits of `queuetui serve`."""
     logs: LogSettings = field(default_factory=LogSettings)
     """[logs]: the job logs `queuetui worker` keeps in Redis."""
     keys: dict[str, str] = field(default_factory=dict)
@@ -265,6 +288,7 @@ _TYPES: dict[str, type] = {
     "alerts": dict,
     "keys": dict,
     "retry": dict,
+    "serve": dict,
     "logs": dict,
     "contexts": dict,
     "default_context": str,
@@ -424,6 +448,8 @@ def _from_file(path: Path) -> dict[str, Any]:
         data["alerts"] = _alerts(data["alerts"], path)
     if "retry" in data:
         data["retry"] = _retry(data["retry"], path)
+    if "serve" in data:
+        data["serve"] = _serve(data["serve"], path)
     if "logs" in data:
         data["logs"] = _logs(data["logs"], path)
     options = {key: data.pop(key) for key in CONNECTION_KEYS if key in data}
@@ -628,6 +654,51 @@ def _rule(value: object, where: str) -> AlertRule:
     if "grace" in table:
         fields["grace"] = parse_duration(table["grace"], f"{where}: grace")
     return AlertRule(**fields)
+
+
+_WEB_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _serve(value: object, path: Path) -> ServeSettings:
+    where = f"{path}: [serve]"
+    table = _table(value, where, ("users", "idle_timeout", "max_sessions"))
+    idle = 900.0
+    if "idle_timeout" in table:
+        idle = parse_duration(table["idle_timeout"], f"{where}: idle_timeout")
+    if idle <= 0:
+        raise ConfigError(f"{where}: idle_timeout must be more than 0 seconds, got {table['idle_timeout']!r}")
+    most = _typed(table, "max_sessions", int, where) if "max_sessions" in table else 8
+    if most < 1:
+        raise ConfigError(f"{where}: max_sessions must be 1 or more, got {most}")
+    given = table.get("users", {})
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}: users must be [serve.users.NAME] tables, got {given!r}")
+    users = tuple(_web_user(name, spec, f"{path}: [serve.users.{name}]") for name, spec in given.items())
+    hashes = [u.token_sha256 for u in users]
+    if duplicate := next((u.name for u in users if hashes.count(u.token_sha256) > 1), None):
+        raise ConfigError(f"{where}: {duplicate!r} shares its token with another user; give each its own")
+    return ServeSettings(users, float(idle), most)
+
+
+def _web_user(name: str, value: object, where: str) -> WebUser:
+    if not _WEB_USER_NAME.match(name):
+        raise ConfigError(f"{where}: a user name is 1-64 letters, digits, '_', '.', '@' or '-'")
+    table = _table(value, where, ("token_sha256", "role"))
+    for key in ("token_sha256", "role"):
+        if key not in table:
+            raise ConfigError(f"{where}: needs {key}")
+    digest = _typed(table, "token_sha256", str, where)
+    if not _SHA256_HEX.match(digest):
+        raise ConfigError(
+            f"{where}: token_sha256 must be 64 lower-case hex digits "
+            f"(printf %s TOKEN | sha256sum), got {digest!r}"
+        )
+    try:
+        role = Role.named(_typed(table, "role", str, where))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: role: {exc}") from None
+    return WebUser(name, digest, role)
 
 
 def _retry(value: object, path: Path) -> RetrySettings:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import redis
 
-from queuetui.audit import PROBLEMS_KEPT, SAMPLE, Audit, Pending
+from queuetui.audit import PROBLEMS_KEPT, SAMPLE, Audit, Pending, Refused
 from queuetui.rqdata import actions, bulk
 from queuetui.rqdata.actions import JOB_ACTIONS, ActionError, Options
 from queuetui.rqdata.bulk import Outcome, Plan, Progress, ProgressFn, Selection
@@ -89,6 +89,21 @@ class Operations:
             if outcome.stopped:
                 entry.outcome = f"stopped: {outcome.stopped}"
         return outcome
+
+    def refuse(self, plan: Plan) -> str:
+        """Record that `plan` was asked for where read-only mode or the role refuses it, and say why in one
+        line; ValueError when it is allowed (a refused key never runs an action unasked)."""
+        if self.refusal(plan.action.name) is None:
+            raise ValueError(f"{plan.action.name} is allowed here: there is nothing to refuse")
+        asked = [*plan.ids, *(p.job_id for p in plan.problems)]
+        try:
+            with self.audit.mutation(
+                plan.action.name, plan.target, plan.selection.filter, job_ids=asked, requested=plan.requested
+            ):
+                pass  # never reached: mutation records the refusal and raises before its body
+        except Refused as exc:
+            return str(exc)
+        raise AssertionError(f"{plan.action.name} was not refused")
 
     @contextmanager
     def _one(self, action: str, target: str) -> Iterator[Pending]:

@@ -25,7 +25,7 @@ from queuetui.rqdata.connection import connect
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from queuetui.audit import Audit
+    from queuetui.audit import Audit, Identity
     from queuetui.operations import Operations
     from queuetui.schedule.operator import ScheduleOperator
     from queuetui.schedule.store import ScheduleStore
@@ -39,9 +39,12 @@ class Services:
         clock: Clock = SYSTEM,
         connection: redis.Redis | None = None,
         sessions: sessionmaker[Session] | None = None,
+        identity: Identity | None = None,
     ) -> None:
-        """`connection` and `sessions` let tests and the demo hand in a client and a database they opened."""
+        """`connection` and `sessions` let tests and the demo hand in a client and a database they opened;
+        `identity` is who acts when it is not the OS user (a browser user of `queuetui serve`)."""
         self.settings = settings
+        self.identity = identity
         self.clock = clock
         self.redis = (
             connection if connection is not None else connect(settings.redis_url, options=settings.connection)
@@ -68,14 +71,14 @@ class Services:
 
     @property
     def store(self) -> ScheduleStore:
-        """The schedules, audited as the person running queuetui."""
+        """The schedules, audited as the person running queuetui (or the identity handed in)."""
         sessions = self.sessions
         with self._lock:
             if self._store is None:
                 from queuetui.audit import Audit
                 from queuetui.schedule.store import ScheduleStore
 
-                audit = Audit.for_settings(sessions, self.settings, self.clock)
+                audit = Audit.for_settings(sessions, self.settings, self.clock, self.identity)
                 self._store = ScheduleStore(sessions, audit, self.clock)
             return self._store
 

@@ -169,9 +169,17 @@ async def test_read_only_and_viewer_have_no_action_keys(
             header = str(screen.query_one(StatusBar).render())
             assert ("read-only" in header) == ("read_only" in settings), header
             assert ("viewer" if "roles" in settings else "operator") in header
-            await pilot.press("R", "D")
-            await pilot.pause(0.2)
+            before = len(recent(open_database(f"sqlite:///{tmp_path / 'q.db'}")))
+            await pilot.press("R", "D")  # hidden keys still answer: refused below the UI, and audited
+            db = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+            expected = before + 2
+            await until(pilot, lambda db=db, n=expected: len(recent(db)) == n, what="both refusals recorded")
             assert app.screen is screen and not screen.bulk_busy
+            reason = "read-only" if "read_only" in settings else "needs operator, you are viewer"
+            assert {(e.action, e.outcome) for e in recent(db)[:2]} == {
+                ("jobs.retry", f"refused: {reason}"),
+                ("jobs.delete", f"refused: {reason}"),
+            }
     assert failed_count(conn) == 3
 
 

@@ -30,6 +30,7 @@ COMMANDS = {
     "exporter": "queuetui.cli.daemons:exporter",
     "db": "queuetui.cli.db:db",
     "contexts": "queuetui.cli.contexts:contexts",
+    "serve": "queuetui.cli.serve:serve",
 }
 """Every command by name: the module and the click command in it."""
 

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from queuetui.audit import current_actor
+from queuetui.audit import Identity, current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import ConfigError, Settings, redact_url, with_context
 from queuetui.present.text import safe, safe_block
@@ -53,25 +53,31 @@ class QueueTUI(App[None]):
         connection: redis.Redis | None = None,
         connection_url: str | None = None,
         sessions: sessionmaker[Session] | None = None,
+        identity: Identity | None = None,
     ) -> None:
         """`connection`, `connection_url` and `sessions` let tests and the demo pass a Redis client,
-        its label and the schedule database."""
+        its label and the schedule database; `identity` is a browser user's (queuetui serve)."""
         super().__init__()
         self.settings = settings
         self.clock = clock
-        self.services = Services(settings, clock=clock, connection=connection, sessions=sessions)
+        self.services = Services(
+            settings, clock=clock, connection=connection, sessions=sessions, identity=identity
+        )
         self.redis = self.services.redis
+        self.identity = identity
+        """The web user of `queuetui serve` this console serves, if any (else the OS account)."""
         self.role = self._role(settings)
-        """The operator's role from the config (and the context): screens hide what it may not do (Audit
-        refuses it)."""
+        """The operator's role from the config (and the context), or the web user's: screens hide what
+        it may not do (Audit refuses it)."""
         self.connection_label = self._label(settings, connection_url)
         self.known_queues: tuple[str, ...] = ()
         """The queues the overview last read: what `:` completes queue names from."""
         self.summarize: Callable[[Settings, str], ContextSummary] = summarize_context
         """How the Contexts view reads a context (snapshot tests show their servers at fixed URLs)."""
 
-    @staticmethod
-    def _role(settings: Settings) -> Role:
+    def _role(self, settings: Settings) -> Role:
+        if self.identity is not None:
+            return self.identity.role
         actor = current_actor()
         return settings.roles.role_for(actor.user, user_groups(actor.user))
 
@@ -95,7 +101,7 @@ class QueueTUI(App[None]):
         reopen = (view.queue, view.registry) if isinstance(view, JobsScreen) and view.registry else None
         old = self.services
         self.settings = settings
-        self.services = Services(settings, clock=self.clock)
+        self.services = Services(settings, clock=self.clock, identity=self.identity)
         self.redis = self.services.redis
         self.role = self._role(settings)
         self.connection_label = self._label(settings)

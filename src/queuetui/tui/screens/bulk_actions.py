@@ -69,6 +69,19 @@ class BulkActionsScreen(LiveScreen):
         if not worker.is_cancelled:
             self.post_message(PlanReady(plan, typed=typed))
 
+    @work(thread=True, exit_on_error=False, group="bulk-refused")
+    def refuse_action(self, action: str, selection: Selection) -> None:
+        """A key pressed that read-only mode or the role refuses: the operation refuses it below the UI,
+        the audit records the attempt, and a notice says why."""
+        try:
+            ops = self.console.services.operations
+            message = ops.refuse(ops.plan(action, selection))
+        except EXPECTED as exc:
+            message = str(exc)
+        except REDIS_ERRORS as exc:
+            message = describe_error(exc)
+        self.app.call_from_thread(self.notify, message, severity="error", timeout=6, markup=False)
+
     def cancel_bulk(self) -> bool:
         """Escape: stop the dry run, or the run between two chunks; False when neither is on."""
         if self.planning:

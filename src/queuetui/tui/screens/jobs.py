@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -210,6 +210,31 @@ class JobsScreen(BulkActionsScreen):
             name = JOB_KEYS[action]
             return self.registry in JOB_ACTIONS[name].sources and self.console.may(name)
         return True
+
+    def _refused(self, action: str) -> str | None:
+        """The job action a key's `action` would run here when read-only mode or the role refuses it."""
+        if action in ("retry", "move"):
+            name = self._job_action(action)
+        elif action in JOB_KEYS and (self.group or self.registry in JOB_ACTIONS[JOB_KEYS[action]].sources):
+            name = JOB_KEYS[action]
+        else:
+            return None
+        return name if name is not None and not self.console.may(name) else None
+
+    def on_key(self, event: Key) -> None:
+        """An action key that is hidden because it is refused still answers: refused, audited, explained."""
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            name = self._refused(binding.action)
+            if name is None:
+                continue
+            event.stop()
+            event.prevent_default()
+            selection = self.selection()
+            if selection is None:
+                self.notify("No job here", timeout=2)
+            else:
+                self.refuse_action(name, selection)
+            return
 
     # -- columns and rows
 
