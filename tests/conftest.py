@@ -36,8 +36,11 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     """No user config or data, no inherited URLs, and UTC local time: tests see only what they set."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
-    for var in ("QUEUETUI_CONFIG", "QUEUETUI_REDIS_URL", "RQ_REDIS_URL", "QUEUETUI_NAME", "QUEUETUI_DB_URL"):
+    for var in ("QUEUETUI_CONFIG", "QUEUETUI_REDIS_URL", "RQ_REDIS_URL", "QUEUETUI_NAME", "QUEUETUI_DB_URL",
+                "QUEUETUI_READ_ONLY"):  # fmt: skip
         monkeypatch.delenv(var, raising=False)
+    # No system policy unless a test writes one: the machine's own /etc/queuetui must not leak in.
+    monkeypatch.setattr("queuetui.policy.POLICY_PATH", tmp_path_factory.mktemp("etc") / "policy.toml")
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
 

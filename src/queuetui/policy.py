@@ -33,7 +33,8 @@ from queuetui.roles import RoleMap
 
 POLICY_PATH = Path("/etc/queuetui/policy.toml")
 """Where the system policy lives. Not configurable by the user; tests replace it (monkeypatch)."""
-ROOT = 0
+TRUSTED_OWNER = 0
+"""The uid that must own the policy file and its directory: root. Tests replace it with their own."""
 POLICY_KEYS = ("read_only", "db_url", "roles")
 
 
@@ -47,13 +48,14 @@ class Policy:
     roles: RoleMap | None = None
 
 
-def load_policy(path: Path | None = None, trusted_owner: int = ROOT) -> Policy:
+def load_policy(path: Path | None = None, trusted_owner: int | None = None) -> Policy:
     """The system policy at `path` (default POLICY_PATH); an empty Policy when there is none.
 
     ConfigError when the file is not owned by `trusted_owner` (root outside tests), is writable by
     group or others, sits in a directory others can write, or is not valid UTF-8 TOML.
     """
     path = path or POLICY_PATH
+    trusted_owner = TRUSTED_OWNER if trusted_owner is None else trusted_owner
     try:
         info = path.stat()
     except FileNotFoundError:
