@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from queuetui.audit import current_actor
 from queuetui.clock import SYSTEM, Clock
@@ -69,6 +69,14 @@ class QueueTUI(App[None]):
     def may(self, action: str) -> bool:
         """Whether the operator may do `action` (a roles.ACTIONS name): not read-only, within the role."""
         return refusal(action, self.role, self.settings.read_only) is None
+
+    def holds_input(self) -> bool:
+        """A dialog is open or a form is on screen: q must not throw away what is in it."""
+        return any(isinstance(s, ModalScreen) or getattr(s, "form", False) for s in self.screen_stack)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While a dialog or form holds input, q goes to it: it decides what q means there.
+        return not (action == "quit" and self.holds_input())
 
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keys)  # [keys] in the config: any binding moved to other keys
