@@ -17,6 +17,7 @@ from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings, redact_url
 from queuetui.roles import refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.rqdata.names import job_stored, unknown_queue
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
 from queuetui.services import Services
@@ -128,6 +129,21 @@ class QueueTUI(App[None]):
         offset = max(0, position - 50) if focus_job is not None else 0
         self.push_screen(JobsScreen(queue, registry, focus_job=focus_job, offset=offset))
 
+    def open_jobs_named(self, queue: str, registry: str) -> None:
+        """Open a registry of a queue named by the operator, once Redis says the queue exists."""
+
+        def work() -> None:
+            try:
+                problem = unknown_queue(self.redis, queue)
+            except REDIS_ERRORS as exc:
+                problem = describe_error(exc)
+            if problem:
+                self.call_from_thread(self.notify, problem, severity="error", timeout=8, markup=False)
+            else:
+                self.call_from_thread(self.open_jobs, queue, registry)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="find")
+
     def action_open_batches(self) -> None:
         from queuetui.tui.screens.batches import BatchesScreen
 
@@ -229,6 +245,10 @@ class QueueTUI(App[None]):
         def work() -> None:
             try:
                 locations = find_job(self.redis, job_id)
+                if not locations and not job_stored(self.redis, job_id):
+                    message = f"job {job_id!r} is nowhere: no queue or registry holds it, and no job hash"
+                    self.call_from_thread(self.notify, message, severity="error", timeout=8, markup=False)
+                    return
             except REDIS_ERRORS as exc:
                 self.call_from_thread(self.notify, describe_error(exc), severity="error")
                 return
