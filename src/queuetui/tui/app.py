@@ -73,7 +73,10 @@ class QueueTUI(App[None]):
 
     def holds_input(self) -> bool:
         """A dialog is open or a form is on screen: q must not throw away what is in it."""
-        return any(isinstance(s, ModalScreen) or getattr(s, "form", False) for s in self.screen_stack)
+        return any(
+            (isinstance(s, ModalScreen) and getattr(s, "holds_input", True)) or getattr(s, "form", False)
+            for s in self.screen_stack
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While a dialog or form holds input, q goes to it: it decides what q means there.
