@@ -41,6 +41,8 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
         "QUEUETUI_CONTEXT", "QUEUETUI_SENTINEL_PASSWORD", "QUEUETUI_READ_ONLY",
     ):  # fmt: skip
         monkeypatch.delenv(var, raising=False)
+    # No system policy unless a test writes one: the machine's own /etc/queuetui must not leak in.
+    monkeypatch.setattr("queuetui.policy.POLICY_PATH", tmp_path_factory.mktemp("etc") / "policy.toml")
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
 

@@ -15,10 +15,10 @@ recorded too: the trail shows attempts, not only successes.
 
 from __future__ import annotations
 
-import getpass
 import os
+import pwd
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,14 +69,24 @@ class Identity:
     role: Role
 
 
-def current_actor() -> Actor:
-    """The OS user running queuetui, the address they came from over SSH, and this host."""
+def os_user() -> str:
+    """The name of the OS account running queuetui, from its uid (never LOGNAME, USER or the like)."""
+    uid = os.getuid()
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = f"uid {os.getuid()}"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def current_actor() -> Actor:
+    """The OS user running queuetui (by uid), where they say they came from over SSH, and this host.
+
+    SSH_CONNECTION is set by sshd, but the user can set it too: the client is recorded as what the
+    environment claims ("ssh 203.0.113.9 (from environment)"), never as a verified address.
+    """
     ssh = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT") or ""
-    return Actor(user, ssh.split()[0] if ssh.split() else "local")
+    client = f"ssh {ssh.split()[0]} (from environment)" if ssh.split() else "local"
+    return Actor(os_user(), client)
 
 
 @dataclass
@@ -91,6 +101,8 @@ class Pending:
     """Leave empty for 'ok' (or 'partial' when some failed); 'cancelled' when stopped halfway."""
     job_ids: list[str] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
+    checkpoint: Callable[[], None] = field(default=lambda: None, repr=False)
+    """Write what is done so far to the entry (a bulk run calls it after each chunk)."""
 
     def set_ids(self, ids: list[str]) -> None:
         """The jobs asked for: every id up to IDS_KEPT, else the first SAMPLE (the count is `requested`)."""
@@ -167,12 +179,13 @@ class Audit:
         pending.set_ids(list(job_ids))
         reason = self.refusal(action)
         if reason is not None:
-            entry_id = self._start(action, target, filter)
+            entry_id = self._start(action, target, filter, pending)
             self._finish(entry_id, pending, f"refused: {reason}")
             error = ReadOnlyError if reason == "read-only" else RoleError
             hint = "queuetui is read-only (--read-only)" if reason == "read-only" else reason
             raise error(f"{action} refused: {hint}; nothing changed")
-        entry_id = self._start(action, target, filter)
+        entry_id = self._start(action, target, filter, pending)
+        pending.checkpoint = lambda: self._checkpoint(entry_id, pending)
         try:
             yield pending
         except BaseException as exc:
@@ -181,7 +194,8 @@ class Audit:
             raise
         self._finish(entry_id, pending, pending.outcome or ("partial" if pending.failed else "ok"))
 
-    def _start(self, action: str, target: str, filter: str) -> int:
+    def _start(self, action: str, target: str, filter: str, pending: Pending | None = None) -> int:
+        pending = pending or Pending()
         with session_scope(self.sessions) as session:
             entry = AuditEntry(
                 at=self.clock.now(),
@@ -194,6 +208,12 @@ class Audit:
                 target=target,
                 filter=filter,
                 outcome="running",
+                requested=pending.requested,
+                done=0,
+                failed=0,
+                job_ids=pending.job_ids,
+                # Who holds the entry open: a later queuetui on this host closes it if that pid is gone.
+                detail={PROCESS: {"host": self.actor.host, "pid": os.getpid()}},
             )
             session.add(entry)
             session.flush()
@@ -207,8 +227,54 @@ class Audit:
             entry.done = pending.done
             entry.failed = pending.failed
             entry.job_ids = pending.job_ids
-            entry.detail = pending.detail
+            entry.detail = {**pending.detail, PROCESS: (entry.detail or {}).get(PROCESS)}
             entry.outcome = outcome
+
+    def _checkpoint(self, entry_id: int, pending: Pending) -> None:
+        with session_scope(self.sessions) as session:
+            entry = session.get_one(AuditEntry, entry_id)
+            entry.done = pending.done
+            entry.failed = pending.failed
+            entry.job_ids = pending.job_ids
+            entry.detail = {**pending.detail, PROCESS: (entry.detail or {}).get(PROCESS)}
+
+
+PROCESS = "process"
+"""The detail key of the host and pid that run a mutation (what reap_interrupted checks)."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def reap_interrupted(sessions: sessionmaker[Session], clock: Clock = SYSTEM, host: str | None = None) -> int:
+    """Close the 'running' entries of this host whose process is gone, as interrupted; how many.
+
+    The outcome says what they had done by their last checkpoint: 'interrupted: process 4121 on app-1
+    ended before it finished; 40 of 1,000 done, 2 failed'. Entries of other hosts stay as they are
+    (their own queuetui closes them): a pid means nothing on another machine.
+    """
+    host = host or socket.gethostname()
+    closed = 0
+    with session_scope(sessions) as session:
+        for entry in session.scalars(select(AuditEntry).where(AuditEntry.outcome == "running")):
+            process = (entry.detail or {}).get(PROCESS) or {}
+            pid = process.get("pid")
+            if process.get("host") != host or not isinstance(pid, int) or _alive(pid):
+                continue
+            entry.ended_at = clock.now()
+            entry.outcome = (
+                f"interrupted: process {pid} on {host} ended before it finished; "
+                f"{entry.done:,} of {entry.requested:,} done, {entry.failed:,} failed"
+            )
+            closed += 1
+    return closed
 
 
 def recent(

@@ -420,11 +420,15 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
 
 
-def _from_file(path: Path) -> dict[str, Any]:
+def _from_file(path: Path, explicit: bool = False) -> dict[str, Any]:
     if not path.exists():
+        if explicit:  # named by --config or QUEUETUI_CONFIG: a typo must not drop its settings
+            raise ConfigError(f"{path}: no such config file (named by --config or QUEUETUI_CONFIG)")
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
@@ -792,7 +796,8 @@ def load_settings(
     settings = Settings()
     source: dict[str, str] = {}
     file_path = path or config_path()
-    for key, value in _from_file(file_path).items():
+    explicit = path is not None or bool(os.environ.get("QUEUETUI_CONFIG"))
+    for key, value in _from_file(file_path, explicit).items():
         settings = replace(settings, **{key: value})
         source[key] = str(file_path)
     for var in ("RQ_REDIS_URL", "QUEUETUI_REDIS_URL"):  # later wins: QUEUETUI_ beats RQ_
@@ -805,8 +810,9 @@ def load_settings(
     if env_db := os.environ.get("QUEUETUI_DB_URL"):
         settings = replace(settings, db_url=env_db)
         source["db_url"] = "QUEUETUI_DB_URL"
-    if env_read_only := os.environ.get("QUEUETUI_READ_ONLY"):
-        settings = replace(settings, read_only=env_read_only.strip().lower() in _TRUE)
+    env_read_only = os.environ.get("QUEUETUI_READ_ONLY", "")
+    if env_read_only.strip().lower() in _TRUE:  # like the flag, it can only tighten a config's setting
+        settings = replace(settings, read_only=True)
         source["read_only"] = "QUEUETUI_READ_ONLY"
     if read_only:  # the flag can only tighten: --read-only beats a config that allows writes
         settings = replace(settings, read_only=True)

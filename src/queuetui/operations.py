@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import redis
 
-from queuetui.audit import PROBLEMS_KEPT, SAMPLE, Audit, Pending, Refused
+from queuetui.audit import IDS_KEPT, PROBLEMS_KEPT, SAMPLE, Audit, Pending, Refused
 from queuetui.rqdata import actions, bulk
 from queuetui.rqdata.actions import JOB_ACTIONS, ActionError, Options
 from queuetui.rqdata.bulk import Outcome, Plan, Progress, ProgressFn, Selection
@@ -33,6 +33,8 @@ class Operations:
         self.connection = connection
         self.audit = audit
         self.confirm_above = confirm_above
+        self.last_progress: Progress | None = None
+        """How far the last run got: what failed_midway reports."""
 
     def refusal(self, action: str) -> str | None:
         """Why `action` would be refused (read-only, role), or None: a UI hides what is refused."""
@@ -72,13 +74,23 @@ class Operations:
             plan.action.name, plan.target, plan.selection.filter, job_ids=asked, requested=plan.requested
         ) as entry:
             entry.detail.update(_options(plan, throttle))
+            done_ids: list[str] = []
+
+            def chunk_done(ids: list[str]) -> None:  # kept as each chunk completes: a kill loses none
+                done_ids.extend(ids[: max(0, IDS_KEPT - len(done_ids))])
+                entry.detail["done_ids"] = done_ids
 
             def report(p: Progress) -> None:  # an error halfway is recorded with what was done by then
                 entry.done, entry.failed = p.done, p.failed
+                entry.checkpoint()
+                self.last_progress = p
                 if progress is not None:
                     progress(p)
 
-            outcome = bulk.run(self.connection, plan, progress=report, cancel=cancel, throttle=throttle)
+            self.last_progress = Progress(0, 0, plan.requested, 0.0)
+            outcome = bulk.run(
+                self.connection, plan, progress=report, cancel=cancel, throttle=throttle, on_chunk=chunk_done
+            )
             entry.done, entry.failed = outcome.done, outcome.failed
             entry.detail["problems"] = [[p.job_id, p.reason] for p in outcome.problems[:PROBLEMS_KEPT]]
             if outcome.dependents:
@@ -105,6 +117,17 @@ class Operations:
             return str(exc)
         raise AssertionError(f"{plan.action.name} was not refused")
 
+    def failed_midway(self, plan: Plan, error: str) -> str:
+        """The operator's line after a run failed: the error and exactly how far it got (the audit has it)."""
+        p = self.last_progress
+        if p is None or not p.handled:
+            return f"{error}; nothing was {plan.action.past} (none of {plan.requested:,})"
+        return (
+            f"{error}; {p.done:,} of {plan.requested:,} were {plan.action.past} before it stopped"
+            + (f", {p.failed:,} could not be" if p.failed else "")
+            + "; the rest are as they were (the audit trail lists the done ids)"
+        )
+
     @contextmanager
     def _one(self, action: str, target: str) -> Iterator[Pending]:
         with self.audit.mutation(action, target=target, requested=1) as entry:
@@ -123,10 +146,12 @@ class Operations:
         with self._one("workers.resume", "every worker"):
             actions.resume_workers(self.connection)
 
-    def stop_worker_job(self, worker: str) -> str:
-        """Stop the job `worker` runs; returns its id."""
+    def stop_worker_job(self, worker: str, expected: str | None = None) -> str:
+        """Stop the job `worker` runs (only `expected` when given: refused if it moved on); its id."""
         with self._one("workers.stop-job", worker) as entry:
-            job_id = actions.stop_worker_job(self.connection, worker)
+            if expected:
+                entry.set_ids([expected])
+            job_id = actions.stop_worker_job(self.connection, worker, expected)
             entry.set_ids([job_id])
         return job_id
 
@@ -135,10 +160,12 @@ class Operations:
         with self._one("workers.shutdown", worker):
             actions.shutdown_worker(self.connection, worker)
 
-    def kill_horse(self, worker: str) -> str:
-        """Kill the worker's work horse; returns the id of the job it ran."""
+    def kill_horse(self, worker: str, expected: str | None = None) -> str:
+        """Kill the worker's work horse (only while it runs `expected`, when given); returns its job id."""
         with self._one("workers.kill-horse", worker) as entry:
-            job_id = actions.kill_horse(self.connection, worker)
+            if expected:
+                entry.set_ids([expected])
+            job_id = actions.kill_horse(self.connection, worker, expected)
             entry.set_ids([job_id] if job_id else [])
         return job_id
 

@@ -75,9 +75,11 @@ class Services:
         sessions = self.sessions
         with self._lock:
             if self._store is None:
-                from queuetui.audit import Audit
+                from queuetui.audit import Audit, reap_interrupted
                 from queuetui.schedule.store import ScheduleStore
 
+                # Runs whose process died (SIGKILL, a crash) are closed as interrupted, with their counts.
+                reap_interrupted(sessions, self.clock)
                 audit = Audit.for_settings(sessions, self.settings, self.clock, self.identity)
                 self._store = ScheduleStore(sessions, audit, self.clock)
             return self._store

@@ -3,6 +3,9 @@ refusing in one place."""
 
 from __future__ import annotations
 
+import os
+import pwd
+import socket
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,15 +47,19 @@ def test_mutations_are_recorded_with_who_what_how_many_and_the_outcome(db_url: s
         ("ops", "203.0.113.9", "schedule.edit", "nightly", "", 0, f"failed: {long}"),
         ("ops", "203.0.113.9", "jobs.retry", "failed:emails", "exc:Timeout", 42, "ok"),
     ]
-    assert recent(sessions)[-1].detail == {"sample": ["job-1"]}
+    process = {"host": socket.gethostname(), "pid": os.getpid()}  # what reap_interrupted checks
+    assert recent(sessions)[-1].detail == {"sample": ["job-1"], "process": process}
     assert recent(sessions)[-1].at == datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
-def test_the_actor_is_the_os_user_and_the_ssh_client(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_actor_is_the_os_account_and_the_ssh_client_as_the_environment_claims(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("SSH_CONNECTION", "198.51.100.7 52144 10.0.0.5 22")
-    monkeypatch.setenv("USER", "nightshift")
+    monkeypatch.setenv("USER", "nightshift")  # a name anyone can set: not who they are
     monkeypatch.setenv("LOGNAME", "nightshift")
-    assert current_actor() == Actor("nightshift", "198.51.100.7")
+    account = pwd.getpwuid(os.getuid()).pw_name
+    assert current_actor() == Actor(account, "ssh 198.51.100.7 (from environment)")
     monkeypatch.delenv("SSH_CONNECTION")
     monkeypatch.delenv("SSH_CLIENT", raising=False)
     assert current_actor().client == "local"
@@ -130,3 +137,45 @@ def test_every_job_id_is_kept_up_to_a_thousand_and_a_refusal_by_role_is_recorded
     assert conn.llen("rq:queue:bulk") == 990 and not conn.exists("rq:suspended")
     assert [e.action for e in recent(sessions, action="jobs.*")] == ["jobs.move", "jobs.retry"]
     assert [e.action for e in recent(sessions, actor="intern")] == ["workers.suspend"]
+
+
+KILLED_MIDWAY = """
+import os, signal, sys
+import redis
+from queuetui.audit import Actor, Audit
+from queuetui.db.engine import open_database
+from queuetui.operations import Operations
+from queuetui.rqdata.bulk import Selection
+
+audit = Audit(open_database(sys.argv[2]), actor=Actor("ops", "local"))
+ops = Operations(redis.Redis.from_url(sys.argv[1]), audit)
+plan = ops.plan("jobs.retry", Selection("emails", "failed"))
+ops.run(plan, progress=lambda p: os.kill(os.getpid(), signal.SIGKILL))  # killed after the first chunk
+"""
+
+
+def test_a_run_killed_halfway_is_closed_as_interrupted_with_what_it_had_done(
+    conn: redis.Redis, redis_url: str, db_url: str
+) -> None:
+    import subprocess
+    import sys
+
+    from queuetui.audit import reap_interrupted
+
+    ids = seed_failed(conn, "emails", 1500)
+    killed = subprocess.run([sys.executable, "-c", KILLED_MIDWAY, redis_url, db_url], check=False)
+    assert killed.returncode == -9
+    sessions = open_database(db_url)
+    [entry] = recent(sessions)
+    assert (entry.outcome, entry.requested, entry.done) == ("running", 1500, 1000)
+    assert entry.job_ids == ids[:SAMPLE]  # asked for more than a thousand: a sample, from the start
+    assert entry.detail["done_ids"] == ids[:1000]  # each chunk's ids, kept as it completed
+    assert reap_interrupted(sessions) == 1
+    [entry] = recent(sessions)
+    pid = entry.detail["process"]["pid"]
+    assert entry.outcome == (
+        f"interrupted: process {pid} on {socket.gethostname()} ended before it finished; "
+        "1,000 of 1,500 done, 0 failed"
+    )
+    assert entry.ended_at is not None
+    assert reap_interrupted(sessions) == 0  # closed once; a live run of this process is never touched

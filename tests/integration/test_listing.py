@@ -70,6 +70,8 @@ def test_the_list_is_enabled_first_soonest_first_with_english_and_paging(store: 
         ("tests.jobs", ["emails-digest", "cleanup", "reports-nightly", "paused-one"]),
         ("nothing-like-this", []),
         ("100%", []),  # LIKE's wildcards are plain characters
+        ("tag:%", []),  # in a tag too: not every tagged schedule
+        ("tag:_eports", []),
     ],
 )
 def test_search(store: ScheduleStore, search: str, expected: list[str]) -> None:

@@ -52,3 +52,26 @@ async def test_the_palette_reaches_every_screen(conn: redis.Redis, redis_url: st
         titles = {command.title for command in app.get_system_commands(app.screen)}
     for wanted in ("Overview", "Workers", "Schedules", "Batches", "Metrics", "Alerts", "Audit", "Forecast"):
         assert wanted in titles
+
+
+async def test_an_unknown_queue_or_job_is_an_error_naming_the_nearest(
+    conn: redis.Redis, redis_url: str
+) -> None:
+    Queue("emails", connection=conn).enqueue(jobs.add, 1, 2, job_id="j1")
+    app = QueueTUI(Settings(redis_url=redis_url, refresh=3600), clock=CLOCK, connection=conn)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        overview = app.screen
+        app.run_command("failed emials")
+        await until(pilot, lambda: app._notifications, what="the error")
+        [note] = list(app._notifications)
+        assert note.message == "no queue named 'emials' in this Redis; did you mean emails?"
+        assert app.screen is overview  # no empty view of a queue that does not exist
+        app.clear_notifications()
+        app.run_command("job nope-123")
+        await until(pilot, lambda: app._notifications, what="the error")
+        [note] = list(app._notifications)
+        assert note.message.startswith("job 'nope-123' is nowhere")
+        assert app.screen is overview
+        app.run_command("failed emails")
+        await until(pilot, lambda: isinstance(app.screen, JobsScreen), what="the Failed view of emails")

@@ -373,3 +373,23 @@ async def test_escape_asks_before_discarding_changes_and_the_default_keeps_them(
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, SchedulesScreen), what="discarded")
     assert [s.name for s in app.services.store.schedules() if s.name == "half-done"] == []
+
+
+async def test_q_never_quits_from_a_form_or_its_question(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    app = app_for(conn, redis_url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_list(pilot, app)
+        form = await open_form(pilot, app)
+        await type_into(pilot, form, "#in-name", "half-done")
+        form.query(Checkbox).first().focus()  # not a text field: q is not typed into anything
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running and app.screen is form
+        assert value(form, "#in-name") == "half-done"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("q")  # declines the discard: back to the form, the input kept
+        await until(pilot, lambda: app.screen is form, what="back in the form")
+        assert app.is_running and value(form, "#in-name") == "half-done"

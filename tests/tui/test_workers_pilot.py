@@ -158,3 +158,42 @@ async def test_the_note_says_why_a_worker_is_stale_or_dead(conn: redis.Redis, tm
     assert notes[STALE_WORKER].startswith(f"{STALE_WORKER}: heartbeat late: its key expires in ")
     assert notes[DEAD_WORKER].startswith(f"{DEAD_WORKER}: its key expired: no heartbeat for its whole TTL")
     assert notes["\x00host:batch-1"] == ""  # a host's header row
+
+
+@pytest.mark.parametrize("key", ["S", "K"])
+async def test_a_worker_action_names_the_job_on_screen_and_spares_the_next_one(
+    conn: redis.Redis, redis_url: str, tmp_path: Path, key: str
+) -> None:
+    queue = Queue("slow", connection=conn)
+    queue.enqueue(jobs.hold, "test:release-1", job_id="h1")
+    queue.enqueue(jobs.hold, "test:release-2", job_id="h2")
+    app = app_for(redis_url, tmp_path / "q.db", roles=RoleMap(default=Role.ADMIN))
+    with worker_process(redis_url, "slow", burst=False):
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.action_open_workers()
+            await until(pilot, lambda: isinstance(app.screen, WorkersScreen), what="the Workers view")
+            screen = app.screen
+            assert isinstance(screen, WorkersScreen)
+            await until(
+                pilot,
+                lambda: screen.last_view is not None and screen.selected_worker_job() == "h1",
+                timeout=20,
+                what="w-test shown running h1",
+            )
+            await pilot.press(key)
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            dialog = app.screen
+            assert isinstance(dialog, ConfirmScreen)
+            assert "h1" in dialog.question and "w-test" in dialog.question
+            conn.set("test:release-1", 1)  # the worker moves on while the dialog is open
+            await until(pilot, lambda: status(conn, "h2") == b"started", timeout=20, what="h2 to start")
+            await pilot.press("y")
+            db = open_database(f"sqlite:///{tmp_path / 'q.db'}")
+            await until(pilot, lambda: recent(db), what="the attempt recorded")
+            assert status(conn, "h2") == b"started"  # the job the operator did not see runs on
+            conn.set("test:release-2", 1)
+    [entry] = recent(open_database(f"sqlite:///{tmp_path / 'q.db'}"))
+    assert entry.job_ids == ["h1"]
+    assert entry.outcome == (
+        f"failed: worker 'w-test' now runs h2, not h1: nothing {'stopped' if key == 'S' else 'killed'}"
+    )

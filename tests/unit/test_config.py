@@ -8,7 +8,7 @@ from queuetui.config import DEFAULT_REDIS_URL, ConfigError, load_settings, redac
 
 
 def test_defaults(tmp_path: Path) -> None:
-    settings = load_settings(path=tmp_path / "missing.toml")
+    settings = load_settings()  # the default path, which does not exist: defaults
     assert settings.redis_url == DEFAULT_REDIS_URL
     assert settings.refresh == 1.0
 

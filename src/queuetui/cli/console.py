@@ -60,8 +60,8 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
                 pass
         else:
             import dataclasses
-            import getpass
 
+            from queuetui.audit import os_user
             from queuetui.roles import Role, RoleMap
             from queuetui.tui.app import run_console
 
@@ -72,7 +72,7 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
             status = run_console(
                 dataclasses.replace(
                     settings,
-                    roles=RoleMap(users={getpass.getuser(): Role.ADMIN}),
+                    roles=RoleMap(users={os_user(): Role.ADMIN}),
                     alerts=backend.alerts(),  # the rules its scheduler checks, for their thresholds
                 )
             )

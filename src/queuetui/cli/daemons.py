@@ -24,9 +24,22 @@ from queuetui.cli.options import (
     settings_from,
     stop_on_signals,
 )
-from queuetui.config import redact_url
+from queuetui.config import Settings, redact_url
 
 LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
+WRITES = {
+    "worker": "takes jobs off queues and writes their results, statuses and registries to Redis",
+    "scheduler": "enqueues jobs into Redis and writes its lease, run history and metrics",
+    "monitor": "writes metric samples, its lease and alert state to Redis and the database",
+}
+"""What each daemon writes: why a read-only queuetui refuses to start it."""
+
+
+def refuse_if_read_only(settings: Settings, daemon: str) -> None:
+    """Exit 1 naming what `daemon` writes and where read-only comes from, when it is on."""
+    if settings.read_only:
+        where = settings.source.get("read_only", "the settings")
+        fail(f"queuetui is read-only ({where}): {daemon} {WRITES[daemon]}, so it does not start")
 
 
 @click.command()
@@ -53,6 +66,7 @@ def worker(
     from queuetui.rqdata.connection import connect
 
     settings = settings_from(connection)
+    refuse_if_read_only(settings, "worker")
     try:
         listen_order(queues)
     except ValueError as exc:
@@ -125,6 +139,7 @@ def scheduler(
     from queuetui.schedule.scheduler import Scheduler
 
     services = services_for(connection, db_url)
+    refuse_if_read_only(services.settings, "scheduler")
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     with database_errors():
         sessions = services.sessions
@@ -191,6 +206,7 @@ def monitor(connection: dict[str, Any], db_url: str | None, instance: str | None
 
     services = services_for(connection, db_url)
     settings = services.settings
+    refuse_if_read_only(settings, "monitor")
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     with database_errors():
         sessions = services.sessions

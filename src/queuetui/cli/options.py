@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from queuetui.config import ConfigError, Settings, load_settings, redact_url
+from queuetui.config import ConfigError, Settings, redact_url
+from queuetui.policy import load_enforced
 from queuetui.present.text import safe
 
 if TYPE_CHECKING:
@@ -101,9 +102,9 @@ def connection_only(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def settings_from(connection: dict[str, Any], refresh: float | None = None) -> Settings:
-    """The settings from flags, environment and config; a config error exits 2."""
+    """The settings from flags, environment and config under the system policy; a config error exits 2."""
     try:
-        return load_settings(refresh=refresh, **connection)
+        return load_enforced(refresh=refresh, **connection)
     except ConfigError as exc:
         fail(str(exc), code=2)
 

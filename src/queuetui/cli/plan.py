@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from queuetui.cli.options import action_errors, fail
-from queuetui.config import Settings
+from queuetui.config import Settings, redact_url
 from queuetui.present.actions import outcome_json, outcome_line, plan_json, plan_lines, problem_lines
 
 
@@ -87,8 +87,16 @@ def run_plan(
             eta = f", {fmt.duration(p.eta)} left" if p.eta else ""
             click.echo(f"\r{p.handled:,} of {p.total:,} ({p.rate:,.0f}/s{eta})   ", nl=False, err=True)
 
+    from queuetui.db.engine import DatabaseError
+    from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+
     with action_errors(settings), interrupt_cancels(cancel):
-        outcome = ops.run(plan, progress=show, cancel=cancel, throttle=throttle)
+        try:
+            outcome = ops.run(plan, progress=show, cancel=cancel, throttle=throttle)
+        except REDIS_ERRORS as exc:  # say how far it got, not only that Redis went away
+            fail(ops.failed_midway(plan, f"{describe_error(exc)} ({redact_url(settings.redis_url)})"))
+        except DatabaseError as exc:
+            fail(ops.failed_midway(plan, str(exc)))
     if show is not None:
         click.echo("", err=True)
     if as_json:

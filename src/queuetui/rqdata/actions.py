@@ -555,9 +555,21 @@ def _worker(connection: redis.Redis, name: str) -> tuple[str, str]:
     return text(state), running[0] if running else ""
 
 
-def stop_worker_job(connection: redis.Redis, name: str) -> str:
-    """Stop the job a worker is running (it ends as stopped, not retried); returns the job id."""
+def _expect(name: str, job_id: str, expected: str | None, what: str) -> None:
+    """Refuse when the worker no longer runs the job the operator saw (`expected`; None skips it)."""
+    if expected is None or job_id == expected:
+        return
+    now = f"now runs {job_id}" if job_id else "runs no job now"
+    raise ActionError(f"worker {name!r} {now}, not {expected}: nothing {what}")
+
+
+def stop_worker_job(connection: redis.Redis, name: str, expected: str | None = None) -> str:
+    """Stop the job a worker is running (it ends as stopped, not retried); returns the job id.
+
+    With `expected`, only that job: ActionError when the worker has moved on to another.
+    """
     state, job_id = _worker(connection, name)
+    _expect(name, job_id, expected, "stopped")
     if state != "busy" or not job_id:
         raise ActionError(f"worker {name!r} is not running a job ({state or 'no state'})")
     send_command(connection, name, "stop-job", job_id=job_id)
@@ -570,9 +582,13 @@ def shutdown_worker(connection: redis.Redis, name: str) -> None:
     send_shutdown_command(connection, name)
 
 
-def kill_horse(connection: redis.Redis, name: str) -> str:
-    """Kill the worker's work horse (the forked process running its job); returns the job id."""
+def kill_horse(connection: redis.Redis, name: str, expected: str | None = None) -> str:
+    """Kill the worker's work horse (the forked process running its job); returns the job id.
+
+    With `expected`, only while it runs that job: ActionError when the worker has moved on.
+    """
     state, job_id = _worker(connection, name)
+    _expect(name, job_id, expected, "killed")
     if state != "busy":
         raise ActionError(f"worker {name!r} has no work horse to kill ({state or 'no state'})")
     send_kill_horse_command(connection, name)

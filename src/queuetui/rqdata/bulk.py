@@ -314,10 +314,12 @@ def run(
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     throttle: float | None = None,
+    on_chunk: Callable[[list[str]], None] | None = None,
 ) -> Outcome:
     """Do what `plan` says, a chunk per round trip; stops between chunks when `cancel` is set.
 
-    `throttle` caps the rate in jobs per second (chunks shrink to a tenth of a second's worth).
+    `throttle` caps the rate in jobs per second (chunks shrink to a tenth of a second's worth);
+    `on_chunk` gets the ids each chunk acted on, before progress is reported (the audit keeps them).
     """
     if throttle is not None and throttle <= 0:
         raise ActionError(f"throttle must be a positive number of jobs per second, got {throttle}")
@@ -356,6 +358,8 @@ def run(
                     outcome.problems.append(Problem(job_id, code))
             outcome.dependents.extend(result.dependents)
             handled += len(part)
+            if on_chunk is not None:
+                on_chunk([job_id for job_id, code in zip(part, result.codes, strict=True) if code == OK])
             report()
             if throttle:
                 wait = handled / throttle - outcome.elapsed

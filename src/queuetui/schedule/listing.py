@@ -88,7 +88,9 @@ def _condition(search: str) -> ColumnElement[bool]:
         key, sep, value = word.partition(":")
         key = key.lower()
         if sep and key == "tag":
-            terms.append(func.lower(cast(Schedule.tags, String)).contains(f'"{value.lower()}"'))
+            terms.append(
+                func.lower(cast(Schedule.tags, String)).contains(f'"{value.lower()}"', autoescape=True)
+            )
         elif sep and key == "queue":
             terms.append(Schedule.queue == value)
         elif sep and key == "is":

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from queuetui.audit import Identity, current_actor
 from queuetui.clock import SYSTEM, Clock
@@ -20,6 +20,7 @@ from queuetui.config import ConfigError, Settings, redact_url, with_context
 from queuetui.present.text import safe, safe_block
 from queuetui.roles import Role, refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.rqdata.names import job_stored, unknown_queue
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
 from queuetui.services import ContextSummary, Services, summarize_context
@@ -145,6 +146,17 @@ class QueueTUI(App[None]):
         """Whether the operator may do `action` (a roles.ACTIONS name): not read-only, within the role."""
         return refusal(action, self.role, self.settings.read_only) is None
 
+    def holds_input(self) -> bool:
+        """A dialog is open or a form is on screen: q must not throw away what is in it."""
+        return any(
+            (isinstance(s, ModalScreen) and getattr(s, "holds_input", True)) or getattr(s, "form", False)
+            for s in self.screen_stack
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While a dialog or form holds input, q goes to it: it decides what q means there.
+        return not (action == "quit" and self.holds_input())
+
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keys)  # [keys] in the config: any binding moved to other keys
         self.push_screen(OverviewScreen())
@@ -194,6 +206,21 @@ class QueueTUI(App[None]):
             return
         offset = max(0, position - 50) if focus_job is not None else 0
         self.push_screen(JobsScreen(queue, registry, focus_job=focus_job, offset=offset))
+
+    def open_jobs_named(self, queue: str, registry: str) -> None:
+        """Open a registry of a queue named by the operator, once Redis says the queue exists."""
+
+        def work() -> None:
+            try:
+                problem = unknown_queue(self.redis, queue)
+            except REDIS_ERRORS as exc:
+                problem = describe_error(exc)
+            if problem:
+                self.call_from_thread(self.notify, problem, severity="error", timeout=8, markup=False)
+            else:
+                self.call_from_thread(self.open_jobs, queue, registry)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="find")
 
     def action_open_batches(self) -> None:
         from queuetui.tui.screens.batches import BatchesScreen
@@ -302,6 +329,10 @@ class QueueTUI(App[None]):
         def work() -> None:
             try:
                 locations = find_job(self.redis, job_id)
+                if not locations and not job_stored(self.redis, job_id):
+                    message = f"job {job_id!r} is nowhere: no queue or registry holds it, and no job hash"
+                    self.call_from_thread(self.notify, message, severity="error", timeout=8, markup=False)
+                    return
             except REDIS_ERRORS as exc:
                 self.call_from_thread(self.notify, describe_error(exc), severity="error")
                 return

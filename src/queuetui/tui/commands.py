@@ -155,7 +155,10 @@ def _bottom(app: QueueTUI, args: list[str]) -> None:
 
 def _registry(registry: str) -> Run:
     def run(app: QueueTUI, args: list[str]) -> None:
-        app.open_jobs(args[0] if args else app.current_queue(), registry)
+        if args:  # a typed name: checked against Redis first, an unknown one is an error
+            app.open_jobs_named(args[0], registry)
+        else:
+            app.open_jobs(app.current_queue(), registry)
 
     return run
 

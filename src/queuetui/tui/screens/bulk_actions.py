@@ -122,17 +122,18 @@ class BulkActionsScreen(LiveScreen):
 
     @work(thread=True, exit_on_error=False, group="bulk-run")
     def run_plan(self, plan: Plan, cancel: threading.Event) -> None:
+        ops = self.console.services.operations
         try:
-            outcome = self.console.services.operations.run(
+            outcome = ops.run(
                 plan,
                 progress=lambda p: self.post_message(BulkProgress(p)),
                 cancel=cancel,
                 throttle=self.console.settings.throttle or None,
             )
         except EXPECTED as exc:
-            self.post_message(BulkDone(plan, None, str(exc)))
+            self.post_message(BulkDone(plan, None, ops.failed_midway(plan, str(exc))))
         except REDIS_ERRORS as exc:
-            self.post_message(BulkDone(plan, None, describe_error(exc)))
+            self.post_message(BulkDone(plan, None, ops.failed_midway(plan, describe_error(exc))))
         else:
             self.post_message(BulkDone(plan, outcome))
 

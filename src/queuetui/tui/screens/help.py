@@ -10,6 +10,8 @@ from textual.widgets import DataTable, Static
 
 
 class HelpScreen(ModalScreen[None]):
+    holds_input = False
+    """Nothing typed here to lose: q still quits (app.holds_input)."""
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="help.close"),
         Binding("question_mark", "dismiss", "Close", show=False),

@@ -284,6 +284,11 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
     def selected_worker(self) -> str | None:
         return self._row("workers")
 
+    def selected_worker_job(self) -> str:
+        name = self.selected_worker()
+        shown = self.last_overview.workers if self.last_overview is not None else []
+        return next((w.current_job_id or "" for w in shown if w.name == name), "")
+
     def action_cancel_bulk(self) -> None:
         self.cancel_bulk()
 

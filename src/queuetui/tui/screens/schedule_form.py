@@ -131,7 +131,10 @@ class ScheduleFormScreen(Screen[str | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save", tooltip="Save once every field is valid"),
         Binding("escape", "cancel", "Cancel", id="form.cancel", tooltip="Close; asks before losing changes"),
+        Binding("q", "no_quit", show=False, id="form.no-quit"),
     ]
+    form = True
+    """What app.holds_input looks for: q does not quit while this screen is open."""
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__()
@@ -617,6 +620,10 @@ class ScheduleFormScreen(Screen[str | None]):
         self.saving = False
         self._show_state()
         self.notify(f"Not saved: {error}", severity="error", timeout=8)
+
+    def action_no_quit(self) -> None:
+        self.notify("q does not leave a form: esc closes it (asking before it drops changes), ctrl+s saves",
+                    timeout=4)  # fmt: skip
 
     def action_cancel(self) -> None:
         if not self.dirty:

@@ -248,6 +248,10 @@ class WorkersScreen(WorkerActions, LiveScreen):
         worker = self.selected()
         return worker.name if worker is not None else None
 
+    def selected_worker_job(self) -> str:
+        worker = self.selected()
+        return (worker.info.current_job_id or "") if worker is not None else ""
+
     @on(LiveTable.RowSelected)
     def _row_selected(self) -> None:
         """A click on a row (enter is the screen's own key)."""
