@@ -70,6 +70,7 @@ def test_every_action_has_a_cli_twin() -> None:
 
 @pytest.fixture
 def env(tmp_path: Path, redis_url: str) -> dict[str, str]:
+    (tmp_path / "config.toml").write_text("")  # a config file that is named must exist
     return {
         "QUEUETUI_REDIS_URL": redis_url,
         "QUEUETUI_DB_URL": f"sqlite:///{tmp_path / 'q.db'}",

@@ -20,6 +20,7 @@ from tests.integration.test_read_only import redis_state, same_state
 
 @pytest.fixture
 def env(tmp_path: Path, redis_url: str) -> dict[str, str]:
+    (tmp_path / "config.toml").write_text("")  # a config file that is named must exist
     return {
         "QUEUETUI_REDIS_URL": redis_url,
         "QUEUETUI_DB_URL": f"sqlite:///{tmp_path / 'q.db'}",

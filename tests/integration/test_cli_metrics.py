@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -71,7 +72,7 @@ def test_two_monitors_one_samples_and_alerts_fire_resolve_and_list(
     logs = {name: (tmp_path / f"{name}.log").read_text() for name in ("m1", "m2")}
     assert "sampling (lease" in logs[leader] and "Traceback" not in logs["m1"] + logs["m2"]
     assert all("sampling (lease" not in text for name, text in logs.items() if name != leader)
-    listed = queuetui("alerts", *db, url=redis_url)
+    listed = queuetui("alerts", *db, url=redis_url, env={**os.environ, "COLUMNS": "160"})
     assert listed.returncode == 0 and "queue emails: 1 waiting, above 0" in listed.stdout
     assert listed.stderr == "1 alerts, 0 firing\n"
     assert json.loads(queuetui("alerts", "--json", "--firing", *db, url=redis_url).stdout) == {"alerts": []}

@@ -125,5 +125,6 @@ def test_config_errors_name_the_fix(tmp_path: Path) -> None:
     path.write_text('[contexts.a]\nredis_url = "redis://h:1/0"\n', encoding="utf-8")
     unknown = queuetui("--config", str(path), "-c", "b", "stats")
     assert unknown.returncode == 2 and "no context named 'b' (contexts: a)" in unknown.stderr
-    none = queuetui("--config", str(tmp_path / "absent.toml"), "contexts")
+    (tmp_path / "empty.toml").write_text("")
+    none = queuetui("--config", str(tmp_path / "empty.toml"), "contexts")
     assert none.returncode == 2 and "no contexts configured" in none.stderr

@@ -144,6 +144,7 @@ def test_a_concurrency_that_is_not_a_number_is_a_reason_not_a_crash(conn: redis.
 
 @pytest.fixture
 def env(tmp_path: Path, redis_url: str) -> dict[str, str]:
+    (tmp_path / "config.toml").write_text("")  # a config file that is named must exist
     return {
         "QUEUETUI_REDIS_URL": redis_url,
         "QUEUETUI_DB_URL": f"sqlite:///{tmp_path / 'q.db'}",

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from queuetui.audit import Actor, Audit, ReadOnlyError, recent
+from queuetui.audit import PROCESS, Actor, Audit, ReadOnlyError, recent
 from queuetui.clock import FrozenClock
 from queuetui.db.engine import open_database
 from queuetui.schedule.store import FIELDS, ScheduleStore
@@ -156,7 +156,7 @@ def test_the_plan_shows_adds_changes_old_to_new_and_removals_only_when_asked(sto
     assert (entry.action, entry.target, entry.filter, entry.done, entry.outcome) == (
         "schedule.import", "some.json", "atomic", 2, "ok",
     )  # fmt: skip
-    assert entry.detail == {
+    assert {k: v for k, v in entry.detail.items() if k != PROCESS} == {
         "import": result.run.id, "rows": 3, "failed": 0, "add": ["weekly"], "change": ["nightly"],
         "remove": [], "unchanged": 1,
     }  # fmt: skip
