@@ -99,3 +99,13 @@ def chatty_then_boom(lines: int = 2) -> None:
     """Log `lines` lines, then fail."""
     chatty(lines)
     raise ValueError("after logging")
+
+
+def whose() -> str:
+    """The tenant `queuetui worker` says this job runs for, pushed onto test:tenants and returned."""
+    from queuetui.tenancy import current_tenant
+
+    job = get_current_job()
+    assert job is not None
+    job.connection.rpush("test:tenants", f"{job.id}={current_tenant()}")
+    return current_tenant()

@@ -7,16 +7,19 @@ which need the scheduler: a retry waits in the ScheduledJobRegistry until it is 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import redis
 from rq import Queue, Worker
+from rq.job import Job
 from rq.worker import BaseWorker
 from rq.worker_pool import WorkerPool
 
-from queuetui.config import LogSettings, RetrySettings
+from queuetui.config import LogSettings, RetrySettings, TenantSettings
 from queuetui.executor.joblog import logging_worker_class
 from queuetui.executor.retry import RetryHandler
 from queuetui.rqdata.priority import PRIORITY_QUEUES
+from queuetui.tenancy import running_for, tenant_of
 
 # How long the worker's pubsub listener thread waits for a message before it looks at its stop flag.
 PUBSUB_POLL_SECONDS = 1.0
@@ -29,7 +32,16 @@ class QueuetuiWorker(Worker):
     listener thread, which redis-py's stop() joins without a bound. When the listener reads the
     UNSUBSCRIBE reply before stop() clears its flag, it waits for a new subscription for its whole
     poll time, which RQ sets to 60 s: the worker then exits a minute after the shutdown command.
+
+    In the work horse, the job runs with its tenant as queuetui.tenancy.current_tenant().
     """
+
+    tenant_settings: TenantSettings = TenantSettings()
+
+    def perform_job(self, job: Job, queue: Queue, execution: Any) -> bool:
+        """RQ's perform_job, with the job's tenant (from its meta) as current_tenant() while it runs."""
+        with running_for(tenant_of(job.meta, self.tenant_settings.meta_key)):
+            return super().perform_job(job, queue, execution)
 
     def subscribe(self) -> None:
         """RQ's subscribe, with the listener polling every PUBSUB_POLL_SECONDS instead of 60 s."""
@@ -59,12 +71,14 @@ def run_worker(
     logging_level: str = "INFO",
     retry: RetrySettings | None = None,
     logs: LogSettings | None = None,
+    tenants: TenantSettings | None = None,
 ) -> bool:
     """Work the queues in strict order (a job in an earlier queue always goes first).
 
     With pool > 1, runs that many worker processes under RQ's WorkerPool. Returns True when the
     worker (or pool) ran to completion, as RQ's own `work()` does. `retry`: the policies for jobs
     without a Retry of their own (default: the built-in ones). `logs`: the caps of each job's log.
+    `tenants`: the meta key of a job's tenant.
     """
     names = listen_order(queues)
     handlers = [RetryHandler(retry or RetrySettings())]
@@ -75,11 +89,13 @@ def run_worker(
             connection=connection,
             num_workers=pool,
             exception_handlers=handlers,
-            worker_class=logging_worker_class(QueuetuiWorker, logs or LogSettings()),
+            worker_class=logging_worker_class(tenant_worker_class(tenants), logs or LogSettings()),
         )
         worker_pool.start(burst=burst, logging_level=logging_level)
         return True
-    worker = build_worker(connection, names, name=name, retry=retry, logs=logs)
+    worker = build_worker(
+        connection, names, name=name, retry=retry, logs=logs, worker_class=tenant_worker_class(tenants)
+    )
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
 
 
@@ -98,3 +114,10 @@ def build_worker(
         name=name,
         exception_handlers=[RetryHandler(retry or RetrySettings())],
     )
+
+
+def tenant_worker_class(tenants: TenantSettings | None) -> type[QueuetuiWorker]:
+    """QueuetuiWorker reading each job's tenant under `tenants` (QueuetuiWorker itself for the defaults)."""
+    if tenants is None or tenants == TenantSettings():
+        return QueuetuiWorker
+    return type("QueuetuiWorker", (QueuetuiWorker,), {"tenant_settings": tenants, "__module__": __name__})
