@@ -197,3 +197,40 @@ def failure_groups(
                     group.last_seen = seen
     ordered = sorted(groups.values(), key=lambda g: (-g.count, g.signature))
     return GroupsResult(ordered, walk)
+
+
+def tenant_counts(
+    connection: redis.Redis,
+    queue: str,
+    registry: str,
+    meta_key: str,
+    *,
+    chunk: int = CHUNK,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] = _never,
+) -> tuple[dict[str, int], Walk]:
+    """How many jobs of a queue's registry each tenant has (job meta `meta_key`; "" for none).
+
+    Reads only each job's meta, a chunk at a time, decoded as data (never unpickled as code).
+    """
+    counts: dict[str, int] = {}
+    walk = Walk()
+    for rows in _chunks(
+        connection,
+        queue,
+        registry,
+        descending=False,
+        chunk=chunk,
+        progress=progress,
+        cancelled=cancelled,
+        walk=walk,
+        payload=False,
+        exceptions=False,
+        meta=True,
+        fields=(),
+    ):
+        for row in rows:
+            value = row.meta.get(meta_key) if row.meta else None
+            tenant = "" if value is None else str(value)
+            counts[tenant] = counts.get(tenant, 0) + 1
+    return counts, walk
