@@ -111,8 +111,10 @@ def test_a_configured_meta_key_and_hostile_tenant_names(
     for i, name in enumerate(names):
         enqueue(q, jobs.add, 1, 2, tenant=name, meta_key="customer", job_id=f"h-{i}")
     enqueue(q, jobs.add, 1, 2, tenant="ignored", job_id="other-key")  # under "tenant", not "customer"
+    conn.hset("rq:job:bad-meta", mapping={"status": "queued", "meta": b"\x80\x05not a pickle"})
+    conn.rpush("rq:queue:tq", "bad-meta", "no-hash")
     counts = json.loads(queuetui("tenants", "-q", "tq", "--json", env=env).stdout)
-    assert {c["tenant"]: c["waiting"] for c in counts} == {**{n: 1 for n in names}, "": 1}
+    assert {c["tenant"]: c["waiting"] for c in counts} == {**{n: 1 for n in names}, "": 3}
     text = queuetui("tenants", "-q", "tq", env=env)
     assert text.returncode == 0 and not leaks(text.stdout)
     listed = queuetui("jobs", "list", "-q", "tq", "--tenant", names[0], "--json", env=env)
