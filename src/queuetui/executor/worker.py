@@ -17,6 +17,7 @@ from rq.worker_pool import WorkerPool
 
 from queuetui.config import LogSettings, RetrySettings, TenantSettings
 from queuetui.executor.joblog import logging_worker_class
+from queuetui.executor.limits import SLOT_TTL_MARGIN, TenantLimiter
 from queuetui.executor.retry import RetryHandler
 from queuetui.rqdata.priority import PRIORITY_QUEUES
 from queuetui.tenancy import running_for, tenant_of
@@ -37,6 +38,40 @@ class QueuetuiWorker(Worker):
     """
 
     tenant_settings: TenantSettings = TenantSettings()
+    _limiter: TenantLimiter | None = None
+
+    def limiter(self) -> TenantLimiter | None:
+        """The per-tenant limits of [tenants.limits] (None when there are none)."""
+        settings = self.tenant_settings
+        if not settings.limits and not settings.default_limit:
+            return None
+        if self._limiter is None:
+            slot_ttl = self.job_monitoring_interval + SLOT_TTL_MARGIN
+            self._limiter = TenantLimiter(self.connection, settings, slot_ttl)
+        return self._limiter
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """RQ's execute_job, once the job holds a slot of its tenant; over the limit, it is deferred."""
+        limiter = self.limiter()
+        tenant = tenant_of(job.meta, self.tenant_settings.meta_key) if limiter else ""
+        if limiter is None or not limiter.limit(tenant):
+            super().execute_job(job, queue)
+            return
+        if not limiter.acquire(tenant, job.id):
+            self.log.debug("Worker %s: job %s is over its tenant's limit: deferred", self.name, job.id)
+            limiter.defer(tenant, job, queue)
+            return
+        try:
+            super().execute_job(job, queue)
+        finally:
+            limiter.release(tenant, job.id)
+
+    def maintain_heartbeats(self, job: Job, execution: Any) -> None:
+        """RQ's heartbeats, and the renewal of the job's tenant slot."""
+        super().maintain_heartbeats(job, execution)
+        limiter = self.limiter()
+        if limiter is not None:
+            limiter.renew(tenant_of(job.meta, self.tenant_settings.meta_key), job.id)
 
     def perform_job(self, job: Job, queue: Queue, execution: Any) -> bool:
         """RQ's perform_job, with the job's tenant (from its meta) as current_tenant() while it runs."""
