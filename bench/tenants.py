@@ -4,6 +4,12 @@ Against a real Redis (embedded): --jobs waiting jobs (full: 1,000,000; smoke: 20
 and some with none, each a real RQ job hash (Queue.create_job's, written in pipelines). Times
 rqdata.tenants.count_by_tenant over the waiting list (a chunked walk reading only each job's meta,
 decoded as data), median of --reps runs, and checks the counts. Target: >= 50,000 jobs/s.
+
+Then the per-job cost of [tenants.limits] in `queuetui worker`: --worker-jobs jobs of one tenant run
+by a burst QueuetuiWorker in this process (its jobs run in-process, as RQ's SimpleWorker does, so the
+numbers are the limit's cost and not fork's) with a limit the tenant never reaches
+(every job takes and gives back a slot) against with no limits; and the slot's own cost alone
+(TenantLimiter.acquire + release, two round trips).
 Prints a table and writes bench/results/tenants-<size>.json.
 """
 
@@ -16,14 +22,18 @@ import time
 from pathlib import Path
 
 import redis
-from rq import Queue
+from rq import Queue, SimpleWorker
 
+from queuetui.config import TenantSettings
 from queuetui.embedded import EmbeddedRedis
+from queuetui.executor.limits import TenantLimiter
+from queuetui.executor.worker import tenant_worker_class
 from queuetui.rqdata.tenants import count_by_tenant
+from queuetui.tenancy import enqueue
 
 SIZES: dict[str, dict[str, int]] = {
-    "full": {"jobs": 1_000_000, "reps": 3},
-    "smoke": {"jobs": 20_000, "reps": 3},
+    "full": {"jobs": 1_000_000, "reps": 3, "worker_jobs": 1_000, "slots": 20_000},
+    "smoke": {"jobs": 20_000, "reps": 3, "worker_jobs": 100, "slots": 2_000},
 }
 TENANTS = 20
 TARGET = 50_000
@@ -62,6 +72,32 @@ def seed(conn: redis.Redis, n: int, chunk: int = 5_000) -> dict[str, int]:
     return expected
 
 
+def worker_run(conn: redis.Redis, n: int, tenants: TenantSettings) -> float:
+    """Seconds a burst QueuetuiWorker takes to run `n` jobs of tenant acme under `tenants`."""
+    conn.flushall()
+    q = Queue("work", connection=conn)
+    for _ in range(n):
+        enqueue(q, "builtins.len", "x", tenant="acme", result_ttl=0)
+    worker = tenant_worker_class(tenants, SimpleWorker)(
+        [q], connection=conn
+    )  # no job logs: their flush per job would hide the cost
+    start = time.perf_counter()
+    worker.work(burst=True, logging_level="CRITICAL")
+    took = time.perf_counter() - start
+    assert conn.llen("rq:queue:work") == 0 and conn.zcard("rq:failed:work") == 0
+    return took
+
+
+def slot_cost(conn: redis.Redis, n: int) -> float:
+    """Seconds per acquire + release of a tenant slot."""
+    limiter = TenantLimiter(conn, TenantSettings(limits={"acme": 1_000_000}), 90)
+    start = time.perf_counter()
+    for i in range(n):
+        assert limiter.acquire("acme", f"j{i}")
+        limiter.release("acme", f"j{i}")
+    return (time.perf_counter() - start) / n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -70,6 +106,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=None)
     args = parser.parse_args()
     n, reps = SIZES[args.size]["jobs"], args.reps or SIZES[args.size]["reps"]
+    worker_jobs, slots = SIZES[args.size]["worker_jobs"], SIZES[args.size]["slots"]
+    limited = TenantSettings(limits={"acme": 1_000_000})
     with EmbeddedRedis() as server:
         conn = server.client()
         start = time.perf_counter()
@@ -83,6 +121,13 @@ def main() -> None:
             got = {row["tenant"]: row["waiting"] for row in result.rows()}
             assert got == expected and result.scanned == n, "the counts do not match what was seeded"
             print(f"run {rep + 1}/{reps}: {timings[-1]:.2f}s, {n / timings[-1]:,.0f} jobs/s")
+        runs: dict[str, list[float]] = {"no limits": [], "limited": []}
+        for rep in range(reps):
+            runs["no limits"].append(worker_run(conn, worker_jobs, TenantSettings()))
+            runs["limited"].append(worker_run(conn, worker_jobs, limited))
+            print(f"worker run {rep + 1}/{reps}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in runs.items()))
+        slot = statistics.median(slot_cost(conn, slots) for _ in range(reps))
+    per_job = {k: statistics.median(v) / worker_jobs for k, v in runs.items()}
     median = statistics.median(timings)
     rate = n / median
     verdict = "meets" if rate >= TARGET else "MISSES"
@@ -90,6 +135,13 @@ def main() -> None:
     print(f"{'median of ' + str(reps) + ' runs':<48}{'seconds':>10}{'jobs/s':>12}")
     print(f"{f'count {n:,} waiting jobs by tenant':<48}{median:>10.3f}{rate:>12,.0f}")
     print(f"target >= {TARGET:,} jobs/s: {verdict}")
+    print()
+    print(f"{f'queuetui worker, {worker_jobs:,} jobs of one tenant':<48}{'ms/job':>10}")
+    for name, seconds in per_job.items():
+        print(f"{'  ' + name:<48}{seconds * 1000:>10.3f}")
+    overhead = per_job["limited"] - per_job["no limits"]
+    print(f"{'  per-job overhead of the limit':<48}{overhead * 1000:>10.3f}")
+    print(f"{f'  a slot alone (acquire + release, of {slots:,})':<48}{slot * 1000:>10.3f}")
     RESULTS.mkdir(exist_ok=True)
     result_json = {
         "size": args.size,
@@ -100,6 +152,10 @@ def main() -> None:
         "jobs_per_s": round(rate),
         "target_jobs_per_s": TARGET,
         "meets_target": rate >= TARGET,
+        "worker_jobs": worker_jobs,
+        "worker_ms_per_job": {k: round(v * 1000, 3) for k, v in per_job.items()},
+        "limit_overhead_ms_per_job": round(overhead * 1000, 3),
+        "slot_acquire_release_ms": round(slot * 1000, 4),
     }
     (RESULTS / f"tenants-{args.size}.json").write_text(json.dumps(result_json, indent=2) + "\n")
 

@@ -26,15 +26,12 @@ from queuetui.tenancy import running_for, tenant_of
 PUBSUB_POLL_SECONDS = 1.0
 
 
-class QueuetuiWorker(Worker):
-    """RQ's forking Worker, with a pubsub listener that stops within PUBSUB_POLL_SECONDS.
+class TenantsMixin(BaseWorker):
+    """A worker that runs each job as its tenant (current_tenant()) within [tenants.limits].
 
-    RQ's teardown (after a warm shutdown, or a burst worker's last job) unsubscribes, then stops the
-    listener thread, which redis-py's stop() joins without a bound. When the listener reads the
-    UNSUBSCRIBE reply before stop() clears its flag, it waits for a new subscription for its whole
-    poll time, which RQ sets to 60 s: the worker then exits a minute after the shutdown command.
-
-    In the work horse, the job runs with its tenant as queuetui.tenancy.current_tenant().
+    Mix in before an RQ worker class (see tenant_worker_class). A job of a limited tenant runs once it
+    holds one of the tenant's slots (executor/limits.py), renewed with the job's heartbeats and given
+    back when it ends; over the limit, it is deferred and the worker takes the next job.
     """
 
     tenant_settings: TenantSettings = TenantSettings()
@@ -77,6 +74,18 @@ class QueuetuiWorker(Worker):
         """RQ's perform_job, with the job's tenant (from its meta) as current_tenant() while it runs."""
         with running_for(tenant_of(job.meta, self.tenant_settings.meta_key)):
             return super().perform_job(job, queue, execution)
+
+
+class QueuetuiWorker(TenantsMixin, Worker):
+    """RQ's forking Worker, with a pubsub listener that stops within PUBSUB_POLL_SECONDS.
+
+    RQ's teardown (after a warm shutdown, or a burst worker's last job) unsubscribes, then stops the
+    listener thread, which redis-py's stop() joins without a bound. When the listener reads the
+    UNSUBSCRIBE reply before stop() clears its flag, it waits for a new subscription for its whole
+    poll time, which RQ sets to 60 s: the worker then exits a minute after the shutdown command.
+
+    Jobs run as their tenants, within [tenants.limits] (TenantsMixin).
+    """
 
     def subscribe(self) -> None:
         """RQ's subscribe, with the listener polling every PUBSUB_POLL_SECONDS instead of 60 s."""
@@ -151,8 +160,15 @@ def build_worker(
     )
 
 
-def tenant_worker_class(tenants: TenantSettings | None) -> type[QueuetuiWorker]:
-    """QueuetuiWorker reading each job's tenant under `tenants` (QueuetuiWorker itself for the defaults)."""
-    if tenants is None or tenants == TenantSettings():
-        return QueuetuiWorker
-    return type("QueuetuiWorker", (QueuetuiWorker,), {"tenant_settings": tenants, "__module__": __name__})
+def tenant_worker_class(
+    tenants: TenantSettings | None, worker_class: type[BaseWorker] = QueuetuiWorker
+) -> type[BaseWorker]:
+    """`worker_class` running jobs as their tenants under `tenants` (QueuetuiWorker itself for defaults)."""
+    mixed: type[TenantsMixin] = (
+        worker_class
+        if issubclass(worker_class, TenantsMixin)
+        else type(worker_class.__name__, (TenantsMixin, worker_class), {"__module__": __name__})
+    )
+    if tenants is None or tenants == mixed.tenant_settings:
+        return mixed
+    return type(mixed.__name__, (mixed,), {"tenant_settings": tenants, "__module__": __name__})
