@@ -9,9 +9,9 @@ loses its slots within SLOT_TTL_MARGIN of its last heartbeat.
 A job over its tenant's limit is not run, and the worker takes the next job (another tenant's is not
 held up): the job goes to RQ's ScheduledJobRegistry, due DEFER_SECONDS later, and to the tenant's
 line of deferred jobs, `queuetui:tenant-deferred:<tenant>`. A worker that gives a slot back puts the
-first job of that line back on its queue at once, behind the jobs waiting there, so a busy tenant
-runs at its limit without any worker spinning on its jobs; RQ's scheduler enqueues a deferred job
-when it is due if no slot was given back before (its slot holder died, say).
+first job of that line that is not yet nearly due back on its queue at once, behind the jobs waiting
+there, so a busy tenant runs near its limit without any worker spinning on its jobs; RQ's scheduler
+enqueues the others when they are due (and any whose slot holder died).
 """
 
 from __future__ import annotations
@@ -30,8 +30,12 @@ from queuetui.rqdata import keys
 
 SLOTS_PREFIX = "queuetui:tenant-slots:"
 DEFERRED_PREFIX = "queuetui:tenant-deferred:"
-DEFER_SECONDS = 1.0
-"""How long a job over its tenant's limit waits (in the scheduled registry) before it is tried again."""
+DEFER_SECONDS = 2.0
+"""How long a job over its tenant's limit waits (in the scheduled registry) before RQ's scheduler puts
+it back on its queue, if no slot of its tenant was given back before."""
+WAKE_MARGIN = 1.0
+"""A given-back slot wakes only deferred jobs due more than this from now (the rest are RQ's scheduler's);
+also the clock difference tolerated between Redis and the host running RQ's scheduler."""
 SLOT_TTL_MARGIN = 60.0
 SCHEDULED_PREFIX = keys.registry_key("", "scheduled")
 """A slot outlives its holder's last heartbeat by the heartbeat interval plus this."""
@@ -51,15 +55,20 @@ return 0
 
 
 # KEYS[1] the tenant's deferred line; ARGV: how many to wake, the job, scheduled-registry and queue key
-# prefixes, the queues set. Each job still in its queue's scheduled registry goes back on the queue.
+# prefixes, the queues set, WAKE_MARGIN. A job goes back on its queue only while it is due more than
+# WAKE_MARGIN from now (Redis' clock): RQ's scheduler reads the due ids, then enqueues them without
+# looking again, so a job it may already have read is left to it (taking it too would run it twice).
 _WAKE = """
+local t = redis.call('TIME')
+local horizon = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[6])
 local woken, wanted = 0, tonumber(ARGV[1])
 while woken < wanted do
   local first = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
   if not first then break end
   redis.call('ZREM', KEYS[1], first)
   local origin = redis.call('HGET', ARGV[2] .. first, 'origin')
-  if origin and redis.call('ZREM', ARGV[3] .. origin, first) == 1 then
+  local due = origin and redis.call('ZSCORE', ARGV[3] .. origin, first)
+  if due and tonumber(due) > horizon and redis.call('ZREM', ARGV[3] .. origin, first) == 1 then
     redis.call('HSET', ARGV[2] .. first, 'status', 'queued')
     redis.call('RPUSH', ARGV[4] .. origin, first)
     redis.call('SADD', ARGV[5], ARGV[4] .. origin)
@@ -117,7 +126,9 @@ class TenantLimiter:
         if self.limit(tenant) <= 0:
             return 0
         self.connection.zrem(slots_key(tenant), job_id)
-        args: list[int | str] = [1, keys.JOB_PREFIX, SCHEDULED_PREFIX, keys.QUEUE_PREFIX, keys.QUEUES_SET]
+        args: list[int | str | float] = [
+            1, keys.JOB_PREFIX, SCHEDULED_PREFIX, keys.QUEUE_PREFIX, keys.QUEUES_SET, WAKE_MARGIN
+        ]  # fmt: skip
         return int(self._wake(keys=[deferred_key(tenant)], args=args))
 
     def defer(self, tenant: str, job: Job, queue: Queue) -> None:
