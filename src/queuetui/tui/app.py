@@ -63,6 +63,8 @@ class QueueTUI(App[None]):
         actor = current_actor()
         self.role = settings.roles.role_for(actor.user, user_groups(actor.user))
         """The operator's role from the config: screens hide what it may not do (Audit refuses it)."""
+        self.tenant = ""
+        """`:tenant NAME`: the job views show only this tenant's jobs (empty: every tenant's)."""
         self.known_queues: tuple[str, ...] = ()
         """The queues the overview last read: what `:` completes queue names from."""
         url = redact_url(connection_url or settings.redis_url)
@@ -217,6 +219,14 @@ class QueueTUI(App[None]):
             complete=lambda text: commands.completions(text, sources),
         )  # fmt: skip
         self.push_screen(prompt, submitted)
+
+    def set_tenant(self, tenant: str) -> None:
+        """Scope the job views to `tenant`'s jobs ("" for every tenant's); open views filter again."""
+        self.tenant = tenant
+        for screen in self.screen_stack:
+            if isinstance(screen, JobsScreen) and not screen.group:
+                screen.apply_filter(screen.filter_text)
+        self.notify(f"job views: tenant {tenant} only" if tenant else "job views: every tenant", timeout=3)
 
     def run_command(self, text: str) -> None:
         """Run a `:` command (see tui/commands.py)."""
