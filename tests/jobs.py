@@ -99,3 +99,41 @@ def chatty_then_boom(lines: int = 2) -> None:
     """Log `lines` lines, then fail."""
     chatty(lines)
     raise ValueError("after logging")
+
+
+def whose() -> str:
+    """The tenant `queuetui worker` says this job runs for, pushed onto test:tenants and returned."""
+    from queuetui.tenancy import current_tenant
+
+    job = get_current_job()
+    assert job is not None
+    job.connection.rpush("test:tenants", f"{job.id}={current_tenant()}")
+    return current_tenant()
+
+
+def nap(tag: str, seconds: float = 0.05) -> str:
+    """Sleep `seconds`, then append tag to 'test:order' (a job that holds its worker a moment)."""
+    time.sleep(seconds)
+    return record(tag)
+
+
+_COUNT_RUNNING = """
+local running = redis.call('INCRBY', KEYS[1], ARGV[1])
+if running > tonumber(redis.call('GET', KEYS[2]) or '0') then redis.call('SET', KEYS[2], running) end
+return running
+"""
+
+
+def tenant_nap(tag: str, seconds: float = 0.05) -> str:
+    """nap(), counting its tenant's jobs running at once: the most in 'test:most:<tenant>'."""
+    from queuetui.tenancy import current_tenant
+
+    job = get_current_job()
+    assert job is not None
+    tenant = current_tenant()
+    keys = [f"test:running:{tenant}", f"test:most:{tenant}"]
+    job.connection.eval(_COUNT_RUNNING, 2, *keys, 1)
+    try:
+        return nap(tag, seconds)
+    finally:
+        job.connection.eval(_COUNT_RUNNING, 2, *keys, -1)

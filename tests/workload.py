@@ -53,10 +53,10 @@ def seed_failed(conn: redis.Redis, queue: str, n: int, prefix: str = "f", chunk:
 
 @contextmanager
 def running_job(
-    conn: redis.Redis, redis_url: str, job_id: str = "run-1", queue: str = "slow"
+    conn: redis.Redis, redis_url: str, job_id: str = "run-1", queue: str = "slow", meta: dict | None = None
 ) -> Iterator[None]:
-    """A real burst worker (named w-test) running `job_id` until the block ends."""
-    Queue(queue, connection=conn).enqueue(jobs.hold, "test:release", job_id=job_id)
+    """A real burst worker (named w-test) running `job_id` (with `meta`) until the block ends."""
+    Queue(queue, connection=conn).enqueue(jobs.hold, "test:release", job_id=job_id, meta=meta)
     worker = subprocess.Popen(
         [sys.executable, "-m", "queuetui", "worker", queue, "--burst", "--name", "w-test"],
         env=run_env(redis_url),

@@ -154,6 +154,26 @@ class LogSettings:
     """The lowest level captured."""
 
 
+DEFAULT_TENANT_KEY = "tenant"
+"""The job meta key that holds a job's tenant when [tenants] meta_key says nothing."""
+_TENANT_KEY = re.compile(r"^[A-Za-z_][\w-]*$")
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    """[tenants]: where a job's tenant lives in its meta, and how many of a tenant's jobs may run at once."""
+
+    meta_key: str = DEFAULT_TENANT_KEY
+    limits: dict[str, int] = field(default_factory=dict)
+    """[tenants.limits]: a tenant's name to how many of its jobs may run at once across every worker."""
+    default_limit: int = 0
+    """[tenants.limits] default: the limit of every other tenant (0: no limit)."""
+
+    def limit_for(self, tenant: str) -> int:
+        """How many of `tenant`'s jobs may run at once (0: no limit)."""
+        return self.limits.get(tenant, self.default_limit)
+
+
 @dataclass(frozen=True)
 class RedisOptions:
     """How to reach Redis beyond its URL: TLS files and checks, and the Sentinels' own credentials."""
@@ -258,6 +278,8 @@ class Settings:
     """[serve]: the browser users and session limits of `queuetui serve`."""
     logs: LogSettings = field(default_factory=LogSettings)
     """[logs]: the job logs `queuetui worker` keeps in Redis."""
+    tenants: TenantSettings = field(default_factory=TenantSettings)
+    """[tenants]: the job meta key of a job's tenant and the per-tenant limits of `queuetui worker`."""
     keys: dict[str, str] = field(default_factory=dict)
     """[keys]: a key binding's id (as `?` lists them, e.g. jobs.retry) to the keys that fire it instead."""
     connection: RedisOptions = field(default_factory=RedisOptions)
@@ -293,6 +315,7 @@ _TYPES: dict[str, type] = {
     "contexts": dict,
     "default_context": str,
     **dict.fromkeys(CONNECTION_KEYS, str),
+    "tenants": dict,
 }
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -465,6 +488,8 @@ def _from_file(path: Path, explicit: bool = False) -> dict[str, Any]:
             f"{path}: default_context names no context: {default!r} "
             f"(contexts: {', '.join(data.get('contexts', {})) or 'none; add a [contexts.NAME] table'})"
         )
+    if "tenants" in data:
+        data["tenants"] = _tenants(data["tenants"], path)
     for binding, keys in data.get("keys", {}).items():
         if not isinstance(keys, str) or not keys.strip():
             raise ConfigError(
@@ -775,6 +800,27 @@ def _logs(value: object, path: Path) -> LogSettings:
             known = ", ".join(LOG_LEVELS)
             raise ConfigError(f"{where}: level must be one of {known}, got {table['level']!r}")
     return LogSettings(**values)
+
+
+def _tenants(value: object, path: Path) -> TenantSettings:
+    where = f"{path}: [tenants]"
+    table = _table(value, where, ("meta_key", "limits"))
+    key = _typed(table, "meta_key", str, where) if "meta_key" in table else DEFAULT_TENANT_KEY
+    if not _TENANT_KEY.match(key):
+        raise ConfigError(f"{where}: meta_key must be a name like tenant or customer_id, got {key!r}")
+    given = table.get("limits", {})
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}: limits must be a [tenants.limits] table like acme = 2, got {given!r}")
+    limits: dict[str, int] = {}
+    for name, limit in given.items():
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise ConfigError(
+                f"{path}: [tenants.limits]: {name} must be a number of jobs, 0 or more (0: no limit), "
+                f"got {limit!r}"
+            )
+        limits[name] = limit
+    default = limits.pop("default", 0)
+    return TenantSettings(key, limits, default)
 
 
 def load_settings(

@@ -187,3 +187,21 @@ def test_logs_table(tmp_path: Path) -> None:
         cfg.write_text(body)
         with pytest.raises(ConfigError, match=error):
             load_settings(path=cfg)
+
+
+def test_tenants_table(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    assert load_settings(path=cfg).tenants.meta_key == "tenant"
+    cfg.write_text('[tenants]\nmeta_key = "customer"\n[tenants.limits]\nacme = 2\ndefault = 5\n')
+    tenants = load_settings(path=cfg).tenants
+    assert (tenants.meta_key, tenants.limits, tenants.default_limit) == ("customer", {"acme": 2}, 5)
+    assert (tenants.limit_for("acme"), tenants.limit_for("globex")) == (2, 5)
+    for body, error in (
+        ("[tenants]\nkey = 5\n", r"unknown key 'key'"),
+        ('[tenants]\nmeta_key = "a b"\n', r"meta_key must be a name"),
+        ("[tenants.limits]\nacme = -1\n", r"acme must be a number of jobs"),
+        ('[tenants.limits]\nacme = "two"\n', r"acme must be a number of jobs"),
+    ):
+        cfg.write_text(body)
+        with pytest.raises(ConfigError, match=error):
+            load_settings(path=cfg)

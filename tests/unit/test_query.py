@@ -19,6 +19,7 @@ from queuetui.rqdata.query import (
     parse,
     parse_duration,
     signature,
+    with_tenant_term,
 )
 from queuetui.rqdata.rows import ExceptionInfo, JobRow, parse_exception
 
@@ -167,3 +168,27 @@ def test_a_filter_names_the_job_hash_fields_it_tests() -> None:
     assert parse("duration<5m retries>0").fields == ("started_at", "ended_at", "retries_left")
     assert parse("func:send id:abc").fields == () and parse("").fields == ()
     assert parse("timeout").fields == ("exc_info",)  # a bare word also matches the exception message
+
+
+def test_tenant_terms_match_the_tenant_exactly() -> None:
+    acme, acme_corp, nobody = row(meta={"tenant": "acme"}), row(meta={"tenant": "acme-corp"}), row(meta={})
+    query = parse("tenant:acme")
+    assert query.root == Meta("tenant", "acme", exact=True) and query.needs_meta and "meta" in query.fields
+    assert [query.match(r, NOW) for r in (acme, acme_corp, nobody)] == [True, False, False]
+    assert [parse("!tenant:acme").match(r, NOW) for r in (acme, acme_corp, nobody)] == [False, True, True]
+    assert [parse("tenant:").match(r, NOW) for r in (acme, acme_corp, nobody)] == [False, False, True]
+    assert not parse("tenant:ACME").match(acme, NOW)
+    assert parse("tenant:acme", tenant_key="customer").match(row(meta={"customer": "acme"}), NOW)
+    assert not parse("tenant:acme", tenant_key="customer").match(acme, NOW)
+    with pytest.raises(QueryError, match="use tenant:NAME"):
+        parse("tenant>acme")
+
+
+def test_a_tenant_narrows_the_whole_filter() -> None:
+    assert with_tenant_term("", "acme") == 'tenant:"acme"'
+    combined = with_tenant_term("func:a OR func:b", 'a "b')
+    assert combined == "(func:a OR func:b) tenant:'a \"b'"
+    assert parse(combined).root == All((Any_((Contains("func", "a"), Contains("func", "b"))),
+                                        Meta("tenant", 'a "b', exact=True)))  # fmt: skip
+    with pytest.raises(QueryError, match="both kinds of quote"):
+        with_tenant_term("", "a'\"")

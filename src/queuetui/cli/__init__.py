@@ -20,6 +20,7 @@ COMMANDS = {
     "queues": "queuetui.cli.queues:queues",
     "workers": "queuetui.cli.workers:workers",
     "batches": "queuetui.cli.batches:batches",
+    "tenants": "queuetui.cli.tenants:tenants",
     "schedules": "queuetui.cli.schedules:schedules",
     "cron": "queuetui.cli.cron:cron",
     "audit": "queuetui.cli.audit:audit",

@@ -83,6 +83,7 @@ def worker(
             logging_level=logging_level,
             retry=settings.retry,
             logs=settings.logs,
+            tenants=settings.tenants,
         )
 
 
@@ -161,6 +162,7 @@ def scheduler(
         standby_poll=standby_poll,
         db_stall_limit=db_stall_limit,
         on_time=timedelta(seconds=late_after),
+        tenant_key=services.settings.tenants.meta_key,
     ).run(stop, interval)
     if monitoring is not None:
         thread, alerts = monitoring

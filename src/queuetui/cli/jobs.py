@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from queuetui.rqdata.logs import LogEntry
 
 
+_tenant_option = click.option(
+    "--tenant", default=None, metavar="NAME", help="Only this tenant's jobs (the filter term tenant:NAME)."
+)
+
+
 @click.group()
 def jobs() -> None:
     """List, show and group jobs; retry, requeue, move, cancel, stop, delete them (as the console does)."""
@@ -47,6 +52,7 @@ def jobs() -> None:
 @click.option(
     "-f", "--filter", "filter_text", default="", help="Filter, e.g. 'func:send exc:Timeout age>1h'."
 )
+@_tenant_option
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option(
@@ -61,6 +67,7 @@ def jobs_list(
     queue: str,
     registry: str,
     filter_text: str,
+    tenant: str | None,
     offset: int,
     limit: int,
     order: str | None,
@@ -70,16 +77,18 @@ def jobs_list(
     from queuetui.clock import SYSTEM
     from queuetui.present.jobs import row_json, rows_table
     from queuetui.rqdata.pages import read_window
-    from queuetui.rqdata.query import QueryError, parse
+    from queuetui.rqdata.query import QueryError, parse, with_tenant_term
     from queuetui.rqdata.rows import registry_name
     from queuetui.rqdata.search import filter_ids
 
+    settings, redis = redis_for(connection)
     try:
         registry = registry_name(registry)
-        query = parse(filter_text)
+        if tenant is not None:
+            filter_text = with_tenant_term(filter_text, tenant)
+        query = parse(filter_text, settings.tenants.meta_key)
     except (ValueError, QueryError) as exc:
         fail(str(exc), code=2)
-    settings, redis = redis_for(connection)
     descending = None if order is None else order == "desc"
     note = ""
     with redis_errors(settings):
@@ -231,6 +240,7 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-q", "--queue", default="", help="The queue whose jobs to act on."),
         click.option("-r", "--registry", default="", help="Its registry (default: the action's own)."),
         click.option("-f", "--filter", "filter_text", default="", help="Only the jobs matching this filter."),
+        _tenant_option,
         click.option("--ids", "ids_text", multiple=True, help="Job ids, comma-separated (repeatable)."),
         click.option(
             "--ids-file", type=click.File("r"), default=None, help="Job ids, one a line ('-' for stdin)."
@@ -258,6 +268,7 @@ def _job_action(action: str, name: str, summary: str, extra: tuple[Callable[...,
         queue: str,
         registry: str,
         filter_text: str,
+        tenant: str | None,
         ids_text: tuple[str, ...],
         ids_file: Any,
         dry_run: bool,
@@ -270,7 +281,7 @@ def _job_action(action: str, name: str, summary: str, extra: tuple[Callable[...,
     ) -> None:
         from queuetui.rqdata.actions import ActionError, Options
         from queuetui.rqdata.bulk import Selection
-        from queuetui.rqdata.query import QueryError
+        from queuetui.rqdata.query import QueryError, with_tenant_term
         from queuetui.rqdata.rows import registry_name
 
         ids = [*job_ids, *(i for text in ids_text for i in text.replace(",", " ").split())]
@@ -278,11 +289,13 @@ def _job_action(action: str, name: str, summary: str, extra: tuple[Callable[...,
             ids.extend(line.strip() for line in ids_file if line.strip())
         try:
             registry = registry_name(registry) if registry else ""
-        except ValueError as exc:
+            if tenant is not None:
+                filter_text = with_tenant_term(filter_text, tenant)
+        except (ValueError, QueryError) as exc:
             fail(str(exc), code=2)
         services = services_for(connection, db_url)
         settings = services.settings
-        selection = Selection(queue, registry, filter_text, tuple(ids))
+        selection = Selection(queue, registry, filter_text, tuple(ids), tenant_key=settings.tenants.meta_key)
         options = Options(to=to, at_front=front, dependents=with_dependents)
         with action_errors(settings):
             ops = services.operations

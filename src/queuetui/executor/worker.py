@@ -11,28 +11,84 @@ import logging
 import signal
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import redis
 from rq import Queue, Worker
+from rq.job import Job
 from rq.worker import BaseWorker
 from rq.worker_pool import WorkerPool
 
-from queuetui.config import LogSettings, RetrySettings
+from queuetui.config import LogSettings, RetrySettings, TenantSettings
 from queuetui.executor.joblog import logging_worker_class
+from queuetui.executor.limits import SLOT_TTL_MARGIN, TenantLimiter
 from queuetui.executor.retry import RetryHandler
 from queuetui.rqdata.priority import PRIORITY_QUEUES
+from queuetui.tenancy import running_for, tenant_of
 
 # How long the worker's pubsub listener thread waits for a message before it looks at its stop flag.
 PUBSUB_POLL_SECONDS = 1.0
 
 
-class QueuetuiWorker(Worker):
+class TenantsMixin(BaseWorker):
+    """A worker that runs each job as its tenant (current_tenant()) within [tenants.limits].
+
+    Mix in before an RQ worker class (see tenant_worker_class). A job of a limited tenant runs once it
+    holds one of the tenant's slots (executor/limits.py), renewed with the job's heartbeats and given
+    back when it ends; over the limit, it is deferred and the worker takes the next job.
+    """
+
+    tenant_settings: TenantSettings = TenantSettings()
+    _limiter: TenantLimiter | None = None
+
+    def limiter(self) -> TenantLimiter | None:
+        """The per-tenant limits of [tenants.limits] (None when there are none)."""
+        settings = self.tenant_settings
+        if not settings.limits and not settings.default_limit:
+            return None
+        if self._limiter is None:
+            slot_ttl = self.job_monitoring_interval + SLOT_TTL_MARGIN
+            self._limiter = TenantLimiter(self.connection, settings, slot_ttl)
+        return self._limiter
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """RQ's execute_job, once the job holds a slot of its tenant; over the limit, it is deferred."""
+        limiter = self.limiter()
+        tenant = tenant_of(job.meta, self.tenant_settings.meta_key) if limiter else ""
+        if limiter is None or not limiter.limit(tenant):
+            super().execute_job(job, queue)
+            return
+        if not limiter.acquire(tenant, job.id):
+            self.log.debug("Worker %s: job %s is over its tenant's limit: deferred", self.name, job.id)
+            limiter.defer(tenant, job, queue)
+            return
+        try:
+            super().execute_job(job, queue)
+        finally:
+            limiter.release(tenant, job.id)
+
+    def maintain_heartbeats(self, job: Job, execution: Any) -> None:
+        """RQ's heartbeats, and the renewal of the job's tenant slot."""
+        super().maintain_heartbeats(job, execution)
+        limiter = self.limiter()
+        if limiter is not None:
+            limiter.renew(tenant_of(job.meta, self.tenant_settings.meta_key), job.id)
+
+    def perform_job(self, job: Job, queue: Queue, execution: Any) -> bool:
+        """RQ's perform_job, with the job's tenant (from its meta) as current_tenant() while it runs."""
+        with running_for(tenant_of(job.meta, self.tenant_settings.meta_key)):
+            return super().perform_job(job, queue, execution)
+
+
+class QueuetuiWorker(TenantsMixin, Worker):
     """RQ's forking Worker, with a pubsub listener that stops within PUBSUB_POLL_SECONDS.
 
     RQ's teardown (after a warm shutdown, or a burst worker's last job) unsubscribes, then stops the
     listener thread, which redis-py's stop() joins without a bound. When the listener reads the
     UNSUBSCRIBE reply before stop() clears its flag, it waits for a new subscription for its whole
     poll time, which RQ sets to 60 s: the worker then exits a minute after the shutdown command.
+
+    Jobs run as their tenants, within [tenants.limits] (TenantsMixin).
     """
 
     def subscribe(self) -> None:
@@ -63,12 +119,14 @@ def run_worker(
     logging_level: str = "INFO",
     retry: RetrySettings | None = None,
     logs: LogSettings | None = None,
+    tenants: TenantSettings | None = None,
 ) -> bool:
     """Work the queues in strict order (a job in an earlier queue always goes first).
 
     With pool > 1, runs that many worker processes under RQ's WorkerPool. Returns True when the
     worker (or pool) ran to completion, as RQ's own `work()` does. `retry`: the policies for jobs
     without a Retry of their own (default: the built-in ones). `logs`: the caps of each job's log.
+    `tenants`: the meta key of a job's tenant.
     """
     names = listen_order(queues)
     handlers = [RetryHandler(retry or RetrySettings())]
@@ -79,13 +137,15 @@ def run_worker(
             connection=connection,
             num_workers=pool,
             exception_handlers=handlers,
-            worker_class=logging_worker_class(QueuetuiWorker, logs or LogSettings()),
+            worker_class=logging_worker_class(tenant_worker_class(tenants), logs or LogSettings()),
         )
         worker_pool.start(burst=burst, logging_level=logging_level)
         return True
     worked = False
     while True:
-        worker = build_worker(connection, names, name=name, retry=retry, logs=logs)
+        worker = build_worker(
+            connection, names, name=name, retry=retry, logs=logs, worker_class=tenant_worker_class(tenants)
+        )
         lost = _RedisLoss()
         logging.getLogger("rq.worker").addHandler(lost)
         try:
@@ -169,3 +229,17 @@ def build_worker(
         name=name,
         exception_handlers=[RetryHandler(retry or RetrySettings())],
     )
+
+
+def tenant_worker_class(
+    tenants: TenantSettings | None, worker_class: type[BaseWorker] = QueuetuiWorker
+) -> type[BaseWorker]:
+    """`worker_class` running jobs as their tenants under `tenants` (QueuetuiWorker itself for defaults)."""
+    mixed: type[TenantsMixin] = (
+        worker_class
+        if issubclass(worker_class, TenantsMixin)
+        else type(worker_class.__name__, (TenantsMixin, worker_class), {"__module__": __name__})
+    )
+    if tenants is None or tenants == mixed.tenant_settings:
+        return mixed
+    return type(mixed.__name__, (mixed,), {"tenant_settings": tenants, "__module__": __name__})

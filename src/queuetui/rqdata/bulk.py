@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from queuetui.config import DEFAULT_TENANT_KEY
 from queuetui.rqdata import keys
 from queuetui.rqdata.actions import OK, ActionError, JobAction, Options, Source
 from queuetui.rqdata.connection import describe_error
@@ -48,6 +49,8 @@ class Selection:
     filter: str = ""
     ids: tuple[str, ...] = ()
     group: str = ""
+    tenant_key: str = DEFAULT_TENANT_KEY
+    """The job meta key tenant: terms of the filter read ([tenants] meta_key)."""
 
     def describe(self) -> str:
         if self.group:
@@ -216,7 +219,7 @@ def plan(
             connection,
             source.queue,
             source.registry,
-            parse(selection.filter),
+            parse(selection.filter, selection.tenant_key),
             descending=False,
             progress=progress,
             cancelled=cancelled,

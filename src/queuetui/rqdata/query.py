@@ -8,7 +8,8 @@ parenthesised group. `field:value` matches when the field contains value, case-i
 `age` and `duration` compare with > >= < <= and take 90s, 15m, 1h30m, 2d; `retries` compares
 numbers. A bare word matches the job id, the function or the exception message. Quote values that
 hold spaces or colons. `never:` matches the deferred jobs that can never run (`never:failed`, by
-reason; see deps.py).
+reason; see deps.py). `tenant:acme` matches the jobs whose tenant (job meta under [tenants] meta_key)
+is exactly acme; `tenant:` alone, the jobs without one.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from queuetui.config import DEFAULT_TENANT_KEY
 from queuetui.rqdata.rows import ROW_FIELDS, JobRow
 
 TEXT_FIELDS = ("id", "func", "args", "exc", "msg", "sig", "queue", "worker", "status", "group", "never")
 NUMBER_FIELDS = ("age", "duration", "retries")
-FIELDS = (*TEXT_FIELDS, *NUMBER_FIELDS, "meta.KEY")
+FIELDS = (*TEXT_FIELDS, *NUMBER_FIELDS, "tenant", "meta.KEY")
 
 
 MAX_NESTING = 64
@@ -158,8 +160,13 @@ class Contains(Node):
 class Meta(Node):
     key: str
     value: str
+    exact: bool = False
+    """Equal, case and all (tenant:), not contained; an empty value matches a missing or empty one."""
 
     def match(self, row: JobRow, now: datetime) -> bool:
+        if self.exact:
+            found = row.meta.get(self.key) if row.meta else None
+            return ("" if found is None else str(found)) == self.value
         if not row.meta or self.key not in row.meta:
             return False
         return self.value.lower() in str(row.meta[self.key]).lower()
@@ -296,8 +303,9 @@ def _uses(node: Node, test: Callable[[Node], bool]) -> bool:
 
 
 class _Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, tenant_key: str = DEFAULT_TENANT_KEY) -> None:
         self.source = source
+        self.tenant_key = tenant_key
         self.tokens = tokenize(source)
         self.i = 0
         self.depth = 0
@@ -350,7 +358,7 @@ class _Parser:
             return node
         if token.text == ")" and not token.quoted:
             raise QueryError(f"unmatched ')' at column {token.column}")
-        return term(token)
+        return term(token, self.tenant_key)
 
     def _negation(self, token: Token) -> Node:
         if self.peek() is None:
@@ -366,12 +374,16 @@ class _Parser:
         return inner
 
 
-def term(token: Token) -> Node:
+def term(token: Token, tenant_key: str = DEFAULT_TENANT_KEY) -> Node:
     match = None if token.quoted else _TERM.match(token.text)
     if match is None:
         return FreeText(token.text)
     name, op, value = match.groups()
     where = f"at column {token.column}"
+    if name == "tenant":
+        if op != ":":
+            raise QueryError(f"use tenant:NAME {where} (tenant: alone for jobs without one)")
+        return Meta(tenant_key, value, exact=True)
     if name.startswith("meta."):
         if op != ":" or not name[5:]:
             raise QueryError(f"use meta.KEY:value {where}")
@@ -402,6 +414,15 @@ def _number(value: str) -> float | None:
         return None
 
 
-def parse(source: str) -> Query:
-    """Parse a filter; raises QueryError with a one-line message naming the column."""
-    return Query(source.strip(), _Parser(source).parse())
+def parse(source: str, tenant_key: str = DEFAULT_TENANT_KEY) -> Query:
+    """Parse a filter (tenant: reads job meta `tenant_key`); raises QueryError naming the column."""
+    return Query(source.strip(), _Parser(source, tenant_key).parse())
+
+
+def with_tenant_term(source: str, tenant: str) -> str:
+    """`source` narrowed to the jobs of `tenant` (a tenant:NAME term ANDed to the whole filter)."""
+    quote = "'" if '"' in tenant else '"'
+    if quote in tenant:
+        raise QueryError(f"a tenant name cannot hold both kinds of quote: {tenant!r}")
+    term_text = f"tenant:{quote}{tenant}{quote}"
+    return f"({source}) {term_text}" if source.strip() else term_text

@@ -17,8 +17,10 @@ from datetime import datetime
 import redis
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.rqdata import keys, scripting
 from queuetui.rqdata.deps import flag_rows
 from queuetui.rqdata.pages import Member, default_descending, read_ids
+from queuetui.rqdata.payload import JOB_LIMITS, Budget, UndecodableError, decode_value
 from queuetui.rqdata.query import Query, signature
 from queuetui.rqdata.rows import JobRow, RawRow, decode_rows, hash_fields, read_raw
 
@@ -197,3 +199,84 @@ def failure_groups(
                     group.last_seen = seen
     ordered = sorted(groups.values(), key=lambda g: (-g.count, g.signature))
     return GroupsResult(ordered, walk)
+
+
+# The meta field of each job id in ARGV[2..] (job key prefix ARGV[1]); false for none, or not a hash.
+_METAS = """
+local out = {}
+for i = 2, #ARGV do
+  local value = redis.pcall('HGET', ARGV[1] .. ARGV[i], 'meta')
+  if type(value) == 'table' then value = false end
+  out[i - 1] = value
+end
+return out
+"""
+_TENANT_CACHE = 4096
+"""Distinct meta values whose tenant a walk remembers: jobs of one tenant mostly share their meta bytes."""
+
+
+def _read_metas(connection: redis.Redis, ids: list[str]) -> list[bytes | None]:
+    try:
+        return [m or None for m in scripting.run(connection, _METAS, [keys.JOB_PREFIX, *ids])]
+    except scripting.ScriptingRefused:
+        pipe = connection.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.hget(keys.job_key(job_id), "meta")
+        return [m if isinstance(m, bytes) else None for m in pipe.execute(raise_on_error=False)]
+
+
+def _tenant_in(raw: bytes, meta_key: str) -> str:
+    try:
+        meta = decode_value(raw, Budget(JOB_LIMITS))
+    except UndecodableError:
+        return ""
+    value = meta.get(meta_key) if isinstance(meta, dict) else None
+    return "" if value is None else str(value)
+
+
+def tenant_counts(
+    connection: redis.Redis,
+    queue: str,
+    registry: str,
+    meta_key: str,
+    *,
+    chunk: int = CHUNK,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] = _never,
+) -> tuple[dict[str, int], Walk]:
+    """How many jobs of a queue's registry each tenant has (job meta `meta_key`; "" for none).
+
+    Walks the registry CHUNK ids at a time as the other walks do, reading only each job's meta (one
+    round trip a chunk, the next chunk read while this one is counted), decoded as data within a
+    job's budget; identical meta bytes are decoded once.
+    """
+    counts: dict[str, int] = {}
+    cache: dict[bytes, str] = {}
+    walk = Walk()
+    descending = default_descending(registry)
+
+    def fetch(offset: int) -> tuple[int, list[Member], list[bytes | None]]:
+        total, members = read_ids(connection, queue, registry, offset, chunk, descending)
+        ids = [job_id for job_id, _ in members]
+        return total, members, _read_metas(connection, ids) if ids else []
+
+    with ThreadPoolExecutor(1, thread_name_prefix="queuetui-tenants") as reader:
+        ahead = reader.submit(fetch, 0)
+        while not cancelled():
+            walk.total, members, metas = ahead.result()
+            if not members:
+                walk.complete = True
+                break
+            ahead = reader.submit(fetch, walk.scanned + len(members))
+            for raw in metas:
+                if raw is None:
+                    tenant = ""
+                elif (tenant := cache.get(raw)) is None:  # type: ignore[assignment]
+                    if len(cache) >= _TENANT_CACHE:
+                        cache.clear()
+                    tenant = cache[raw] = _tenant_in(raw, meta_key)
+                counts[tenant] = counts.get(tenant, 0) + 1
+            walk.scanned += len(members)
+            if progress is not None:
+                progress(walk.scanned, max(walk.total, walk.scanned))
+    return counts, walk

@@ -29,6 +29,7 @@ from rq import Queue, Retry
 from rq.job import Dependency, Job, JobStatus
 from rq.registry import DeferredJobRegistry
 
+from queuetui.config import DEFAULT_TENANT_KEY
 from queuetui.daemon.lease import LEASE_KEY
 from queuetui.db.models import Schedule, Trigger
 
@@ -89,11 +90,12 @@ class Fire:
         return job_id(self.schedule.id, self.fire_time, self.trigger)
 
 
-def _job(queue: Queue, fire: Fire, now: datetime) -> Job:
+def _job(queue: Queue, fire: Fire, now: datetime, tenant_key: str = DEFAULT_TENANT_KEY) -> Job:
     """The RQ job of a fire time, built by RQ itself so its hash is exactly what RQ writes."""
     schedule = fire.schedule
     meta = {
         **(schedule.meta or {}),
+        **({tenant_key: schedule.tenant} if schedule.tenant else {}),
         "schedule": schedule.name,
         "schedule_id": schedule.id,
         "fire_time": fire.fire_time.isoformat(),
@@ -126,13 +128,19 @@ def _fields(job: Job) -> list[Any]:
     return fields
 
 
-def enqueue_many(connection: redis.Redis, lease_value: str, fires: list[Fire], now: datetime) -> list[Any]:
+def enqueue_many(
+    connection: redis.Redis,
+    lease_value: str,
+    fires: list[Fire],
+    now: datetime,
+    tenant_key: str = DEFAULT_TENANT_KEY,
+) -> list[Any]:
     """Enqueue each fire time if, atomically, we lead and it was never enqueued (one round trip).
 
     One answer per fire: an Outcome, or the ResponseError Redis gave for that fire time alone
     (a queue key of the wrong type, say); the others are unaffected. An empty `lease_value` skips
     the leader check: an operator's run-now or backfill, whose job ids are their own, still enqueue
-    at most once.
+    at most once. A schedule's tenant goes into its jobs' meta under `tenant_key`.
     """
     if not fires:
         return []
@@ -143,7 +151,7 @@ def enqueue_many(connection: redis.Redis, lease_value: str, fires: list[Fire], n
         for fire in fires:
             name = fire.schedule.queue
             queue = queues.setdefault(name, Queue(name, connection=connection))
-            job = _job(queue, fire, now)
+            job = _job(queue, fire, now, tenant_key)
             keys = [LEASE_KEY, FIRED_PREFIX + job.id, job.key, queue.key, Queue.redis_queues_keys]
             if fire.after:  # RQ's own key names: rq 3.0 spells the dependencies set 'rq:job::<id>:...'
                 keys += [

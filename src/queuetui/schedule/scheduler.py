@@ -61,6 +61,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.config import DEFAULT_TENANT_KEY
 from queuetui.daemon.lease import Keeper, Lease
 from queuetui.daemon.notify import Notifier
 from queuetui.db.engine import DatabaseError, session_scope
@@ -186,8 +187,10 @@ class Scheduler:
         standby_poll: float = STANDBY_POLL,
         db_stall_limit: float = DB_STALL_LIMIT,
         on_time: timedelta = ON_TIME,
+        tenant_key: str = DEFAULT_TENANT_KEY,
     ) -> None:
         self.connection = connection
+        self.tenant_key = tenant_key
         self.notifier = notifier or Notifier()
         self.sessions = sessions
         self.clock = clock
@@ -383,7 +386,7 @@ class Scheduler:
                 if schedule.overlap != Overlap.ALLOW:
                     previous = fire.job_id  # the run just enqueued is the one the next waits for
         enqueued_at = self.clock.now()  # later than `now` when earlier batches of the tick took a while
-        answers = enqueue_many(self.connection, value, to_enqueue, enqueued_at)
+        answers = enqueue_many(self.connection, value, to_enqueue, enqueued_at, self.tenant_key)
         if Outcome.NOT_LEADER in answers:
             raise _LeaseLost
         duplicates = [

@@ -71,6 +71,8 @@ class QueueTUI(App[None]):
         """The operator's role from the config (and the context), or the web user's: screens hide what
         it may not do (Audit refuses it)."""
         self.connection_label = self._label(settings, connection_url)
+        self.tenant = ""
+        """`:tenant NAME`: the job views show only this tenant's jobs (empty: every tenant's)."""
         self.known_queues: tuple[str, ...] = ()
         """The queues the overview last read: what `:` completes queue names from."""
         self.summarize: Callable[[Settings, str], ContextSummary] = summarize_context
@@ -298,6 +300,14 @@ class QueueTUI(App[None]):
             complete=lambda text: commands.completions(text, sources),
         )  # fmt: skip
         self.push_screen(prompt, submitted)
+
+    def set_tenant(self, tenant: str) -> None:
+        """Scope the job views to `tenant`'s jobs ("" for every tenant's); open views filter again."""
+        self.tenant = tenant
+        for screen in self.screen_stack:
+            if isinstance(screen, JobsScreen) and not screen.group:
+                screen.apply_filter(screen.filter_text)
+        self.notify(f"job views: tenant {tenant} only" if tenant else "job views: every tenant", timeout=3)
 
     def run_command(self, text: str) -> None:
         """Run a `:` command (see tui/commands.py)."""

@@ -145,6 +145,18 @@ def _contexts(app: QueueTUI, args: list[str]) -> None:
     app.switch_context(args[0]) if args else app.open_contexts()
 
 
+def _tenant(app: QueueTUI, args: list[str]) -> None:
+    app.set_tenant("" if args[0] == "-" else args[0])
+
+
+def _check_tenant(args: list[str]) -> str:
+    if len(args) != 1:
+        return "usage: tenant NAME (- for every tenant)"
+    if '"' in args[0] and "'" in args[0]:
+        return "a tenant name cannot hold both kinds of quote"
+    return ""
+
+
 def _top(app: QueueTUI, args: list[str]) -> None:
     app.jobs_view_do("top")
 
@@ -232,6 +244,14 @@ COMMANDS: tuple[Command, ...] = (
         "every context with its summary, or switch to one",
         _contexts,
         _at_most(1, "ctx [NAME]"),
+    ),
+    Command(
+        ("tenant",),
+        "NAME|-",
+        "show only one tenant's jobs in the job views (- for all)",
+        _tenant,
+        _check_tenant,
+        palette=False,
     ),
     Command(("top",), "", "the first row of this job view", _top, palette=False),
     Command(("bottom",), "", "the last row of this job view", _bottom, palette=False),

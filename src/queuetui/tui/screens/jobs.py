@@ -30,7 +30,7 @@ from queuetui.rqdata.batches import batch_members, read_batch_rows, row_state
 from queuetui.rqdata.bulk import Outcome, Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.pages import Page, default_descending, read_window
-from queuetui.rqdata.query import Query, parse
+from queuetui.rqdata.query import Query, parse, with_tenant_term
 from queuetui.rqdata.rows import VIEWS, JobRow
 from queuetui.rqdata.search import filter_ids
 from queuetui.tui.draw import set_border_title, update_static
@@ -162,6 +162,8 @@ class JobsScreen(BulkActionsScreen):
         self.total = 0
         self.descending = default_descending(registry)
         self.filter = Query("", None)
+        self.filter_text = ""
+        """The filter as the operator typed it (self.filter adds the console's tenant scope)."""
         self.matches: list[tuple[str, float | None]] | None = None
         self.truncated = False
         self.focus_job = focus_job
@@ -191,7 +193,7 @@ class JobsScreen(BulkActionsScreen):
         self._build_columns()
         self._show_title()
         self.start_live()
-        if self._initial_filter:
+        if self._initial_filter or (self.app.tenant and not self.group):
             self.apply_filter(self._initial_filter)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -306,6 +308,8 @@ class JobsScreen(BulkActionsScreen):
             span = "loading…"
         where = f"batch {self.group}" if self.group else self.queue
         parts = [line((where, "bold"), " › ", (self.label, "bold")), line(span), line(order)]
+        if self.app.tenant and not self.group:
+            parts.insert(1, line("tenant ", (self.app.tenant, "bold")))
         if self.group and self.truncated:
             parts.append(line(f"the first {len(self.matches or ()):,} jobs"))
         if self.marked_all:
@@ -449,8 +453,8 @@ class JobsScreen(BulkActionsScreen):
 
         prompt = PromptScreen(
             f"filter {self.queue} › {self.label}",
-            self.filter.source,
-            "func:send_email exc:Timeout age>1h meta.tenant:acme !worker:w1 ... (empty clears)",
+            self.filter_text,
+            "func:send_email exc:Timeout age>1h tenant:acme !worker:w1 ... (empty clears)",
             refusal(parse),
         )
         self.app.push_screen(prompt, submitted)
@@ -463,7 +467,7 @@ class JobsScreen(BulkActionsScreen):
         elif self.scanning:
             self.workers.cancel_group(self, "filter")
             self._scan_finished("Filter cancelled")
-        elif self.filter:
+        elif self.filter_text:
             self.apply_filter("")
         elif len(self.app.screen_stack) > 2:
             self.app.pop_screen()
@@ -471,7 +475,11 @@ class JobsScreen(BulkActionsScreen):
     # -- filtering
 
     def apply_filter(self, text: str) -> None:
-        self.filter = parse(text)
+        self.filter_text = text
+        tenant = "" if self.group else self.app.tenant
+        self.filter = parse(
+            with_tenant_term(text, tenant) if tenant else text, self.app.settings.tenants.meta_key
+        )
         self._clear_marks()
         self.matches = None
         self.truncated = False
@@ -667,7 +675,7 @@ class JobsScreen(BulkActionsScreen):
 
     def action_never(self) -> None:
         """Toggle the never: filter: the deferred jobs that can never run, then all of them again."""
-        self.apply_filter("" if self.filter.source == "never:" else "never:")
+        self.apply_filter("" if self.filter_text == "never:" else "never:")
 
     def acted(self, outcome: Outcome) -> None:
         self._clear_marks()
@@ -676,6 +684,6 @@ class JobsScreen(BulkActionsScreen):
             self.matches = None  # read the batch's ids again: jobs may have left it (deleted)
             self.fetch()
         elif self.filter:
-            self.apply_filter(self.filter.source)  # the matches moved: find them again
+            self.apply_filter(self.filter_text)  # the matches moved: find them again
         else:
             self.fetch()
