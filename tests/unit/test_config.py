@@ -191,6 +191,7 @@ def test_logs_table(tmp_path: Path) -> None:
 
 def test_tenants_table(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
+    cfg.write_text("")
     assert load_settings(path=cfg).tenants.meta_key == "tenant"
     cfg.write_text('[tenants]\nmeta_key = "customer"\n[tenants.limits]\nacme = 2\ndefault = 5\n')
     tenants = load_settings(path=cfg).tenants
