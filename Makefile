@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/queuetui demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n 4 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench docs
