@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from queuetui import fmt
-from queuetui.present.text import safe as visible
+from queuetui.present.text import safe
 from queuetui.services import ContextSummary
 
 COLUMNS = ("Context", "Waiting", "Running", "Failed", "Workers", "Firing", "Redis")
@@ -46,7 +46,7 @@ def counts(summary: ContextSummary) -> list[str]:
 
 def state_text(summary: ContextSummary) -> str:
     """What the last column says: the URL, or the one-line error of an unreachable context."""
-    return visible(summary.url if summary.reachable else f"unreachable: {summary.error}")
+    return safe(summary.url if summary.reachable else f"unreachable: {summary.error}")
 
 
 def marks(summary: ContextSummary, current: str = "") -> str:
@@ -54,7 +54,7 @@ def marks(summary: ContextSummary, current: str = "") -> str:
     words = [w for w, on in (("production", summary.production), ("read-only", summary.read_only)) if on]
     return (
         ("* " if summary.name == current else "  ")
-        + visible(summary.name)
+        + safe(summary.name)
         + (f" ({', '.join(words)})" if words else "")
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from queuetui.present.text import safe as visible
+from queuetui.present.text import safe
 from queuetui.rqdata.logs import JobLog, LogEntry
 
 NO_LOG = "no log: run by a plain rq worker, or expired (or it logged nothing yet)"
@@ -19,12 +19,12 @@ def entry_time(entry: LogEntry) -> str:
 
 def entry_line(entry: LogEntry) -> str:
     """One entry on one line: time, level, logger, message (control characters made visible)."""
-    return f"{entry_time(entry)} {visible(entry.level):<8} {visible(entry.logger)}: {visible(entry.message)}"
+    return f"{entry_time(entry)} {safe(entry.level):<8} {safe(entry.logger)}: {safe(entry.message)}"
 
 
 def exception_lines(entry: LogEntry) -> list[str]:
     """The entry's exception text, each line indented and made visible."""
-    return [f"    {visible(line)}" for line in entry.exception.splitlines()]
+    return [f"    {safe(line)}" for line in entry.exception.splitlines()]
 
 
 def dropped_line(count: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from queuetui.present.text import safe as _visible
+from queuetui.present.text import safe
 
 
 def status_text(state: dict[str, Any]) -> str:
@@ -13,7 +13,7 @@ def status_text(state: dict[str, Any]) -> str:
     lines = []
     if leader["instance"]:
         lines.append(
-            f"leader      {_visible(leader['instance'])} (token {leader['token']}), "
+            f"leader      {safe(leader['instance'])} (token {leader['token']}), "
             f"since {leader['since'] or '?'}"
         )
         lines.append(
@@ -23,7 +23,7 @@ def status_text(state: dict[str, Any]) -> str:
         lines.append("leader      none: no scheduler holds the lease")
     database = state["database"]
     if database is not None and "error" in database:
-        lines.append(f"database    {_visible(database['error'])}")
+        lines.append(f"database    {safe(database['error'])}")
     elif database is not None:
         lag = database["lag"]
         late = (
@@ -31,15 +31,15 @@ def status_text(state: dict[str, Any]) -> str:
         )
         lines.append(f"lag         {late}")
         lines.append(
-            f"last write  token {database['fence_token']} by {_visible(database['last_write_by'] or '-')} "
+            f"last write  token {database['fence_token']} by {safe(database['last_write_by'] or '-')} "
             f"at {database['last_write_at'] or '-'}"
         )
     lines.append("instances" if state["instances"] else "instances   none has a heartbeat")
     for item in state["instances"]:
-        where = f"{_visible(item['host'])}:{item['pid']}" if item["host"] else "-"
-        database_state = f", database {_visible(item['database'])}" if item["database"] else ""
+        where = f"{safe(item['host'])}:{item['pid']}" if item["host"] else "-"
+        database_state = f", database {safe(item['database'])}" if item["database"] else ""
         lines.append(
-            f"  {_visible(item['instance'])}  {item['role']}  heartbeat {item['heartbeat_age']:.1f} s ago "
+            f"  {safe(item['instance'])}  {item['role']}  heartbeat {item['heartbeat_age']:.1f} s ago "
             f"({where}{database_state})"
         )
     return "\n".join(lines)
@@ -53,4 +53,4 @@ def leader_summary(state: dict[str, Any]) -> str:
     database = state.get("database") or {}
     lag = database.get("lag")
     late = f", {lag:.0f} s behind" if lag else ""
-    return f"scheduler {_visible(leader)}{late}"
+    return f"scheduler {safe(leader)}{late}"

@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from queuetui.present.contexts import counts, state_text, visible
+from queuetui.present.contexts import counts, state_text
+from queuetui.present.text import safe
 from queuetui.services import ContextSummary
 from queuetui.tui.messages import ContextsRead, ContextSummarized
 from queuetui.tui.screens.live import LiveScreen
@@ -32,8 +33,8 @@ def context_row(summary: ContextSummary | None, name: str, current: str) -> tupl
     Redis URL or why it cannot be reached."""
     mark = "● " if name == current else "  "
     if summary is None:
-        return name, [Text(mark + visible(name)), *["…"] * (len(COLUMNS) - 1), Text("reading…", style="dim")]
-    label = Text.assemble(mark, (visible(name), context_style(summary.production, summary.color)))
+        return name, [Text(mark + safe(name)), *["…"] * (len(COLUMNS) - 1), Text("reading…", style="dim")]
+    label = Text.assemble(mark, (safe(name), context_style(summary.production, summary.color)))
     if summary.production:
         label.append(" prod", style="bold red")
     numbers = [Text(value, justify="right") for value in counts(summary)]

@@ -18,7 +18,7 @@ from textual.widgets import RichLog, Static
 from textual.worker import get_current_worker
 
 from queuetui.present.logs import NO_LOG, dropped_line, entry_time
-from queuetui.present.text import safe as visible
+from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.logs import RUNNING, LogEntry, job_status, read_after, read_log
 from queuetui.tui.draw import update_static
@@ -48,14 +48,14 @@ def entry_text(entry: LogEntry) -> Text:
     text = Text.assemble(
         (entry_time(entry), "dim"),
         " ",
-        (f"{visible(entry.level):<8}", LEVEL_STYLES.get(entry.level, "")),
+        (f"{safe(entry.level):<8}", LEVEL_STYLES.get(entry.level, "")),
         " ",
-        (visible(entry.logger), "cyan"),
+        (safe(entry.logger), "cyan"),
         ": ",
-        visible(entry.message),
+        safe(entry.message),
     )
     for line in entry.exception.splitlines():
-        text.append("\n    " + visible(line), style="red")
+        text.append("\n    " + safe(line), style="red")
     return text
 
 
@@ -89,7 +89,7 @@ class JobLogScreen(Screen[None]):
         return cast("QueueTUI", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(Text.assemble(("Log of job ", "bold"), visible(self.job_id)), id="view-title")
+        yield Static(Text.assemble(("Log of job ", "bold"), safe(self.job_id)), id="view-title")
         yield RichLog(id="log", wrap=False, markup=False, highlight=False, auto_scroll=False)
         yield Static(Text("Reading…"), id="log-status")
         yield KeysFooter()
@@ -174,9 +174,9 @@ class JobLogScreen(Screen[None]):
         if not self.exists and not self.entries:
             text = Text(f"{NO_LOG}", style="yellow")
             if self.following:
-                text.append(f"; the job is {visible(self.status)}: waiting for lines", style="dim")
+                text.append(f"; the job is {safe(self.status)}: waiting for lines", style="dim")
         else:
-            state = visible(self.status) if self.status else "gone"
+            state = safe(self.status) if self.status else "gone"
             text = Text(f"{len(self.entries):,} lines")
             if self.dropped:
                 text.append(f" · {self.dropped:,} earlier dropped")
@@ -185,7 +185,7 @@ class JobLogScreen(Screen[None]):
         text.append("  ·  wrap" if self.wrap else "")
         if self.search_text:
             text.append(" · search: ")
-            text.append(visible(self.search_text), style="bold")
+            text.append(safe(self.search_text), style="bold")
         update_static(self.query_one("#log-status", Static), text)
 
     def action_toggle_wrap(self) -> None:
@@ -226,4 +226,4 @@ class JobLogScreen(Screen[None]):
                 self._show_status()
                 self.notify(f"line {index + 1:,} of {count:,}", timeout=2, markup=False)
                 return
-        self.notify(f"{visible(self.search_text)!s} is not in the log", timeout=3, markup=False)
+        self.notify(f"{safe(self.search_text)!s} is not in the log", timeout=3, markup=False)
