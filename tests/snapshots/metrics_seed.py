@@ -23,7 +23,7 @@ from queuetui.db.models import Alert
 from queuetui.metrics import sampler as sampler_module
 from queuetui.metrics.sampler import Sampler
 from queuetui.rqdata import keys
-from tests.snapshots.seed import NOW
+from tests.snapshots.seed import NOW, seed
 
 STEP = 10.0
 SAMPLES = 360
@@ -102,6 +102,34 @@ def seed_metrics(conn: redis.Redis, samples: int = SAMPLES) -> None:
         pipe.execute()
         clock.advance(STEP)
         assert sampler.sample() is not None
+
+
+_BUILT: dict[int, list[tuple[bytes, int, bytes]]] = {}
+
+
+def seed_with_metrics(conn: redis.Redis, samples: int = SAMPLES) -> None:
+    """seed() then seed_metrics(samples), built once a process and then restored key by key (DUMP and
+    RESTORE: the same bytes, without running the sampler hundreds of times for every test)."""
+    built = _BUILT.get(samples)
+    if built is None:
+        seed(conn)
+        seed_metrics(conn, samples)
+        names = list(conn.scan_iter(count=1000))
+        pipe = conn.pipeline(transaction=False)
+        for name in names:
+            pipe.pttl(name)
+            pipe.dump(name)
+        replies = pipe.execute()
+        _BUILT[samples] = [
+            (name, max(ttl, 0), value)
+            for name, ttl, value in zip(names, replies[::2], replies[1::2], strict=True)
+        ]
+        return
+    conn.flushall()
+    pipe = conn.pipeline(transaction=False)
+    for name, ttl, value in built:
+        pipe.restore(name, ttl, value)
+    pipe.execute()
 
 
 RULES = (

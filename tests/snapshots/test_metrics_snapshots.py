@@ -13,8 +13,8 @@ from queuetui.db.engine import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.alerts import AlertsScreen
 from queuetui.tui.screens.metrics import MetricsScreen
-from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_metrics
-from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed
+from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_with_metrics
+from tests.snapshots.seed import CLOCK, DISPLAY_URL
 from tests.snapshots.test_overview_snapshots import loaded
 from tests.tui.helpers import until
 
@@ -22,8 +22,7 @@ SIZES = [(80, 24), (120, 40)]
 
 
 def make_app(conn: redis.Redis, tmp_path: Path) -> QueueTUI:
-    seed(conn)
-    seed_metrics(conn)
+    seed_with_metrics(conn)
     sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
     seed_alerts(sessions)
     settings = Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600, alerts=ALERT_SETTINGS)

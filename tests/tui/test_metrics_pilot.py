@@ -15,15 +15,16 @@ from queuetui.tui.screens.metrics import NO_SAMPLES, MetricsScreen, Plots
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.widgets.live_table import LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
-from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_metrics
+from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_with_metrics
 from tests.snapshots.seed import CLOCK, seed
 from tests.tui.helpers import until
 
 
 def make_app(conn: redis.Redis, redis_url: str, tmp_path: Path, samples: int = 60) -> QueueTUI:
-    seed(conn)
     if samples:
-        seed_metrics(conn, samples)
+        seed_with_metrics(conn, samples)
+    else:
+        seed(conn)
     sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
     seed_alerts(sessions)
     settings = Settings(redis_url=redis_url, refresh=3600, alerts=ALERT_SETTINGS)
