@@ -1,17 +1,19 @@
 """Job logs: `queuetui worker` keeps each job's log records in a capped Redis stream of its own.
 
 While a job runs, in the process that runs it (RQ's forked work horse, or the worker itself for a
-SimpleWorker), a handler on the root logger buffers the job's records in memory; a thread flushes
-them every FLUSH_LINES records or FLUSH_SECONDS, and once more when the job returns or raises, before
-RQ writes its outcome (a follower that sees the job end has every line). Each flush is one pipelined
-round trip. The stream keeps at most [logs] max_lines entries and max_bytes bytes: the oldest are
-dropped and one marker entry says how many. It lives a generous RUNNING_TTL while the job runs and
-then as long as the job's result (result_ttl) or failure (failure_ttl). Records of RQ's own loggers
-(rq.*) are the worker's, not the job's, and are left out. See rqdata/logs.py for the entry fields.
+SimpleWorker), a handler on the root logger keeps the job's newest max_lines records in a ring in
+memory; a thread writes what the ring holds every FLUSH_SECONDS, and once more when the job returns
+or raises, before RQ writes its outcome (a follower that sees the job end has every line). Each
+write is one round trip. The stream keeps at most [logs] max_lines entries and max_bytes bytes: the
+oldest are dropped (in the ring already, when the job logs more than max_lines a flush) and one marker
+entry says how many. It lives a generous RUNNING_TTL while the job runs and then as long as the
+job's result (result_ttl) or failure (failure_ttl). Records of RQ's own loggers (rq.*) are the
+worker's, not the job's, and are left out. See rqdata/logs.py for the entry fields.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
@@ -31,7 +33,6 @@ from rq.worker import BaseWorker
 from queuetui.config import LogSettings
 from queuetui.rqdata.logs import log_key
 
-FLUSH_LINES = 500
 FLUSH_SECONDS = 0.2
 RUNNING_TTL = 7 * 86400
 """Seconds a running job's log lives past its last flush (plus the job's timeout)."""
@@ -39,7 +40,9 @@ ERRORS = (redis.RedisError, OSError)
 worker_log = logging.getLogger("rq.worker")  # the worker's own output; never captured
 
 Record = tuple[float, str, str, str, str]
-"""A captured record as the job's thread leaves it: time, level, logger, message, exception text."""
+"""A captured record: time (the record's own `created`), level, logger, message, exception text."""
+Pending = tuple[int, float, str, str, str, str]
+"""A record in the capture's ring: its number in the job's records, then the Record."""
 Entry = list[str]
 """The same as the stream keeps it: [time, level, logger, message, exception], valid UTF-8."""
 
@@ -193,18 +196,22 @@ class LogWriter:
 
 
 class CaptureHandler(logging.Handler):
-    """Buffers the job's log records; a thread of its own flushes them to the writer.
+    """Keeps the job's newest records in a ring; a thread of its own writes them every FLUSH_SECONDS.
 
-    The job's thread does as little as it can: a tuple appended to a deque (thread-safe without a
-    lock); encoding and writing happen in the flusher thread.
+    The job's thread does as little as it can: one tuple appended to a deque bounded at max_lines
+    (thread-safe without a lock; past the bound the deque drops its oldest in C), numbered so that
+    the flusher can count what the ring dropped. Encoding and writing happen in the flusher thread,
+    at most max_lines records a flush however fast the job logs: a record overwritten in the ring
+    before a flush costs the job a tuple and nothing else, and Redis never sees it.
     """
 
     def __init__(self, writer: LogWriter, level: int) -> None:
         super().__init__(level)
         self.writer = writer
-        self.buffer: deque[Record] = deque()
-        self.limit = writer.settings.max_lines
-        self.pending_dropped = 0
+        self.buffer: deque[Pending] = deque(maxlen=writer.settings.max_lines)
+        self.numbers = itertools.count()
+        self.next_number = 0
+        """The number of the record after the newest one taken from the ring."""
         self.flush_lock = threading.Lock()
         self.wake = threading.Event()
         self.stopping = False
@@ -213,18 +220,9 @@ class CaptureHandler(logging.Handler):
         self.thread = threading.Thread(target=self._run, name="queuetui-joblog", daemon=True)
         self.previous_root: dict[str, Any] | None = None
 
-    def add(self, record: Record) -> None:
-        """Buffer one record; the oldest buffered are dropped past max_lines (Redis is slow or gone)."""
-        buffer = self.buffer
-        if len(buffer) >= self.limit:
-            try:
-                buffer.popleft()
-                self.pending_dropped += 1
-            except IndexError:  # the flusher took them meanwhile
-                pass
-        buffer.append(record)
-        if len(buffer) >= FLUSH_LINES and not self.wake.is_set():
-            self.wake.set()
+    def add(self, created: float, level: str, logger: str, message: str, exception: str = "") -> None:
+        """Keep one record (the oldest kept is dropped past max_lines)."""
+        self.buffer.append((next(self.numbers), created, level, logger, message, exception))
 
     def handle(self, record: logging.LogRecord) -> bool:
         """Keep the record (no handler lock: the buffer is a deque); RQ's own loggers are left out."""
@@ -244,13 +242,7 @@ class CaptureHandler(logging.Handler):
         except Exception:
             self.handleError(record)  # a bad format string: logging's own report, as without us
             return False
-        buffer = self.buffer
-        if len(buffer) >= self.limit:
-            self.add((record.created, record.levelname, name, message, exception))  # drops the oldest
-        else:
-            buffer.append((record.created, record.levelname, name, message, exception))
-            if len(buffer) >= FLUSH_LINES and not self.wake.is_set():
-                self.wake.set()
+        self.buffer.append((next(self.numbers), record.created, record.levelname, name, message, exception))
         if record.levelno >= logging.WARNING:
             self._last_resort(record)
         return True
@@ -272,13 +264,20 @@ class CaptureHandler(logging.Handler):
         last.handle(record)
 
     def flush(self) -> None:
-        """Write what is buffered: one round trip (two the first time, for a job that ran before)."""
+        """Write what the ring holds: one round trip (two the first time, for a job that ran before)."""
         with self.flush_lock:
             buffer = self.buffer
-            batch = [buffer.popleft() for _ in range(len(buffer))]
-            dropped, self.pending_dropped = self.pending_dropped, 0
-            if not batch and not dropped:
+            # Only this thread takes from the ring, and appends never shorten it: len() items are there.
+            pending = [buffer.popleft() for _ in range(len(buffer))]
+            newest = max((p[0] for p in pending), default=self.next_number - 1)
+            # The numbers skipped are records the ring dropped. A record numbered in another thread
+            # of the job but appended after a later one was taken counts as dropped once, then as
+            # kept: the count is clamped, never negative.
+            dropped = max(0, newest + 1 - self.next_number - len(pending))
+            self.next_number = max(self.next_number, newest + 1)
+            if not pending and not dropped:
                 return
+            batch = [p[1:] for p in pending]
             try:
                 self.writer.write(batch, dropped)
             except ERRORS as exc:
@@ -337,6 +336,7 @@ class OutputTee:
         self.original = original
         self.handler = handler
         self.name = name
+        self.level = name.upper()
         self.partial = ""
 
     def write(self, data: str) -> int:
@@ -347,7 +347,7 @@ class OutputTee:
         return written
 
     def _keep(self, line: str) -> None:
-        self.handler.add((time.time(), self.name.upper(), self.name, line, ""))
+        self.handler.add(time.time(), self.level, self.name, line)
 
     def close_line(self) -> None:
         if self.partial:
