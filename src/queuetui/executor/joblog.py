@@ -43,35 +43,34 @@ Record = tuple[float, str, str, str, str]
 """A captured record: time (the record's own `created`), level, logger, message, exception text."""
 Pending = tuple[int, float, str, str, str, str]
 """A record in the capture's ring: its number in the job's records, then the Record."""
-Entry = list[str]
-"""The same as the stream keeps it: [time, level, logger, message, exception], valid UTF-8."""
+Entry = tuple[int, str, str, str, str]
+"""A record as the writer sends it: time in microseconds, level, logger, message, exception, in
+valid UTF-8 (the script writes the time as the stream keeps it, '1765000000.123456')."""
+TIME_BYTES = 17
+"""The bytes an entry's time counts for (its text in the stream), without formatting it."""
 
 APPEND = """
 local key = KEYS[1]
-if ARGV[2] == '-' then
-  redis.call('XTRIM', key, 'MAXLEN', 0)
-elseif ARGV[2] ~= '' then
-  redis.call('XTRIM', key, 'MINID', ARGV[2])
-end
-local ids = {}
+if ARGV[4] ~= '' and ARGV[3] ~= '' then redis.call('XDEL', key, ARGV[3]) end
+if ARGV[2] ~= '' then redis.call('XTRIM', key, 'MAXLEN', ARGV[2]) end
 for _, e in ipairs(cjson.decode(ARGV[5])) do
+  local t = string.format('%.6f', e[1] / 1000000)
   if e[5] == '' then
-    ids[#ids + 1] = redis.call('XADD', key, '*', 't', e[1], 'lv', e[2], 'lg', e[3], 'm', e[4])
+    redis.call('XADD', key, '*', 't', t, 'lv', e[2], 'lg', e[3], 'm', e[4])
   else
-    ids[#ids + 1] = redis.call('XADD', key, '*', 't', e[1], 'lv', e[2], 'lg', e[3], 'm', e[4], 'x', e[5])
+    redis.call('XADD', key, '*', 't', t, 'lv', e[2], 'lg', e[3], 'm', e[4], 'x', e[5])
   end
 end
-if ARGV[4] ~= '' then
-  if ARGV[3] ~= '' then redis.call('XDEL', key, ARGV[3]) end
-  ids[#ids + 1] = redis.call('XADD', key, '*', 'dropped', ARGV[4])
-end
+local marker = false
+if ARGV[4] ~= '' then marker = redis.call('XADD', key, '*', 'dropped', ARGV[4]) end
 redis.call('EXPIRE', key, ARGV[1])
-return ids
+return marker
 """
-"""One flush in one command: trim (ARGV[2]: the oldest id kept, '-' for none, '' for no trim), append
-the entries (ARGV[5]: a JSON list of [t, lv, lg, m, x]; one argument, so that redis-py packs one value
-a batch, not five a line), replace the dropped marker (ARGV[3] the old one's id, ARGV[4] the new
-count) and set the TTL (ARGV[1]); returns the new ids, the marker's last."""
+"""One flush in one command: replace the dropped marker (ARGV[3] the old one's id, ARGV[4] the new
+count: the old one goes first), trim (ARGV[2]: how many of the oldest entries to keep, '' for no
+trim), append the entries (ARGV[5]: a JSON list of Entry; one argument, so that redis-py packs one
+value a batch, not five a line) and the new marker, and set the TTL (ARGV[1]); returns the new
+marker's id. The time is formatted here, in C, rather than record by record in the work horse."""
 
 
 def _cut(value: str, limit: int) -> str:
@@ -85,29 +84,41 @@ def _utf8(value: str) -> str:
     return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def prepare(record: Record, limit: int) -> tuple[Entry, int]:
-    """The record as the stream keeps it and the bytes it counts for, its message and exception text
-    cut so that it counts for about `limit` bytes at most."""
+def _entry(record: Record, limit: int) -> tuple[Entry, int]:
+    """prepare()'s slow path: text that is not ASCII, or too long."""
     created, level, logger, message, exception = record
-    time_text = f"{created:.6f}"
-    if message.isascii() and exception.isascii() and logger.isascii():
-        size = len(time_text) + len(level) + len(logger) + len(message) + len(exception)
-    else:
-        logger, message, exception = _utf8(logger), _utf8(message), _utf8(exception)
-        size = len(time_text) + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
+    logger, message, exception = _utf8(logger), _utf8(message), _utf8(exception)
+    size = TIME_BYTES + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
     if size > limit:
         share = max(64, limit // 8)  # characters: up to 4 bytes each, in two fields
         message, exception = _cut(message, share), _cut(exception, share)
-        size = len(time_text) + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
-    return [time_text, level, logger, message, exception], size
+        size = TIME_BYTES + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
+    return (int(created * 1_000_000), level, logger, message, exception), size
+
+
+def prepare(records: list[Record], limit: int) -> tuple[list[Entry], list[int]]:
+    """The records as the writer sends them and the bytes each counts for, an entry's message and
+    exception text cut so that it counts for about `limit` bytes at most."""
+    entries: list[Entry] = []
+    sizes: list[int] = []
+    for record in records:
+        created, level, logger, message, exception = record
+        size = TIME_BYTES + len(level) + len(logger) + len(message) + len(exception)
+        if size > limit or not (message.isascii() and logger.isascii() and exception.isascii()):
+            entry, size = _entry(record, limit)
+            entries.append(entry)
+        else:  # ASCII: as many bytes as characters
+            entries.append((int(created * 1_000_000), level, logger, message, exception))
+        sizes.append(size)
+    return entries, sizes
 
 
 class LogWriter:
     """Appends batches of entries to one job's stream, keeping it within the caps.
 
-    It remembers the id and size of every entry in the stream (read once, at its first write, for a
-    job that ran before), so a batch and the trimming it needs go in one command (a Lua script; a
-    pipeline where scripting is refused).
+    It remembers the size of every entry in the stream (read once, at its first write, for a job
+    that ran before) and the dropped marker's id, so a batch and the trimming it needs go in one
+    command (a Lua script; a pipeline where scripting is refused) that returns one id at most.
     """
 
     def __init__(self, connection: redis.Redis, job_id: str, settings: LogSettings, ttl: int) -> None:
@@ -115,10 +126,11 @@ class LogWriter:
         self.key = log_key(job_id)
         self.settings = settings
         self.ttl = ttl
-        self.kept: deque[tuple[str, int]] = deque()
+        self.kept: deque[int] = deque()
+        """The size of each entry in the stream, oldest first (the marker aside)."""
         self.kept_bytes = 0
         self.dropped = 0
-        self.marker_id = ""
+        self.marker_id: bytes = b""
         self.loaded = False
         self.written = False
         self.script: Any = connection.register_script(APPEND)
@@ -126,13 +138,12 @@ class LogWriter:
 
     def _load(self) -> None:
         raw = cast(list[tuple[bytes, dict[bytes, bytes]]], self.connection.xrange(self.key))
-        for raw_id, values in raw:
-            entry_id = raw_id.decode()
+        for entry_id, values in raw:
             if b"dropped" in values:
                 self.dropped, self.marker_id = int(values[b"dropped"]), entry_id
             else:
                 size = sum(len(v) for v in values.values())
-                self.kept.append((entry_id, size))
+                self.kept.append(size)
                 self.kept_bytes += size
         self.loaded = True
 
@@ -145,54 +156,50 @@ class LogWriter:
         if len(records) > limit_lines:  # these would be dropped as soon as written
             dropped += len(records) - limit_lines
             records = records[-limit_lines:]
-        sized = deque(prepare(r, limit_bytes // 4) for r in records)
-        new_bytes = sum(size for _, size in sized)
-        trimmed = 0
-        while self.kept and (
-            len(self.kept) + len(sized) > limit_lines or self.kept_bytes + new_bytes > limit_bytes
-        ):
-            self.kept_bytes -= self.kept.popleft()[1]
+        entries, sizes = prepare(records, limit_bytes // 4)
+        new_bytes = sum(sizes)
+        kept, trimmed = self.kept, 0
+        while kept and (len(kept) + len(sizes) > limit_lines or self.kept_bytes + new_bytes > limit_bytes):
+            self.kept_bytes -= kept.popleft()
             trimmed += 1
-        while sized and (len(sized) > limit_lines or new_bytes > limit_bytes):
-            new_bytes -= sized.popleft()[1]
-            dropped += 1
+        first = 0  # the new entries before it are dropped too
+        while first < len(sizes) and new_bytes > limit_bytes:
+            new_bytes -= sizes[first]
+            first += 1
+        dropped += first
         self.dropped += trimmed + dropped
-        oldest = (self.kept[0][0] if self.kept else "-") if trimmed else ""
         count = str(self.dropped) if trimmed or dropped else ""
-        ids = self._append(oldest, count, [entry for entry, _ in sized])
-        for entry_id, (_entry, size) in zip(ids, sized, strict=False):
-            self.kept.append((entry_id.decode(), size))
-            self.kept_bytes += size
+        marker = self._append(str(len(kept)) if trimmed else "", count, entries[first:])
+        kept.extend(sizes[first:])
+        self.kept_bytes += new_bytes
         if count:
-            self.marker_id = ids[-1].decode()
+            self.marker_id = marker or b""
         self.written = True
 
-    def _append(self, oldest: str, count: str, entries: list[Entry]) -> list[bytes]:
+    def _append(self, keep: str, count: str, entries: list[Entry]) -> bytes | None:
         if self.scripting:
-            args = [self.ttl, oldest, self.marker_id, count, json.dumps(entries, ensure_ascii=False)]
+            args = [self.ttl, keep, self.marker_id, count, json.dumps(entries, ensure_ascii=False)]
             try:
-                return cast(list[bytes], self.script(keys=[self.key], args=args))
+                return cast(bytes | None, self.script(keys=[self.key], args=args))
             except redis.ResponseError as exc:
                 if "WRONGTYPE" in str(exc):
                     raise
                 self.scripting = False  # scripting refused here: a pipeline does the same
         pipe = self.connection.pipeline(transaction=False)
-        if oldest == "-":
-            pipe.xtrim(self.key, maxlen=0, approximate=False)
-        elif oldest:
-            pipe.xtrim(self.key, minid=oldest, approximate=False)
-        for entry in entries:
-            fields = dict(zip(("t", "lv", "lg", "m", "x"), entry, strict=True))
-            if not entry[4]:
-                del fields["x"]
+        if count and self.marker_id:
+            pipe.xdel(self.key, self.marker_id)
+        if keep:
+            pipe.xtrim(self.key, maxlen=int(keep), approximate=False)
+        for micros, level, logger, message, exception in entries:
+            fields = {"t": f"{micros / 1_000_000:.6f}", "lv": level, "lg": logger, "m": message}
+            if exception:
+                fields["x"] = exception
             pipe.xadd(self.key, fields)  # type: ignore[arg-type]
         if count:
-            if self.marker_id:
-                pipe.xdel(self.key, self.marker_id)
             pipe.xadd(self.key, {"dropped": count})
         pipe.expire(self.key, self.ttl)
         replies = pipe.execute()
-        return [r for r in replies if isinstance(r, bytes)]
+        return cast(bytes, replies[-2]) if count else None
 
 
 class CaptureHandler(logging.Handler):
