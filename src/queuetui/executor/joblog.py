@@ -34,6 +34,9 @@ from queuetui.config import LogSettings
 from queuetui.rqdata.logs import log_key
 
 FLUSH_SECONDS = 0.2
+FLOOD_SECONDS = 1.0
+"""The longest wait between two flushes: while the job logs more than max_lines a flush, each wait
+doubles up to it (most of those lines never reach Redis anyway; a batch rewrites the whole stream)."""
 RUNNING_TTL = 7 * 86400
 """Seconds a running job's log lives past its last flush (plus the job's timeout)."""
 ERRORS = (redis.RedisError, OSError)
@@ -272,9 +275,13 @@ class CaptureHandler(logging.Handler):
 
     def flush(self) -> None:
         """Write what the ring holds: one round trip (two the first time, for a job that ran before)."""
+        self._flush()
+
+    def _flush(self) -> int:
+        """flush(); returns how many records the ring dropped since the last one."""
         with self.flush_lock:
             buffer = self.buffer
-            # Only this thread takes from the ring, and appends never shorten it: len() items are there.
+            # Only a flush takes from the ring (under the lock) and appends never shorten it.
             pending = [buffer.popleft() for _ in range(len(buffer))]
             newest = max((p[0] for p in pending), default=self.next_number - 1)
             # The numbers skipped are records the ring dropped. A record numbered in another thread
@@ -283,7 +290,7 @@ class CaptureHandler(logging.Handler):
             dropped = max(0, newest + 1 - self.next_number - len(pending))
             self.next_number = max(self.next_number, newest + 1)
             if not pending and not dropped:
-                return
+                return 0
             batch = [p[1:] for p in pending]
             try:
                 self.writer.write(batch, dropped)
@@ -291,12 +298,14 @@ class CaptureHandler(logging.Handler):
                 if not self.failed:
                     worker_log.warning("Job log %s: %d lines not kept: %s", self.writer.key, len(batch), exc)
                 self.failed = True
+            return dropped
 
     def _run(self) -> None:
+        wait = FLUSH_SECONDS
         while not self.stopping:
-            self.wake.wait(FLUSH_SECONDS)
+            self.wake.wait(wait)
             self.wake.clear()
-            self.flush()
+            wait = min(wait * 2, FLOOD_SECONDS) if self._flush() else FLUSH_SECONDS
 
     def start(self) -> None:
         """Capture the root logger's records from now on, down to this handler's level."""
