@@ -283,15 +283,18 @@ class CaptureHandler(logging.Handler):
             buffer = self.buffer
             # Only a flush takes from the ring (under the lock) and appends never shorten it.
             pending = [buffer.popleft() for _ in range(len(buffer))]
-            newest = max((p[0] for p in pending), default=self.next_number - 1)
-            # The numbers skipped are records the ring dropped. A record numbered in another thread
-            # of the job but appended after a later one was taken counts as dropped once, then as
-            # kept: the count is clamped, never negative.
-            dropped = max(0, newest + 1 - self.next_number - len(pending))
-            self.next_number = max(self.next_number, newest + 1)
-            if not pending and not dropped:
+            # The numbers from the last flush's newest on that are missing are records the ring
+            # dropped. A record numbered in one thread of the job but appended after a later one of
+            # another thread was taken was counted so: it is left out, as dropped, to keep the count.
+            floor = self.next_number
+            batch = [p[1:] for p in pending if p[0] >= floor]
+            newest = max((p[0] for p in pending), default=-1)
+            dropped = 0
+            if newest >= floor:
+                dropped = newest + 1 - floor - len(batch)
+                self.next_number = newest + 1
+            if not batch and not dropped:
                 return 0
-            batch = [p[1:] for p in pending]
             try:
                 self.writer.write(batch, dropped)
             except ERRORS as exc:
