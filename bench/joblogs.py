@@ -1,13 +1,17 @@
 """Benchmark: what keeping a job's log costs. One job logging --lines lines under `queuetui worker`
-against the same job under a plain `rq worker`, both RQ's forking Worker, both running the whole time
-on a real Redis (embedded), the two alternating job by job, --reps jobs each (after one warm job each).
+against the same job under a plain `rq worker --with-scheduler` and under `queuetui worker` with
+[logs] level = "CRITICAL" (the same worker, keeping no line): all three RQ's forking Worker with its
+scheduler, running the whole time on one real Redis (embedded), taking jobs in turn (each goes first
+in turn), --reps jobs each after one warm job each.
 
 The job sends its records to a file handler at INFO (as an application that logs somewhere does), so
-both workers create and format every record; `queuetui worker` also captures them into the job's
-stream with the default caps (1,000 lines, 256 KB: most are dropped, the marker counts them). Its run
-time is RQ's own (ended_at - started_at: the job, plus, for queuetui, its last flush). Prints the
-medians, the overhead ratio, the queuetui worker's RSS before and after, and writes
-bench/results/joblogs-<size>.json.
+every worker creates and formats every record; `queuetui worker` also captures them into the job's
+stream with the default caps (1,000 lines, 256 KB: most are dropped, the marker counts them). Run
+time is RQ's own (ended_at - started_at: the job, plus, for queuetui, its last flush). Each run also
+waits until the worker has reaped its work horse, to count the horse's CPU (the worker's cutime +
+cstime, in clock ticks) and Redis's CPU meanwhile: on a loaded machine wall time swings far more
+than CPU time. Prints medians, the fastest runs, the overheads, the queuetui worker's RSS before and
+after, and writes bench/results/joblogs-<size>.json.
 """
 
 from __future__ import annotations
