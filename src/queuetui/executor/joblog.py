@@ -96,7 +96,7 @@ def _entry(record: Record, limit: int) -> tuple[Entry, int]:
         share = max(64, limit // 8)  # characters: up to 4 bytes each, in two fields
         message, exception = _cut(message, share), _cut(exception, share)
         size = TIME_BYTES + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
-    return (int(created * 1_000_000), level, logger, message, exception), size
+    return (round(created * 1_000_000), level, logger, message, exception), size
 
 
 def prepare(records: list[Record], limit: int) -> tuple[list[Entry], list[int]]:
@@ -111,7 +111,7 @@ def prepare(records: list[Record], limit: int) -> tuple[list[Entry], list[int]]:
             entry, size = _entry(record, limit)
             entries.append(entry)
         else:  # ASCII: as many bytes as characters
-            entries.append((int(created * 1_000_000), level, logger, message, exception))
+            entries.append((round(created * 1_000_000), level, logger, message, exception))
         sizes.append(size)
     return entries, sizes
 
