@@ -1,6 +1,9 @@
-"""`:tenants`: a queue's jobs counted by tenant in a thread worker; enter scopes the console to one."""
+"""`:tenants`: a queue's jobs counted by tenant in a thread worker; enter scopes the console to one.
+`t` in the Metrics view splits it by tenant."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import redis
 from rq import Queue
@@ -9,12 +12,15 @@ from rq.job import Job
 from queuetui.tenancy import enqueue
 from queuetui.tui import commands
 from queuetui.tui.screens.jobs import JobsScreen
+from queuetui.tui.screens.metrics import MetricsScreen, Plots
 from queuetui.tui.screens.tenants import KEY, TenantsScreen
 from queuetui.tui.widgets.live_table import LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 from tests import jobs
 from tests.tui.helpers import until
 from tests.tui.test_jobs_pilot import app_for
+from tests.tui.test_metrics_pilot import make_app as metrics_app
+from tests.tui.test_metrics_pilot import showing
 
 
 def seed(conn: redis.Redis, waiting: dict[str, int], failed: dict[str, int] | None = None) -> Queue:
@@ -96,3 +102,25 @@ async def test_counting_can_be_stopped_and_keeps_what_it_counted(conn: redis.Red
         assert sum(int(c[0].replace(",", "")) for c in counted(screen).values()) == 5000
         await pilot.press("escape")
         assert not isinstance(app.screen, TenantsScreen)
+
+
+async def test_t_splits_the_metrics_view_by_tenant_and_back(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    app = metrics_app(conn, redis_url, tmp_path, samples=30)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command("metrics default")
+        await until(pilot, lambda: showing(app, "default", "1h"), what="the Metrics view")
+        screen = app.screen
+        assert isinstance(screen, MetricsScreen)
+        plots = screen.query_one(Plots)
+        await pilot.press("t")
+        await until(pilot, lambda: screen.trend is not None and screen.trend.by_tenant, what="the split")
+        shown = str(plots.render())
+        assert shown.index("globex") < shown.index("acme")  # most jobs ended first
+        globex = next(line for line in shown.splitlines() if line.startswith("globex"))
+        assert "100.0%" not in globex and "%" in globex  # it finished some and failed some
+        assert "by tenant" in str(screen.query_one("#view-title").render())
+        await pilot.press("t")
+        await until(pilot, lambda: screen.trend is not None and screen.trend.by_tenant is None, what="plots")
+        assert "Finished" in str(plots.render()) and "globex" not in str(plots.render())
