@@ -47,6 +47,23 @@ def test_metrics_view(snap_compare, conn: redis.Redis, tmp_path: Path, size: tup
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_metrics_view_by_tenant(
+    snap_compare, conn: redis.Redis, tmp_path: Path, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    """`t` splits the hour's finished and failed jobs by tenant (globex's all fail)."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await metrics_of(pilot, "metrics default")
+        await pilot.press("t")
+        screen = pilot.app.screen
+        assert isinstance(screen, MetricsScreen)
+        await until(pilot, lambda: screen.trend is not None and screen.trend.by_tenant is not None)
+        await pilot.pause()
+
+    assert snap_compare(make_app(conn, tmp_path), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_metrics_view_of_a_week(
     snap_compare, conn: redis.Redis, tmp_path: Path, size: tuple[int, int]
 ) -> None:  # type: ignore[no-untyped-def]

@@ -197,7 +197,13 @@ def test_tenants_table(tmp_path: Path) -> None:
     tenants = load_settings(path=cfg).tenants
     assert (tenants.meta_key, tenants.limits, tenants.default_limit) == ("customer", {"acme": 2}, 5)
     assert (tenants.limit_for("acme"), tenants.limit_for("globex")) == (2, 5)
+    assert tenants.metrics_top == 10
+    cfg.write_text("[tenants]\nmetrics_top = 3\n")
+    assert load_settings(path=cfg).tenants.metrics_top == 3
     for body, error in (
+        ("[tenants]\nmetrics_top = -1\n", r"metrics_top must be a number of tenants from 0 to 100"),
+        ("[tenants]\nmetrics_top = 1000\n", r"metrics_top must be a number of tenants from 0 to 100"),
+        ('[tenants]\nmetrics_top = "ten"\n', r"metrics_top must be a number of tenants"),
         ("[tenants]\nkey = 5\n", r"unknown key 'key'"),
         ('[tenants]\nmeta_key = "a b"\n', r"meta_key must be a name"),
         ("[tenants.limits]\nacme = -1\n", r"acme must be a number of jobs"),

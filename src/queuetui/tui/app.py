@@ -34,6 +34,7 @@ from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.styles import style_path
 from queuetui.tui.widgets.live_table import LiveTable
+from queuetui.tui.widgets.status_bar import StatusBar
 
 
 class QueueTUI(App[None]):
@@ -304,6 +305,8 @@ class QueueTUI(App[None]):
     def set_tenant(self, tenant: str) -> None:
         """Scope the job views to `tenant`'s jobs ("" for every tenant's); open views filter again."""
         self.tenant = tenant
+        for status in (bar for screen in self.screen_stack for bar in screen.query(StatusBar)):
+            status.tenant = tenant
         for screen in self.screen_stack:
             if isinstance(screen, JobsScreen) and not screen.group:
                 screen.apply_filter(screen.filter_text)
@@ -322,6 +325,14 @@ class QueueTUI(App[None]):
         self.open_jobs(queue, "failed")
         if isinstance(self.screen, JobsScreen):
             self.call_after_refresh(self.screen.action_groups)
+
+    def open_tenants(self, queue: str, registry: str = "") -> None:
+        """A queue's jobs counted by tenant (every registry of the Tenants view, or the one named)."""
+        from queuetui.tui.screens.tenants import TenantsScreen
+
+        screen = self.screen
+        if not (isinstance(screen, TenantsScreen) and (screen.queue, screen.registry) == (queue, registry)):
+            self.push_screen(TenantsScreen(queue, registry))
 
     def jobs_view_do(self, what: str, row: int = 0) -> None:
         """In the job view on top: go to its top, its bottom or a row number; elsewhere nothing."""

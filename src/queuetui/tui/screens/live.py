@@ -30,6 +30,22 @@ if TYPE_CHECKING:
 MAX_BACKOFF = 5.0
 
 
+def start_header(screen: Screen[object], console: QueueTUI) -> None:
+    """Fill a screen's StatusBar from the console (context, connection, role, mode, tenant) and tick
+    its clock every second."""
+    status = screen.query_one(StatusBar)
+    settings = console.settings
+    status.context = settings.context
+    status.production = settings.production
+    status.context_look = context_style(settings.production, settings.color)
+    status.connection = console.connection_label
+    status.role = console.role.label
+    status.read_only = settings.read_only
+    status.tenant = console.tenant
+    status.tick()
+    screen.set_interval(1.0, status.tick)
+
+
 class LiveScreen(Screen[None]):
     """Subclasses compose a StatusBar, a `#banner` Static and a `#tables` container, implement
     `fetch()` as a thread worker in group FETCH_GROUP that posts a result or FetchFailed, and call
@@ -59,16 +75,7 @@ class LiveScreen(Screen[None]):
         raise NotImplementedError
 
     def start_live(self) -> None:
-        status = self.query_one(StatusBar)
-        settings = self.console.settings
-        status.context = settings.context
-        status.production = settings.production
-        status.context_look = context_style(settings.production, settings.color)
-        status.connection = self.console.connection_label
-        status.role = self.console.role.label
-        status.read_only = self.console.settings.read_only
-        status.tick()
-        self.set_interval(1.0, status.tick)
+        start_header(self, self.console)
         self.fetch()
 
     def _arm(self, delay: float) -> None:
