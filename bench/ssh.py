@@ -1,0 +1,456 @@
+"""What the console costs over SSH: bytes per second written to the terminal on every screen, key to
+screen latency of every view switch, attach to first data, and memory after a bulk action.
+
+The console runs as `queuetui console` in a pseudo-terminal (TERM=xterm-256color, its size set with
+TIOCSWINSZ before it starts), exactly as sshd would run it; every byte it writes is counted and fed to
+a terminal emulator (pyte) so the bench knows what is on screen.
+
+  - fixed workload: an embedded Redis seeded once (the demo's workload ticked a few times, a burst
+    worker's finished and failed jobs, one job running for an hour in a `queuetui worker`, the demo's
+    schedules and their audit entries), nothing else changing;
+  - changing workload: `queuetui demo`'s backend (its workload, two workers, its scheduler).
+
+Per screen (overview, waiting, running, failed, scheduled, finished, workers, schedules, batches,
+alerts, audit, metrics) it prints bytes/s written over a window once the screen has its data (10 s
+full, 1 s smoke), live refresh on, and the same with refresh paused (`p`). Key to screen is the time
+from writing a key to the pty until the bytes that put the screen's distinctive text on the terminal
+have been read (p50, p95 of every switch). The yardstick is rq-dashboard 0.9.0 (a dev dependency):
+its JSON endpoints for the same views are called through its own Flask app on the same Redis, and
+their bytes per poll (its default 2.5 s) are shown beside the console's per second.
+
+At --size full it also seeds 100,000 failed jobs, deletes them all from the console's Failed view
+(`*`, `D`, confirm) and reads the console's RSS when the action is done and one minute later.
+
+    .venv/bin/python bench/ssh.py --size smoke|full [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pyte
+import redis
+from rq import Queue, SimpleWorker
+
+from queuetui.db.engine import open_database
+from queuetui.demo import jobs
+from queuetui.demo.backend import DemoBackend
+from queuetui.demo.schedules import seed as seed_schedules
+from queuetui.demo.workload import Workload
+from queuetui.embedded import EmbeddedRedis
+
+POLL = 2.5
+"""rq-dashboard's default poll interval (RQ_DASHBOARD_POLL_INTERVAL, ms / 1000)."""
+
+
+@dataclass
+class Chunk:
+    at: float
+    size: int
+
+
+@dataclass
+class Console:
+    """`queuetui console` in a pseudo-terminal of `cols` x `rows`; what it writes, timed and rendered."""
+
+    url: str
+    env: dict[str, str]
+    cols: int
+    rows: int
+    chunks: list[Chunk] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> float:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.cols, 0, 0))
+        self.master = master
+        self.screen = pyte.Screen(self.cols, self.rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.lock = threading.Condition()
+        env = {**os.environ, **self.env, "TERM": "xterm-256color", "COLUMNS": "", "LINES": ""}
+        env = {k: v for k, v in env.items() if v}
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "queuetui", "console", "-u", self.url],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        )
+        os.close(slave)
+        threading.Thread(target=self._read, daemon=True).start()
+        return started
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 1 << 16)
+            except OSError:
+                data = b""
+            now = time.monotonic()
+            with self.lock:
+                if not data:
+                    self.closed = True
+                    self.lock.notify_all()
+                    return
+                self.chunks.append(Chunk(now, len(data)))
+                self.stream.feed(data)
+                self.lock.notify_all()
+
+    closed = False
+
+    def text(self) -> str:
+        with self.lock:
+            return "\n".join(self.screen.display)
+
+    def send(self, keys: str) -> float:
+        """Write `keys` to the terminal; the time they were written."""
+        with self.lock:
+            at = time.monotonic()
+            os.write(self.master, keys.encode())
+        return at
+
+    def wait_for(self, test: Callable[[str], bool], timeout: float = 15.0) -> float:
+        """Wait until the screen passes `test`; the time the bytes that made it pass were read."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                if test("\n".join(self.screen.display)):
+                    return self.chunks[-1].at if self.chunks else time.monotonic()
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    shown = "\n".join(self.screen.display)
+                    raise SystemExit(f"the screen never passed the wait ({self.cols}x{self.rows}):\n{shown}")
+                self.lock.wait(left)
+
+    def wait_text(self, *words: str, timeout: float = 15.0) -> float:
+        return self.wait_for(lambda shown: all(w in shown for w in words), timeout)
+
+    def bytes_between(self, start: float, end: float) -> int:
+        with self.lock:
+            return sum(c.size for c in self.chunks if start <= c.at < end)
+
+    def rss_mb(self) -> float:
+        assert self.process is not None
+        return psutil.Process(self.process.pid).memory_info().rss / 1e6
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+        os.close(self.master)
+
+
+@contextlib.contextmanager
+def running_console(console: Console) -> Iterator[Console]:
+    console.start()
+    try:
+        yield console
+    finally:
+        console.stop()
+
+
+# Each screen: how to get there from the overview (keys, then the last key, timed), and the text it
+# shows only once its data is there.
+@dataclass(frozen=True)
+class View:
+    name: str
+    command: str
+    last: str
+    shows: tuple[str, ...]
+
+
+def views(fixed: bool) -> list[View]:
+    failed, running = ("batch", "slow") if fixed else ("default", "default")
+    return [
+        View("waiting", "waiting default", "\r", ("default › Waiting  ·  1–",)),
+        View("running", f"running {running}", "\r", (f"{running} › Running  ·  ",)),
+        View("failed", f"failed {failed}", "\r", (f"{failed} › Failed  ·  1–", "Error")),
+        View("scheduled", "scheduled low", "\r", ("low › Scheduled  ·  1–", "purge_sessions")),
+        View("finished", f"finished {failed}", "\r", (f"{failed} › Finished  ·  1–",)),
+        View("workers", "", "w", ("Workers (", "Health", "bench-runner" if fixed else "demo-")),
+        View("schedules", "", "s", ("Schedules  ·  1–", "nightly-report")),
+        View("batches", "", "b", ("Batches (RQ groups)  ·  1–", "import-")),
+        View("alerts", "", "a", ("Alerts (", "Threshold")),
+        View("audit", "audit", "\r", ("Audit (", "schedule.add")),
+        View("metrics", "", "m", ("Metrics  queue",)),
+    ]
+
+
+def open_view(console: Console, view: View) -> float:
+    """Open `view` from the overview: type its `:` command (if any), then press its key, timed."""
+    if view.command:
+        console.send(":")
+        console.wait_text("╭─ : ")
+        console.send(view.command)
+        console.wait_text(view.command)
+    return console.send(view.last)
+
+
+OVERVIEW = "Queues ("
+
+
+def seed_fixed(conn: redis.Redis, db_url: str) -> None:
+    """A workload that does not change: jobs in every registry of the demo's queues and two more."""
+    seed_schedules(open_database(db_url))
+    workload = Workload(conn, seed=7)
+    for _ in range(12):
+        workload.tick()
+    batch = Queue("batch", connection=conn)
+    for i in range(20):
+        batch.enqueue(jobs.build_report, i, 0.0, result_ttl=-1)
+    for i in range(8):
+        batch.enqueue(jobs.always_fails, f"exporter {i}", failure_ttl=-1)
+    logging.getLogger("rq").setLevel(logging.CRITICAL)  # the failures are meant
+    SimpleWorker([batch], connection=conn).work(burst=True, logging_level="CRITICAL")
+    Queue("slow", connection=conn).enqueue(jobs.build_report, 1, 3600.0, job_timeout=7200)
+
+
+def idle_bytes(console: Console, name: str, window: float, settle: float) -> dict[str, int]:
+    """Bytes/s written over `window` once settled, live, then paused (`p`)."""
+    time.sleep(settle)
+    start = console.send("")
+    time.sleep(window)
+    live = console.bytes_between(start, start + window) / window
+    console.send("p")
+    console.wait_for(lambda shown: "paused" in shown.splitlines()[0])
+    time.sleep(settle)
+    start = console.send("")
+    time.sleep(window)
+    paused = console.bytes_between(start, start + window) / window
+    console.send("p")
+    console.wait_for(lambda shown: "● live" in shown.splitlines()[0])
+    print(f"  {name:<10} {live / 1000:8.2f} KB/s live  {paused / 1000:8.2f} KB/s paused", flush=True)
+    return {"live_bps": round(live), "paused_bps": round(paused)}
+
+
+def measure_screens(console: Console, window: float, settle: float, fixed: bool) -> dict[str, Any]:
+    """Bytes/s on the overview and every view once its data is shown, live and paused."""
+    out = {"overview": idle_bytes(console, "overview", window, settle)}
+    for view in views(fixed):
+        open_view(console, view)
+        console.wait_text(*view.shows)
+        out[view.name] = idle_bytes(console, view.name, window, settle)
+        back(console)
+    return out
+
+
+def back(console: Console) -> float:
+    """esc to the overview; seconds until its queues were on screen again."""
+    pressed = console.send("\x1b")
+    return console.wait_for(lambda shown: OVERVIEW in shown and "›" not in shown.splitlines()[1]) - pressed
+
+
+def measure_switches(console: Console, repeat: int, fixed: bool) -> dict[str, Any]:
+    """Key to screen of each view switch and of esc back to the overview, `repeat` times each."""
+    times: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        for view in views(fixed):
+            pressed = open_view(console, view)
+            shown = console.wait_text(*view.shows)
+            times.setdefault(view.name, []).append(shown - pressed)
+            time.sleep(0.2)
+            times.setdefault("esc to overview", []).append(back(console))
+            time.sleep(0.2)
+    return {
+        name: {"p50_ms": round(statistics.median(v) * 1000, 1), "p95_ms": round(p95(v) * 1000, 1)}
+        for name, v in times.items()
+    }
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def dashboard_bytes(url: str, fixed: bool) -> dict[str, int]:
+    """rq-dashboard's JSON bytes per poll for the same views (its own Flask app, same Redis)."""
+    os.environ["RQ_DASHBOARD_REDIS_URL"] = url
+    from rq_dashboard.app import create_app
+
+    client = create_app().test_client()
+    prefix = "/rq-dashboard/0/data"
+
+    def size(*paths: str) -> int:
+        total = 0
+        for path in paths:
+            reply = client.get(f"{prefix}/{path}")
+            if reply.status_code != 200:
+                raise SystemExit(f"rq-dashboard {path}: HTTP {reply.status_code}")
+            total += len(reply.get_data())
+        return total
+
+    failed_q = "batch" if fixed else "default"
+    running_q = "slow" if fixed else "default"
+    return {
+        "overview": size("queues.json", "workers.json"),
+        "waiting": size("jobs/default/queued/10/asc/1.json"),
+        "running": size(f"jobs/{running_q}/started/10/asc/1.json"),
+        "failed": size(f"jobs/{failed_q}/failed/10/asc/1.json"),
+        "scheduled": size("jobs/low/scheduled/10/asc/1.json"),
+        "finished": size(f"jobs/{failed_q}/finished/10/asc/1.json"),
+        "workers": size("workers.json"),
+    }
+
+
+def attach(console: Console) -> float:
+    """Start the console; seconds until the overview shows the first queue's row."""
+    started = console.start()
+    return console.wait_for(lambda shown: OVERVIEW in shown and "critical" in shown, 30) - started
+
+
+def run_sizes(
+    url: str, env: dict[str, str], sizes: list[tuple[int, int]], fixed: bool, window: float, settle: float,
+    repeat: int, every_screen: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """Attach, bytes/s per screen and (at the first size) view switches, at each terminal size."""
+    out: dict[str, Any] = {}
+    for n, (cols, rows) in enumerate(sizes):
+        label = f"{cols}x{rows}"
+        print(f"{'fixed' if fixed else 'changing'} workload, {label}:", flush=True)
+        with running_console(Console(url, env, cols, rows)) as console:
+            first = attach(console)
+            print(f"  attach to first data {first:.2f} s", flush=True)
+            result: dict[str, Any] = {"attach_s": round(first, 3)}
+            if every_screen:
+                result["screens"] = measure_screens(console, window, settle, fixed)
+            else:
+                result["screens"] = {"overview": idle_bytes(console, "overview", window, settle)}
+            if n == 0 and repeat:
+                result["switches"] = measure_switches(console, repeat, fixed)
+                for name, figures in result["switches"].items():
+                    print(f"  {name:<16} p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms")
+        out[label] = result
+    return out
+
+
+def bulk_rss(url: str, env: dict[str, str], count: int, after: float) -> dict[str, Any]:
+    """Retry `count` failed jobs from the console's Failed view; its RSS when done and `after` s later."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bulk import seed  # type: ignore[import-not-found]
+
+    conn = redis.Redis.from_url(url)
+    seed(conn, count)
+    with running_console(Console(url, env, 120, 40)) as console:
+        console.wait_text(OVERVIEW)
+        fresh = console.rss_mb()
+        open_view(console, View("failed", "failed default", "\r", ()))
+        console.wait_text("default › Failed  ·  1–")
+        console.send("*")
+        time.sleep(0.5)
+        console.send("R")
+        console.wait_text("Dry run of", timeout=60)
+        time.sleep(0.5)
+        started = console.send(f"{count}")
+        time.sleep(0.5)
+        console.send("\r")
+        while conn.zcard("rq:failed:default"):
+            time.sleep(0.2)
+        console.wait_for(lambda shown: "default › Failed  ·  " in shown and "1–" not in shown, 60)
+        done = time.monotonic() - started
+        peak = console.rss_mb()
+        time.sleep(after)
+        later = console.rss_mb()
+    conn.flushall()
+    return {"jobs": count, "seconds": round(done, 2), "rss_fresh_mb": round(fresh, 1),
+            "rss_done_mb": round(peak, 1), "rss_later_mb": round(later, 1), "later_s": after}  # fmt: skip
+
+
+def table(results: dict[str, Any]) -> str:
+    """The README's table: bytes/s per screen, live and paused, and rq-dashboard's per poll."""
+    sizes = list(results["fixed"])
+    head = ["screen"]
+    for size in sizes:
+        head += [f"fixed {size} live", "paused"]
+    head += [f"changing {s} live" for s in results["changing"]]
+    head += ["rq-dashboard JSON per poll (fixed / changing)"]
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+    for name in ["overview", *(v.name for v in views(True))]:
+        row = [name]
+        for size in sizes:
+            figures = results["fixed"][size]["screens"].get(name, {})
+            row += [kb(figures.get("live_bps")), kb(figures.get("paused_bps"))]
+        for size in results["changing"]:
+            row += [kb(results["changing"][size]["screens"].get(name, {}).get("live_bps"))]
+        ours = [results[w]["dashboard"].get(name) for w in ("fixed", "changing")]
+        row += [" / ".join(f"{b / 1000:.1f} KB" for b in ours if b is not None) or "-"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def kb(value: float | None) -> str:
+    return "" if value is None else f"{value / 1000:.2f} KB/s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=["smoke", "full"], default="smoke")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    full = args.size == "full"
+    window, settle, repeat = (10.0, 1.5, 10) if full else (1.0, 0.5, 1)
+    sizes = [(120, 40), (80, 24)] if full else [(120, 40)]
+    print(f"bench/ssh.py --size {args.size}: {window:g} s per screen, switches x{repeat}", flush=True)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="queuetui-ssh-") as tmp:
+        db_url = f"sqlite:///{tmp}/schedules.db"
+        env = {"QUEUETUI_DB_URL": db_url, "QUEUETUI_CONFIG": "", "XDG_CONFIG_HOME": tmp}
+        with EmbeddedRedis() as server:
+            seed_fixed(server.client(), db_url)
+            worker = ["worker", "slow", "--name", "bench-runner", "-u", server.url]
+            runner = subprocess.Popen(
+                [sys.executable, "-m", "queuetui", *worker],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+            try:
+                results["fixed"] = run_sizes(server.url, env, sizes, True, window, settle, repeat, True)
+                results["fixed"]["dashboard"] = dashboard_bytes(server.url, True)
+            finally:
+                runner.terminate()  # twice: a cold shutdown, which kills the hour-long job
+                time.sleep(0.5)
+                runner.terminate()
+                runner.wait(10)
+            if full:
+                results["bulk"] = bulk_rss(server.url, env, 100_000, 60.0)
+        backend = DemoBackend(workers=2).start()
+        try:
+            env = {**env, "QUEUETUI_DB_URL": backend.db_url, "QUEUETUI_CONFIG": str(backend.config_path)}
+            time.sleep(3.0 if full else 1.0)  # the workload under way
+            results["changing"] = run_sizes(backend.url, env, sizes, False, window, settle, repeat, full)
+            results["changing"]["dashboard"] = dashboard_bytes(backend.url, False)
+        finally:
+            backend.stop()
+    print(json.dumps(results, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
