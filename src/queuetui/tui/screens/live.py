@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -68,8 +68,22 @@ class LiveScreen(Screen[None]):
         status.role = self.console.role.label
         status.read_only = self.console.settings.read_only
         status.tick()
-        self.set_interval(1.0, status.tick)
+        self.set_interval(1.0, self._tick)
         self.fetch()
+
+    @property
+    def showing(self) -> bool:
+        """On screen: on top, or under a dialog. Textual's `is_current` also holds for the screen
+        under a full screen, whose every change then repaints the whole terminal."""
+        stack = self.app.screen_stack
+        return stack[-1] is self or (
+            len(stack) > 1 and stack[-2] is self and isinstance(stack[-1], ModalScreen)
+        )
+
+    def _tick(self) -> None:
+        """The clock moves only on the screen shown (a hidden screen draws nothing)."""
+        if self.showing:
+            self.query_one(StatusBar).tick()
 
     def _arm(self, delay: float) -> None:
         """Schedule the next fetch; only ever one pending, and only after the last one finished."""
@@ -83,11 +97,12 @@ class LiveScreen(Screen[None]):
 
     def _fetch_if_due(self) -> None:
         """Fetch a refresh that came due, unless paused or covered by another screen."""
-        if self._due and not self.paused and self.is_current:
+        if self._due and not self.paused and self.showing:
             self._due = False
             self.fetch()
 
     def on_screen_resume(self) -> None:
+        self.query_one(StatusBar).tick()
         self._fetch_if_due()
 
     def fetched(self) -> None:
