@@ -190,20 +190,27 @@ class View:
 
 
 def views(fixed: bool) -> list[View]:
+    """Every view; on the changing workload a job view may be empty, and shows it once read."""
     failed, running = ("batch", "slow") if fixed else ("default", "default")
+    rows = "1–" if fixed else ""
     return [
-        View("waiting", "waiting default", "\r", ("default › Waiting  ·  1–",)),
+        View("waiting", "waiting default", "\r", (f"default › Waiting  ·  {rows}",)),
         View("running", f"running {running}", "\r", (f"{running} › Running  ·  ",)),
-        View("failed", f"failed {failed}", "\r", (f"{failed} › Failed  ·  1–", "Error")),
-        View("scheduled", "scheduled low", "\r", ("low › Scheduled  ·  1–", "purge_sessions")),
-        View("finished", f"finished {failed}", "\r", (f"{failed} › Finished  ·  1–",)),
+        View("failed", f"failed {failed}", "\r", (f"{failed} › Failed  ·  {rows}",)),
+        View("scheduled", "scheduled low", "\r", (f"low › Scheduled  ·  {rows}",)),
+        View("finished", f"finished {failed}", "\r", (f"{failed} › Finished  ·  {rows}",)),
         View("workers", "", "w", ("Workers (", "Health", "bench-runner" if fixed else "demo-")),
         View("schedules", "", "s", ("Schedules  ·  1–", "nightly-report")),
-        View("batches", "", "b", ("Batches (RQ groups)  ·  1–", "import-")),
+        View("batches", "", "b", (f"Batches (RQ groups)  ·  {rows}",)),
         View("alerts", "", "a", ("Alerts (", "Threshold")),
         View("audit", "audit", "\r", ("Audit (", "schedule.add")),
         View("metrics", "", "m", ("Metrics  queue",)),
     ]
+
+
+def wait_shown(console: Console, view: View) -> float:
+    """Wait until `view` shows what it read; the time the bytes that drew it were read."""
+    return console.wait_for(lambda shown: all(w in shown for w in view.shows) and "loading…" not in shown)
 
 
 def open_view(console: Console, view: View) -> float:
@@ -267,31 +274,34 @@ def start_runner(url: str, conn: redis.Redis) -> subprocess.Popen[bytes]:
     return runner
 
 
-def idle_bytes(console: Console, name: str, window: float, settle: float) -> dict[str, int]:
-    """Bytes/s written over `window` once settled, live, then paused (`p`)."""
+def idle_bytes(console: Console, name: str, window: float, settle: float, paused: bool) -> dict[str, int]:
+    """Bytes/s written over `window` once settled, live, then (with `paused`) paused with `p`."""
     time.sleep(settle)
     start = console.send("")
     time.sleep(window)
-    live = console.bytes_between(start, start + window) / window
-    console.send("p")
-    console.wait_for(lambda shown: "paused" in shown.splitlines()[0])
-    time.sleep(settle)
-    start = console.send("")
-    time.sleep(window)
-    paused = console.bytes_between(start, start + window) / window
-    console.send("p")
-    console.wait_for(lambda shown: "● live" in shown.splitlines()[0])
-    print(f"  {name:<10} {live / 1000:8.2f} KB/s live  {paused / 1000:8.2f} KB/s paused", flush=True)
-    return {"live_bps": round(live), "paused_bps": round(paused)}
+    out = {"live_bps": round(console.bytes_between(start, start + window) / window)}
+    if paused:
+        console.send("p")
+        console.wait_for(lambda shown: "paused" in shown.splitlines()[0])
+        time.sleep(settle)
+        start = console.send("")
+        time.sleep(window)
+        out["paused_bps"] = round(console.bytes_between(start, start + window) / window)
+        console.send("p")
+        console.wait_for(lambda shown: "● live" in shown.splitlines()[0])
+    print(f"  {name:<10} " + "  ".join(f"{k[:-4]} {v / 1000:6.2f} KB/s" for k, v in out.items()), flush=True)
+    return out
 
 
-def measure_screens(console: Console, window: float, settle: float, fixed: bool) -> dict[str, Any]:
+def measure_screens(
+    console: Console, window: float, settle: float, fixed: bool, paused: bool
+) -> dict[str, Any]:
     """Bytes/s on the overview and every view once its data is shown, live and paused."""
-    out = {"overview": idle_bytes(console, "overview", window, settle)}
+    out = {"overview": idle_bytes(console, "overview", window, settle, True)}
     for view in views(fixed):
         open_view(console, view)
-        console.wait_text(*view.shows)
-        out[view.name] = idle_bytes(console, view.name, window, settle)
+        wait_shown(console, view)
+        out[view.name] = idle_bytes(console, view.name, window, settle, paused)
         back(console)
     return out
 
@@ -308,7 +318,7 @@ def measure_switches(console: Console, repeat: int, fixed: bool) -> dict[str, An
     for _ in range(repeat):
         for view in views(fixed):
             pressed = open_view(console, view)
-            shown = console.wait_text(*view.shows)
+            shown = wait_shown(console, view)
             times.setdefault(view.name, []).append(shown - pressed)
             time.sleep(0.2)
             times.setdefault("esc to overview", []).append(back(console))
@@ -362,7 +372,7 @@ def attach(console: Console) -> float:
 
 def run_sizes(
     url: str, env: dict[str, str], sizes: list[tuple[int, int]], fixed: bool, window: float, settle: float,
-    repeat: int, every_screen: bool,
+    repeat: int, every_screen: bool, full: bool,
 ) -> dict[str, Any]:  # fmt: skip
     """Attach, bytes/s per screen and (at the first size) view switches, at each terminal size."""
     out: dict[str, Any] = {}
@@ -374,10 +384,10 @@ def run_sizes(
             print(f"  attach to first data {first:.2f} s", flush=True)
             result: dict[str, Any] = {"attach_s": round(first, 3)}
             if every_screen:
-                result["screens"] = measure_screens(console, window, settle, fixed)
+                result["screens"] = measure_screens(console, window, settle, fixed, paused=full)
             else:
-                result["screens"] = {"overview": idle_bytes(console, "overview", window, settle)}
-            if n == 0 and repeat:
+                result["screens"] = {"overview": idle_bytes(console, "overview", window, settle, full)}
+            if n == 0 and (fixed or full):
                 result["switches"] = measure_switches(console, repeat, fixed)
                 for name, figures in result["switches"].items():
                     print(f"  {name:<16} p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms")
@@ -419,11 +429,11 @@ def bulk_rss(url: str, env: dict[str, str], count: int, after: float) -> dict[st
 
 def table(results: dict[str, Any]) -> str:
     """The README's table: bytes/s per screen, live and paused, and rq-dashboard's per poll."""
-    sizes = list(results["fixed"])
+    sizes = list(sizes_of(results, "fixed"))
     head = ["screen"]
     for size in sizes:
         head += [f"fixed {size} live", "paused"]
-    head += [f"changing {s} live" for s in results["changing"]]
+    head += [f"changing {s} live" for s in sizes_of(results, "changing")]
     head += ["rq-dashboard JSON per poll (fixed / changing)"]
     lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
     for name in ["overview", *(v.name for v in views(True))]:
@@ -431,10 +441,30 @@ def table(results: dict[str, Any]) -> str:
         for size in sizes:
             figures = results["fixed"][size]["screens"].get(name, {})
             row += [kb(figures.get("live_bps")), kb(figures.get("paused_bps"))]
-        for size in results["changing"]:
+        for size in sizes_of(results, "changing"):
             row += [kb(results["changing"][size]["screens"].get(name, {}).get("live_bps"))]
         ours = [results[w]["dashboard"].get(name) for w in ("fixed", "changing")]
         row += [" / ".join(f"{b / 1000:.1f} KB" for b in ours if b is not None) or "-"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def sizes_of(results: dict[str, Any], workload: str) -> dict[str, Any]:
+    return {k: v for k, v in results[workload].items() if k != "dashboard"}
+
+
+def switch_table(results: dict[str, Any]) -> str:
+    """Key to screen of every view switch at the first size, both workloads."""
+    lines = [
+        "| key to screen, 120x40 | fixed p50 | fixed p95 | changing p50 | changing p95 |",
+        "|---" + "|---:" * 4 + "|",
+    ]
+    first = {w: next(iter(sizes_of(results, w).values())).get("switches", {}) for w in ("fixed", "changing")}
+    for name in first["fixed"]:
+        row = [name]
+        for workload in ("fixed", "changing"):
+            figures = first[workload].get(name)
+            row += [f"{figures['p50_ms']:.0f} ms", f"{figures['p95_ms']:.0f} ms"] if figures else ["", ""]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -449,7 +479,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     full = args.size == "full"
-    window, settle, repeat = (10.0, 2.0, 10) if full else (1.0, 1.0, 1)
+    window, settle, repeat = (10.0, 2.0, 10) if full else (0.5, 0.5, 1)
     sizes = [(120, 40), (80, 24)] if full else [(120, 40)]
     print(f"bench/ssh.py --size {args.size}: {window:g} s per screen, switches x{repeat}", flush=True)
     results: dict[str, Any] = {}
@@ -462,7 +492,7 @@ def main() -> None:
             runner = start_runner(server.url, conn)
             backdate(conn, 2.0)
             try:
-                results["fixed"] = run_sizes(server.url, env, sizes, True, window, settle, repeat, True)
+                results["fixed"] = run_sizes(server.url, env, sizes, True, window, settle, repeat, True, full)
                 results["fixed"]["dashboard"] = dashboard_bytes(server.url, True)
             finally:
                 os.killpg(runner.pid, signal.SIGKILL)  # it and its hour-long job
@@ -472,13 +502,32 @@ def main() -> None:
         backend = DemoBackend(workers=2).start()
         try:
             env = {**env, "QUEUETUI_DB_URL": backend.db_url, "QUEUETUI_CONFIG": str(backend.config_path)}
-            time.sleep(3.0 if full else 1.0)  # the workload under way
-            results["changing"] = run_sizes(backend.url, env, sizes, False, window, settle, repeat, full)
+            time.sleep(20.0 if full else 2.0)  # the workload under way, every registry holding jobs
+            results["changing"] = run_sizes(
+                backend.url, env, sizes, False, window, settle, repeat, full, full
+            )
             results["changing"]["dashboard"] = dashboard_bytes(backend.url, False)
         finally:
             backend.stop()
     results["load_average"] = [round(v, 2) for v in os.getloadavg()]
-    print(json.dumps(results, indent=1))
+    print()
+    print(table(results))
+    print()
+    print(switch_table(results))
+    print()
+    for workload in ("fixed", "changing"):
+        attaches = ", ".join(
+            f"{size} {r['attach_s']:.2f} s" for size, r in sizes_of(results, workload).items()
+        )
+        print(f"attach to first data, {workload} workload: {attaches}")
+    if "bulk" in results:
+        bulk = results["bulk"]
+        print(
+            f"console RSS: {bulk['rss_fresh_mb']} MB fresh, {bulk['rss_done_mb']} MB after retrying"
+            f" {bulk['jobs']:,} failed jobs ({bulk['seconds']} s), {bulk['rss_later_mb']} MB"
+            f" {bulk['later_s']:g} s later"
+        )
+    print(f"load average at the end: {results['load_average']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 
