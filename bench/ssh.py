@@ -70,6 +70,12 @@ class Chunk:
     size: int
 
 
+class Terminal(pyte.Screen):  # type: ignore[misc]
+    def cursor_position(self, line: int | None = None, column: int | None = None, *more: int) -> None:
+        """pyte takes two parameters only; a longer CSI H must not end its parser."""
+        super().cursor_position(line, column)
+
+
 @dataclass
 class Console:
     """`queuetui console` in a pseudo-terminal of `cols` x `rows`; what it writes, timed and rendered."""
@@ -85,7 +91,7 @@ class Console:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.cols, 0, 0))
         self.master = master
-        self.screen = pyte.Screen(self.cols, self.rows)
+        self.screen = Terminal(self.cols, self.rows)
         self.stream = pyte.ByteStream(self.screen)
         self.lock = threading.Condition()
         env = {**os.environ, **self.env, "TERM": "xterm-256color", "COLUMNS": "", "LINES": ""}
@@ -274,8 +280,25 @@ def start_runner(url: str, conn: redis.Redis) -> subprocess.Popen[bytes]:
     return runner
 
 
+def stop_runner(runner: subprocess.Popen[bytes]) -> None:
+    """Kill the worker and the work horse running its hour-long job (in a process group of its own)."""
+    for child in psutil.Process(runner.pid).children(recursive=True):
+        child.kill()
+    runner.kill()
+    runner.wait(10)
+
+
+TOASTS = ("Live refresh paused", "Live refresh resumed")
+
+
+def no_toast(console: Console) -> None:
+    """Wait until the pause/resume notice has gone (its removal redraws what it covered)."""
+    console.wait_for(lambda shown: not any(t in shown for t in TOASTS))
+
+
 def idle_bytes(console: Console, name: str, window: float, settle: float, paused: bool) -> dict[str, int]:
     """Bytes/s written over `window` once settled, live, then (with `paused`) paused with `p`."""
+    no_toast(console)
     time.sleep(settle)
     start = console.send("")
     time.sleep(window)
@@ -283,6 +306,7 @@ def idle_bytes(console: Console, name: str, window: float, settle: float, paused
     if paused:
         console.send("p")
         console.wait_for(lambda shown: "paused" in shown.splitlines()[0])
+        no_toast(console)
         time.sleep(settle)
         start = console.send("")
         time.sleep(window)
@@ -384,7 +408,7 @@ def run_sizes(
             print(f"  attach to first data {first:.2f} s", flush=True)
             result: dict[str, Any] = {"attach_s": round(first, 3)}
             if every_screen:
-                result["screens"] = measure_screens(console, window, settle, fixed, paused=full)
+                result["screens"] = measure_screens(console, window, settle, fixed, paused=full and n == 0)
             else:
                 result["screens"] = {"overview": idle_bytes(console, "overview", window, settle, full)}
             if n == 0 and (fixed or full):
@@ -479,7 +503,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     full = args.size == "full"
-    window, settle, repeat = (10.0, 2.0, 10) if full else (0.5, 0.5, 1)
+    window, settle, repeat = (10.0, 2.0, 5) if full else (0.5, 0.5, 1)
     sizes = [(120, 40), (80, 24)] if full else [(120, 40)]
     print(f"bench/ssh.py --size {args.size}: {window:g} s per screen, switches x{repeat}", flush=True)
     results: dict[str, Any] = {}
@@ -495,8 +519,7 @@ def main() -> None:
                 results["fixed"] = run_sizes(server.url, env, sizes, True, window, settle, repeat, True, full)
                 results["fixed"]["dashboard"] = dashboard_bytes(server.url, True)
             finally:
-                os.killpg(runner.pid, signal.SIGKILL)  # it and its hour-long job
-                runner.wait(10)
+                stop_runner(runner)
             if full:
                 results["bulk"] = bulk_rss(server.url, env, 100_000, 60.0)
         backend = DemoBackend(workers=2).start()
