@@ -208,7 +208,7 @@ def views(fixed: bool) -> list[View]:
         View("workers", "", "w", ("Workers (", "Health", "bench-runner" if fixed else "demo-")),
         View("schedules", "", "s", ("Schedules  ·  1–", "nightly-report")),
         View("batches", "", "b", (f"Batches (RQ groups)  ·  {rows}",)),
-        View("alerts", "", "a", ("Alerts (", "Threshold")),
+        View("alerts", "", "a", ("Alerts (", "Fired")),
         View("audit", "audit", "\r", ("Audit (", "schedule.add")),
         View("metrics", "", "m", ("Metrics  queue",)),
     ]
@@ -467,14 +467,14 @@ def table(results: dict[str, Any]) -> str:
             row += [kb(figures.get("live_bps")), kb(figures.get("paused_bps"))]
         for size in sizes_of(results, "changing"):
             row += [kb(results["changing"][size]["screens"].get(name, {}).get("live_bps"))]
-        ours = [results[w]["dashboard"].get(name) for w in ("fixed", "changing")]
+        ours = [results.get(w, {}).get("dashboard", {}).get(name) for w in ("fixed", "changing")]
         row += [" / ".join(f"{b / 1000:.1f} KB" for b in ours if b is not None) or "-"]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
 def sizes_of(results: dict[str, Any], workload: str) -> dict[str, Any]:
-    return {k: v for k, v in results[workload].items() if k != "dashboard"}
+    return {k: v for k, v in results.get(workload, {}).items() if k != "dashboard"}
 
 
 def switch_table(results: dict[str, Any]) -> str:
@@ -483,8 +483,10 @@ def switch_table(results: dict[str, Any]) -> str:
         "| key to screen, 120x40 | fixed p50 | fixed p95 | changing p50 | changing p95 |",
         "|---" + "|---:" * 4 + "|",
     ]
-    first = {w: next(iter(sizes_of(results, w).values())).get("switches", {}) for w in ("fixed", "changing")}
-    for name in first["fixed"]:
+    first = {
+        w: next(iter(sizes_of(results, w).values()), {}).get("switches", {}) for w in ("fixed", "changing")
+    }
+    for name in first["fixed"] or first["changing"]:
         row = [name]
         for workload in ("fixed", "changing"):
             figures = first[workload].get(name)
@@ -501,8 +503,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=["smoke", "full"], default="smoke")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--parts", default="fixed,bulk,changing", help="which to run (default: fixed,bulk,changing)"
+    )
     args = parser.parse_args()
     full = args.size == "full"
+    parts = set(args.parts.split(","))
     window, settle, repeat = (10.0, 2.0, 5) if full else (0.5, 0.5, 1)
     sizes = [(120, 40), (80, 24)] if full else [(120, 40)]
     print(f"bench/ssh.py --size {args.size}: {window:g} s per screen, switches x{repeat}", flush=True)
@@ -516,33 +522,45 @@ def main() -> None:
             runner = start_runner(server.url, conn)
             backdate(conn, 2.0)
             try:
-                results["fixed"] = run_sizes(server.url, env, sizes, True, window, settle, repeat, True, full)
-                results["fixed"]["dashboard"] = dashboard_bytes(server.url, True)
+                if "fixed" in parts:
+                    results["fixed"] = run_sizes(
+                        server.url, env, sizes, True, window, settle, repeat, True, full
+                    )
+                    results["fixed"]["dashboard"] = dashboard_bytes(server.url, True)
             finally:
                 stop_runner(runner)
-            if full:
+            if full and "bulk" in parts:
                 results["bulk"] = bulk_rss(server.url, env, 100_000, 60.0)
-        backend = DemoBackend(workers=2).start()
-        try:
-            env = {**env, "QUEUETUI_DB_URL": backend.db_url, "QUEUETUI_CONFIG": str(backend.config_path)}
-            time.sleep(20.0 if full else 2.0)  # the workload under way, every registry holding jobs
-            results["changing"] = run_sizes(
-                backend.url, env, sizes, False, window, settle, repeat, full, full
-            )
-            results["changing"]["dashboard"] = dashboard_bytes(backend.url, False)
-        finally:
-            backend.stop()
+        if "changing" in parts:
+            backend = DemoBackend(workers=2).start()
+            try:
+                env = {**env, "QUEUETUI_DB_URL": backend.db_url, "QUEUETUI_CONFIG": str(backend.config_path)}
+                time.sleep(20.0 if full else 2.0)  # the workload under way, every registry holding jobs
+                results["changing"] = run_sizes(
+                    backend.url, env, sizes, False, window, settle, repeat, full, full
+                )
+                results["changing"]["dashboard"] = dashboard_bytes(backend.url, False)
+            finally:
+                backend.stop()
     results["load_average"] = [round(v, 2) for v in os.getloadavg()]
-    print()
-    print(table(results))
-    print()
-    print(switch_table(results))
-    print()
+    report(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+def report(results: dict[str, Any]) -> None:
+    if "fixed" in results or "changing" in results:
+        print()
+        print(table(results))
+        print()
+        print(switch_table(results))
+        print()
     for workload in ("fixed", "changing"):
         attaches = ", ".join(
             f"{size} {r['attach_s']:.2f} s" for size, r in sizes_of(results, workload).items()
         )
-        print(f"attach to first data, {workload} workload: {attaches}")
+        if attaches:
+            print(f"attach to first data, {workload} workload: {attaches}")
     if "bulk" in results:
         bulk = results["bulk"]
         print(
@@ -551,8 +569,6 @@ def main() -> None:
             f" {bulk['later_s']:g} s later"
         )
     print(f"load average at the end: {results['load_average']}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":
