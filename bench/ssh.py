@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import inspect
 import json
 import logging
 import os
@@ -71,9 +72,24 @@ class Chunk:
 
 
 class Terminal(pyte.Screen):  # type: ignore[misc]
-    def cursor_position(self, line: int | None = None, column: int | None = None, *more: int) -> None:
-        """pyte takes two parameters only; a longer CSI H must not end its parser."""
-        super().cursor_position(line, column)
+    """pyte's screen, whose control sequences take any number of parameters: Textual sends some with
+    more than pyte's own take, which would end its parser."""
+
+
+def _lenient(method: Callable[..., Any], count: int) -> Callable[..., Any]:
+    def call(self: Terminal, *params: Any, **options: Any) -> Any:
+        return method(self, *params[:count], **options)
+
+    return call
+
+
+for _name in set(pyte.Stream.csi.values()):
+    _method = getattr(pyte.Screen, _name)
+    _positional = [
+        p for p in inspect.signature(_method).parameters.values() if p.kind == p.POSITIONAL_OR_KEYWORD
+    ]
+    if not any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(_method).parameters.values()):
+        setattr(Terminal, _name, _lenient(_method, len(_positional) - 1))
 
 
 @dataclass
