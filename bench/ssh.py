@@ -450,19 +450,21 @@ def bulk_rss(url: str, env: dict[str, str], count: int, after: float) -> dict[st
         console.send("*")
         time.sleep(0.5)
         console.send("R")
-        console.wait_text("Dry run of", timeout=60)
+        console.wait_text("type the count", timeout=120)
         time.sleep(0.5)
         started = console.send(f"{count}")
-        time.sleep(0.5)
+        console.wait_text(f"{count}")
         console.send("\r")
+        deadline = time.monotonic() + 300
         while conn.zcard("rq:failed:default"):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the bulk retry did not end:\n{console.text()}")
             time.sleep(0.2)
         console.wait_for(lambda shown: "default › Failed  ·  " in shown and "1–" not in shown, 60)
         done = time.monotonic() - started
         peak = console.rss_mb()
         time.sleep(after)
         later = console.rss_mb()
-    conn.flushall()
     return {"jobs": count, "seconds": round(done, 2), "rss_fresh_mb": round(fresh, 1),
             "rss_done_mb": round(peak, 1), "rss_later_mb": round(later, 1), "later_s": after}  # fmt: skip
 
