@@ -23,7 +23,7 @@ from queuetui.db.engine import DatabaseError
 from queuetui.db.models import Alert
 from queuetui.metrics.alerts import OK, SENDING, notified, recent, show_value, threshold
 from queuetui.present.text import safe
-from queuetui.tui.draw import set_border_title
+from queuetui.tui.draw import set_border_title, update_static
 from queuetui.tui.messages import AlertsFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.text import literal
@@ -127,7 +127,8 @@ class AlertsScreen(LiveScreen):
         shown = self.query_one("#alert-message", Static)
         if not self.alerts:
             rules = len(self.console.settings.alerts.rules)
-            shown.update(
+            update_static(
+                shown,
                 Text(
                     "No alerts yet."
                     + (f" {rules} rules are checked after each sample." if rules else
@@ -150,7 +151,7 @@ class AlertsScreen(LiveScreen):
         else:
             text.append(f"  firing since {fmt.local_time(alert.fired_at)}", style="red")
         text.append(safe(f"  notified: {notified(alert)}"), style=_notified_style(alert))
-        shown.update(text)
+        update_static(shown, text)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 MAX_BACKOFF = 5.0
 
 
-def start_header(screen: Screen[object], console: QueueTUI) -> None:
+def start_header(
+    screen: Screen[object], console: QueueTUI, tick: Callable[[], object] | None = None
+) -> None:
     """Fill a screen's StatusBar from the console (context, connection, role, mode, tenant) and tick
-    its clock every second."""
+    its clock every second (with `tick`, where given)."""
     status = screen.query_one(StatusBar)
     settings = console.settings
     status.context = settings.context
@@ -43,7 +45,7 @@ def start_header(screen: Screen[object], console: QueueTUI) -> None:
     status.read_only = settings.read_only
     status.tenant = console.tenant
     status.tick()
-    screen.set_interval(1.0, status.tick)
+    screen.set_interval(1.0, tick or status.tick)
 
 
 class LiveScreen(Screen[None]):
@@ -75,8 +77,29 @@ class LiveScreen(Screen[None]):
         raise NotImplementedError
 
     def start_live(self) -> None:
-        start_header(self, self.console)
+        start_header(self, self.console, tick=self._tick)
         self.fetch()
+
+    @property
+    def showing(self) -> bool:
+        """On screen: on top, or under a dialog."""
+        stack = self.app.screen_stack
+        return stack[-1] is self or (
+            len(stack) > 1 and stack[-2] is self and isinstance(stack[-1], ModalScreen)
+        )
+
+    @property
+    def is_current(self) -> bool:
+        """Only while showing. Textual holds the screen right under the top one current even when a
+        full screen covers it: it then lays itself out and draws on its timer, and every change it
+        draws repaints the whole terminal from the screen on top (40 lines, ~30 KB at 120x40).
+        Back on top, it is laid out and drawn whole again."""
+        return self.showing
+
+    def _tick(self) -> None:
+        """The clock moves only on the screen shown (a hidden screen draws nothing)."""
+        if self.showing:
+            self.query_one(StatusBar).tick()
 
     def _arm(self, delay: float) -> None:
         """Schedule the next fetch; only ever one pending, and only after the last one finished."""
@@ -90,11 +113,12 @@ class LiveScreen(Screen[None]):
 
     def _fetch_if_due(self) -> None:
         """Fetch a refresh that came due, unless paused or covered by another screen."""
-        if self._due and not self.paused and self.is_current:
+        if self._due and not self.paused and self.showing:
             self._due = False
             self.fetch()
 
     def on_screen_resume(self) -> None:
+        self.query_one(StatusBar).tick()
         self._fetch_if_due()
 
     def fetched(self) -> None:

@@ -49,11 +49,17 @@ class Plots(Widget):
         """Plots already worked out, and for how many columns."""
         self.width = 0
         """The columns it has (set here, on the main thread; the fetch reads it)."""
+        self._drawn: Text | None = None
 
     def show(self, trend: Trend, width: int, charts: list[Plot]) -> None:
+        """Draw the plots again only when they look different: the window moves every second, its
+        points every ten, and a repaint sends every line of them over the link."""
         self.trend = trend
         self.charts = (width, charts)
-        self.refresh()
+        drawn = self.render()
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self.refresh()
 
     def on_resize(self) -> None:
         self.width = self.size.width

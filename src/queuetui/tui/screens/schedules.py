@@ -175,7 +175,7 @@ class SchedulesScreen(ScheduleActionsScreen):
         self.locate = None
         self.paused_by, self.leader = message.paused_by, message.leader
         banner = self.query_one("#paused-banner", Static)
-        banner.update(line(f"Every schedule is paused (by {message.paused_by}); P resumes"))
+        update_static(banner, line(f"Every schedule is paused (by {message.paused_by}); P resumes"))
         banner.display = bool(message.paused_by)
         with self.app.batch_update():
             self._fill()

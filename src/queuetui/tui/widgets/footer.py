@@ -7,7 +7,10 @@ out: `:` is queuetui's command line, and ^p still works.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 
 FIRST = ("question_mark", "colon")
@@ -16,6 +19,21 @@ FIRST = ("question_mark", "colon")
 class KeysFooter(Footer):
     def __init__(self) -> None:
         super().__init__(show_command_palette=False, compact=True)
+        self._composed_for: tuple[Any, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Compose the keys again only when they change. Textual's footer does it on every focus move
+        and screen switch: a dozen widgets mounted and styled, the line redrawn, each time."""
+        if self.is_attached and screen is self.screen and screen.app.app_focus:
+            keys = tuple(
+                (binding.key, binding.description, enabled, tooltip)
+                for _, binding, enabled, tooltip in screen.active_bindings.values()
+                if binding.show
+            )
+            if keys == self._composed_for:
+                return
+            self._composed_for = keys
+        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
         widgets = list(super().compose())
