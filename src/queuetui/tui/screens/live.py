@@ -30,9 +30,7 @@ if TYPE_CHECKING:
 MAX_BACKOFF = 5.0
 
 
-def start_header(
-    screen: Screen[object], console: QueueTUI, tick: Callable[[], object] | None = None
-) -> None:
+def start_header(screen: Screen[object], console: QueueTUI, tick: Callable[[], object] | None = None) -> None:
     """Fill a screen's StatusBar from the console (context, connection, role, mode, tenant) and tick
     its clock every second (with `tick`, where given)."""
     status = screen.query_one(StatusBar)
