@@ -89,6 +89,24 @@ def test_unknown_config_key_is_rejected(tmp_path) -> None:  # type: ignore[no-un
     assert "unknown key 'colour'" in result.stderr
 
 
+def test_a_bad_keys_entry_stops_the_console_before_it_starts(tmp_path, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Textual ignores a keymap id no binding has, and a key it never sends: the config names the entry."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[keys]\n"jobs.retyr" = "ctrl+r"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "queuetui", "--config", str(cfg)],
+        env=run_env(redis_url), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"queuetui: error: {cfg}: keys.jobs.retyr: no key binding has this id (did you mean jobs.retry, "
+    )
+    assert result.stderr.count("\n") == 1
+    cfg.write_text('[keys]\n"jobs.retry" = "ctrl+r,esc"\n')
+    served = queuetui("--config", str(cfg), "serve", "--port", "1")
+    assert served.returncode == 2 and "keys.jobs.retry: 'esc' is not a key name" in served.stderr
+
+
 def test_worker_runs_strict_priority_order(conn: redis.Redis, redis_url: str) -> None:
     for name in ("low", "default", "high", "critical"):  # enqueued lowest first
         for i in range(3):

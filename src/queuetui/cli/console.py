@@ -18,9 +18,13 @@ def console(connection: dict[str, Any], refresh: float | None) -> None:
     """Open the console."""
     parent = click.get_current_context().find_root().obj or {}
     settings = settings_from(connection, refresh if refresh is not None else parent.get("refresh"))
+    from queuetui.config import ConfigError
     from queuetui.tui.app import run_console
 
-    status = run_console(settings)
+    try:
+        status = run_console(settings)
+    except ConfigError as exc:
+        fail(str(exc), code=2)
     if status:
         sys.exit(status)
 
@@ -36,7 +40,7 @@ def _interrupt(signum: int, frame: object) -> None:
 @click.option("--refresh", type=float, default=1.0, show_default=True)
 def demo(no_console: bool, workers: int, redis_server: str | None, refresh: float) -> None:
     """Start an embedded Redis, workers and a demo workload, then open the console on it."""
-    from queuetui.config import load_settings
+    from queuetui.config import ConfigError, load_settings
     from queuetui.demo.backend import DemoBackend
     from queuetui.embedded import EmbeddedRedisError
 
@@ -69,13 +73,16 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
                 redis_url=backend.url, name="demo", refresh=refresh, db_url=backend.db_url
             )
             # The demo is the operator's own sandbox: every action, admin ones included, is theirs to try.
-            status = run_console(
-                dataclasses.replace(
-                    settings,
-                    roles=RoleMap(users={os_user(): Role.ADMIN}),
-                    alerts=backend.alerts(),  # the rules its scheduler checks, for their thresholds
+            try:
+                status = run_console(
+                    dataclasses.replace(
+                        settings,
+                        roles=RoleMap(users={os_user(): Role.ADMIN}),
+                        alerts=backend.alerts(),  # the rules its scheduler checks, for their thresholds
+                    )
                 )
-            )
+            except ConfigError as exc:
+                fail(str(exc), code=2)
             if status:
                 sys.exit(status)
     finally:

@@ -25,6 +25,7 @@ from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
 from queuetui.services import ContextSummary, Services, summarize_context
 from queuetui.tui import commands
+from queuetui.tui.keymap import check_keymap
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen
@@ -390,7 +391,9 @@ class QueueTUI(App[None]):
 
 def run_console(settings: Settings) -> int:
     """Run the console until the operator quits; its exit status: non-zero after a crash (Textual
-    prints the traceback and returns from `run`, which must not look like a normal quit)."""
+    prints the traceback and returns from `run`, which must not look like a normal quit).
+    ConfigError when a [keys] entry names no binding or no key."""
+    check_keymap(settings.keys, settings.source.get("keys", "config"))
     app = QueueTUI(settings)
     app.run()
     return app.return_code or 0
