@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import redis
 from rq import Queue, SimpleWorker
@@ -161,6 +162,33 @@ def test_demo_backend_fills_every_pane_and_stops_cleanly() -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     time.sleep(0.5)
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
+    assert leftovers.stdout == b"", "demo left processes running"
+
+
+def test_a_dropped_session_sighup_ends_the_demo_and_removes_its_directory() -> None:
+    """SIGHUP (the SSH session gone) stops the demo as Ctrl-C does: no process left, no temporary dir."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "queuetui", "demo", "--no-console"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        url = lines[0].split("Redis at ", 1)[1].strip()
+        folder = Path(lines[3].split("logs:", 1)[1].strip())
+        client = redis.Redis.from_url(url)
+        wait_for(lambda: client.scard("rq:workers") == 2, message="both workers to register")
+        assert folder.is_dir()
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not folder.exists()
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
     assert leftovers.stdout == b"", "demo left processes running"
