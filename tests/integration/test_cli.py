@@ -96,7 +96,7 @@ def test_a_bad_keys_entry_stops_the_console_before_it_starts(tmp_path, redis_url
     cfg.write_text('[keys]\n"jobs.retyr" = "ctrl+r"\n')
     result = subprocess.run(
         [sys.executable, "-m", "queuetui", "--config", str(cfg)],
-        env=run_env(redis_url), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20,
+        env=run_env(redis_url), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.startswith(
