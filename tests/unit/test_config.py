@@ -212,3 +212,27 @@ def test_tenants_table(tmp_path: Path) -> None:
         cfg.write_text(body)
         with pytest.raises(ConfigError, match=error):
             load_settings(path=cfg)
+
+
+def test_keys_entries_are_checked_against_the_console_s_bindings_and_key_names() -> None:
+    from queuetui.tui.keymap import binding_ids, check_keymap, is_key
+
+    assert {"jobs.retry", "app.quit", "schedules.run-now"} <= binding_ids()
+    check_keymap({"jobs.retry": "ctrl+r", "jobs.delete": "f8, ctrl+shift+d", "app.help": "?,question_mark"})
+    for keys, message in (
+        (
+            {"jobs.retyr": "ctrl+r"},
+            "config: keys.jobs.retyr: no key binding has this id (did you mean jobs.retry",
+        ),
+        (
+            {"nothing.like.it": "x"},
+            "keys.nothing.like.it: no key binding has this id (? in the console lists",
+        ),
+        ({"jobs.retry": "ctrl+rr"}, "config: keys.jobs.retry: 'ctrl+rr' is not a key name"),
+        ({"jobs.retry": "f5,esc"}, "keys.jobs.retry: 'esc' is not a key name"),
+        ({"jobs.retry": "control+r"}, "keys.jobs.retry: 'control+r' is not a key name"),
+    ):
+        with pytest.raises(ConfigError) as err:
+            check_keymap(keys)
+        assert message in str(err.value) and "\n" not in str(err.value)
+    assert not any(is_key(k) for k in ("", "ctrl+", "ctrl+ctrl+r", "+", "pgdn"))

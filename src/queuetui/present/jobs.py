@@ -83,7 +83,7 @@ def retry_cell(note: RetryNote, now: datetime) -> str:
 def _exception(row: JobRow) -> str:
     if row.exception is None:
         return row.problem or "-"
-    return f"{row.exception.type}: {row.exception.message}" if row.exception.message else row.exception.type
+    return row.exception.summary()
 
 
 _CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
@@ -165,7 +165,7 @@ def _result_line(result: StoredResult) -> str:
         ran = f", ran {fmt.duration((result.ended_at - result.started_at).total_seconds())}"
     line = f"{safe(result.type)} at {fmt.local_time(result.created_at)} on {safe(result.worker or '?')}{ran}"
     if result.exception is not None:
-        line += f"\n    {safe(result.exception.type)}: {safe(result.exception.message)}"
+        line += f"\n    {safe(result.exception.summary())}"
     elif result.return_problem:
         line += f"\n    return value unreadable: {safe(result.return_problem)}"
     elif result.has_return_value:

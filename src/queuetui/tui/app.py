@@ -23,8 +23,9 @@ from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.names import job_stored, unknown_queue
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
-from queuetui.services import ContextSummary, Services, summarize_context
+from queuetui.services import ContextSummary, Services, acl_mismatch, summarize_context
 from queuetui.tui import commands
+from queuetui.tui.keymap import check_keymap
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen
@@ -33,6 +34,7 @@ from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.styles import style_path
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.live_table import LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
@@ -78,6 +80,8 @@ class QueueTUI(App[None]):
         """The queues the overview last read: what `:` completes queue names from."""
         self.summarize: Callable[[Settings, str], ContextSummary] = summarize_context
         """How the Contexts view reads a context (snapshot tests show their servers at fixed URLs)."""
+        self.acl_problem: str | None = None
+        """Why this context's Redis user does not match the role (a viewer's user that can write)."""
 
     def _role(self, settings: Settings) -> Role:
         if self.identity is not None:
@@ -116,6 +120,29 @@ class QueueTUI(App[None]):
             self.push_screen(JobsScreen(*reopen))
         old.close()
         self.notify(Text(f"Now in context {name}"), timeout=3)
+        self.check_acl()
+
+    def check_acl(self) -> None:
+        """Tell a viewer whose Redis user can write (services.acl_mismatch), at start and on each context
+        switch: the role alone does not stop them, or anyone with that password."""
+        self.acl_problem = None
+        if self.role != Role.VIEWER:
+            return
+        services = self.services
+
+        def work() -> None:
+            try:
+                problem = acl_mismatch(services.redis, Role.VIEWER)
+            except REDIS_ERRORS:
+                return  # the views say Redis cannot be reached, and this is asked again on a switch
+            if problem and services is self.services:
+                self.call_from_thread(self._acl_told, problem)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="acl")
+
+    def _acl_told(self, problem: str) -> None:
+        self.acl_problem = problem
+        self.notify(literal(problem), title="Redis ACL", severity="warning", timeout=30)
 
     def open_contexts(self) -> None:
         """The Contexts view: every context with its summary (a notice when none is configured)."""
@@ -163,6 +190,7 @@ class QueueTUI(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keys)  # [keys] in the config: any binding moved to other keys
         self.push_screen(OverviewScreen())
+        self.check_acl()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -401,7 +429,9 @@ class QueueTUI(App[None]):
 
 def run_console(settings: Settings) -> int:
     """Run the console until the operator quits; its exit status: non-zero after a crash (Textual
-    prints the traceback and returns from `run`, which must not look like a normal quit)."""
+    prints the traceback and returns from `run`, which must not look like a normal quit).
+    ConfigError when a [keys] entry names no binding or no key."""
+    check_keymap(settings.keys, settings.source.get("keys", "config"))
     app = QueueTUI(settings)
     app.run()
     return app.return_code or 0
