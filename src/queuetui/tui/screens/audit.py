@@ -38,7 +38,7 @@ COLUMNS: dict[str, Column] = {
     "who": Column("Who", 14, flex=1, max_width=30, give_way=2),
     "role": Column("Role", 8, give_way=3),
     "action": Column("Action", 15),
-    "counts": Column("Done", 9, right=True, give_way=1),
+    "counts": Column("Done", 13, right=True, give_way=1),  # 12,000/40,000 whole, or not at all
     "outcome": Column("Outcome", 10, flex=1, max_width=30),
     "target": Column("Target [filter]", 16, flex=4, useful=20),
 }
