@@ -155,6 +155,8 @@ async def test_sort_within_the_window_holds_across_refreshes_with_the_cursor_on_
         assert screen.current_job() == on
         after = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert after == sorted(after, key=str.casefold, reverse=True)
+        screen.jump_to_row(3)  # :3 is the third job of the registry, wherever the sort put it
+        await until(pilot, lambda: screen.current_job() == "fail-0011", what="row 3 under the sort")
         await pilot.press("less_than_sign", "less_than_sign", "less_than_sign")
         assert screen.sort.column is None
         assert [r.id for r in screen.rows][:2] == ["fail-gone", "fail-0012"]  # newest first again

@@ -318,8 +318,10 @@ class JobsScreen(BulkActionsScreen):
         target: int | None = None
         if self.focus_job is not None:
             target = next((i for i, r in enumerate(self.rows) if r.id == self.focus_job), None)
-        elif self.focus_row is not None:
-            target = min(self.focus_row, max(0, len(self.rows) - 1))
+        elif self.focus_row is not None and self.rows:
+            # a row number of the registry's order: where that job sits in the sorted rows
+            wanted = self._window[min(self.focus_row, len(self._window) - 1)].id
+            target = next((i for i, r in enumerate(self.rows) if r.id == wanted), 0)
         if target is not None and self.rows:
             table.move_cursor(row=target, scroll=True)
             self.focus_job = None
