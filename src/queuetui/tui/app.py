@@ -48,6 +48,13 @@ class QueueTUI(App[None]):
         Binding(
             "colon", "command", "Command", id="app.command", tooltip=":failed [queue], :job ID, :123 ..."
         ),
+        Binding(
+            "P",
+            "suspend_workers",
+            "Suspend/resume",
+            id="app.suspend",
+            tooltip="Suspend or resume every worker (RQ's suspension is global)",
+        ),
     ]
 
     def __init__(
@@ -184,8 +191,16 @@ class QueueTUI(App[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "suspend_workers":
+            return self.may("workers.suspend") and self.may("workers.resume") and not self.holds_input()
         # While a dialog or form holds input, q goes to it: it decides what q means there.
         return not (action == "quit" and self.holds_input())
+
+    def action_suspend_workers(self) -> None:
+        """P on any screen (but the schedules', where P pauses every schedule): asked, then audited."""
+        live = next((s for s in reversed(self.screen_stack) if isinstance(s, LiveScreen)), None)
+        if live is not None:
+            live.ask_suspension()
 
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keys)  # [keys] in the config: any binding moved to other keys

@@ -252,9 +252,10 @@ class MetricsFetched(Message):
 
 @dataclass
 class AlertsFetched(Message):
-    """The alerts still firing, then the resolved ones."""
+    """The alerts still firing, then the resolved ones; `current`: each firing alert's value now."""
 
     alerts: list[Alert]
+    current: dict[int, float | None] = field(default_factory=dict)
 
 
 @dataclass

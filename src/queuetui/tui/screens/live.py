@@ -17,11 +17,12 @@ from queuetui import fmt
 from queuetui.audit import Refused
 from queuetui.config import is_sentinel_url
 from queuetui.db.engine import DatabaseError
+from queuetui.rqdata import actions
 from queuetui.rqdata.actions import ActionError
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.store import ScheduleError
-from queuetui.tui.messages import ActionDone, FetchFailed
-from queuetui.tui.text import literal
+from queuetui.tui.messages import ActionDone, FetchFailed, SuspensionRead
+from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.status_bar import StatusBar, context_style
 
 if TYPE_CHECKING:
@@ -180,6 +181,48 @@ class LiveScreen(Screen[None]):
         """Say what the change did, and show its effect at once."""
         self.notify(message.text, severity="error" if message.error else "information", timeout=6)
         self.fetch()
+
+    # -- P: suspend or resume every worker, from any screen (the app's key, asked here)
+
+    def ask_suspension(self) -> None:
+        """Read whether the workers are suspended, then ask to resume or to suspend them (default no)."""
+        self._read_suspension()
+
+    @work(thread=True, exit_on_error=False, group="worker-action")
+    def _read_suspension(self) -> None:
+        try:
+            self.post_message(SuspensionRead(actions.workers_suspended(self.console.redis)))
+        except REDIS_ERRORS as exc:
+            self.post_message(ActionDone(describe_error(exc), error=True))
+
+    @on(SuspensionRead)
+    def _ask_suspension(self, message: SuspensionRead) -> None:
+        from queuetui.tui.screens.confirm import ConfirmScreen
+
+        operations = self.console.services.operations
+        if message.suspended:
+            question = line("Resume every worker? They take jobs again, on every queue and every host.")
+
+            def change() -> str:
+                operations.resume_workers()
+                return "workers resumed: they take jobs again"
+        else:
+            question = line(
+                "Suspend ",
+                ("every", "bold"),
+                " worker? RQ's suspension is global: every worker on this Redis, on every"
+                " queue and every host, finishes its job and takes no new one until resumed (P again).",
+            )
+
+            def change() -> str:
+                operations.suspend_workers()
+                return "workers suspended (RQ's suspension is global: every queue, every host)"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act(change)
+
+        self.app.push_screen(ConfirmScreen(question), confirmed)
 
     def action_refresh_now(self) -> None:
         self.fetch()

@@ -8,7 +8,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from queuetui import fmt
-from queuetui.present.table import fit
+from queuetui.present.table import fit, fit_url
 from queuetui.present.text import safe
 
 TENANT_LIMIT = 16
@@ -42,7 +42,9 @@ class StatusBar(Static):
         if self.context:
             name = f" {self.context} " if self.production else self.context
             left.append_text(Text.assemble((safe(name), self.context_look), "  "))
-        left.append(safe(self.connection))
+        name, gap, url = self.connection.rpartition("  ")  # 'name  url', or the URL alone
+        if gap:
+            left.append(safe(name + gap))
         styles = {"live": "green", "paused": "yellow", "disconnected": "bold red", "connecting": "dim"}
         marks = {"live": "●", "paused": "‖", "disconnected": "✖", "connecting": "…"}
         mode = Text.assemble((" read-only ", "bold black on yellow"), " ") if self.read_only else Text()
@@ -59,7 +61,10 @@ class StatusBar(Static):
             self.clock_text,
         )
         room = self.size.width - right.cell_len - 1
-        if left.cell_len > room:  # a narrow terminal loses the end of the URL, never the state or time
+        # A narrow terminal shortens the URL (never inside its port: present.table.fit_url), never
+        # the state or time.
+        left.append(fit_url(url, max(0, room - left.cell_len)))
+        if left.cell_len > room:
             left.truncate(max(room, 0), overflow="ellipsis")
         gap = max(1, self.size.width - left.cell_len - right.cell_len)
         return Text.assemble(left, " " * gap, right)
