@@ -26,6 +26,6 @@ def test_the_readme_configuration_example_loads(tmp_path: Path, monkeypatch: pyt
     path = tmp_path / "config.toml"
     path.write_text(example(), encoding="utf-8")
     settings = load_settings(path=path)
-    assert settings.keys == {"jobs.retry": "ctrl+r", "jobs.delete": "f8"}
+    assert settings.keys == {"jobs.retry": "ctrl+r", "jobs.delete": "f8,ctrl+d"}
     assert (settings.confirm_above, settings.throttle) == (100, 0)
     assert settings.name == "prod-eu" and settings.read_only
