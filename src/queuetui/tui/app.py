@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 
 import redis
 from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
@@ -34,6 +36,9 @@ from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.styles import style_path
 from queuetui.tui.widgets.live_table import LiveTable
+
+PASS_THROUGH = ("escape", "ctrl+c", "ctrl+q")
+"""Keys that reach a view even while its dry run is on its way: cancel it, or leave."""
 
 
 class QueueTUI(App[None]):
@@ -77,6 +82,8 @@ class QueueTUI(App[None]):
         """The queues the overview last read: what `:` completes queue names from."""
         self.summarize: Callable[[Settings, str], ContextSummary] = summarize_context
         """How the Contexts view reads a context (snapshot tests show their servers at fixed URLs)."""
+        self._dialog_closed_at = 0.0
+        """When the last dialog closed (monotonic): keys typed before then were typed into it."""
 
     def _role(self, settings: Settings) -> Role:
         if self.identity is not None:
@@ -158,6 +165,36 @@ class QueueTUI(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While a dialog or form holds input, q goes to it: it decides what q means there.
         return not (action == "quit" and self.holds_input())
+
+    def pop_screen(self) -> AwaitComplete:
+        if isinstance(self.screen, ModalScreen):
+            self._dialog_closed_at = time.monotonic()
+        return super().pop_screen()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self._kept_from_view(event):
+            return
+        await super().on_event(event)
+
+    def _kept_from_view(self, key: events.Key) -> bool:
+        """A dialog owns the keyboard while it is open, and from the key that asks for it.
+
+        A key typed while a dialog was open that reaches the app only after the dialog closed (the
+        loop was busy) was meant for the dialog: it never reaches the view beneath, where an `enter`
+        would open a job's detail. A key typed while a dry run is on its way to its dialog is kept
+        for that dialog (BulkActionsScreen.typed_ahead); only escape (cancel the dry run) and the app's
+        own priority keys pass."""
+        from queuetui.tui.screens.bulk_actions import BulkActionsScreen
+
+        if not self.screen_stack or isinstance(self.screen, ModalScreen):
+            return False
+        screen = self.screen
+        if key.time < self._dialog_closed_at:
+            return True
+        if isinstance(screen, BulkActionsScreen) and screen.planning and key.key not in PASS_THROUGH:
+            screen.typed_ahead.append((key.key, key.character))
+            return True
+        return False
 
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keys)  # [keys] in the config: any binding moved to other keys

@@ -39,6 +39,8 @@ class BulkActionsScreen(LiveScreen):
         self.cancel_event: threading.Event | None = None
         self.running_action = ""
         self.last_outcome: tuple[Plan, Outcome] | None = None
+        self.typed_ahead: list[tuple[str, str | None]] = []
+        """Keys typed while the dry run was on its way (the app keeps them from this view): the dialog's."""
 
     @property
     def bulk_busy(self) -> bool:
@@ -50,6 +52,7 @@ class BulkActionsScreen(LiveScreen):
             self.notify("A bulk action is on its way: wait for it or cancel it (esc)", timeout=3)
             return
         self.planning = True
+        self.typed_ahead.clear()
         self.query_one(BulkBar).planning(action)
         self.plan_action(action, selection, options or Options())
 
@@ -87,6 +90,7 @@ class BulkActionsScreen(LiveScreen):
         if self.planning:
             self.workers.cancel_group(self, "bulk-plan")
             self.planning = False
+            self.typed_ahead.clear()
             self.query_one(BulkBar).hide()
             self.notify("Dry run cancelled: nothing changed", timeout=3)
             return True
@@ -103,8 +107,10 @@ class BulkActionsScreen(LiveScreen):
         self.planning = False
         self.query_one(BulkBar).hide()
         plan = message.plan
+        typed_ahead, self.typed_ahead = tuple(self.typed_ahead), []
         if plan is None:
-            self.notify(message.error, severity="error", timeout=8)
+            unused = f" ({len(typed_ahead)} keys typed meanwhile not used)" if typed_ahead else ""
+            self.notify(message.error + unused, severity="error", timeout=8)
             return
 
         def answered(options: Options | None) -> None:
@@ -118,7 +124,7 @@ class BulkActionsScreen(LiveScreen):
             self.run_plan(replace(plan, options=options), self.cancel_event)
 
         confirm_above = self.console.settings.confirm_above
-        self.app.push_screen(DryRunScreen(plan, confirm_above, message.typed), answered)
+        self.app.push_screen(DryRunScreen(plan, confirm_above, message.typed, typed_ahead), answered)
 
     @work(thread=True, exit_on_error=False, group="bulk-run")
     def run_plan(self, plan: Plan, cancel: threading.Event) -> None:

@@ -25,6 +25,7 @@ class ConfirmScreen(ModalScreen[bool]):
         super().__init__()
         self.question = question
         self.typed = typed
+        self.answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
@@ -39,15 +40,21 @@ class ConfirmScreen(ModalScreen[bool]):
         if self.typed:
             return
         event.stop()
-        self.dismiss(event.key == "y")
+        self.answer(event.key == "y")
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() == self.typed:
-            self.dismiss(True)
-        else:
+            self.answer(True)
+        elif not self.answered:
             self.notify(f"That is not {self.typed!r}; nothing done", severity="warning", timeout=3)
-            self.dismiss(False)
+            self.answer(False)
 
     def action_decline(self) -> None:
-        self.dismiss(False)
+        self.answer(False)
+
+    def answer(self, yes: bool) -> None:
+        """Close with the first answer; a key already on its way (a second enter) closes nothing more."""
+        if not self.answered:
+            self.answered = True
+            self.dismiss(yes)

@@ -34,8 +34,17 @@ class DryRunScreen(ModalScreen[Options | None]):
         Binding("d", "toggle('dependents')", "Dependents", id="dry-run.dependents", priority=True),
     ]
 
-    def __init__(self, plan: Plan, confirm_above: int, typed: bool) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        confirm_above: int,
+        typed: bool,
+        typed_ahead: tuple[tuple[str, str | None], ...] = (),
+    ) -> None:
+        """`typed_ahead`: keys typed while the dry run ran, answered here as if typed now."""
         super().__init__()
+        self.typed_ahead = typed_ahead
+        self.answered = False
         self.plan = plan
         self.options = plan.options
         self.confirm_above = confirm_above
@@ -66,6 +75,14 @@ class DryRunScreen(ModalScreen[Options | None]):
 
     def on_mount(self) -> None:
         self._show_options()
+        if self.typed_ahead:
+            self.call_after_refresh(self._replay)
+
+    def _replay(self) -> None:
+        for key, character in self.typed_ahead:
+            event = Key(key, character)
+            event.set_sender(self.app)  # as the terminal's keys are: the app checks its bindings on them
+            self.app.post_message(event)
 
     def _show_options(self) -> None:
         takes = self.plan.action.options
@@ -91,15 +108,21 @@ class DryRunScreen(ModalScreen[Options | None]):
         if self.typed and self.plan.total:
             return
         event.stop()
-        self.dismiss(self.options if event.key == "y" and self.plan.total else None)
+        self.answer(self.options if event.key == "y" and self.plan.total else None)
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         if event.value.strip().replace(",", "") == str(self.plan.total):
-            self.dismiss(self.options)
-        else:
+            self.answer(self.options)
+        elif not self.answered:
             self.notify(f"That is not {self.plan.total}; nothing done", severity="warning", timeout=3)
-            self.dismiss(None)
+            self.answer(None)
 
     def action_decline(self) -> None:
-        self.dismiss(None)
+        self.answer(None)
+
+    def answer(self, options: Options | None) -> None:
+        """Close with the first answer; a key already on its way (a second enter) closes nothing more."""
+        if not self.answered:
+            self.answered = True
+            self.dismiss(options)
