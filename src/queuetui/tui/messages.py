@@ -23,6 +23,7 @@ from queuetui.rqdata.workers import Workers
 from queuetui.schedule.draft import Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
+from queuetui.schedule.operator import ScheduleChange
 from queuetui.schedule.transfer import ImportResult
 from queuetui.services import ContextSummary
 
@@ -282,3 +283,13 @@ class ContextSummarized(Message):
 @dataclass
 class ContextsRead(Message):
     """Every context was read once: the next round may be armed."""
+
+
+@dataclass
+class ChangePlanned(Message):
+    """A schedule change's dry run ended: the change, or why there is none (error)."""
+
+    change: ScheduleChange | None
+    error: str = ""
+    typed: bool = False
+    """It does more than confirm_above: the operator types the count."""

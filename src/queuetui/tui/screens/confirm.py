@@ -1,10 +1,12 @@
 """A question whose default answer is no: y confirms, anything else (n, escape, enter) declines.
 
-With `typed`, the operator must type that text (a name, a count) and press enter instead.
+With `typed`, the operator must type that text (a name, a count: with or without commas) and press
+enter instead.
 """
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,8 +22,9 @@ from queuetui.present.text import safe
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "decline", "No", id="confirm.no")]
 
-    def __init__(self, question: Content, typed: str = "") -> None:
-        """`question` is a Content (tui.text.line), so a name in it is never read as markup."""
+    def __init__(self, question: Content | Text, typed: str = "") -> None:
+        """`question` is a Content (tui.text.line) or a Text (tui.text.literal_block, a dry run's
+        lines), so a name in it is never read as markup."""
         super().__init__()
         self.question = question
         self.typed = typed
@@ -44,7 +47,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.typed:
+        value = event.value.strip()
+        if value == self.typed or (self.typed.isdigit() and value.replace(",", "") == self.typed):
             self.answer(True)
         elif not self.answered:
             self.notify(f"That is not {self.typed!r}; nothing done", severity="warning", timeout=3)
