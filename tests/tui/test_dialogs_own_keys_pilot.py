@@ -12,7 +12,7 @@ from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.dry_run import DryRunScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen
 from tests.tui.helpers import until
-from tests.tui.test_actions_pilot import app_for, failed_count, failed_view
+from tests.tui.test_actions_pilot import app_for, dry_run, failed_count, failed_view, title
 from tests.workload import seed_failed
 
 
@@ -70,3 +70,24 @@ async def test_keys_typed_after_the_answer_never_reach_the_view_beneath(
         await pilot.pause(0.2)
         assert app.screen is screen, "a key meant for the dialog acted on the screens beneath"
     assert conn.llen("rq:queue:small") == 5
+
+
+async def test_mark_all_keeps_its_count_and_the_dry_run_says_why_it_differs(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    seed_failed(conn, "emails", 12, prefix="m")
+    seed_failed(conn, "emails", 3, prefix="o")
+    app = app_for(redis_url, tmp_path / "q.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await failed_view(pilot, app)
+        screen.apply_filter("id:m")
+        await until(pilot, lambda: screen.matches is not None and screen.total == 12, what="the filter")
+        await pilot.press("asterisk")
+        assert "all 12 matching marked" in title(screen)
+        seed_failed(conn, "emails", 1, prefix="mz")  # one more failure that matches, after the marking
+        await pilot.press("R")
+        dialog = await dry_run(pilot, app)
+        text = str(dialog.query_one("#confirm-question").render())
+        assert "retry: 13 jobs" in text and "13 match now (12 when marked: 1 arrived since)" in text
+        await pilot.press("n")
+    assert failed_count(conn) == 16

@@ -40,9 +40,12 @@ class DryRunScreen(ModalScreen[Options | None]):
         confirm_above: int,
         typed: bool,
         typed_ahead: tuple[tuple[str, str | None], ...] = (),
+        drift: str = "",
     ) -> None:
-        """`typed_ahead`: keys typed while the dry run ran, answered here as if typed now."""
+        """`typed_ahead`: keys typed while the dry run ran, answered here as if typed now; `drift`: how
+        the count differs from the one the operator marked (present.actions.marked_drift)."""
         super().__init__()
+        self.drift = drift
         self.typed_ahead = typed_ahead
         self.answered = False
         self.plan = plan
@@ -56,6 +59,8 @@ class DryRunScreen(ModalScreen[Options | None]):
             title = f"Dry run of {plan.action.name} — nothing has changed yet"
             yield Static(literal(title, "bold"), id="dry-run-title")
             lines = plan_lines(plan)
+            if self.drift:
+                lines.insert(1, self.drift)
             problems = len(plan.problems)
             if problems > SHOWN_PROBLEMS:
                 cut = len(lines) - problems - 1 + SHOWN_PROBLEMS  # the header, then one line a problem
