@@ -20,7 +20,7 @@ from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
 from queuetui.rqdata.workers import Workers
-from queuetui.schedule.draft import Evaluation
+from queuetui.schedule.draft import Draft, Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
 from queuetui.schedule.operator import ScheduleChange
@@ -160,6 +160,8 @@ class DraftChecked(Message):
     generation: int
     evaluation: Evaluation | None
     error: str = ""
+    draft: Draft | None = None
+    """What was evaluated: an answer to other values than the form's now is not shown."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DraftChecked)

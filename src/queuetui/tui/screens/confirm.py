@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from queuetui.present.text import safe
+from queuetui.tui.widgets.field import Field
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -34,7 +35,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Static(self.question, id="confirm-question")
             if self.typed:
-                yield Input(placeholder=f"type {safe(self.typed)} to confirm", id="confirm-input")
+                yield Field(placeholder=f"type {safe(self.typed)} to confirm", id="confirm-input")
                 yield Static("enter confirms once it matches  ·  esc cancels", classes="confirm-keys")
             else:
                 yield Static("[b]y[/b] yes  ·  [b]n[/b] / esc no (default)", classes="confirm-keys")

@@ -21,6 +21,7 @@ from queuetui.present.actions import plan_lines
 from queuetui.rqdata.actions import Options
 from queuetui.rqdata.bulk import Plan
 from queuetui.tui.text import literal, literal_block
+from queuetui.tui.widgets.field import Field
 
 SHOWN_PROBLEMS = 5
 
@@ -71,7 +72,7 @@ class DryRunScreen(ModalScreen[Options | None]):
                 yield Static("Nothing to do  ·  any key closes", classes="confirm-keys")
             elif self.typed:
                 yield Static(f"More than {self.confirm_above:,} jobs: type the count", classes="confirm-keys")
-                yield Input(
+                yield Field(
                     placeholder=f"type {plan.total} to confirm", id="confirm-input", restrict=r"[0-9,]*"
                 )
                 yield Static("enter confirms once it matches  ·  esc cancels", classes="confirm-keys")

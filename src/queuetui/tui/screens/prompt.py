@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from queuetui.present.text import safe
 from queuetui.tui.draw import set_border_title
 from queuetui.tui.text import literal
+from queuetui.tui.widgets.field import Field
 
 
 def refusal(parse: Callable[[str], object]) -> Callable[[str], str]:
@@ -70,7 +71,7 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(id="prompt-box"):
             yield Static(id="prompt-error")
             suggester = Completer(self.complete) if self.complete else None
-            yield Input(
+            yield Field(
                 self.value, placeholder=safe(self.placeholder), id="prompt-input", suggester=suggester
             )
 
