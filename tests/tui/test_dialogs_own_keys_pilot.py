@@ -7,10 +7,16 @@ from pathlib import Path
 
 import redis
 from textual.events import Key
+from textual.widgets import Input
 
+from queuetui.rqdata.pages import find_job
 from queuetui.tui.app import QueueTUI
+from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.dry_run import DryRunScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen
+from queuetui.tui.screens.jobs import JobsScreen
+from queuetui.tui.screens.overview import OverviewScreen
+from queuetui.tui.screens.prompt import PromptScreen
 from tests.tui.helpers import until
 from tests.tui.test_actions_pilot import app_for, dry_run, failed_count, failed_view, title
 from tests.workload import seed_failed
@@ -91,3 +97,25 @@ async def test_mark_all_keeps_its_count_and_the_dry_run_says_why_it_differs(
         assert "retry: 13 jobs" in text and "13 match now (12 when marked: 1 arrived since)" in text
         await pilot.press("n")
     assert failed_count(conn) == 16
+
+
+async def test_a_lookup_ending_while_the_prompt_is_open_leaves_the_prompt_and_its_text(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    [job_id] = seed_failed(conn, "emails", 1)
+    app = app_for(redis_url, tmp_path / "q.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, OverviewScreen), what="the overview")
+        await pilot.press("colon", *"fai")
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen)
+        # An earlier `:job` lookup (a thread) ends now, while the operator types the next command.
+        app.post_message(JobFound(job_id, find_job(conn, job_id)))
+        await pilot.pause(0.3)
+        field = prompt.query_one(Input)
+        assert app.screen is prompt and app.focused is field, "the lookup took the prompt's focus"
+        await pilot.press(*"led")
+        assert field.value == "failed"
+        await pilot.press("escape")  # the prompt closes: the view the lookup found opens now
+        await until(pilot, lambda: isinstance(app.screen, JobsScreen), what="the job's view")
+        assert app.screen.registry == "failed" and app.screen.queue == "emails"

@@ -84,6 +84,8 @@ class QueueTUI(App[None]):
         """How the Contexts view reads a context (snapshot tests show their servers at fixed URLs)."""
         self._dialog_closed_at = 0.0
         """When the last dialog closed (monotonic): keys typed before then were typed into it."""
+        self._after_dialog: list[Callable[[], object]] = []
+        """Views a background lookup found while a prompt or dialog was open: they open once it closes."""
 
     def _role(self, settings: Settings) -> Role:
         if self.identity is not None:
@@ -169,7 +171,21 @@ class QueueTUI(App[None]):
     def pop_screen(self) -> AwaitComplete:
         if isinstance(self.screen, ModalScreen):
             self._dialog_closed_at = time.monotonic()
-        return super().pop_screen()
+        popped = super().pop_screen()
+        if self._after_dialog and not isinstance(self.screen, ModalScreen):
+            waiting, self._after_dialog = self._after_dialog, []
+            for open_view in waiting:
+                self.call_later(open_view)
+        return popped
+
+    def when_free(self, open_view: Callable[[], object]) -> None:
+        """Open a view a background lookup found: now, or once the prompt or dialog on top closes.
+
+        A view pushed over a prompt would take its focus and its typed text out of sight (rule 13)."""
+        if isinstance(self.screen, ModalScreen):
+            self._after_dialog.append(open_view)
+        else:
+            open_view()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and self._kept_from_view(event):
@@ -257,7 +273,7 @@ class QueueTUI(App[None]):
             if problem:
                 self.call_from_thread(self.notify, problem, severity="error", timeout=8, markup=False)
             else:
-                self.call_from_thread(self.open_jobs, queue, registry)
+                self.call_from_thread(self.when_free, partial(self.open_jobs, queue, registry))
 
         self.run_worker(work, thread=True, exit_on_error=False, group="find")
 
@@ -389,6 +405,9 @@ class QueueTUI(App[None]):
 
     @on(JobFound)
     def _found(self, message: JobFound) -> None:
+        self.when_free(partial(self._open_found, message))
+
+    def _open_found(self, message: JobFound) -> None:
         if not message.locations:
             self.notify(f"{message.job_id} is in no queue or registry; showing what is stored", timeout=4)
             self.open_detail(message.job_id)
