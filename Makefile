@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/joblogs.py --size $(BENCH_SIZE)
 	$(BIN)/python bench/tenants.py --size $(BENCH_SIZE)
+	$(BIN)/python bench/ssh.py --size $(BENCH_SIZE)
+	$(BIN)/python bench/demo_quit.py --size $(BENCH_SIZE)
 
 snapshot-update: $(STAMP)
 	$(BIN)/python -m pytest tests/snapshots --snapshot-update

@@ -2,8 +2,10 @@
 
 Two phases on an embedded Redis, with a frozen clock moved 10 s per sample:
   busy  --queues queues each see --ended jobs end between two samples (half finished, half failed,
-        over --functions functions, written as RQ writes them: job hash, registry entry, result
-        stream); the median wall time and round trips of a sample, --reps times;
+        over --functions functions and TENANTS tenants, written as RQ writes them: job hash with its
+        meta, registry entry, result stream); the median wall time and round trips of a sample,
+        --reps times with the per-tenant split ([tenants] metrics_top 10) and --reps times without
+        (metrics_top 0), alternately;
   long  a simulated run with a few jobs ending per queue each sample (older ones expire as RQ's
         TTLs would): past the longest retention and a chunk (every series full), then two windows
         of a COARSE chunk each (a whole cycle of chunks filling and expiring), the series' bytes
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import pickle
 import statistics
 import time
 from datetime import UTC, datetime
@@ -28,6 +31,7 @@ import redis
 from rq.job import Job
 
 from queuetui.clock import FrozenClock
+from queuetui.config import TenantSettings
 from queuetui.embedded import EmbeddedRedis
 from queuetui.metrics.sampler import Sampler
 from queuetui.metrics.series import COARSE, FINE, PREFIX, Resolution, memory
@@ -40,6 +44,8 @@ SIZES: dict[str, dict[str, Any]] = {
               "coarse": Resolution("coarse", 30, 1800)},
 }  # fmt: skip
 RESULTS = Path(__file__).parent / "results"
+TENANTS = 20
+"""Tenants the jobs belong to: more than metrics_top, so (other) is exercised too."""
 
 
 class Workload:
@@ -52,6 +58,7 @@ class Workload:
         for k in range(functions):
             job = Job.create(f"app.tasks.task_{k}", args=(k,), connection=conn)
             self.templates.append({key: v for key, v in job.to_dict().items() if v is not None})
+        self.metas = [pickle.dumps({"tenant": f"tenant-{t:02d}"}) for t in range(TENANTS)]  # as RQ saves meta
         self.serial = 0
         self.score = time.time() + 500
         self.alive: collections.deque[tuple[float, list[str]]] = collections.deque()
@@ -72,7 +79,8 @@ class Workload:
                 ids.append(job_id)
                 failed = n % 2 == 1
                 fields = {**self.templates[n % len(self.templates)], "origin": queue,
-                          "status": "failed" if failed else "finished"}  # fmt: skip
+                          "status": "failed" if failed else "finished",
+                          "meta": self.metas[(self.serial * 7) % TENANTS]}  # fmt: skip
                 pipe.hset(f"rq:job:{job_id}", mapping=fields)
                 pipe.zadd(f"rq:{'failed' if failed else 'finished'}:{queue}", {job_id: self.score})
                 took = 0.05 + (n % 17) * 0.1
@@ -106,20 +114,26 @@ def main() -> None:
         work = Workload(conn, size["queues"], size["functions"])
         sampler.sample()
 
-        times, trips = [], []
-        for _ in range(size["reps"]):
+        split, unsplit = TenantSettings(), TenantSettings(metrics_top=0)
+        times: dict[int, list[float]] = {split.metrics_top: [], 0: []}
+        trips: dict[int, list[int]] = {split.metrics_top: [], 0: []}
+        for rep in range(2 * size["reps"]):
+            sampler.tenants = split if rep % 2 else unsplit
             work.end(size["ended"])
             clock.advance(10)
             counter.count = 0
             start = time.perf_counter()
             sample = sampler.sample()
-            times.append(time.perf_counter() - start)
-            trips.append(counter.count)
+            times[sampler.tenants.metrics_top].append(time.perf_counter() - start)
+            trips[sampler.tenants.metrics_top].append(counter.count)
             assert sample is not None
-            assert (
-                sum(p.finished + p.failures for p in sample.queues.values()) == size["ended"] * size["queues"]
-            )
-        busy_ms = statistics.median(times) * 1000
+            ended = size["ended"] * size["queues"]
+            assert sum(p.finished + p.failures for p in sample.queues.values()) == ended
+            if sampler.tenants is split:
+                assert sum(p.finished + p.failures for p in sample.tenants.values()) == ended
+        busy_ms = statistics.median(times[split.metrics_top]) * 1000
+        unsplit_ms = statistics.median(times[0]) * 1000
+        sampler.tenants = split
 
         def run(count: int) -> list[tuple[int, int]]:
             seen = []
@@ -146,7 +160,9 @@ def main() -> None:
         "queues": size["queues"],
         "jobs_ended_per_sample": size["ended"] * size["queues"],
         "sample_ms": round(busy_ms, 2),
-        "round_trips": int(statistics.median(trips)),
+        "sample_ms_without_tenants": round(unsplit_ms, 2),
+        "round_trips": min(trips[split.metrics_top]),
+        "round_trips_without_tenants": min(trips[0]),
         "simulated_hours": round(samples * 10 / 3600, 1),
         "long_run_seconds": round(long_s, 1),
         "series_peak_bytes_first_window": half["bytes"],
@@ -155,7 +171,11 @@ def main() -> None:
         "retention": {"fine": [fine.step, fine.retention], "coarse": [coarse.step, coarse.retention]},
     }
     print(f"{size['queues']} queues, {size['ended'] * size['queues']:,} jobs ended between two samples:")
-    print(f"  a sample: {busy_ms:.2f} ms median of {size['reps']}, {result['round_trips']} round trips")
+    print(
+        f"  a sample: {busy_ms:.2f} ms median of {size['reps']} split by {TENANTS} tenants (top 10 + other), "
+        f"{unsplit_ms:.2f} ms without; {result['round_trips']} round trips outside roll-ups "
+        f"({result['round_trips_without_tenants']} without the split)"
+    )
     print(
         f"{result['simulated_hours']} simulated hours ({samples:,} samples in {long_s:.1f} s): series "
         f"peak {half['bytes'] / 1e6:.2f} MB in the first window, {end['bytes'] / 1e6:.2f} MB in the second, "

@@ -29,6 +29,7 @@ from queuetui.tui.screens.metrics import MetricsScreen
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.screens.schedule_detail import ScheduleDetailScreen
 from queuetui.tui.screens.schedules import SchedulesScreen
+from queuetui.tui.screens.tenants import TenantsScreen
 from queuetui.tui.screens.workers import WorkersScreen
 
 HERE = Path(__file__).parent
@@ -87,6 +88,24 @@ def schedules_ready(app: QueueTUI) -> bool:
     return isinstance(app.screen, SchedulesScreen) and app.screen.loaded
 
 
+async def export_tenants(server: EmbeddedRedis) -> None:
+    """The Tenants view with the console scoped to a tenant, and the Metrics view split by tenant."""
+    tenants = (
+        lambda app: (setattr(app, "tenant", "acme"), app.run_command("tenants emails")),
+        lambda app: isinstance(app.screen, TenantsScreen) and app.screen.result is not None,
+    )
+    await export(server, "tenants", (80, 16), seed_jobs, (tenants,))
+    metrics = (
+        lambda app: app.run_command("metrics default"),
+        lambda app: isinstance(app.screen, MetricsScreen) and app.screen.trend is not None,
+    )
+    split = (
+        lambda app: app.screen.action_split(),
+        lambda app: isinstance(app.screen, MetricsScreen) and getattr(app.screen.trend, "by_tenant", None),
+    )
+    await export(server, "metrics-tenants", (120, 14), seed_with_metrics, (metrics, split))
+
+
 async def main() -> None:
     failed = (lambda app: app.open_jobs("emails", "failed"), jobs_ready)
     schedules = (lambda app: app.open_schedules(), schedules_ready)
@@ -108,6 +127,7 @@ async def main() -> None:
     )
     with EmbeddedRedis() as server:
         await export(server, "metrics", (120, 40), seed_with_metrics, (metrics,))
+        await export_tenants(server)
         await export(server, "alerts", (120, 16), steps=(alerts,), alerts=True)
         await export(server, "overview", (120, 40), seed_with_metrics)
         await export(server, "overview-80x24", (80, 24))

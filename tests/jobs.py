@@ -137,3 +137,36 @@ def tenant_nap(tag: str, seconds: float = 0.05) -> str:
         return nap(tag, seconds)
     finally:
         job.connection.eval(_COUNT_RUNNING, 2, *keys, -1)
+
+
+def talk(lines: int = 2) -> None:
+    """Print `lines` lines, one to stderr, log one, and end with output that has no newline."""
+    import logging
+    import sys
+
+    for i in range(1, lines + 1):
+        print(f"out {i}")
+    print("err 1", file=sys.stderr)
+    logging.getLogger("app.talk").info("logged")
+    sys.stdout.write("no newline")
+
+
+def log_from_threads(threads: int, lines: int) -> int:
+    """Log `lines` INFO records from each of `threads` threads at once; returns how many in all."""
+    import logging
+    import threading
+
+    log = logging.getLogger("app.threads")
+    together = threading.Barrier(threads)
+
+    def run(n: int) -> None:
+        together.wait()
+        for i in range(lines):
+            log.info("thread %d line %d", n, i)
+
+    running = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return threads * lines

@@ -156,6 +156,10 @@ class LogSettings:
 
 DEFAULT_TENANT_KEY = "tenant"
 """The job meta key that holds a job's tenant when [tenants] meta_key says nothing."""
+DEFAULT_METRICS_TOP = 10
+"""Tenants per queue the metrics sampler records by name when [tenants] metrics_top says nothing."""
+MAX_METRICS_TOP = 100
+"""At most this many (each is a series of its own: memory)."""
 _TENANT_KEY = re.compile(r"^[A-Za-z_][\w-]*$")
 
 
@@ -168,6 +172,9 @@ class TenantSettings:
     """[tenants.limits]: a tenant's name to how many of its jobs may run at once across every worker."""
     default_limit: int = 0
     """[tenants.limits] default: the limit of every other tenant (0: no limit)."""
+    metrics_top: int = DEFAULT_METRICS_TOP
+    """[tenants] metrics_top: tenants per queue whose throughput and failures the sampler records by
+    name (the others count together as '(other)')."""
 
     def limit_for(self, tenant: str) -> int:
         """How many of `tenant`'s jobs may run at once (0: no limit)."""
@@ -804,10 +811,15 @@ def _logs(value: object, path: Path) -> LogSettings:
 
 def _tenants(value: object, path: Path) -> TenantSettings:
     where = f"{path}: [tenants]"
-    table = _table(value, where, ("meta_key", "limits"))
+    table = _table(value, where, ("meta_key", "limits", "metrics_top"))
     key = _typed(table, "meta_key", str, where) if "meta_key" in table else DEFAULT_TENANT_KEY
     if not _TENANT_KEY.match(key):
         raise ConfigError(f"{where}: meta_key must be a name like tenant or customer_id, got {key!r}")
+    top = table.get("metrics_top", DEFAULT_METRICS_TOP)
+    if not isinstance(top, int) or isinstance(top, bool) or not 0 <= top <= MAX_METRICS_TOP:
+        raise ConfigError(
+            f"{where}: metrics_top must be a number of tenants from 0 to {MAX_METRICS_TOP}, got {top!r}"
+        )
     given = table.get("limits", {})
     if not isinstance(given, dict):
         raise ConfigError(f"{where}: limits must be a [tenants.limits] table like acme = 2, got {given!r}")
@@ -820,7 +832,7 @@ def _tenants(value: object, path: Path) -> TenantSettings:
             )
         limits[name] = limit
     default = limits.pop("default", 0)
-    return TenantSettings(key, limits, default)
+    return TenantSettings(key, limits, default, top)
 
 
 def load_settings(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from queuetui.audit import Audit, Identity
     from queuetui.operations import Operations
+    from queuetui.roles import Role
     from queuetui.schedule.operator import ScheduleOperator
     from queuetui.schedule.store import ScheduleStore
 
@@ -101,6 +102,27 @@ class Services:
         from queuetui.schedule.operator import ScheduleOperator
 
         return ScheduleOperator(self.store, self.redis)
+
+
+ACL_SETUP = "README: What roles can and cannot stop"
+"""Where the Redis ACL user of each role is set up."""
+
+
+def acl_mismatch(connection: redis.Redis, role: Role) -> str | None:
+    """For a viewer, one line saying so when the Redis user it connects as can write (its role then
+    stops only mistakes: anything queuetui refuses, redis-cli does); None otherwise. Other roles and
+    an answer Redis cannot give (out of memory) cost nothing and say nothing. One round trip (two
+    when the user can write: its name); raises the Redis error when the server cannot be reached."""
+    from queuetui.roles import Role
+    from queuetui.rqdata.acl import can_write, whoami
+
+    if role != Role.VIEWER or not can_write(connection):
+        return None
+    user = whoami(connection)
+    named = f" ({user})" if user else ""
+    return (
+        f"this context's Redis user{named} can write: role viewer expects a read-only user (see {ACL_SETUP})"
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import redis
 from rq import Queue, SimpleWorker
@@ -89,6 +90,24 @@ def test_unknown_config_key_is_rejected(tmp_path) -> None:  # type: ignore[no-un
     assert "unknown key 'colour'" in result.stderr
 
 
+def test_a_bad_keys_entry_stops_the_console_before_it_starts(tmp_path, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Textual ignores a keymap id no binding has, and a key it never sends: the config names the entry."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[keys]\n"jobs.retyr" = "ctrl+r"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "queuetui", "--config", str(cfg)],
+        env=run_env(redis_url), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"queuetui: error: {cfg}: keys.jobs.retyr: no key binding has this id (did you mean jobs.retry, "
+    )
+    assert result.stderr.count("\n") == 1
+    cfg.write_text('[keys]\n"jobs.retry" = "ctrl+r,esc"\n')
+    served = queuetui("--config", str(cfg), "serve", "--port", "1")
+    assert served.returncode == 2 and "keys.jobs.retry: 'esc' is not a key name" in served.stderr
+
+
 def test_worker_runs_strict_priority_order(conn: redis.Redis, redis_url: str) -> None:
     for name in ("low", "default", "high", "critical"):  # enqueued lowest first
         for i in range(3):
@@ -143,6 +162,33 @@ def test_demo_backend_fills_every_pane_and_stops_cleanly() -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     time.sleep(0.5)
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
+    assert leftovers.stdout == b"", "demo left processes running"
+
+
+def test_a_dropped_session_sighup_ends_the_demo_and_removes_its_directory() -> None:
+    """SIGHUP (the SSH session gone) stops the demo as Ctrl-C does: no process left, no temporary dir."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "queuetui", "demo", "--no-console"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        url = lines[0].split("Redis at ", 1)[1].strip()
+        folder = Path(lines[3].split("logs:", 1)[1].strip())
+        client = redis.Redis.from_url(url)
+        wait_for(lambda: client.scard("rq:workers") == 2, message="both workers to register")
+        assert folder.is_dir()
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not folder.exists()
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
     assert leftovers.stdout == b"", "demo left processes running"

@@ -247,3 +247,24 @@ def test_interrupting_a_bulk_retry_from_the_cli_stops_between_chunks(
     )
     (entry,) = recent(open_database(env["QUEUETUI_DB_URL"]))
     assert (entry.outcome, entry.requested, entry.done, entry.failed) == ("cancelled", 5_000, moved, 0)
+
+
+def test_deleting_vanished_job_ids_removes_their_dangling_entries(
+    conn: redis.Redis, env: dict[str, str]
+) -> None:
+    """Ids whose job hash is gone (expired, deleted under the registry) are removed by delete, audited."""
+    seed_failed(conn, "default", 3, prefix="f")
+    conn.delete("rq:job:f000000", "rq:job:f000001")  # two of them vanish; f000002 is a real job
+    conn.rpush("rq:queue:default", "w-gone")
+    whole = cli(env, "jobs", "delete", "-q", "default", "-r", "failed", "--yes")
+    assert whole.exit_code == 0 and whole.stdout.startswith("deleted 3 of 3 jobs in "), whole.stdout
+    assert conn.zcard("rq:failed:default") == 0 and not conn.exists("rq:job:f000002")
+    by_id = cli(env, "jobs", "delete", "--ids", "w-gone,nowhere", "-q", "default", "-r", "waiting", "--yes")
+    assert by_id.exit_code == 1 and by_id.stdout.splitlines()[1:] == [
+        "1 not deleted:",
+        "  nowhere  no such job",
+    ]
+    assert conn.llen("rq:queue:default") == 0
+    listed = json.loads(cli(env, "audit", "--json", "--action", "jobs.delete").stdout)["entries"]
+    assert [(e["requested"], e["done"], e["outcome"]) for e in listed] == [(2, 1, "partial"), (3, 3, "ok")]
+    assert listed[0]["job_ids"] == ["w-gone", "nowhere"]

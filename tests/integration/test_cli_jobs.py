@@ -9,9 +9,11 @@ from pathlib import Path
 import redis
 
 from queuetui.embedded import free_port
+from queuetui.rqdata import actions
 from tests.cli import Completed
 from tests.cli import queuetui as run
-from tests.workload import BROKEN_IDS, seed_broken, seed_every_registry
+from tests.conftest import wait_for
+from tests.workload import BROKEN_IDS, running_job, seed_broken, seed_every_registry
 
 
 def queuetui(url: str, *args: str) -> Completed:
@@ -89,3 +91,15 @@ def test_redis_down_is_one_line() -> None:
     out = queuetui(f"redis://127.0.0.1:{free_port()}/0", "jobs", "list")
     assert out.returncode == 1
     assert out.stderr.startswith("queuetui: error: cannot reach Redis") and out.stderr.count("\n") == 1
+
+
+def test_a_stopped_job_shows_its_message_without_an_empty_type(conn: redis.Redis, redis_url: str) -> None:
+    """RQ records a stopped job's exception as a bare message: no ": " before it, in list and detail."""
+    with running_job(conn, redis_url, job_id="stop-1"):
+        assert actions.stop_worker_job(conn, "w-test") == "stop-1"
+        wait_for(lambda: conn.hget("rq:job:stop-1", "status") == b"stopped", message="stop-1 to stop")
+    table = queuetui(redis_url, "jobs", "list", "--queue", "slow", "--registry", "failed")
+    (line,) = table.stdout.splitlines()[1:]
+    assert "Job stopped by user" in line and ": Job stopped" not in line
+    shown = queuetui(redis_url, "jobs", "show", "stop-1").stdout
+    assert "    Job stopped by user, work-horse terminated." in shown and ": Job stopped" not in shown

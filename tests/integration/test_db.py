@@ -101,6 +101,22 @@ def test_a_new_sqlite_file_gets_its_folder_and_wal_mode(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
+def test_a_sqlite_uri_filename_opens_that_file_and_makes_no_file_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`?uri=true` makes the database 'file:' then a path: its folder is made, not a 'file:' tree here."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "abs dir" / "q.db"
+    for url in (f"sqlite:///file:{target}?mode=rwc&uri=true", "sqlite:///file:rel/q.db?uri=true"):
+        db.open_database(url).kw["bind"].dispose()
+    assert target.is_file() and (tmp_path / "rel" / "q.db").is_file()
+    read_only = db.open_database("sqlite:///file:rel/q.db?mode=ro&uri=true")
+    assert db.current_revision(read_only.kw["bind"]) == db.head_revision()
+    with pytest.raises(db.DatabaseError, match="unable to open database file"):
+        db.open_database("sqlite:///file:nowhere/q.db?mode=ro&uri=true")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["abs dir", "rel"]
+
+
 def test_schedulers_starting_together_on_an_empty_postgresql_database_migrate_it_once(
     postgres_url: str,
 ) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 import redis
 from rq import Queue, SimpleWorker
 
 from queuetui.config import LogSettings
-from queuetui.executor.joblog import LogWriter
+from queuetui.executor.joblog import CaptureHandler, LogWriter
 from queuetui.executor.worker import build_worker
 from queuetui.rqdata.logs import log_key, read_log
 from tests import jobs
@@ -133,3 +136,106 @@ def test_follow_prints_lines_as_the_job_writes_them(conn: redis.Redis, redis_url
         assert follower.wait(30) == 0
         worker.wait(30)
     assert rest.splitlines()[-1].endswith("app.hold: released")
+
+
+def messages(conn: redis.Redis, job_id: str) -> list[tuple[str, str, str]]:
+    return [(e.level, e.logger, e.message) for e in read_log(conn, job_id).chunk.entries]
+
+
+def test_ring_and_stream_drops_add_up_in_one_marker(conn: redis.Redis) -> None:
+    handler = CaptureHandler(LogWriter(conn, "ring-1", LogSettings(max_lines=3), ttl=60), logging.INFO)
+    for i in (1, 2):
+        handler.add(1.5, "INFO", "x", f"m{i}")
+    handler.flush()
+    for i in range(3, 8):  # 5 records in a ring of 3: m3 and m4 never reach Redis
+        handler.add(1.5, "INFO", "x", f"m{i}")
+    handler.flush()
+    log = read_log(conn, "ring-1")
+    assert [e.message for e in log.chunk.entries] == ["m5", "m6", "m7"]
+    assert log.chunk.dropped == 4  # m1 and m2 trimmed from the stream, m3 and m4 from the ring
+    assert log.chunk.entries[0].time.timestamp() == 1.5  # the record's own time, kept to the microsecond
+
+
+def test_threads_logging_at_once_lose_nothing_and_count_exactly(conn: redis.Redis) -> None:
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.log_from_threads, 4, 300, job_id="threads-all")
+    work(conn, LogSettings(max_lines=2000))
+    entries = read_log(conn, "threads-all").chunk.entries
+    assert sorted(e.message for e in entries) == sorted(
+        f"thread {n} line {i}" for n in range(4) for i in range(300)
+    )
+    for n in range(4):  # each thread's lines in the order it logged them
+        mine = [e.message for e in entries if e.message.startswith(f"thread {n} ")]
+        assert mine == [f"thread {n} line {i}" for i in range(300)]
+    q.enqueue(jobs.log_from_threads, 4, 300, job_id="threads-capped")
+    work(conn, LogSettings(max_lines=100))
+    log = read_log(conn, "threads-capped")
+    assert len(log.chunk.entries) == 100 and log.chunk.dropped == 1200 - 100
+    assert len({e.message for e in log.chunk.entries}) == 100
+
+
+def test_output_is_kept_with_capture_output(conn: redis.Redis, redis_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[logs]\ncapture_output = true\n")
+    Queue("default", connection=conn).enqueue(jobs.talk, 2, job_id="talk-1")
+    env = {**run_env(redis_url), "QUEUETUI_CONFIG": str(config), "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.run(
+        [sys.executable, "-m", "queuetui", "worker", "default", "--burst", "--logging-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode == 0, worker.stderr
+    assert messages(conn, "talk-1") == [
+        ("STDOUT", "stdout", "out 1"),
+        ("STDOUT", "stdout", "out 2"),
+        ("STDERR", "stderr", "err 1"),
+        ("INFO", "app.talk", "logged"),
+        ("STDOUT", "stdout", "no newline"),  # the last line, kept although never ended
+    ]
+    assert "out 1\nout 2\nno newline" in worker.stdout  # still written where it went
+    assert "err 1\n" in worker.stderr
+
+
+def test_without_scripting_the_writer_uses_pipelines(conn: redis.Redis, redis_url: str) -> None:
+    # `queuetui worker` itself needs scripting (RQ's scheduler takes its lock with a script); a worker
+    # built by build_worker and run without the scheduler does not, and its job logs go in pipelines.
+    q = Queue("default", connection=conn)
+    q.enqueue(jobs.chatty, 1005, job_id="piped-1", result_ttl=600)
+    q.enqueue(jobs.say, "plain", job_id="piped-2", result_ttl=900)
+    commands = ["+@all", "-@scripting"]
+    conn.acl_setuser("noscript", enabled=True, nopass=True, keys=["*"], channels=["*"], commands=commands)
+    try:
+        with redis.Redis.from_url(redis_url.replace("redis://", "redis://noscript@")) as refused:
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                refused.eval("return 1", 0)
+            work(refused)
+    finally:
+        conn.acl_deluser("noscript")
+    log = read_log(conn, "piped-1")
+    assert [e.message for e in log.chunk.entries] == [f"line {i}" for i in range(6, 1006)]
+    assert log.chunk.dropped == 5
+    assert conn.xlen(log_key("piped-1")) == 1001  # one marker
+    assert 590 <= conn.ttl(log_key("piped-1")) <= 600
+    entries = read_log(conn, "piped-2").chunk.entries
+    assert [(e.level, e.message) for e in entries] == [("WARNING", "plain"), ("ERROR", "lookup failed")]
+    assert entries[1].exception.endswith("KeyError: 'gone'")
+    assert 880 <= conn.ttl(log_key("piped-2")) <= 900
+
+
+def test_each_worker_of_a_pool_keeps_its_jobs_logs(conn: redis.Redis, redis_url: str) -> None:
+    q = Queue("default", connection=conn)
+    for n in range(4):
+        q.enqueue(jobs.chatty, 3, f"job {n}", job_id=f"pooled-{n}", result_ttl=600)
+    pool = subprocess.run(
+        [sys.executable, "-m", "queuetui", "worker", "default", "--burst", "--pool", "2"],
+        env=run_env(redis_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert pool.returncode == 0, pool.stderr
+    for n in range(4):
+        assert messages(conn, f"pooled-{n}") == [("INFO", "app.chatty", f"job {n} {i}") for i in (1, 2, 3)]
+        assert 590 <= conn.ttl(log_key(f"pooled-{n}")) <= 600

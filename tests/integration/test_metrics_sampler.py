@@ -12,6 +12,7 @@ from rq.job import Job
 from queuetui.clock import FrozenClock
 from queuetui.daemon.lease import Lease
 from queuetui.metrics import sampler as sampler_module
+from queuetui.metrics import series as series_module
 from queuetui.metrics.sampler import LEASE_KEY, Sampler
 from queuetui.metrics.series import (
     OTHER,
@@ -39,8 +40,10 @@ class Monotonic:
         return self.now
 
 
-def sampler(conn: redis.Redis, clock: FrozenClock, name: str = "a", **kwargs: object) -> Sampler:
-    lease = Lease(conn, name, ttl=30, margin=5, monotonic=Monotonic(), key=LEASE_KEY,
+def sampler(
+    conn: redis.Redis, clock: FrozenClock, name: str = "a", lease_ttl: float = 30, **kwargs: object
+) -> Sampler:
+    lease = Lease(conn, name, ttl=lease_ttl, margin=5, monotonic=Monotonic(), key=LEASE_KEY,
                   fence_key=sampler_module.FENCE_KEY)  # fmt: skip
     return Sampler(conn, instance=name, clock=clock, lease=lease, **kwargs)  # type: ignore[arg-type]
 
@@ -136,12 +139,14 @@ def test_a_sample_costs_the_same_round_trips_for_one_job_or_hundreds(
     conn: redis.Redis, redis_url: str
 ) -> None:
     counts = []
-    for size in (1, 300):
+    # The first size 1 loads the scripts into Redis (a NOSCRIPT reply and a SCRIPT LOAD, once a
+    # server): not counted. The lease outlives the slowest worker run, so it is renewed, not retaken.
+    for size in (1, 1, 300):
         conn.flushall()
         counter = RoundTripCounter()
         client = counting_client(redis_url, counter)
         clock = FrozenClock(START)
-        s = sampler(client, clock)
+        s = sampler(client, clock, lease_ttl=3600)
         s.sample()
         q = Queue("default", connection=conn)
         for i in range(size):
@@ -155,7 +160,7 @@ def test_a_sample_costs_the_same_round_trips_for_one_job_or_hundreds(
         assert sample is not None and sample.queues["default"].finished == size
         counts.append(counter.count)
         client.close()
-    assert counts[0] == counts[1] <= 10
+    assert counts[1] == counts[2] <= 10
 
 
 def test_function_names_beyond_the_cap_count_as_other(
@@ -180,7 +185,12 @@ def test_function_names_beyond_the_cap_count_as_other(
     assert sorted(n[2] for n in series_names(conn) if n[0] == "func") == [OTHER, "tests.jobs.add"]
 
 
-def test_series_memory_stays_flat_over_a_long_simulated_run(conn: redis.Redis) -> None:
+def test_series_memory_stays_flat_over_a_long_simulated_run(
+    conn: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of 30 points rather than 120: the same cycle (a chunk fills, one expires) in a quarter of
+    # the samples.
+    monkeypatch.setattr(series_module, "CHUNK_POINTS", 30)
     fine, coarse = Resolution("fine", 10, 600), Resolution("coarse", 30, 1800)
     clock = FrozenClock(START)
     s = sampler(conn, clock, fine=fine, coarse=coarse)

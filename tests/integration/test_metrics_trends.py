@@ -21,7 +21,7 @@ from queuetui.metrics.trends import (
 )
 from queuetui.present.metrics import plots, spark
 from queuetui.rqdata.roundtrips import RoundTripCounter, counting_client
-from tests.snapshots.metrics_seed import FUNCTIONS, ended, seed_alerts, seed_metrics
+from tests.snapshots.metrics_seed import FUNCTIONS, ended, seed_alerts, seed_with_metrics
 from tests.snapshots.seed import CLOCK, NOW, seed
 
 UNTIL = NOW.timestamp()
@@ -29,8 +29,7 @@ UNTIL = NOW.timestamp()
 
 @pytest.fixture
 def seeded(conn: redis.Redis) -> redis.Redis:
-    seed(conn)
-    seed_metrics(conn, samples=90)
+    seed_with_metrics(conn, samples=90)
     return conn
 
 

@@ -7,6 +7,11 @@ bulk action, a password the URL does not carry, an ACL user without Lua scriptin
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +25,7 @@ from queuetui.present.actions import outcome_line
 from queuetui.rqdata.actions import JOB_ACTIONS, Options
 from queuetui.rqdata.bulk import Progress, Selection, plan, run
 from queuetui.rqdata.overview import snapshot
+from tests.conftest import wait_for
 
 WHEN = "2026-01-01T00:00:00.000000Z"
 
@@ -147,3 +153,47 @@ def test_lua_scripting_refused_by_acl_is_one_line_and_reads_still_work(
     assert retried.exit_code == 1
     assert one_line(retried).startswith("queuetui: error: Redis refuses a command to this user (ACL)")
     assert conn.zcard("rq:failed:q") == 3
+
+
+def test_redis_crashing_mid_run_reports_exactly_how_many_moved(server: EmbeddedRedis, tmp_path: Path) -> None:
+    """Redis killed (SIGKILL) halfway through a throttled retry: the CLI and the audit say exactly how
+    many jobs moved. The CLI is frozen (SIGSTOP) while Redis dies, so every chunk Redis ran has its
+    reply waiting for it, and the count in Redis is read before the kill."""
+    conn = server.client()
+    failed_jobs(conn, "big", 3000)
+    env = {
+        **os.environ,
+        "QUEUETUI_REDIS_URL": server.url,
+        "QUEUETUI_DB_URL": f"sqlite:///{tmp_path / 'q.db'}",
+    }
+    command = [sys.executable, "-m", "queuetui", "jobs", "retry", "-q", "big", "--yes", "--throttle", "1000"]
+    cli_run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: conn.llen("rq:queue:big") >= 300, message="three chunks of 100 to move")
+        cli_run.send_signal(signal.SIGSTOP)
+        moved = wait_for(lambda: _settled(conn), message="the last chunk sent to finish")
+        moved_ids = {i.decode() for i in conn.lrange("rq:queue:big", 0, -1)}
+        server.kill()
+        cli_run.send_signal(signal.SIGCONT)
+        _, stderr = cli_run.communicate(timeout=60)
+    finally:
+        if cli_run.poll() is None:
+            cli_run.kill()
+    assert 300 <= moved < 3000 and moved % 100 == 0  # whole chunks: throttled to 100 a chunk
+    assert cli_run.returncode == 1
+    (line,) = stderr.splitlines()
+    assert line.startswith("queuetui: error: cannot reach Redis")
+    assert f"; {moved:,} of 3,000 were retried before it stopped; the rest are as they were" in line
+    audit = CliRunner().invoke(main, ["audit", "--json"], env=env, catch_exceptions=False)
+    (entry,) = json.loads(audit.stdout)["entries"]
+    assert (entry["action"], entry["requested"], entry["done"]) == ("jobs.retry", 3000, moved)
+    assert entry["outcome"].startswith("failed: ")
+    assert entry["job_ids"] and set(entry["job_ids"]) <= moved_ids  # of 3,000 asked for: a sample of done ids
+
+
+def _settled(conn: redis.Redis) -> int | None:
+    """The queue's length once it stayed the same for a tenth of a second (None while it moves)."""
+    before = conn.llen("rq:queue:big")
+    time.sleep(0.1)
+    after = conn.llen("rq:queue:big")
+    return after if after == before else None

@@ -1,13 +1,14 @@
 """Deterministic metrics for snapshots and the README: an hour of samples taken by the real sampler.
 
 Over the hour before seed.NOW, every ten seconds of a frozen clock, each queue of seed.QUEUES gets
-jobs that finished and failed (real RQ job hashes with fixed run times, at fixed ids) and the real
+jobs that finished and failed (real RQ job hashes with fixed run times and tenants, at fixed ids) and the real
 Sampler records them, so the series are exactly what a sampler would have written. Plus alert rows,
 firing and resolved, at fixed times.
 """
 
 from __future__ import annotations
 
+import pickle
 from datetime import datetime, timedelta
 
 import redis
@@ -23,7 +24,7 @@ from queuetui.db.models import Alert
 from queuetui.metrics import sampler as sampler_module
 from queuetui.metrics.sampler import Sampler
 from queuetui.rqdata import keys
-from tests.snapshots.seed import NOW
+from tests.snapshots.seed import NOW, seed
 
 STEP = 10.0
 SAMPLES = 360
@@ -34,6 +35,7 @@ FUNCTIONS = {
     "low": ("app.reports.build",),
     "emails": ("app.mail.send_email",),
 }
+TENANTS = ("acme", "globex", "initech", "umbrella")
 RUN_SECONDS = {
     "app.tasks.ping": 0.05,
     "app.billing.charge": 0.4,
@@ -63,6 +65,11 @@ def ended(queue: str, i: int) -> tuple[int, int]:
     return i % 2, 1 if i % 45 == 0 else 0
 
 
+def tenant_of(registry: str, i: int, n: int) -> str:
+    """Whose job the n-th that ended in sample `i` is: globex's fail, the others share the rest."""
+    return "globex" if registry == "failed" else TENANTS[(i + n) % len(TENANTS)]
+
+
 class _Still:
     """A monotonic clock that never moves: the seed's lease never needs renewing."""
 
@@ -80,6 +87,7 @@ def seed_metrics(conn: redis.Redis, samples: int = SAMPLES) -> None:
     payloads = {
         func: Job.create(func, args=("x",), connection=conn, id="seed-template").data for func in RUN_SECONDS
     }
+    metas = {tenant: pickle.dumps({"tenant": tenant}) for tenant in TENANTS}  # as RQ saves meta
     assert sampler.sample() is not None
     score = 2_000_000_000  # above every member seed() put in the registries: these are the new ones
     for i in range(1, samples + 1):
@@ -92,16 +100,44 @@ def seed_metrics(conn: redis.Redis, samples: int = SAMPLES) -> None:
                 took = RUN_SECONDS[func] * (1 + (i + n) % 7 / 3)
                 job_id = f"m-{queue}-{i:04d}-{n}"
                 end = at - timedelta(seconds=1 + n * 0.1)
+                registry = "finished" if n < finished else "failed"
                 pipe.hset(keys.job_key(job_id), mapping={
-                    "data": payloads[func], "origin": queue,
+                    "data": payloads[func], "origin": queue, "meta": metas[tenant_of(registry, i, n)],
                     "started_at": utcformat(end - timedelta(seconds=took)), "ended_at": utcformat(end),
                 })  # fmt: skip
-                registry = "finished" if n < finished else "failed"
                 score += 1
                 pipe.zadd(keys.registry_key(queue, registry), {job_id: score})
         pipe.execute()
         clock.advance(STEP)
         assert sampler.sample() is not None
+
+
+_BUILT: dict[int, list[tuple[bytes, int, bytes]]] = {}
+
+
+def seed_with_metrics(conn: redis.Redis, samples: int = SAMPLES) -> None:
+    """seed() then seed_metrics(samples), built once a process and then restored key by key (DUMP and
+    RESTORE: the same bytes, without running the sampler hundreds of times for every test)."""
+    built = _BUILT.get(samples)
+    if built is None:
+        seed(conn)
+        seed_metrics(conn, samples)
+        names = list(conn.scan_iter(count=1000))
+        pipe = conn.pipeline(transaction=False)
+        for name in names:
+            pipe.pttl(name)
+            pipe.dump(name)
+        replies = pipe.execute()
+        _BUILT[samples] = [
+            (name, max(ttl, 0), value)
+            for name, ttl, value in zip(names, replies[::2], replies[1::2], strict=True)
+        ]
+        return
+    conn.flushall()
+    pipe = conn.pipeline(transaction=False)
+    for name, ttl, value in built:
+        pipe.restore(name, ttl, value)
+    pipe.execute()
 
 
 RULES = (

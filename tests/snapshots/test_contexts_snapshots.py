@@ -17,8 +17,8 @@ from queuetui.services import ContextSummary, summarize_context
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.contexts import ContextsScreen
 from tests import jobs
-from tests.snapshots.metrics_seed import seed_metrics
-from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed
+from tests.snapshots.metrics_seed import seed_with_metrics
+from tests.snapshots.seed import CLOCK, DISPLAY_URL
 from tests.snapshots.test_overview_snapshots import loaded
 from tests.tui.helpers import until
 
@@ -31,8 +31,7 @@ SHOWN = {
 
 
 def make_app(conn: redis.Redis, redis_url: str, tmp_path: Path) -> QueueTUI:
-    seed(conn)
-    seed_metrics(conn, samples=60)
+    seed_with_metrics(conn, samples=60)
     staging = redis_url.removesuffix("/0") + "/1"
     for i in range(7):
         Queue("default", connection=redis.Redis.from_url(staging)).enqueue(jobs.add, i, 1)

@@ -13,8 +13,8 @@ from queuetui.db.engine import open_database
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.alerts import AlertsScreen
 from queuetui.tui.screens.metrics import MetricsScreen
-from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_metrics
-from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed
+from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_with_metrics
+from tests.snapshots.seed import CLOCK, DISPLAY_URL
 from tests.snapshots.test_overview_snapshots import loaded
 from tests.tui.helpers import until
 
@@ -22,8 +22,7 @@ SIZES = [(80, 24), (120, 40)]
 
 
 def make_app(conn: redis.Redis, tmp_path: Path) -> QueueTUI:
-    seed(conn)
-    seed_metrics(conn)
+    seed_with_metrics(conn)
     sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
     seed_alerts(sessions)
     settings = Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600, alerts=ALERT_SETTINGS)
@@ -43,6 +42,23 @@ async def metrics_of(pilot: Pilot[None], command: str) -> None:
 def test_metrics_view(snap_compare, conn: redis.Redis, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[None]) -> None:
         await metrics_of(pilot, "metrics default")
+
+    assert snap_compare(make_app(conn, tmp_path), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_metrics_view_by_tenant(
+    snap_compare, conn: redis.Redis, tmp_path: Path, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    """`t` splits the hour's finished and failed jobs by tenant (globex's all fail)."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await metrics_of(pilot, "metrics default")
+        await pilot.press("t")
+        screen = pilot.app.screen
+        assert isinstance(screen, MetricsScreen)
+        await until(pilot, lambda: screen.trend is not None and screen.trend.by_tenant is not None)
+        await pilot.pause()
 
     assert snap_compare(make_app(conn, tmp_path), terminal_size=size, run_before=run_before)
 

@@ -9,16 +9,15 @@ from textual.pilot import Pilot
 from queuetui.config import Settings
 from queuetui.tui.app import QueueTUI
 from queuetui.tui.screens.overview import OverviewScreen
-from tests.snapshots.metrics_seed import seed_metrics
-from tests.snapshots.seed import CLOCK, DISPLAY_URL, seed
+from tests.snapshots.metrics_seed import seed_with_metrics
+from tests.snapshots.seed import CLOCK, DISPLAY_URL
 from tests.tui.helpers import until
 
 SIZES = [(80, 24), (120, 40)]
 
 
 def make_app(conn: redis.Redis) -> QueueTUI:
-    seed(conn)
-    seed_metrics(conn, samples=60)  # ten minutes: the sparklines show the last five
+    seed_with_metrics(conn, samples=60)  # ten minutes: the sparklines show the last five
     settings = Settings(redis_url=DISPLAY_URL, name="prod-eu", refresh=3600)
     return QueueTUI(settings, clock=CLOCK, connection=conn)
 

@@ -193,3 +193,23 @@ async def test_an_operator_has_the_keys_of_the_view(
         screen = await failed_view(pilot, app)
         actions = {active.binding.action for active in screen.active_bindings.values()}
         assert actions & set(JOB_KEYS) == {"retry", "move", "delete"}
+
+
+async def test_a_vanished_job_s_row_can_be_deleted(conn: redis.Redis, redis_url: str, tmp_path: Path) -> None:
+    """Its registry entry outlived the job hash: D removes the entry, audited like any delete."""
+    ids = seed_failed(conn, "emails", 2)
+    conn.delete(keys.job_key(ids[0]))
+    app = app_for(redis_url, tmp_path / "q.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await failed_view(pilot, app)
+        await pilot.press("o")  # oldest first: the vanished f000000 on top
+        await until(pilot, lambda: screen.current_job() == ids[0], what="the vanished job under the cursor")
+        await pilot.press("D")
+        dialog = await dry_run(pilot, app)
+        assert dialog.plan.total == 1 and not dialog.plan.problems
+        await pilot.press("y")
+        await until(pilot, lambda: failed_count(conn) == 1, what="the dangling entry to go")
+        await until(pilot, lambda: not screen.bulk_busy, what="the run to end")
+    assert conn.zrange(keys.registry_key("emails", "failed"), 0, -1) == [ids[1].encode()]
+    [entry] = recent(open_database(f"sqlite:///{tmp_path / 'q.db'}"), action="jobs.delete")
+    assert (entry.requested, entry.done, entry.outcome) == (1, 1, "ok")

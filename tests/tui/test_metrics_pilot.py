@@ -15,15 +15,16 @@ from queuetui.tui.screens.metrics import NO_SAMPLES, MetricsScreen, Plots
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.widgets.live_table import LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
-from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_metrics
+from tests.snapshots.metrics_seed import ALERT_SETTINGS, seed_alerts, seed_with_metrics
 from tests.snapshots.seed import CLOCK, seed
 from tests.tui.helpers import until
 
 
 def make_app(conn: redis.Redis, redis_url: str, tmp_path: Path, samples: int = 60) -> QueueTUI:
-    seed(conn)
     if samples:
-        seed_metrics(conn, samples)
+        seed_with_metrics(conn, samples)
+    else:
+        seed(conn)
     sessions = open_database(f"sqlite:///{tmp_path / 'q.db'}")
     seed_alerts(sessions)
     settings = Settings(redis_url=redis_url, refresh=3600, alerts=ALERT_SETTINGS)
@@ -123,8 +124,8 @@ async def test_a_opens_the_alerts_firing_first_and_the_overview_counts_them(
         await until(pilot, lambda: table.row_count == 6, what="the alerts")
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(6)]
         assert [row[1] for row in rows[:2]] == ["firing", "firing"]
-        assert rows[0][3:7] == ["failures", "default", "34%", "> 20% in 10m"]
-        assert rows[5][3] == "old rule" and rows[5][6] == "(rule removed)"
+        assert rows[0][3:8] == ["failures", "default", "34%", "-", "> 20% in 10m"]
+        assert rows[5][3] == "old rule" and rows[5][7] == "(rule removed)"
         assert "firing since" in str(screen.query_one("#alert-message").render())
         await pilot.press("down", "down")
         assert "resolved" in str(screen.query_one("#alert-message").render())

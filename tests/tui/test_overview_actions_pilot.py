@@ -45,7 +45,7 @@ async def test_empty_a_queue_and_suspend_then_resume_every_worker(
         await until(pilot, lambda: screen.last_overview is not None, what="overview")
         screen.query_one("#queues", LiveTable).focus()
         await pilot.pause()
-        assert {"empty", "suspend"} <= shown(screen) and "kill_horse" not in shown(screen)
+        assert {"empty", "suspend_workers"} <= shown(screen) and "kill_horse" not in shown(screen)
         await pilot.press("E")
         await until(pilot, lambda: isinstance(app.screen, DryRunScreen), what="the dry run")
         await pilot.press("y")

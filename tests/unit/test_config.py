@@ -197,7 +197,13 @@ def test_tenants_table(tmp_path: Path) -> None:
     tenants = load_settings(path=cfg).tenants
     assert (tenants.meta_key, tenants.limits, tenants.default_limit) == ("customer", {"acme": 2}, 5)
     assert (tenants.limit_for("acme"), tenants.limit_for("globex")) == (2, 5)
+    assert tenants.metrics_top == 10
+    cfg.write_text("[tenants]\nmetrics_top = 3\n")
+    assert load_settings(path=cfg).tenants.metrics_top == 3
     for body, error in (
+        ("[tenants]\nmetrics_top = -1\n", r"metrics_top must be a number of tenants from 0 to 100"),
+        ("[tenants]\nmetrics_top = 1000\n", r"metrics_top must be a number of tenants from 0 to 100"),
+        ('[tenants]\nmetrics_top = "ten"\n', r"metrics_top must be a number of tenants"),
         ("[tenants]\nkey = 5\n", r"unknown key 'key'"),
         ('[tenants]\nmeta_key = "a b"\n', r"meta_key must be a name"),
         ("[tenants.limits]\nacme = -1\n", r"acme must be a number of jobs"),
@@ -206,3 +212,27 @@ def test_tenants_table(tmp_path: Path) -> None:
         cfg.write_text(body)
         with pytest.raises(ConfigError, match=error):
             load_settings(path=cfg)
+
+
+def test_keys_entries_are_checked_against_the_console_s_bindings_and_key_names() -> None:
+    from queuetui.tui.keymap import binding_ids, check_keymap, is_key
+
+    assert {"jobs.retry", "app.quit", "schedules.run-now"} <= binding_ids()
+    check_keymap({"jobs.retry": "ctrl+r", "jobs.delete": "f8, ctrl+shift+d", "app.help": "?,question_mark"})
+    for keys, message in (
+        (
+            {"jobs.retyr": "ctrl+r"},
+            "config: keys.jobs.retyr: no key binding has this id (did you mean jobs.retry",
+        ),
+        (
+            {"nothing.like.it": "x"},
+            "keys.nothing.like.it: no key binding has this id (? in the console lists",
+        ),
+        ({"jobs.retry": "ctrl+rr"}, "config: keys.jobs.retry: 'ctrl+rr' is not a key name"),
+        ({"jobs.retry": "f5,esc"}, "keys.jobs.retry: 'esc' is not a key name"),
+        ({"jobs.retry": "control+r"}, "keys.jobs.retry: 'control+r' is not a key name"),
+    ):
+        with pytest.raises(ConfigError) as err:
+            check_keymap(keys)
+        assert message in str(err.value) and "\n" not in str(err.value)
+    assert not any(is_key(k) for k in ("", "ctrl+", "ctrl+ctrl+r", "+", "pgdn"))

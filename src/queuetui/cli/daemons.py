@@ -153,7 +153,9 @@ def scheduler(
     if not no_metrics:
         from queuetui.metrics.monitor import start_monitor
 
-        monitoring = start_monitor(services.redis, services.settings.alerts, sessions, name, stop)
+        monitoring = start_monitor(
+            services.redis, services.settings.alerts, sessions, name, stop, tenants=services.settings.tenants
+        )
     Scheduler(
         services.redis,
         sessions,
@@ -217,7 +219,9 @@ def monitor(connection: dict[str, Any], db_url: str | None, instance: str | None
     rules = len(settings.alerts.rules)
     log = logging.getLogger("queuetui.metrics")
     log.info("monitor %s starting (%s), %d alert rules", name, redact_url(settings.redis_url), rules)
-    thread, alerts = start_monitor(services.redis, settings.alerts, sessions, name, stop, interval)
+    thread, alerts = start_monitor(
+        services.redis, settings.alerts, sessions, name, stop, interval, tenants=settings.tenants
+    )
     while thread.is_alive():
         thread.join(0.5)
     alerts.close()

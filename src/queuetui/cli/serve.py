@@ -79,6 +79,14 @@ def serve(
     parent = click.get_current_context().find_root().obj or {}
     refresh = refresh if refresh is not None else parent.get("refresh")
     settings = settings_from(connection, refresh)
+    if settings.keys:  # each session runs the console: a bad [keys] entry is refused here, once
+        from queuetui.config import ConfigError
+        from queuetui.tui.keymap import check_keymap
+
+        try:
+            check_keymap(settings.keys, settings.source.get("keys", "config"))
+        except ConfigError as exc:
+            fail(str(exc), code=2)
     context = _tls(tls_cert, tls_key)
     if not is_loopback(host):
         if context is None and not insecure_http:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from alembic import command
@@ -109,6 +110,25 @@ def _missing_driver(parsed: URL, exc: ImportError) -> str:
     return f"its driver is not installed ({exc})"
 
 
+def _sqlite_file(parsed: URL) -> Path | None:
+    """The file a SQLite URL opens and may create (so its folder is made first); None for an in-memory
+    database or a URI filename (`?uri=true`) opened with mode=ro or rw, which never creates the file.
+
+    A URI filename is 'file:' then a path, percent-encoded: taken as a path of folders it would make a
+    'file:' folder tree in the current directory and then fail to open.
+    """
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        return None
+    if str(parsed.query.get("uri", "")).lower() not in ("true", "1") or not database.startswith("file:"):
+        return Path(database)
+    mode = str(parsed.query.get("mode", "rwc"))
+    path = unquote(urlsplit(database).path)
+    if mode != "rwc" or path in ("", ":memory:"):
+        return None
+    return Path(path)
+
+
 def create_engine(url: str = "") -> Engine:
     """An engine for `url` (default: the SQLite file in the data dir); DatabaseError if unusable."""
     url = url or default_url()
@@ -119,8 +139,8 @@ def create_engine(url: str = "") -> Engine:
             f"invalid database URL {redact(url)!r}: expected e.g. sqlite:///path.db "
             "or postgresql://user@host/database"
         ) from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(parsed.database).expanduser().parent
+    if parsed.get_backend_name() == "sqlite" and (file := _sqlite_file(parsed)) is not None:
+        folder = file.expanduser().parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

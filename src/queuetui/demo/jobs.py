@@ -28,7 +28,7 @@ def send_email(to: str, template: str) -> str:
 
 
 def resize_image(image_id: int, width: int) -> str:
-    time.sleep(random.uniform(0.3, 1.5))
+    time.sleep(random.uniform(0.2, 0.8))
     if random.random() < 0.04:
         raise KeyError(f"image {image_id}")
     return f"images/{image_id}_{width}.webp"
@@ -48,7 +48,7 @@ def sync_account(account_id: int, failure_rate: float) -> str:
 
 
 def purge_sessions(batch: int) -> int:
-    time.sleep(random.uniform(1.0, 4.0))
+    time.sleep(random.uniform(0.5, 1.5))
     return batch * 100
 
 

@@ -2,8 +2,11 @@
 
 Each tick enqueues a mix: fast and slow jobs in every priority queue, jobs failing with a few
 distinct exceptions, jobs with retries and backoff, an RQ group, dependent jobs (some of which can
-never run), jobs scheduled in the future, and a few canceled ones. It stops adding to a queue
-whose backlog is already long, so the demo stays steady for as long as it runs.
+never run), jobs scheduled in the future, and a few canceled ones. The mix asks about one worker
+second of a second (the demo's two workers have 2), so every queue drains between bursts: an import
+of BURST quick rows lands on `default` every BURST_EVERY ticks (the first a minute in), backs it up
+past the demo's backlog alert for about a minute, and drains. Nothing is added to a queue whose
+backlog is already MAX_BACKLOG long (bursts aside), so the demo stays steady for as long as it runs.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from rq.group import Group
 from queuetui.demo import jobs
 
 MAX_BACKLOG = 120
+BURST = 500
+BURST_EVERY = 600
+"""Ticks between two bursts (10 minutes at the demo's one tick a second)."""
+_FIRST_BURST = 60
 
 
 class Workload:
@@ -32,6 +39,7 @@ class Workload:
         self.random = random.Random(seed)
         self.counter = itertools.count(1000)
         self.ticks = 0
+        self.chains = 0
 
     def _room(self, queue: str) -> bool:
         return self.queues[queue].count < MAX_BACKLOG
@@ -39,46 +47,57 @@ class Workload:
     def tick(self) -> None:
         """Enqueue one round of the mix."""
         self.ticks += 1
-        rnd, n = self.random, self.counter
+        rnd, n, t = self.random, self.counter, self.ticks
         critical, high, default, low = (self.queues[q] for q in ("critical", "high", "default", "low"))
         if self._room("critical"):
-            for _ in range(rnd.randint(1, 3)):
+            for _ in range(rnd.randint(0, 1)):
                 critical.enqueue(jobs.charge_card, next(n), rnd.randint(500, 90000), result_ttl=600)
         if self._room("high"):
-            for _ in range(rnd.randint(2, 5)):
+            for _ in range(rnd.randint(0, 1)):
                 high.enqueue(
                     jobs.send_email, f"user{next(n)}@example.com", rnd.choice(["welcome", "receipt"])
                 )
+            if t % 7 == 1:
+                high.enqueue(jobs.send_email, "ops@example.com", "digest").cancel()
         if self._room("default"):
-            default.enqueue(jobs.resize_image, next(n), rnd.choice([320, 640, 1280]))
-            default.enqueue(
-                jobs.sync_account, next(n), 0.5, retry=Retry(max=3, interval=[2, 5, 10]), failure_ttl=3600
-            )
-            if self.ticks % 3 == 0:
-                default.enqueue(jobs.build_report, next(n), rnd.uniform(3, 8), job_timeout=60)
-            if self.ticks % 9 == 0:  # a job that outlives its timeout
-                default.enqueue(jobs.build_report, next(n), 6.0, job_timeout=2)
-        if self._room("low") and self.ticks % 2 == 0:
-            low.enqueue(jobs.purge_sessions, next(n))
-        if self.ticks % 4 == 0:
-            self._dependencies(default, low)
-        if self.ticks % 5 == 0:
-            for _ in range(2):
-                delay = timedelta(seconds=rnd.randint(20, 900))
-                low.enqueue_in(delay, jobs.purge_sessions, next(n))
-        if self.ticks % 10 == 1:
-            self._group(default)
-        if self.ticks % 7 == 0:
-            high.enqueue(jobs.send_email, "ops@example.com", "digest").cancel()
+            if t % 4 == 1:
+                default.enqueue(jobs.resize_image, next(n), rnd.choice([320, 640, 1280]))
+            if t % 6 == 1:
+                default.enqueue(
+                    jobs.sync_account, next(n), 0.5, retry=Retry(max=3, interval=[2, 5, 10]), failure_ttl=3600
+                )
+            if t % 15 == 1:
+                default.enqueue(jobs.build_report, next(n), rnd.uniform(1, 3), job_timeout=60)
+            if t % 30 == 9:  # a job that outlives its timeout
+                default.enqueue(jobs.build_report, next(n), 3.0, job_timeout=1)
+            if t % 20 == 1:
+                self._group(default)
+        if self._room("low"):
+            if t % 10 == 1:
+                low.enqueue(jobs.purge_sessions, next(n))
+            if t % 20 == 1 and self._room("default"):
+                self._dependencies(default, low)
+            if t % 30 == 1:
+                for _ in range(2):
+                    delay = timedelta(seconds=rnd.randint(20, 900))
+                    low.enqueue_in(delay, jobs.purge_sessions, next(n))
+        if t % BURST_EVERY == _FIRST_BURST:
+            self._burst(default)
+
+    def _burst(self, queue: Queue) -> None:
+        """BURST rows of an import at once (one pipeline): a backlog that drains in a minute or two."""
+        rows = [next(self.counter) for _ in range(BURST)]
+        queue.enqueue_many([Queue.prepare_data(jobs.import_row, (row,)) for row in rows])
 
     def _dependencies(self, default: Queue, low: Queue) -> None:
-        parent = default.enqueue(jobs.build_report, next(self.counter), self.random.uniform(1, 4))
+        parent = default.enqueue(jobs.build_report, next(self.counter), self.random.uniform(0.5, 2))
         child = default.enqueue(jobs.resize_image, next(self.counter), 640, depends_on=parent)
         low.enqueue(jobs.purge_sessions, next(self.counter), depends_on=child)
-        if self.ticks % 12 == 0:  # waits on a job that fails: stays deferred forever
+        self.chains += 1
+        if self.chains % 3 == 1:  # waits on a job that fails: stays deferred forever
             broken = default.enqueue(jobs.always_fails, "legacy exporter")
             low.enqueue(jobs.purge_sessions, next(self.counter), depends_on=broken)
-        if self.ticks % 16 == 4:  # waits on a job canceled before it ran: never runs either
+        if self.chains % 4 == 2:  # waits on a job canceled before it ran: never runs either
             dropped = default.enqueue(jobs.build_report, next(self.counter), 1.0)
             low.enqueue(jobs.purge_sessions, next(self.counter), depends_on=dropped)
             dropped.cancel()

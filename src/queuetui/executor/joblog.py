@@ -1,17 +1,19 @@
 """Job logs: `queuetui worker` keeps each job's log records in a capped Redis stream of its own.
 
 While a job runs, in the process that runs it (RQ's forked work horse, or the worker itself for a
-SimpleWorker), a handler on the root logger buffers the job's records in memory; a thread flushes
-them every FLUSH_LINES records or FLUSH_SECONDS, and once more when the job returns or raises, before
-RQ writes its outcome (a follower that sees the job end has every line). Each flush is one pipelined
-round trip. The stream keeps at most [logs] max_lines entries and max_bytes bytes: the oldest are
-dropped and one marker entry says how many. It lives a generous RUNNING_TTL while the job runs and
-then as long as the job's result (result_ttl) or failure (failure_ttl). Records of RQ's own loggers
-(rq.*) are the worker's, not the job's, and are left out. See rqdata/logs.py for the entry fields.
+SimpleWorker), a handler on the root logger keeps the job's newest max_lines records in a ring in
+memory; a thread writes what the ring holds every FLUSH_SECONDS, and once more when the job returns
+or raises, before RQ writes its outcome (a follower that sees the job end has every line). Each
+write is one round trip. The stream keeps at most [logs] max_lines entries and max_bytes bytes: the
+oldest are dropped (in the ring already, when the job logs more than max_lines a flush) and one marker
+entry says how many. It lives a generous RUNNING_TTL while the job runs and then as long as the
+job's result (result_ttl) or failure (failure_ttl). Records of RQ's own loggers (rq.*) are the
+worker's, not the job's, and are left out. See rqdata/logs.py for the entry fields.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
@@ -31,44 +33,47 @@ from rq.worker import BaseWorker
 from queuetui.config import LogSettings
 from queuetui.rqdata.logs import log_key
 
-FLUSH_LINES = 500
 FLUSH_SECONDS = 0.2
+FLOOD_SECONDS = 1.0
+"""The longest wait between two flushes: while the job logs more than max_lines a flush, each wait
+doubles up to it (most of those lines never reach Redis anyway; a batch rewrites the whole stream)."""
 RUNNING_TTL = 7 * 86400
 """Seconds a running job's log lives past its last flush (plus the job's timeout)."""
 ERRORS = (redis.RedisError, OSError)
 worker_log = logging.getLogger("rq.worker")  # the worker's own output; never captured
 
 Record = tuple[float, str, str, str, str]
-"""A captured record as the job's thread leaves it: time, level, logger, message, exception text."""
-Entry = list[str]
-"""The same as the stream keeps it: [time, level, logger, message, exception], valid UTF-8."""
+"""A captured record: time (the record's own `created`), level, logger, message, exception text."""
+Pending = tuple[int, float, str, str, str, str]
+"""A record in the capture's ring: its number in the job's records, then the Record."""
+Entry = tuple[int, str, str, str, str]
+"""A record as the writer sends it: time in microseconds, level, logger, message, exception, in
+valid UTF-8 (the script writes the time as the stream keeps it, '1765000000.123456')."""
+TIME_BYTES = 17
+"""The bytes an entry's time counts for (its text in the stream), without formatting it."""
 
 APPEND = """
 local key = KEYS[1]
-if ARGV[2] == '-' then
-  redis.call('XTRIM', key, 'MAXLEN', 0)
-elseif ARGV[2] ~= '' then
-  redis.call('XTRIM', key, 'MINID', ARGV[2])
-end
-local ids = {}
+if ARGV[4] ~= '' and ARGV[3] ~= '' then redis.call('XDEL', key, ARGV[3]) end
+if ARGV[2] ~= '' then redis.call('XTRIM', key, 'MAXLEN', ARGV[2]) end
 for _, e in ipairs(cjson.decode(ARGV[5])) do
+  local t = string.format('%.6f', e[1] / 1000000)
   if e[5] == '' then
-    ids[#ids + 1] = redis.call('XADD', key, '*', 't', e[1], 'lv', e[2], 'lg', e[3], 'm', e[4])
+    redis.call('XADD', key, '*', 't', t, 'lv', e[2], 'lg', e[3], 'm', e[4])
   else
-    ids[#ids + 1] = redis.call('XADD', key, '*', 't', e[1], 'lv', e[2], 'lg', e[3], 'm', e[4], 'x', e[5])
+    redis.call('XADD', key, '*', 't', t, 'lv', e[2], 'lg', e[3], 'm', e[4], 'x', e[5])
   end
 end
-if ARGV[4] ~= '' then
-  if ARGV[3] ~= '' then redis.call('XDEL', key, ARGV[3]) end
-  ids[#ids + 1] = redis.call('XADD', key, '*', 'dropped', ARGV[4])
-end
+local marker = false
+if ARGV[4] ~= '' then marker = redis.call('XADD', key, '*', 'dropped', ARGV[4]) end
 redis.call('EXPIRE', key, ARGV[1])
-return ids
+return marker
 """
-"""One flush in one command: trim (ARGV[2]: the oldest id kept, '-' for none, '' for no trim), append
-the entries (ARGV[5]: a JSON list of [t, lv, lg, m, x]; one argument, so that redis-py packs one value
-a batch, not five a line), replace the dropped marker (ARGV[3] the old one's id, ARGV[4] the new
-count) and set the TTL (ARGV[1]); returns the new ids, the marker's last."""
+"""One flush in one command: replace the dropped marker (ARGV[3] the old one's id, ARGV[4] the new
+count: the old one goes first), trim (ARGV[2]: how many of the oldest entries to keep, '' for no
+trim), append the entries (ARGV[5]: a JSON list of Entry; one argument, so that redis-py packs one
+value a batch, not five a line) and the new marker, and set the TTL (ARGV[1]); returns the new
+marker's id. The time is formatted here, in C, rather than record by record in the work horse."""
 
 
 def _cut(value: str, limit: int) -> str:
@@ -82,29 +87,41 @@ def _utf8(value: str) -> str:
     return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def prepare(record: Record, limit: int) -> tuple[Entry, int]:
-    """The record as the stream keeps it and the bytes it counts for, its message and exception text
-    cut so that it counts for about `limit` bytes at most."""
+def _entry(record: Record, limit: int) -> tuple[Entry, int]:
+    """prepare()'s slow path: text that is not ASCII, or too long."""
     created, level, logger, message, exception = record
-    time_text = f"{created:.6f}"
-    if message.isascii() and exception.isascii() and logger.isascii():
-        size = len(time_text) + len(level) + len(logger) + len(message) + len(exception)
-    else:
-        logger, message, exception = _utf8(logger), _utf8(message), _utf8(exception)
-        size = len(time_text) + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
+    logger, message, exception = _utf8(logger), _utf8(message), _utf8(exception)
+    size = TIME_BYTES + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
     if size > limit:
         share = max(64, limit // 8)  # characters: up to 4 bytes each, in two fields
         message, exception = _cut(message, share), _cut(exception, share)
-        size = len(time_text) + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
-    return [time_text, level, logger, message, exception], size
+        size = TIME_BYTES + len(level) + sum(len(v.encode()) for v in (logger, message, exception))
+    return (round(created * 1_000_000), level, logger, message, exception), size
+
+
+def prepare(records: list[Record], limit: int) -> tuple[list[Entry], list[int]]:
+    """The records as the writer sends them and the bytes each counts for, an entry's message and
+    exception text cut so that it counts for about `limit` bytes at most."""
+    entries: list[Entry] = []
+    sizes: list[int] = []
+    for record in records:
+        created, level, logger, message, exception = record
+        size = TIME_BYTES + len(level) + len(logger) + len(message) + len(exception)
+        if size > limit or not (message.isascii() and logger.isascii() and exception.isascii()):
+            entry, size = _entry(record, limit)
+            entries.append(entry)
+        else:  # ASCII: as many bytes as characters
+            entries.append((round(created * 1_000_000), level, logger, message, exception))
+        sizes.append(size)
+    return entries, sizes
 
 
 class LogWriter:
     """Appends batches of entries to one job's stream, keeping it within the caps.
 
-    It remembers the id and size of every entry in the stream (read once, at its first write, for a
-    job that ran before), so a batch and the trimming it needs go in one command (a Lua script; a
-    pipeline where scripting is refused).
+    It remembers the size of every entry in the stream (read once, at its first write, for a job
+    that ran before) and the dropped marker's id, so a batch and the trimming it needs go in one
+    command (a Lua script; a pipeline where scripting is refused) that returns one id at most.
     """
 
     def __init__(self, connection: redis.Redis, job_id: str, settings: LogSettings, ttl: int) -> None:
@@ -112,10 +129,11 @@ class LogWriter:
         self.key = log_key(job_id)
         self.settings = settings
         self.ttl = ttl
-        self.kept: deque[tuple[str, int]] = deque()
+        self.kept: deque[int] = deque()
+        """The size of each entry in the stream, oldest first (the marker aside)."""
         self.kept_bytes = 0
         self.dropped = 0
-        self.marker_id = ""
+        self.marker_id: bytes = b""
         self.loaded = False
         self.written = False
         self.script: Any = connection.register_script(APPEND)
@@ -123,13 +141,12 @@ class LogWriter:
 
     def _load(self) -> None:
         raw = cast(list[tuple[bytes, dict[bytes, bytes]]], self.connection.xrange(self.key))
-        for raw_id, values in raw:
-            entry_id = raw_id.decode()
+        for entry_id, values in raw:
             if b"dropped" in values:
                 self.dropped, self.marker_id = int(values[b"dropped"]), entry_id
             else:
                 size = sum(len(v) for v in values.values())
-                self.kept.append((entry_id, size))
+                self.kept.append(size)
                 self.kept_bytes += size
         self.loaded = True
 
@@ -142,69 +159,69 @@ class LogWriter:
         if len(records) > limit_lines:  # these would be dropped as soon as written
             dropped += len(records) - limit_lines
             records = records[-limit_lines:]
-        sized = deque(prepare(r, limit_bytes // 4) for r in records)
-        new_bytes = sum(size for _, size in sized)
-        trimmed = 0
-        while self.kept and (
-            len(self.kept) + len(sized) > limit_lines or self.kept_bytes + new_bytes > limit_bytes
-        ):
-            self.kept_bytes -= self.kept.popleft()[1]
+        entries, sizes = prepare(records, limit_bytes // 4)
+        new_bytes = sum(sizes)
+        kept, trimmed = self.kept, 0
+        while kept and (len(kept) + len(sizes) > limit_lines or self.kept_bytes + new_bytes > limit_bytes):
+            self.kept_bytes -= kept.popleft()
             trimmed += 1
-        while sized and (len(sized) > limit_lines or new_bytes > limit_bytes):
-            new_bytes -= sized.popleft()[1]
-            dropped += 1
+        first = 0  # the new entries before it are dropped too
+        while first < len(sizes) and new_bytes > limit_bytes:
+            new_bytes -= sizes[first]
+            first += 1
+        dropped += first
         self.dropped += trimmed + dropped
-        oldest = (self.kept[0][0] if self.kept else "-") if trimmed else ""
         count = str(self.dropped) if trimmed or dropped else ""
-        ids = self._append(oldest, count, [entry for entry, _ in sized])
-        for entry_id, (_entry, size) in zip(ids, sized, strict=False):
-            self.kept.append((entry_id.decode(), size))
-            self.kept_bytes += size
+        marker = self._append(str(len(kept)) if trimmed else "", count, entries[first:])
+        kept.extend(sizes[first:])
+        self.kept_bytes += new_bytes
         if count:
-            self.marker_id = ids[-1].decode()
+            self.marker_id = marker or b""
         self.written = True
 
-    def _append(self, oldest: str, count: str, entries: list[Entry]) -> list[bytes]:
+    def _append(self, keep: str, count: str, entries: list[Entry]) -> bytes | None:
         if self.scripting:
-            args = [self.ttl, oldest, self.marker_id, count, json.dumps(entries, ensure_ascii=False)]
+            args = [self.ttl, keep, self.marker_id, count, json.dumps(entries, ensure_ascii=False)]
             try:
-                return cast(list[bytes], self.script(keys=[self.key], args=args))
+                return cast(bytes | None, self.script(keys=[self.key], args=args))
             except redis.ResponseError as exc:
                 if "WRONGTYPE" in str(exc):
                     raise
                 self.scripting = False  # scripting refused here: a pipeline does the same
         pipe = self.connection.pipeline(transaction=False)
-        if oldest == "-":
-            pipe.xtrim(self.key, maxlen=0, approximate=False)
-        elif oldest:
-            pipe.xtrim(self.key, minid=oldest, approximate=False)
-        for entry in entries:
-            fields = dict(zip(("t", "lv", "lg", "m", "x"), entry, strict=True))
-            if not entry[4]:
-                del fields["x"]
+        if count and self.marker_id:
+            pipe.xdel(self.key, self.marker_id)
+        if keep:
+            pipe.xtrim(self.key, maxlen=int(keep), approximate=False)
+        for micros, level, logger, message, exception in entries:
+            fields = {"t": f"{micros / 1_000_000:.6f}", "lv": level, "lg": logger, "m": message}
+            if exception:
+                fields["x"] = exception
             pipe.xadd(self.key, fields)  # type: ignore[arg-type]
         if count:
-            if self.marker_id:
-                pipe.xdel(self.key, self.marker_id)
             pipe.xadd(self.key, {"dropped": count})
         pipe.expire(self.key, self.ttl)
         replies = pipe.execute()
-        return [r for r in replies if isinstance(r, bytes)]
+        return cast(bytes, replies[-2]) if count else None
 
 
 class CaptureHandler(logging.Handler):
-    """Buffers the job's log records; a thread of its own flushes them to the writer.
+    """Keeps the job's newest records in a ring; a thread of its own writes them every FLUSH_SECONDS.
 
-    The job's thread does as little as it can: a tuple appended to a deque (thread-safe without a
-    lock); encoding and writing happen in the flusher thread.
+    The job's thread does as little as it can: one tuple appended to a deque bounded at max_lines
+    (thread-safe without a lock; past the bound the deque drops its oldest in C), numbered so that
+    the flusher can count what the ring dropped. Encoding and writing happen in the flusher thread,
+    at most max_lines records a flush however fast the job logs: a record overwritten in the ring
+    before a flush costs the job a tuple and nothing else, and Redis never sees it.
     """
 
     def __init__(self, writer: LogWriter, level: int) -> None:
         super().__init__(level)
         self.writer = writer
-        self.buffer: deque[Record] = deque()
-        self.limit = writer.settings.max_lines
-        self.pending_dropped = 0
+        self.buffer: deque[Pending] = deque(maxlen=writer.settings.max_lines)
+        self.numbers = itertools.count()
+        self.next_number = 0
+        """The number of the record after the newest one taken from the ring."""
         self.flush_lock = threading.Lock()
         self.wake = threading.Event()
         self.stopping = False
@@ -213,18 +230,9 @@ class CaptureHandler(logging.Handler):
         self.thread = threading.Thread(target=self._run, name="queuetui-joblog", daemon=True)
         self.previous_root: dict[str, Any] | None = None
 
-    def add(self, record: Record) -> None:
-        """Buffer one record; the oldest buffered are dropped past max_lines (Redis is slow or gone)."""
-        buffer = self.buffer
-        if len(buffer) >= self.limit:
-            try:
-                buffer.popleft()
-                self.pending_dropped += 1
-            except IndexError:  # the flusher took them meanwhile
-                pass
-        buffer.append(record)
-        if len(buffer) >= FLUSH_LINES and not self.wake.is_set():
-            self.wake.set()
+    def add(self, created: float, level: str, logger: str, message: str, exception: str = "") -> None:
+        """Keep one record (the oldest kept is dropped past max_lines)."""
+        self.buffer.append((next(self.numbers), created, level, logger, message, exception))
 
     def handle(self, record: logging.LogRecord) -> bool:
         """Keep the record (no handler lock: the buffer is a deque); RQ's own loggers are left out."""
@@ -244,13 +252,7 @@ class CaptureHandler(logging.Handler):
         except Exception:
             self.handleError(record)  # a bad format string: logging's own report, as without us
             return False
-        buffer = self.buffer
-        if len(buffer) >= self.limit:
-            self.add((record.created, record.levelname, name, message, exception))  # drops the oldest
-        else:
-            buffer.append((record.created, record.levelname, name, message, exception))
-            if len(buffer) >= FLUSH_LINES and not self.wake.is_set():
-                self.wake.set()
+        self.buffer.append((next(self.numbers), record.created, record.levelname, name, message, exception))
         if record.levelno >= logging.WARNING:
             self._last_resort(record)
         return True
@@ -272,25 +274,41 @@ class CaptureHandler(logging.Handler):
         last.handle(record)
 
     def flush(self) -> None:
-        """Write what is buffered: one round trip (two the first time, for a job that ran before)."""
+        """Write what the ring holds: one round trip (two the first time, for a job that ran before)."""
+        self._flush()
+
+    def _flush(self) -> int:
+        """flush(); returns how many records the ring dropped since the last one."""
         with self.flush_lock:
             buffer = self.buffer
-            batch = [buffer.popleft() for _ in range(len(buffer))]
-            dropped, self.pending_dropped = self.pending_dropped, 0
+            # Only a flush takes from the ring (under the lock) and appends never shorten it.
+            pending = [buffer.popleft() for _ in range(len(buffer))]
+            # The numbers from the last flush's newest on that are missing are records the ring
+            # dropped. A record numbered in one thread of the job but appended after a later one of
+            # another thread was taken was counted so: it is left out, as dropped, to keep the count.
+            floor = self.next_number
+            batch = [p[1:] for p in pending if p[0] >= floor]
+            newest = max((p[0] for p in pending), default=-1)
+            dropped = 0
+            if newest >= floor:
+                dropped = newest + 1 - floor - len(batch)
+                self.next_number = newest + 1
             if not batch and not dropped:
-                return
+                return 0
             try:
                 self.writer.write(batch, dropped)
             except ERRORS as exc:
                 if not self.failed:
                     worker_log.warning("Job log %s: %d lines not kept: %s", self.writer.key, len(batch), exc)
                 self.failed = True
+            return dropped
 
     def _run(self) -> None:
+        wait = FLUSH_SECONDS
         while not self.stopping:
-            self.wake.wait(FLUSH_SECONDS)
+            self.wake.wait(wait)
             self.wake.clear()
-            self.flush()
+            wait = min(wait * 2, FLOOD_SECONDS) if self._flush() else FLUSH_SECONDS
 
     def start(self) -> None:
         """Capture the root logger's records from now on, down to this handler's level."""
@@ -337,6 +355,7 @@ class OutputTee:
         self.original = original
         self.handler = handler
         self.name = name
+        self.level = name.upper()
         self.partial = ""
 
     def write(self, data: str) -> int:
@@ -347,7 +366,7 @@ class OutputTee:
         return written
 
     def _keep(self, line: str) -> None:
-        self.handler.add((time.time(), self.name.upper(), self.name, line, ""))
+        self.handler.add(time.time(), self.level, self.name, line)
 
     def close_line(self) -> None:
         if self.partial:

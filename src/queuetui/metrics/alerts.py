@@ -29,8 +29,9 @@ Notices go to the webhook URL (JSON POST) and by email, each on a thread of its 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -42,6 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui import fmt
+from queuetui.clock import Clock
 from queuetui.config import AlertRule, AlertSettings
 from queuetui.daemon import mail
 from queuetui.daemon.notify import Notice, Notifier
@@ -51,6 +53,7 @@ from queuetui.metrics.sampler import Sample
 from queuetui.metrics.series import COARSE, FINE, QueuePoint, Resolution, read_queues
 from queuetui.rqdata import keys, liveness
 from queuetui.rqdata.fields import optional_int, parse_rq_time
+from queuetui.rqdata.overview import snapshot
 from queuetui.rqdata.rows import job_id_of, read_raw
 
 log = logging.getLogger("queuetui.metrics")
@@ -457,3 +460,36 @@ def threshold(rule: AlertRule) -> str:
     if rule.kind == "schedule-late":
         return f"late in {fmt.age(rule.window)}"
     return f"> {fmt.age(rule.above)}"
+
+
+def current_values(
+    settings: AlertSettings,
+    sessions: sessionmaker[Session],
+    connection: redis.Redis,
+    clock: Clock,
+    firing: Sequence[Alert],
+) -> dict[int, float | None]:
+    """What each firing alert's rule measures for its subject now (None: nothing to measure now, e.g.
+    no job ended in a failure-rate window, the worker is idle or gone), beside the value it fired at.
+
+    The rules are checked as the sampler checks them, on a snapshot taken now and the stored series,
+    with their thresholds taken away so every subject has its value whether the rule holds or not. It
+    reads (a snapshot, the series of the queues, the schedule runs) and writes nothing.
+    """
+    if not firing:
+        return {}
+    overview = snapshot(connection, clock)
+    at = round(overview.taken_at.timestamp(), 3)
+    points = {
+        q.name: QueuePoint(at, q.waiting, q.started, q.failed, 0, 0, 0, q.oldest_waiting_seconds, 0.0)
+        for q in overview.queues
+    }
+    wanted = {a.rule for a in firing}
+    loose = tuple(
+        replace(rule, above=-math.inf, for_seconds=0.0, min_jobs=0, grace=-math.inf)
+        for rule in settings.rules
+        if rule.name in wanted
+    )
+    checker = Alerts(AlertSettings(rules=loose), sessions, connection)
+    values = {c.key: c.value for c in checker.conditions(Sample(overview, points))}
+    return {a.id: values.get(open_key(a.rule, a.subject)) for a in firing}

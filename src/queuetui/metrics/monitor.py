@@ -7,7 +7,7 @@ import threading
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
-from queuetui.config import AlertSettings
+from queuetui.config import AlertSettings, TenantSettings
 from queuetui.metrics.alerts import Alerts
 from queuetui.metrics.sampler import Sampler, start
 
@@ -19,6 +19,7 @@ def start_monitor(
     instance: str,
     stop: threading.Event,
     interval: float = 10.0,
+    tenants: TenantSettings | None = None,
 ) -> tuple[threading.Thread, Alerts]:
     """The sampler, with the alert rules, on a thread of its own until `stop` is set.
 
@@ -26,6 +27,6 @@ def start_monitor(
     thread and the Alerts (close it after the thread ends, to deliver the notices still waiting).
     """
     checker = Alerts(alerts, sessions, connection)
-    sampler = Sampler(connection, instance=instance, interval=interval)
+    sampler = Sampler(connection, instance=instance, interval=interval, tenants=tenants)
     listeners = [checker] if alerts.rules else []
     return start(sampler, stop, listeners), checker

@@ -18,6 +18,13 @@ What a sample counts, and from where (RQ 3.0 keeps no per-queue counters):
   - enqueued: by conservation, what entered the queue is the growth of waiting and running plus
     what finished or failed meanwhile (never below 0; a job cancelled or deleted while waiting
     hides one enqueue).
+  - per tenant (job meta [tenants] meta_key, decoded as data, never unpickled): the finished and
+    failed counts above split by the tenants of the newly ended jobs whose hashes the sample reads
+    (the same jobs as the run times below, the meta read in the same round trip); when more ended
+    than were read, the read jobs' split is scaled up to the exact counts (largest remainder).
+    A queue's first [tenants] metrics_top tenants seen (within the FINE retention) get series of
+    their own, busiest first; the others count together as OTHER. A tenant's point is written only in
+    a sample where its jobs ended. metrics_top = 0 records none.
   - run times: for up to TIMED_PER_QUEUE of the newly ended jobs per queue and registry (fewer when
     many queues share TIMED_PER_SAMPLE), the execution start and end of the job's latest RQ result
     (rq:results:<id>), else the job hash's started_at/ended_at, grouped by function (decoded as
@@ -43,6 +50,7 @@ from dataclasses import dataclass, field
 import redis
 
 from queuetui.clock import SYSTEM, Clock
+from queuetui.config import TenantSettings
 from queuetui.daemon.lease import Lease
 from queuetui.metrics.series import (
     COARSE,
@@ -54,9 +62,10 @@ from queuetui.metrics.series import (
     FunctionPoint,
     QueuePoint,
     Resolution,
+    TenantPoint,
     Writes,
     function_point,
-    read_queues,
+    read_bucket,
 )
 from queuetui.rqdata import keys
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
@@ -64,6 +73,7 @@ from queuetui.rqdata.fields import parse_rq_time, text
 from queuetui.rqdata.overview import Overview, snapshot
 from queuetui.rqdata.payload import decode_call
 from queuetui.rqdata.rows import RESULTS_PREFIX, read_raw
+from queuetui.rqdata.search import tenant_in
 
 log = logging.getLogger("queuetui.metrics")
 
@@ -129,6 +139,8 @@ class Sample:
     overview: Overview
     queues: dict[str, QueuePoint]
     functions: dict[tuple[str, str], FunctionPoint] = field(default_factory=dict)
+    tenants: dict[tuple[str, str], TenantPoint] = field(default_factory=dict)
+    """(queue, tenant) -> its jobs ended since the previous sample (tenants with any only)."""
     rolled_up: tuple[float, ...] = ()
     """COARSE buckets (start times) this sample rolled up."""
 
@@ -177,8 +189,11 @@ class Sampler:
         lease: Lease | None = None,
         fine: Resolution = FINE,
         coarse: Resolution = COARSE,
+        tenants: TenantSettings | None = None,
     ) -> None:
+        """`tenants`: the job meta key of a job's tenant, and how many tenants a queue gets series for."""
         self.connection = connection
+        self.tenants = tenants or TenantSettings()
         self.clock = clock
         self.interval = interval
         self.fine = fine
@@ -201,13 +216,17 @@ class Sampler:
         raw_cursor, index = pipe.execute()
         cursor = _Cursor.decode(raw_cursor)
         known: dict[str, set[str]] = defaultdict(set)
+        tracked: dict[str, set[str]] = defaultdict(set)
         for name in map(json.loads, index):
             if name[0] == "func":
                 known[name[1]].add(name[2])
+            elif name[0] == "tenant":
+                tracked[name[1]].add(name[2])
+        tenant_series = [(q, t) for q, ts in tracked.items() for t in ts]
 
         writes = Writes()
         deltas, ended = self._registry_deltas(names, cursor, writes)
-        durations = self._durations(ended, known)
+        durations, read_tenants = self._ended(ended, known)
         points: dict[str, QueuePoint] = {}
         seconds = round(at - cursor.at, 3) if cursor.at is not None else 0.0
         for queue in overview.queues:
@@ -241,7 +260,14 @@ class Sampler:
             writes.add("PEXPIRE", f"{reservoir}:{queue_name}:{func}", int(3 * self.coarse.step * 1000))
             writes.add("SADD", reservoir, json.dumps([queue_name, func]))
             writes.add("PEXPIRE", reservoir, int(3 * self.coarse.step * 1000))
-        rolled = self._roll_up(cursor, bucket, names, writes)
+        tenants: dict[tuple[str, str], TenantPoint] = {}
+        if self.tenants.metrics_top:
+            for (queue_name, tenant), (finished, failures) in _by_tenant(
+                deltas, read_tenants, tracked, self.tenants.metrics_top
+            ).items():
+                tenants[(queue_name, tenant)] = TenantPoint(at, finished, failures)
+                writes.point(self.fine, ["tenant", queue_name, tenant], tenants[(queue_name, tenant)])
+        rolled = self._roll_up(cursor, bucket, names, tenant_series, writes)
         writes.add("HSET", CURSOR_KEY, "at", repr(at), "rolled", repr(bucket - self.coarse.step))
         stale = [f"flow|{q}" for q in cursor.flows if q not in points]
         gone = [(q, r) for q, r in cursor.registries if q not in points]
@@ -253,12 +279,13 @@ class Sampler:
         if not writes.flush(self.connection, self.lease.key, self.lease.value):
             self.lease.drop()  # another sampler took over meanwhile: nothing was written
             return None
-        return Sample(overview, points, functions, rolled)
+        return Sample(overview, points, functions, tenants, rolled)
 
     def _registry_deltas(
         self, queues: Sequence[str], cursor: _Cursor, writes: Writes
-    ) -> tuple[dict[tuple[str, str], int], list[tuple[str, str]]]:
-        """Jobs new to each queue's finished and failed registries, and (queue, id) of those to time."""
+    ) -> tuple[dict[tuple[str, str], int], list[tuple[str, str, str]]]:
+        """Jobs new to each queue's finished and failed registries, and (queue, registry, id) of those
+        to read (run time, tenant)."""
         pairs = [(q, r) for q in queues for r in _COUNTED]
         if not pairs:
             return {}, []
@@ -271,11 +298,11 @@ class Sampler:
         registry_keys = [k for q, r in pairs for k in (keys.registry_key(q, r), _seen_key(q, r))]
         replies = self.connection.eval(_REGISTRY_DELTAS, len(registry_keys), *registry_keys, *args)
         deltas: dict[tuple[str, str], int] = {}
-        ended: list[tuple[str, str]] = []
+        ended: list[tuple[str, str, str]] = []
         for (queue, registry), reply in zip(pairs, replies, strict=True):
             new, mark, count, inf, ids, at_mark = reply
             deltas[(queue, registry)] = int(new)
-            ended += [(queue, text(i)) for i in ids]
+            ended += [(queue, registry, text(i)) for i in ids]
             value = f"{text(mark)} {int(count)} {int(inf)}"
             writes.add("HSET", CURSOR_KEY, f"reg|{queue}|{registry}", value)
             writes.add("DEL", _seen_key(queue, registry))
@@ -283,21 +310,33 @@ class Sampler:
                 writes.add("SADD", _seen_key(queue, registry), *map(text, at_mark))
         return deltas, ended
 
-    def _durations(
-        self, ended: list[tuple[str, str]], known: dict[str, set[str]]
-    ) -> dict[tuple[str, str], list[float]]:
-        """Run times of ended jobs by (queue, function), from their latest results (two round trips)."""
+    def _ended(
+        self, ended: list[tuple[str, str, str]], known: dict[str, set[str]]
+    ) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], dict[str, int]]]:
+        """Run times of ended jobs by (queue, function), from their latest results, and how many of the
+        jobs read each tenant has by (queue, registry): two round trips."""
         if not ended:
-            return {}
-        ids = [job_id for _, job_id in ended]
-        raws = read_raw(self.connection, ids, ("started_at", "ended_at"), True, False)
+            return {}, {}
+        ids = [job_id for _, _, job_id in ended]
+        with_meta = self.tenants.metrics_top > 0
+        fields = ("started_at", "ended_at", "meta") if with_meta else ("started_at", "ended_at")
+        raws = read_raw(self.connection, ids, fields, True, False)
         pipe = self.connection.pipeline(transaction=False)
         for job_id in ids:
             pipe.xrevrange(RESULTS_PREFIX + job_id, "+", "-", count=1)
         results = pipe.execute(raise_on_error=False)
         durations: dict[tuple[str, str], list[float]] = defaultdict(list)
-        for (queue, _), raw, latest in zip(ended, raws, results, strict=True):
+        tenants: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+        decoded: dict[bytes, str] = {}  # the jobs of a tenant often share their meta bytes
+        for (queue, registry, _), raw, latest in zip(ended, raws, results, strict=True):
             values, _, data, _ = raw
+            if with_meta and values is not None:
+                meta = values[2] if isinstance(values[2], bytes) else b""
+                if meta not in decoded:
+                    decoded[meta] = tenant_in(meta, self.tenants.meta_key) if meta else ""
+                tenant = decoded[meta]
+                counts = tenants[(queue, registry)]
+                counts[tenant] = counts.get(tenant, 0) + 1
             seconds = _result_seconds(latest)
             if seconds is None and values is not None:
                 started, finished = parse_rq_time(values[0]), parse_rq_time(values[1])
@@ -312,10 +351,15 @@ class Sampler:
                     func = OTHER
                 known[queue].add(func)
             durations[(queue, func)].append(seconds)
-        return durations
+        return durations, tenants
 
     def _roll_up(
-        self, cursor: _Cursor, bucket: float, queues: Sequence[str], writes: Writes
+        self,
+        cursor: _Cursor,
+        bucket: float,
+        queues: Sequence[str],
+        tenants: Sequence[tuple[str, str]],
+        writes: Writes,
     ) -> tuple[float, ...]:
         """COARSE points for the buckets that ended since the last roll-up (two round trips, if any)."""
         if cursor.rolled is None:
@@ -336,9 +380,18 @@ class Sampler:
             reservoirs += [(start, *json.loads(m)) for m in members]
             writes.add("DEL", f"{PREFIX}:reservoir:{int(start)}")
             bucket_end = start + self.coarse.step - 0.001  # the points of [start, start + step)
-            for queue, fine in read_queues(self.connection, queues, start, bucket_end, self.fine).items():
+            fine_points, fine_tenants = read_bucket(
+                self.connection, queues, tenants, start, bucket_end, self.fine
+            )
+            for queue, fine in fine_points.items():
                 if fine:
                     writes.point(self.coarse, ["queue", queue], _rolled(start, fine))
+            for (queue, tenant), ended in fine_tenants.items():
+                if ended:
+                    finished, failures = sum(p.finished for p in ended), sum(p.failures for p in ended)
+                    writes.point(
+                        self.coarse, ["tenant", queue, tenant], TenantPoint(start, finished, failures)
+                    )
         if reservoirs:
             pipe = self.connection.pipeline(transaction=False)
             for start, queue, func in reservoirs:
@@ -394,6 +447,47 @@ def start(
 def _seen_key(queue: str, registry: str) -> str:
     """The members of a registry at its cursor's score, already counted (a tie of one second)."""
     return f"{PREFIX}:seen:{queue}|{registry}"
+
+
+def _scaled(read: dict[str, int], total: int) -> dict[str, int]:
+    """The split `read` of some jobs scaled to `total` jobs, in whole jobs (largest remainder)."""
+    jobs = sum(read.values())
+    if jobs == total or not jobs:
+        return dict(read)
+    shares = {tenant: n * total / jobs for tenant, n in read.items()}
+    scaled = {tenant: int(share) for tenant, share in shares.items()}
+    left = total - sum(scaled.values())
+    for tenant in sorted(shares, key=lambda t: (scaled[t] - shares[t], t))[:left]:
+        scaled[tenant] += 1
+    return {tenant: n for tenant, n in scaled.items() if n}
+
+
+def _by_tenant(
+    deltas: dict[tuple[str, str], int],
+    read: dict[tuple[str, str], dict[str, int]],
+    tracked: dict[str, set[str]],
+    top: int,
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(queue, tenant) -> (finished, failed) since the previous sample: each registry's new jobs split
+    as the jobs read split (all OTHER when none was read), the queue's tenants beyond its `top`
+    tracked ones counted as OTHER. `tracked` gains the tenants admitted."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for (queue, registry), new in deltas.items():
+        if not new:
+            continue
+        split = _scaled(read.get((queue, registry), {}), new) or {OTHER: new}
+        for tenant, n in split.items():
+            counts.setdefault((queue, tenant), [0, 0])[_COUNTED.index(registry)] += n
+    named: dict[tuple[str, str], tuple[int, int]] = {}
+    for (queue, tenant), (finished, failures) in sorted(counts.items(), key=lambda kv: -sum(kv[1])):
+        if tenant != OTHER and tenant not in tracked[queue]:
+            if len(tracked[queue] - {OTHER}) < top:
+                tracked[queue].add(tenant)
+            else:
+                tenant = OTHER
+        was = named.get((queue, tenant), (0, 0))
+        named[(queue, tenant)] = (was[0] + finished, was[1] + failures)
+    return named
 
 
 def _result_seconds(latest: object) -> float | None:

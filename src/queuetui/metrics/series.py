@@ -5,6 +5,7 @@ Layout (every key under PREFIX, none of RQ's touched):
     {PREFIX}:{res}:queue:{queue}:{chunk}        sorted sets of one queue's points, CHUNK_POINTS
     {PREFIX}:{res}:func:{queue}:{func}:{chunk}  consecutive points per key: score = time (epoch s),
                                                 member = compact CSV (see QueuePoint, FunctionPoint)
+    {PREFIX}:{res}:tenant:{queue}:{tenant}:{chunk}  a tenant's jobs finished and failed (TenantPoint)
     {PREFIX}:{res}:index                        sorted set of the series (JSON names), score = the
                                                 time each was last written
     {PREFIX}:histogram:{queue}:{func}           hash of cumulative run-time bucket counts, sum and
@@ -20,7 +21,9 @@ chunk's latest points) and deletes the chunks that just fell out of the retentio
 expires on its own after the retention (a series that stops being written leaves nothing behind).
 Memory is therefore bounded by series x (retention / step + CHUNK_POINTS) points whatever the run
 time: a queue costs about 0.55 MB for a day of FINE points (a function 0.45 MB) and as much again
-for 30 days of COARSE ones; functions are capped per queue (MAX_FUNCTIONS, the rest counted as OTHER).
+for 30 days of COARSE ones; functions are capped per queue (MAX_FUNCTIONS, the rest counted as OTHER),
+and so are tenants ([tenants] metrics_top; a tenant's point is written only in a sample where its jobs
+ended, about 30 bytes).
 
 Writes go through one Lua script that first checks the sampler's lease still holds the writer's
 fencing token: a deposed sampler can never write a point.
@@ -143,6 +146,23 @@ class FunctionPoint:
         return cls(at, int(count), float(p50), float(p95), float(top))
 
 
+@dataclass(frozen=True)
+class TenantPoint:
+    at: float
+    finished: int
+    """The tenant's jobs of the queue that finished since the previous point."""
+    failures: int
+    """...and that failed."""
+
+    def fields(self) -> str:
+        return f"{self.finished},{self.failures}"
+
+    @classmethod
+    def parse(cls, at: float, member: bytes) -> TenantPoint:
+        _, finished, failures = member.split(b",")
+        return cls(at, int(finished), int(failures))
+
+
 def percentile(ordered: Sequence[float], q: float) -> float:
     """The nearest-rank percentile (0 < q <= 1) of sorted values; 0.0 for none."""
     if not ordered:
@@ -182,7 +202,9 @@ class Writes:
     def add(self, *command: str | float | int) -> None:
         self.commands.append(command)
 
-    def point(self, resolution: Resolution, name: list[str], point: QueuePoint | FunctionPoint) -> None:
+    def point(
+        self, resolution: Resolution, name: list[str], point: QueuePoint | FunctionPoint | TenantPoint
+    ) -> None:
         """Add a point to its series' chunk, drop what fell out of the retention, note it in the index."""
         at = point.at
         chunk = resolution.chunk(at)
@@ -223,11 +245,12 @@ def _members(reply: Any) -> list[bytes]:
     return cast(list[bytes], reply)
 
 
-_Point = TypeVar("_Point", "QueuePoint", "FunctionPoint")
+_Point = TypeVar("_Point", "QueuePoint", "FunctionPoint", "TenantPoint")
 
 
 def series_names(connection: redis.Redis, resolution: Resolution = FINE) -> list[list[str]]:
-    """Every series of a resolution: ['queue', name] and ['func', queue, function], oldest first."""
+    """Every series of a resolution: ['queue', name], ['func', queue, function] and ['tenant', queue,
+    tenant], oldest first."""
     return [json.loads(m) for m in _members(connection.zrange(resolution.index_key, 0, -1))]
 
 
@@ -282,6 +305,22 @@ def read_queues(
     return {q: [QueuePoint.parse(at, m) for m, at in raw] for q, raw in zip(queues, replies, strict=True)}
 
 
+def read_bucket(
+    connection: redis.Redis,
+    queues: Sequence[str],
+    tenants: Sequence[tuple[str, str]],
+    since: float,
+    until: float,
+    resolution: Resolution = FINE,
+) -> tuple[dict[str, list[QueuePoint]], dict[tuple[str, str], list[TenantPoint]]]:
+    """Queues' points and (queue, tenant)s' points with since <= at <= until, oldest first: one round trip."""
+    names = [["queue", q] for q in queues] + [["tenant", q, t] for q, t in tenants]
+    raw = _read(connection, names, since, until, resolution)
+    points = {q: _parsed(QueuePoint.parse, r) for q, r in zip(queues, raw, strict=False)}
+    by_tenant = {n: _parsed(TenantPoint.parse, r) for n, r in zip(tenants, raw[len(queues) :], strict=True)}
+    return points, by_tenant
+
+
 def read_queue(
     connection: redis.Redis,
     queue: str,
@@ -313,15 +352,38 @@ def read_series(
     since: float,
     until: float,
     resolution: Resolution = FINE,
-) -> tuple[list[QueuePoint], list[FunctionPoint]]:
-    """A queue's points and one of its functions' ('' for none) with since <= at <= until: one pipeline.
+    tenants: Sequence[str] = (),
+) -> tuple[list[QueuePoint], list[FunctionPoint], dict[str, list[TenantPoint]]]:
+    """A queue's points, one of its functions' ('' for none) and its `tenants`' with since <= at <= until:
+    one pipeline.
 
     A member that does not parse (written by something else) is left out rather than failing the read.
     """
     names = [["queue", queue]] + ([["func", queue, func]] if func else [])
+    names += [["tenant", queue, tenant] for tenant in tenants]
     raw = _read(connection, names, since, until, resolution)
     runs = _parsed(FunctionPoint.parse, raw[1]) if func else []
-    return _parsed(QueuePoint.parse, raw[0]), runs
+    by_tenant = {
+        t: _parsed(TenantPoint.parse, r) for t, r in zip(tenants, raw[len(raw) - len(tenants) :], strict=True)
+    }
+    return _parsed(QueuePoint.parse, raw[0]), runs, by_tenant
+
+
+def read_tenants(
+    connection: redis.Redis,
+    queue: str,
+    tenants: Sequence[str],
+    since: float,
+    until: float,
+    resolution: Resolution = FINE,
+) -> dict[str, list[TenantPoint]]:
+    """Each of a queue's `tenants`' points with since <= at <= until, oldest first: one round trip."""
+    return read_series(connection, queue, "", since, until, resolution, tenants)[2]
+
+
+def tenant_names(connection: redis.Redis, queue: str, resolution: Resolution = FINE) -> list[str]:
+    """The tenants of a queue with points in a resolution, by name (one round trip)."""
+    return sorted(name[2] for name in series_names(connection, resolution) if name[:2] == ["tenant", queue])
 
 
 def _parsed(parse: Callable[[float, bytes], _Point], raw: list[tuple[bytes, float]]) -> list[_Point]:

@@ -1,9 +1,9 @@
 """What the console plots: a queue's series (and one function's run times) over a window.
 
 `read_trend` reads what the Metrics view shows in two round trips whatever the window (the series
-index of both resolutions, then one pipeline of the window's chunks); `recent_throughput` reads the
-overview's sparklines in one. `plots` turns a trend into labelled columns for a given width: the
-arithmetic lives here, the console only draws.
+index of both resolutions, then one pipeline of the window's chunks, each tenant's too when split);
+`recent_throughput` reads the overview's sparklines in one. `plots` turns a trend into labelled
+columns for a given width: the arithmetic lives here, the console only draws.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from queuetui.metrics.series import (
     FunctionPoint,
     QueuePoint,
     Resolution,
+    TenantPoint,
     read_queues,
     read_series,
 )
@@ -75,6 +76,10 @@ class Trend:
     """The queue's functions with run-time points in the window's resolution."""
     points: tuple[QueuePoint, ...]
     runs: tuple[FunctionPoint, ...]
+    tenants: tuple[str, ...] = ()
+    """The queue's tenants with points in the window's resolution (series.OTHER among them)."""
+    by_tenant: dict[str, tuple[TenantPoint, ...]] | None = None
+    """Each tenant's points in the window, when the trend was read split by tenant (else None)."""
 
     @property
     def since(self) -> float:
@@ -86,8 +91,11 @@ class Trend:
         return bool(self.queues)
 
 
-def read_trend(connection: redis.Redis, queue: str, function: str, window: Window, until: float) -> Trend:
-    """`queue` (else the first sampled one) and `function` (else its first) over `window` up to `until`."""
+def read_trend(
+    connection: redis.Redis, queue: str, function: str, window: Window, until: float, by_tenant: bool = False
+) -> Trend:
+    """`queue` (else the first sampled one) and `function` (else its first) over `window` up to `until`;
+    `by_tenant` reads each of the queue's tenants' points too (in the same pipeline)."""
     pipe = connection.pipeline(transaction=False)
     for resolution in RESOLUTIONS:
         pipe.zrange(resolution.index_key, 0, -1)
@@ -98,14 +106,22 @@ def read_trend(connection: redis.Redis, queue: str, function: str, window: Windo
         queue = queues[0] if queues else ""
     own = [json.loads(m) for m in indexes[RESOLUTIONS.index(window.resolution)]]
     functions = tuple(sorted({n[2] for n in own if n[0] == "func" and n[1] == queue}))
+    tenants = tuple(sorted({n[2] for n in own if n[0] == "tenant" and n[1] == queue}))
     if function not in functions:
         function = functions[0] if functions else ""
     points: list[QueuePoint] = []
     runs: list[FunctionPoint] = []
+    split: dict[str, list[TenantPoint]] = {}
     if queue:
         since = until - window.seconds
-        points, runs = read_series(connection, queue, function, since, until, window.resolution)
-    return Trend(queue, function, window, until, queues, functions, tuple(points), tuple(runs))
+        wanted = tenants if by_tenant else ()
+        points, runs, split = read_series(
+            connection, queue, function, since, until, window.resolution, wanted
+        )
+    return Trend(
+        queue, function, window, until, queues, functions, tuple(points), tuple(runs), tenants,
+        {t: tuple(p) for t, p in split.items()} if by_tenant else None,
+    )  # fmt: skip
 
 
 def recent_throughput(

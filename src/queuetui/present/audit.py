@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from queuetui import fmt
@@ -30,3 +31,33 @@ def entry_json(entry: AuditEntry) -> dict[str, Any]:
     data["started_at"] = entry.at.isoformat()
     data["ended_at"] = entry.ended_at.isoformat() if entry.ended_at else None
     return data
+
+
+def entry_detail(entry: AuditEntry) -> list[tuple[str, str]]:
+    """Every field of entry_json as (name, text) for the console's detail: scalars on their line, the
+    job ids and the detail (problems, options, context) as indented JSON. Text is made safe by the caller
+    (tui.text.literal_block), JSON keeps the exact data."""
+    data = entry_json(entry)
+    fields: list[tuple[str, str]] = []
+    for name, value in data.items():
+        if name == "job_ids":
+            shown = ", ".join(str(i) for i in value) if value else "-"
+            note = (
+                f" ({len(value):,} kept of {entry.requested:,} asked)" if len(value) < entry.requested else ""
+            )
+            fields.append((name, shown + note))
+        elif isinstance(value, dict | list):
+            fields.append((name, json.dumps(value, indent=2, sort_keys=True, default=str) if value else "-"))
+        else:
+            fields.append((name, "-" if value in (None, "") else str(value)))
+    return fields
+
+
+def detail_text(entry: AuditEntry) -> str:
+    """entry_detail as aligned 'name  value' lines (a multi-line value indented under its name)."""
+    lines = []
+    for name, value in entry_detail(entry):
+        first, *rest = value.split("\n")
+        lines.append(f"{name:<12} {first}")
+        lines.extend(f"{'':<12} {more}" for more in rest)
+    return "\n".join(lines)

@@ -66,6 +66,21 @@ def cell(batch: Batch, column: str, now: datetime, width: int = 20) -> str:
     return _CELLS[column](batch, now, width)
 
 
+def sort_value(batch: Batch, column: str, now: datetime) -> object:
+    """What a column sorts by: counts and progress by number, creation and oldest pending by time."""
+    if column in STATES:
+        return batch.counts[column]
+    if column == "size":
+        return batch.size
+    if column == "progress":
+        return batch.progress
+    if column == "created":
+        return batch.created_at
+    if column == "oldest":
+        return batch.oldest_pending_at
+    return cell(batch, column, now)
+
+
 def columns_for(width: int) -> tuple[str, ...]:
     return COLUMN_NAMES if width >= WIDE else NARROW
 

@@ -33,25 +33,30 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
 """'batch' is a batch's jobs, each in its own queue and registry (rqdata.batches.read_batch_rows)."""
 
 
+# On a narrow terminal the columns that give way go first (the highest give_way first); the id, the
+# function and what explains a row (exception, never-runs reason, state, queue) stay, and the
+# exception keeps a width that says something.
 COLUMNS: dict[str, Column] = {
     "id": Column("Job", 9, flex=2, max_width=36),
     "func": Column("Function", 12, flex=3, keep_end=True),  # 'app.mail.send_email' cut to '…send_email'
-    "args": Column("Args", 8, flex=4),
-    "exception": Column("Exception", 13, flex=4),
-    "worker": Column("Worker", 10, flex=1, max_width=24),
-    "enqueued": Column("Enqueued", 11),
-    "started": Column("Started", 11),
-    "ended": Column("Ended", 11),
-    "created": Column("Created", 11),
-    "scheduled_for": Column("Due at", 11),
+    "args": Column("Args", 8, flex=4, give_way=1),
+    "exception": Column("Exception", 13, flex=4, useful=24),
+    "worker": Column("Worker", 10, flex=1, max_width=24, give_way=2),
+    "enqueued": Column("Enqueued", 11, give_way=3),
+    "started": Column("Started", 11, give_way=3),
+    "ended": Column("Ended", 11, give_way=1),
+    "created": Column("Created", 11, give_way=3),
+    "scheduled_for": Column("Due at", 11, give_way=2),
     "age": Column("Age", 6, right=True),
     "due_in": Column("Due in", 6, right=True),
-    "duration": Column("Ran", 6, right=True),
+    "duration": Column("Ran", 6, right=True, give_way=3),
     "running": Column("Running", 7, right=True),
-    "never": Column("Never runs", 14, flex=3, keep_end=True),  # the end says why: "…form-0001 failed"
+    "never": Column(
+        "Never runs", 14, flex=3, keep_end=True, useful=20
+    ),  # the end says why: "…form-0001 failed"
     "state": Column("State", 9),
     "queue": Column("Queue", 8, flex=1, max_width=16),
-    "retry": Column("Retry", 11),
+    "retry": Column("Retry", 11, give_way=2),
 }
 
 
@@ -83,7 +88,7 @@ def retry_cell(note: RetryNote, now: datetime) -> str:
 def _exception(row: JobRow) -> str:
     if row.exception is None:
         return row.problem or "-"
-    return f"{row.exception.type}: {row.exception.message}" if row.exception.message else row.exception.type
+    return row.exception.summary()
 
 
 _CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
@@ -106,6 +111,26 @@ _CELLS: dict[str, Callable[[JobRow, datetime], str]] = {
     "queue": lambda r, now: r.origin or r.queue or "-",
     "retry": _retry,
 }
+
+
+_SORT_VALUES: dict[str, Callable[[JobRow, datetime], object]] = {
+    "enqueued": lambda r, now: r.enqueued_at,
+    "started": lambda r, now: r.started_at,
+    "ended": lambda r, now: r.ended_at,
+    "created": lambda r, now: r.created_at,
+    "scheduled_for": lambda r, now: r.moment,
+    "age": lambda r, now: r.age(now),
+    "due_in": lambda r, now: None if r.moment is None else -(r.age(now) or 0.0),
+    "duration": lambda r, now: r.duration(now),
+    "running": lambda r, now: r.duration(now),
+}
+
+
+def sort_value(row: JobRow, column: str, now: datetime) -> object:
+    """What a column sorts by: times and durations by their value (None: unknown), the rest by its text."""
+    if column in _SORT_VALUES:
+        return _SORT_VALUES[column](row, now)
+    return _CELLS[column](row, now)
 
 
 def cell(row: JobRow, column: str, now: datetime) -> str:
@@ -165,7 +190,7 @@ def _result_line(result: StoredResult) -> str:
         ran = f", ran {fmt.duration((result.ended_at - result.started_at).total_seconds())}"
     line = f"{safe(result.type)} at {fmt.local_time(result.created_at)} on {safe(result.worker or '?')}{ran}"
     if result.exception is not None:
-        line += f"\n    {safe(result.exception.type)}: {safe(result.exception.message)}"
+        line += f"\n    {safe(result.exception.summary())}"
     elif result.return_problem:
         line += f"\n    return value unreadable: {safe(result.return_problem)}"
     elif result.has_return_value:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from queuetui import fmt
-from queuetui.metrics.series import FINE, QueuePoint
+from queuetui.metrics.series import FINE, OTHER, QueuePoint
 from queuetui.metrics.trends import SPARK_SAMPLES, Trend, Window
 from queuetui.present import plot
 
@@ -105,6 +105,35 @@ def plots(trend: Trend, width: int) -> list[Plot]:
             Plot(f"Run time p95 {name}", p95, [r.p95 for r in runs], fmt.duration),
         ]
     return result
+
+
+@dataclass(frozen=True)
+class TenantLine:
+    tenant: str
+    """The tenant ("" for jobs without one, series.OTHER for the tenants not recorded by name)."""
+    finished: int
+    failures: int
+    spark: str
+    """Jobs ended (finished + failed) per column over the window."""
+
+    @property
+    def failure_rate(self) -> float | None:
+        """Failed of ended, in percent (None when none ended)."""
+        ended = self.finished + self.failures
+        return 100 * self.failures / ended if ended else None
+
+
+def tenant_lines(trend: Trend, width: int) -> list[TenantLine]:
+    """The queue's tenants over the trend's window, most jobs ended first and OTHER last, each with its
+    totals and a sparkline `width` columns wide (none when the trend was not read by tenant)."""
+    lines = []
+    for tenant, points in (trend.by_tenant or {}).items():
+        ended = [(p.at, float(p.finished + p.failures)) for p in points]
+        spark = plot.sparkline(plot.columns(ended, trend.since, trend.until, width)) if width > 0 else ""
+        finished, failures = sum(p.finished for p in points), sum(p.failures for p in points)
+        if finished or failures:
+            lines.append(TenantLine(tenant, finished, failures, spark))
+    return sorted(lines, key=lambda t: (t.tenant == OTHER, -(t.finished + t.failures), t.tenant))
 
 
 def axis(since: float, until: float, width: int) -> str:

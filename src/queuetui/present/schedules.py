@@ -8,31 +8,33 @@ from typing import Any
 
 from queuetui import fmt
 from queuetui.db.models import Schedule, ScheduleRun
-from queuetui.present.table import Column
+from queuetui.present.table import Column, fitting
 from queuetui.present.text import safe
 from queuetui.schedule.listing import ScheduleRow
 from queuetui.schedule.store import FIELDS
 
+# The name, what it runs when, in which zone (the When reads in it) and the next run stay at any width;
+# the others give way, the highest give_way first: at 80 columns the list keeps Schedule, When, Zone,
+# Next and Last. The cron column is wide enough for a 6-field `*/30 * * * * *` and is cut only at a
+# field, with a separate marker (table.fit_fields).
 COLUMNS: dict[str, Column] = {
     "name": Column("Schedule", 14, flex=2, max_width=40),
     "when": Column("When", 16, flex=3, max_width=60),
-    "cron": Column("Cron", 11, flex=1, max_width=24),
-    "zone": Column("Zone", 8, flex=1, max_width=20),
+    "cron": Column("Cron", 14, flex=1, max_width=24, give_way=4),
+    "zone": Column("Zone", 11, flex=1, max_width=20, keep_end=True),  # '…a/New_York'
     "next": Column("Next", 11),
-    "in": Column("In", 6, right=True),
-    "last": Column("Last", 8),
-    "ran": Column("Ran", 6, right=True),
-    "state": Column("State", 8),
-    "tags": Column("Tags", 6, flex=1, max_width=30),
+    "in": Column("In", 6, right=True, give_way=3),
+    "last": Column("Last", 8, give_way=1),
+    "ran": Column("Ran", 6, right=True, give_way=5),
+    "state": Column("State", 8, give_way=2),
+    "tags": Column("Tags", 6, flex=1, max_width=30, give_way=6),
 }
 WIDE = ("name", "when", "cron", "zone", "next", "in", "last", "ran", "state", "tags")
-MEDIUM = ("name", "when", "cron", "zone", "next", "in", "last", "state")
-NARROW = ("name", "when", "next", "in", "last", "state")
 
 
-def columns_for(width: int) -> tuple[str, ...]:
-    """Fewer columns on narrower terminals (80x24 keeps name, when, next, in, last and state)."""
-    return WIDE if width >= 150 else MEDIUM if width >= 110 else NARROW
+def columns_for(width: int, padding: int = 2) -> tuple[str, ...]:
+    """The columns a list `width` cells wide shows (table.fitting)."""
+    return fitting(COLUMNS, WIDE, width, padding)
 
 
 def cell(row: ScheduleRow, name: str, now: datetime) -> str:
@@ -60,6 +62,15 @@ def cell(row: ScheduleRow, name: str, now: datetime) -> str:
     if name == "tags":
         return ",".join(row.tags) or "-"
     raise KeyError(name)
+
+
+def sort_value(row: ScheduleRow, name: str, now: datetime) -> object:
+    """What a column sorts by: the next run by time, the last run's duration in seconds, the rest by text."""
+    if name in ("next", "in"):
+        return row.next_fire_at if row.enabled else None
+    if name == "ran":
+        return row.last.duration if row.last else None
+    return cell(row, name, now)
 
 
 STATE_STYLES = {

@@ -363,7 +363,8 @@ for i = 6, #ARGV do
   local id = ARGV[i]
   local code = check(id)
   if code == 'vanished' then
-    remove(source, is_list, id)  -- a dangling id: the job is gone, so is its entry now
+    -- A dangling id (its job expired or was deleted under it): removing the entry is the deletion.
+    if remove(source, is_list, id) == 1 then code = 'ok' end
   elseif code:sub(1, 10) == 'unreadable' then
     if remove(source, is_list, id) == 1 then
       redis.call('DEL', JOB .. id)  -- not a job any more: deleting it is what was asked
@@ -492,6 +493,8 @@ class JobAction:
     options: tuple[str, ...] = ()
     """The Options fields it takes ('to', 'at_front', 'dependents')."""
     needs_to: bool = False
+    clears_dangling: bool = False
+    """Whether it removes a dangling id (one whose job hash is gone) from the queue or registry named."""
 
     def check(self, options: Options) -> None:
         """ActionError when `options` ask for something this action does not do."""
@@ -519,6 +522,7 @@ JOB_ACTIONS: dict[str, JobAction] = {
             "deleted",
             delete,
             ("dependents",),
+            clears_dangling=True,
         ),
         JobAction("jobs.enqueue-now", ("scheduled",), "enqueued", requeue, ("at_front",)),
         JobAction("jobs.release", ("deferred",), "released", release, ("at_front",)),

@@ -287,13 +287,19 @@ def _plan_ids(connection: redis.Redis, action: JobAction, selection: Selection, 
     pipe = connection.pipeline(transaction=False)
     for job_id in ids:
         pipe.hmget(keys.job_key(job_id), ["status", "origin"])
-    for job_id, reply in zip(ids, pipe.execute(raise_on_error=False), strict=True):
+    replies = pipe.execute(raise_on_error=False)
+    dangling = _dangling(
+        connection, action, selection, [i for i, r in zip(ids, replies, strict=True) if r == [None, None]]
+    )
+    for job_id, reply in zip(ids, replies, strict=True):
         if isinstance(reply, redis.ResponseError):
             result.problems.append(Problem(job_id, "unreadable: its key is not a hash"))
             continue
         status, origin = (text(v) for v in reply)
         registry = STATUS_REGISTRY.get(status)
-        if not status and not origin:
+        if job_id in dangling:
+            result.batches.setdefault(Source(selection.queue, selection.registry), []).append(job_id)
+        elif not status and not origin:
             result.problems.append(Problem(job_id, "no such job"))
         elif registry not in action.sources:
             result.problems.append(
@@ -307,6 +313,23 @@ def _plan_ids(connection: redis.Redis, action: JobAction, selection: Selection, 
             result.batches.setdefault(Source(origin, registry), []).append(job_id)
     result.scanned = len(ids)
     return result
+
+
+def _dangling(
+    connection: redis.Redis, action: JobAction, selection: Selection, missing: list[str]
+) -> set[str]:
+    """Of the ids whose job hash is missing, those still listed in the queue or registry the selection
+    names, when the action clears such entries (delete): one round trip."""
+    if not (missing and action.clears_dangling and selection.queue and selection.registry in action.sources):
+        return set()
+    source = Source(selection.queue, selection.registry)
+    pipe = connection.pipeline(transaction=False)
+    for job_id in missing:
+        if source.is_list:
+            pipe.lpos(source.key, job_id)
+        else:
+            pipe.zscore(source.key, job_id)
+    return {job_id for job_id, at in zip(missing, pipe.execute(), strict=True) if at is not None}
 
 
 def run(

@@ -110,7 +110,7 @@ def signature(row: JobRow) -> str:
     if row.exception is None:
         return "(unreadable)" if row.problem else "(no exception recorded)"
     message = normalise_message(row.exception.message)
-    return f"{row.exception.type}: {message}" if message else row.exception.type
+    return row.exception.summary(message)
 
 
 _MASKS = (

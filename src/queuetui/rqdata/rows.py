@@ -96,6 +96,14 @@ class ExceptionInfo:
     message: str
     traceback: str
 
+    def summary(self, message: str | None = None) -> str:
+        """'Type: message', or whichever of the two there is: RQ records a stopped job's exception as
+        a bare message ('Job stopped by user, work-horse terminated.'), with no type to put before it."""
+        message = self.message if message is None else message
+        if self.type and message:
+            return f"{self.type}: {message}"
+        return self.type or message
+
 
 _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
 

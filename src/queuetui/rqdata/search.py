@@ -225,7 +225,8 @@ def _read_metas(connection: redis.Redis, ids: list[str]) -> list[bytes | None]:
         return [m if isinstance(m, bytes) else None for m in pipe.execute(raise_on_error=False)]
 
 
-def _tenant_in(raw: bytes, meta_key: str) -> str:
+def tenant_in(raw: bytes, meta_key: str) -> str:
+    """The tenant in a job's raw meta, decoded as data within a job's budget ("" for none or undecodable)."""
     try:
         meta = decode_value(raw, Budget(JOB_LIMITS))
     except UndecodableError:
@@ -274,7 +275,7 @@ def tenant_counts(
                 elif (tenant := cache.get(raw)) is None:  # type: ignore[assignment]
                     if len(cache) >= _TENANT_CACHE:
                         cache.clear()
-                    tenant = cache[raw] = _tenant_in(raw, meta_key)
+                    tenant = cache[raw] = tenant_in(raw, meta_key)
                 counts[tenant] = counts.get(tenant, 0) + 1
             walk.scanned += len(members)
             if progress is not None:

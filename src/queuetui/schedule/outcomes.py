@@ -106,7 +106,5 @@ def _apply(run: ScheduleRun, row: JobRow, now: datetime, grace: timedelta) -> No
     if run.started_at and run.ended_at:
         run.duration = (run.ended_at - run.started_at).total_seconds()
     if state in (RunState.FAILED, RunState.STOPPED) and row.exception is not None:
-        summary = (
-            f"{row.exception.type}: {row.exception.message}" if row.exception.type else row.exception.message
-        )
+        summary = row.exception.summary()
         run.exception = summary.splitlines()[0][:500] if summary else ""

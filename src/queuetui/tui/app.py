@@ -25,8 +25,9 @@ from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.names import job_stored, unknown_queue
 from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
-from queuetui.services import ContextSummary, Services, summarize_context
+from queuetui.services import ContextSummary, Services, acl_mismatch, summarize_context
 from queuetui.tui import commands
+from queuetui.tui.keymap import check_keymap
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
 from queuetui.tui.screens.job_detail import JobDetailScreen
@@ -35,7 +36,9 @@ from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.styles import style_path
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.live_table import LiveTable
+from queuetui.tui.widgets.status_bar import StatusBar
 
 PASS_THROUGH = ("escape", "ctrl+c", "ctrl+q")
 """Keys that reach a view even while its dry run is on its way: cancel it, or leave."""
@@ -49,6 +52,13 @@ class QueueTUI(App[None]):
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
         Binding(
             "colon", "command", "Command", id="app.command", tooltip=":failed [queue], :job ID, :123 ..."
+        ),
+        Binding(
+            "P",
+            "suspend_workers",
+            "Suspend/resume",
+            id="app.suspend",
+            tooltip="Suspend or resume every worker (RQ's suspension is global)",
         ),
     ]
 
@@ -86,6 +96,8 @@ class QueueTUI(App[None]):
         """When the last dialog closed (monotonic): keys typed before then were typed into it."""
         self._after_dialog: list[Callable[[], object]] = []
         """Views a background lookup found while a prompt or dialog was open: they open once it closes."""
+        self.acl_problem: str | None = None
+        """Why this context's Redis user does not match the role (a viewer's user that can write)."""
 
     def _role(self, settings: Settings) -> Role:
         if self.identity is not None:
@@ -124,6 +136,29 @@ class QueueTUI(App[None]):
             self.push_screen(JobsScreen(*reopen))
         old.close()
         self.notify(Text(f"Now in context {name}"), timeout=3)
+        self.check_acl()
+
+    def check_acl(self) -> None:
+        """Tell a viewer whose Redis user can write (services.acl_mismatch), at start and on each context
+        switch: the role alone does not stop them, or anyone with that password."""
+        self.acl_problem = None
+        if self.role != Role.VIEWER:
+            return
+        services = self.services
+
+        def work() -> None:
+            try:
+                problem = acl_mismatch(services.redis, Role.VIEWER)
+            except REDIS_ERRORS:
+                return  # the views say Redis cannot be reached, and this is asked again on a switch
+            if problem and services is self.services:
+                self.call_from_thread(self._acl_told, problem)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="acl")
+
+    def _acl_told(self, problem: str) -> None:
+        self.acl_problem = problem
+        self.notify(literal(problem), title="Redis ACL", severity="warning", timeout=30)
 
     def open_contexts(self) -> None:
         """The Contexts view: every context with its summary (a notice when none is configured)."""
@@ -165,6 +200,8 @@ class QueueTUI(App[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "suspend_workers":
+            return self.may("workers.suspend") and self.may("workers.resume") and not self.holds_input()
         # While a dialog or form holds input, q goes to it: it decides what q means there.
         return not (action == "quit" and self.holds_input())
 
@@ -212,9 +249,16 @@ class QueueTUI(App[None]):
             return True
         return False
 
+    def action_suspend_workers(self) -> None:
+        """P on any screen (but the schedules', where P pauses every schedule): asked, then audited."""
+        live = next((s for s in reversed(self.screen_stack) if isinstance(s, LiveScreen)), None)
+        if live is not None:
+            live.ask_suspension()
+
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keys)  # [keys] in the config: any binding moved to other keys
         self.push_screen(OverviewScreen())
+        self.check_acl()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -357,6 +401,8 @@ class QueueTUI(App[None]):
     def set_tenant(self, tenant: str) -> None:
         """Scope the job views to `tenant`'s jobs ("" for every tenant's); open views filter again."""
         self.tenant = tenant
+        for status in (bar for screen in self.screen_stack for bar in screen.query(StatusBar)):
+            status.tenant = tenant
         for screen in self.screen_stack:
             if isinstance(screen, JobsScreen) and not screen.group:
                 screen.apply_filter(screen.filter_text)
@@ -375,6 +421,14 @@ class QueueTUI(App[None]):
         self.open_jobs(queue, "failed")
         if isinstance(self.screen, JobsScreen):
             self.call_after_refresh(self.screen.action_groups)
+
+    def open_tenants(self, queue: str, registry: str = "") -> None:
+        """A queue's jobs counted by tenant (every registry of the Tenants view, or the one named)."""
+        from queuetui.tui.screens.tenants import TenantsScreen
+
+        screen = self.screen
+        if not (isinstance(screen, TenantsScreen) and (screen.queue, screen.registry) == (queue, registry)):
+            self.push_screen(TenantsScreen(queue, registry))
 
     def jobs_view_do(self, what: str, row: int = 0) -> None:
         """In the job view on top: go to its top, its bottom or a row number; elsewhere nothing."""
@@ -446,7 +500,9 @@ class QueueTUI(App[None]):
 
 def run_console(settings: Settings) -> int:
     """Run the console until the operator quits; its exit status: non-zero after a crash (Textual
-    prints the traceback and returns from `run`, which must not look like a normal quit)."""
+    prints the traceback and returns from `run`, which must not look like a normal quit).
+    ConfigError when a [keys] entry names no binding or no key."""
+    check_keymap(settings.keys, settings.source.get("keys", "config"))
     app = QueueTUI(settings)
     app.run()
     return app.return_code or 0

@@ -157,6 +157,22 @@ def _check_tenant(args: list[str]) -> str:
     return ""
 
 
+def _tenants(app: QueueTUI, args: list[str]) -> None:
+    queue = args[0] if args else app.current_queue()
+    app.open_tenants(queue, registry_name(args[1]) if len(args) > 1 else "")
+
+
+def _check_tenants(args: list[str]) -> str:
+    if len(args) > 2:
+        return "usage: tenants [queue] [registry]"
+    if len(args) == 2:
+        try:
+            registry_name(args[1])
+        except ValueError as exc:
+            return str(exc)
+    return ""
+
+
 def _top(app: QueueTUI, args: list[str]) -> None:
     app.jobs_view_do("top")
 
@@ -252,6 +268,14 @@ COMMANDS: tuple[Command, ...] = (
         _tenant,
         _check_tenant,
         palette=False,
+    ),
+    Command(
+        ("tenants",),
+        "[queue] [registry]",
+        "a queue's jobs counted by tenant (waiting, running, failed)",
+        _tenants,
+        _check_tenants,
+        complete="queues",
     ),
     Command(("top",), "", "the first row of this job view", _top, palette=False),
     Command(("bottom",), "", "the last row of this job view", _bottom, palette=False),

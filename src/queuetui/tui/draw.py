@@ -16,11 +16,12 @@ _SHOWN = "_queuetui_shown"
 _TITLE = "_queuetui_title"
 
 
-def update_static(static: Static, content: Any) -> None:
-    """`static.update(content)` unless it already shows that content."""
+def update_static(static: Static, content: Any, *, layout: bool = True) -> None:
+    """`static.update(content)` unless it already shows that content. `layout=False` where the
+    widget's size cannot change with its content (a fixed height and width): no layout of the screen."""
     if getattr(static, _SHOWN, None) != content:
         setattr(static, _SHOWN, content)
-        static.update(content)
+        static.update(content, layout=layout)
 
 
 def set_border_title(widget: Widget, title: Any) -> None:

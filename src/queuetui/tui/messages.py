@@ -19,6 +19,7 @@ from queuetui.rqdata.logs import LogEntry
 from queuetui.rqdata.overview import Overview
 from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
+from queuetui.rqdata.tenants import TenantCounts
 from queuetui.rqdata.workers import Workers
 from queuetui.schedule.draft import Draft, Evaluation
 from queuetui.schedule.forecast import Forecast
@@ -71,6 +72,13 @@ class FilterDone(Message):
 @dataclass
 class GroupsDone(Message):
     result: GroupsResult
+
+
+@dataclass
+class TenantsCounted(Message):
+    """A count of a queue's jobs by tenant ended: complete, stopped by the operator, or cut short."""
+
+    result: TenantCounts
 
 
 @dataclass
@@ -247,9 +255,10 @@ class MetricsFetched(Message):
 
 @dataclass
 class AlertsFetched(Message):
-    """The alerts still firing, then the resolved ones."""
+    """The alerts still firing, then the resolved ones; `current`: each firing alert's value now."""
 
     alerts: list[Alert]
+    current: dict[int, float | None] = field(default_factory=dict)
 
 
 @dataclass

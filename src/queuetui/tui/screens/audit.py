@@ -10,32 +10,38 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
+from textual.events import Resize
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.audit import recent
 from queuetui.db.engine import DatabaseError
 from queuetui.db.models import AuditEntry
+from queuetui.present.audit import detail_text
+from queuetui.present.table import Column, column_widths, fit, fitting
 from queuetui.tui.draw import set_border_title
 from queuetui.tui.messages import AuditFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
-from queuetui.tui.text import literal
+from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
+from queuetui.tui.text import line, literal, literal_block
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
 
 LIMIT = 500
-COLUMNS = [
-    ("When", "at", 11),
-    ("Who", "who", 14),
-    ("Role", "role", 8),
-    ("Action", "action", 15),
-    ("Done", "counts", 17),
-    ("Outcome", "outcome", 14),
-    ("Target [filter]", "target", 40),
-]
+# What an entry did and how it ended stay at any width; who, role and counts give way (enter shows them).
+COLUMNS: dict[str, Column] = {
+    "at": Column("When", 11),
+    "who": Column("Who", 14, flex=1, max_width=30, give_way=2),
+    "role": Column("Role", 8, give_way=3),
+    "action": Column("Action", 15),
+    "counts": Column("Done", 13, right=True, give_way=1),  # 12,000/40,000 whole, or not at all
+    "outcome": Column("Outcome", 10, flex=1, max_width=30),
+    "target": Column("Target [filter]", 16, flex=4, useful=20),
+}
 
 
 def parse_audit_filter(text: str) -> tuple[str, str]:
@@ -54,26 +60,66 @@ def parse_audit_filter(text: str) -> tuple[str, str]:
     return action, actor
 
 
-def entry_row(entry: AuditEntry) -> tuple[str, list[Cell]]:
-    counts = f"{entry.done:,}/{entry.requested:,}" + (f" {entry.failed:,}✗" if entry.failed else "")
+def _counts(entry: AuditEntry) -> str:
+    return f"{entry.done:,}/{entry.requested:,}" + (f" {entry.failed:,}✗" if entry.failed else "")
+
+
+def _text(entry: AuditEntry, name: str) -> str:
+    if name == "at":
+        return fmt.short_time(entry.at)
+    if name == "who":
+        return f"{entry.actor}@{entry.client}"
+    if name == "counts":
+        return _counts(entry)
+    if name == "target":
+        return entry.target + (f" [{entry.filter}]" if entry.filter else "")
+    return str(getattr(entry, name))
+
+
+def sort_value(entry: AuditEntry, name: str) -> object:
+    """What a column sorts by: the time and the count done by value, the rest by its text."""
+    return entry.at if name == "at" else entry.done if name == "counts" else _text(entry, name)
+
+
+def entry_row(entry: AuditEntry, widths: dict[str, int]) -> tuple[str, list[Cell]]:
+    """An entry's cells for the columns shown (`widths`): text, not markup, so a filter like
+    [exc:Timeout] is shown as typed."""
     outcome_style = "green" if entry.outcome == "ok" else ("yellow" if entry.outcome != "running" else "")
     if entry.outcome.startswith(("failed", "refused")):
         outcome_style = "red"
-    target = entry.target + (f" [{entry.filter}]" if entry.filter else "")
-    return str(entry.id), [  # Text, not markup: a filter like [exc:Timeout] is shown as typed
-        Text(fmt.short_time(entry.at)),
-        literal(f"{entry.actor}@{entry.client}"),
-        literal(entry.role),
-        literal(entry.action),
-        Text(counts, justify="right"),
-        literal(entry.outcome, outcome_style),
-        literal(target),
+    cells: list[Cell] = []
+    for name, width in widths.items():
+        column = COLUMNS[name]
+        style = outcome_style if name == "outcome" else ""
+        text = fit(_text(entry, name), width, column.keep_end)
+        cells.append(Text(text, style=style, justify="right" if column.right else "left", no_wrap=True))
+    return str(entry.id), cells
+
+
+class AuditEntryScreen(ModalScreen[None]):
+    """One audit entry, every field `queuetui audit --json` has: ids, filter, problems, times, counts,
+    client, context."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", id="audit-entry.close"),
+        Binding("q", "dismiss", "Close", show=False),
     ]
+
+    def __init__(self, entry: AuditEntry) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(line((f"Audit entry {self.entry.id}", "bold"), "   (esc closes)"), id="help-title")
+            yield Static(literal_block(detail_text(self.entry)), id="audit-entry")
 
 
 class AuditScreen(LiveScreen):
     BINDINGS = [
+        Binding("enter", "open", "Entry", id="audit.open", tooltip="Every field of the entry", priority=True),
         Binding("slash", "filter", "Filter", id="audit.filter", tooltip="action:jobs.* actor:alice"),
+        *SORT_BINDINGS,
         Binding("escape", "back", "Back", id="audit.back", tooltip="Clear the filter, or go back"),
     ]
 
@@ -81,6 +127,12 @@ class AuditScreen(LiveScreen):
         super().__init__()
         self.filter_text = filter_text
         self.entries = 0
+        self.shown: list[AuditEntry] = []
+        """The entries as shown (sorted when self.sort says so)."""
+        self._fetched: list[AuditEntry] = []
+        self.sort = WindowSort()
+        self._widths: dict[str, int] = {}
+        self._width = 0
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -90,14 +142,65 @@ class AuditScreen(LiveScreen):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#audit", LiveTable)
-        for label, key, width in COLUMNS:
-            table.add_column(Text(label), width=width, key=key)
+        self._build_columns()
         self._show_title()
         self.start_live()
 
+    def _build_columns(self) -> None:
+        self._width = self.size.width
+        total = max(40, self.size.width - 4)
+        names = fitting(COLUMNS, list(COLUMNS), total)
+        self._widths = dict(zip(names, column_widths([COLUMNS[n] for n in names], total), strict=True))
+        table = self.query_one("#audit", LiveTable)
+        table.clear(columns=True)
+        for name, width in self._widths.items():
+            column = COLUMNS[name]
+            table.add_column(
+                Text(column.label, justify="right" if column.right else "left"), width=width, key=name
+            )
+        self._mark_sorted()
+        self._fill()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.is_mounted and event.size.width != self._width:
+            self._build_columns()
+
+    def _mark_sorted(self) -> None:
+        labels = {n: (COLUMNS[n].label, COLUMNS[n].right) for n in self._widths}
+        self.sort.mark_headers(self.query_one("#audit", LiveTable), labels)
+
+    def _fill(self) -> None:
+        self.shown = self.sort.apply(self._fetched, sort_value)
+        self.query_one("#audit", LiveTable).sync([entry_row(e, self._widths) for e in self.shown])
+
+    def action_sort(self, by: int) -> None:
+        self.sort.step(list(self._widths), by)
+        self._resort()
+
+    def action_sort_reverse(self) -> None:
+        if self.sort.reverse():
+            self._resort()
+
+    def _resort(self) -> None:
+        with self.app.batch_update():
+            self._mark_sorted()
+            self._fill()
+            self._show_title()
+
+    @on(LiveTable.RowSelected, "#audit")
+    def _row_selected(self) -> None:
+        """A click on a row (enter is the screen's own key)."""
+        self.action_open()
+
+    def action_open(self) -> None:
+        table = self.query_one("#audit", LiveTable)
+        if self.shown and 0 <= table.cursor_row < len(self.shown):
+            self.app.push_screen(AuditEntryScreen(self.shown[table.cursor_row]))
+
     def _show_title(self) -> None:
         title = f"Audit ({self.entries:,}{'+' if self.entries >= LIMIT else ''}, newest first)"
+        if note := self.sort.note({n: c.label for n, c in COLUMNS.items()}):
+            title += f"  {note}"
         if self.filter_text:
             title += f"  filter: {self.filter_text}"
         set_border_title(self.query_one("#audit", LiveTable), literal(title))
@@ -116,8 +219,9 @@ class AuditScreen(LiveScreen):
     @on(AuditFetched)
     def _show(self, message: AuditFetched) -> None:
         self.entries = len(message.entries)
+        self._fetched = list(message.entries)
         with self.app.batch_update():
-            self.query_one("#audit", LiveTable).sync([entry_row(e) for e in message.entries])
+            self._fill()
             self._show_title()
         self.fetched()
 

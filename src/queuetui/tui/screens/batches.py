@@ -26,6 +26,7 @@ from queuetui.tui.draw import update_static
 from queuetui.tui.messages import BatchesFetched, FetchFailed
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
+from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
@@ -57,6 +58,7 @@ class BatchesScreen(BulkActionsScreen):
             tooltip="Jobs the last action left alone",
             show=False,
         ),
+        *SORT_BINDINGS,
         Binding("escape", "back", "Back", id="batches.back", tooltip="Cancel a run, or go back"),
     ]
 
@@ -65,6 +67,9 @@ class BatchesScreen(BulkActionsScreen):
         self.start = 0
         self.total = 0
         self.batches: tuple[Batch, ...] = ()
+        """The page's batches as shown: by name, or sorted (self.sort)."""
+        self._page: tuple[Batch, ...] = ()
+        self.sort = WindowSort()
         self.loaded = False
         self._names: tuple[str, ...] = ()
         self._widths: dict[str, int] = {}
@@ -104,7 +109,31 @@ class BatchesScreen(BulkActionsScreen):
             column = batchtext.COLUMNS[name]
             label = Text(column.label, justify="right") if column.right else column.label
             table.add_column(label, width=column_width, key=name)
+        self._mark_sorted()
         self._fill()
+
+    def _mark_sorted(self) -> None:
+        labels = {n: (batchtext.COLUMNS[n].label, batchtext.COLUMNS[n].right) for n in self._names}
+        self.sort.mark_headers(self.query_one("#batches", LiveTable), labels)
+
+    def _sorted(self, batches: tuple[Batch, ...]) -> tuple[Batch, ...]:
+        now = self.console.clock.now()
+        return tuple(self.sort.apply(batches, lambda batch, name: batchtext.sort_value(batch, name, now)))
+
+    def action_sort(self, by: int) -> None:
+        self.sort.step(self._names, by)
+        self._resort()
+
+    def action_sort_reverse(self) -> None:
+        if self.sort.reverse():
+            self._resort()
+
+    def _resort(self) -> None:
+        self.batches = self._sorted(self._page)
+        with self.app.batch_update():
+            self._mark_sorted()
+            self._fill()
+            self._show_title()
 
     def on_resize(self, event: Resize) -> None:
         if self.is_mounted and batchtext.columns_for(max(40, event.size.width - 4)) != self._names:
@@ -141,6 +170,8 @@ class BatchesScreen(BulkActionsScreen):
         elif not self.batches:
             span = "no batches: RQ groups appear here (Group.create(...).enqueue_many)"
         parts = ["[b]Batches[/b] (RQ groups)", span, "by name", "enter: its jobs"]
+        if sorted_by := self.sort.note({n: batchtext.COLUMNS[n].label for n in self._names}):
+            parts.insert(3, f"[b]{sorted_by}[/b]")
         update_static(self.query_one("#view-title", Static), "  ·  ".join(parts))
 
     # -- fetching
@@ -158,7 +189,8 @@ class BatchesScreen(BulkActionsScreen):
     @on(BatchesFetched)
     def show_page(self, message: BatchesFetched) -> None:
         page = message.page
-        self.start, self.total, self.batches, self.loaded = page.offset, page.total, page.batches, True
+        self.start, self.total, self._page, self.loaded = page.offset, page.total, page.batches, True
+        self.batches = self._sorted(page.batches)
         with self.app.batch_update():
             self._fill()
             self._show_title()

@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
+
+from queuetui.tui.widgets.live_table import LiveTable
 
 
 class HelpScreen(ModalScreen[None]):
@@ -26,7 +28,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(f"[b]Keys: {self.title_text}[/b]   (esc closes)", id="help-title")
-            table: DataTable[str] = DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            table = LiveTable(id="help-keys", cursor_type="row", zebra_stripes=True)  # end: the last key
             table.add_columns("Scope", "Key", "Action", "What it does")
             for row in self.keys:
                 table.add_row(*row)

@@ -112,6 +112,8 @@ class JobDetailScreen(Screen[None]):
             id="detail.dependencies",
             tooltip="Move to the dependency tree (enter opens a job, space folds)",
         ),
+        Binding("end", "detail_end", "End", id="detail.end", show=False, priority=True),
+        Binding("home", "detail_home", "Home", id="detail.home", show=False, priority=True),
     ]
 
     def __init__(self, job_id: str) -> None:
@@ -210,6 +212,24 @@ class JobDetailScreen(Screen[None]):
         if action == "focus_tree":
             return self.loaded is not None and self.loaded.tree is not None
         return True
+
+    def action_detail_end(self) -> None:
+        """end: the last line of the detail in one press, without an animation (each of its frames is
+        bytes over SSH), and kept there while the detail is still laid out (it grows after it shows:
+        Textual's end stopped short of it, a second press was needed); in the dependency tree, its last
+        node."""
+        if isinstance(self.focused, Tree):
+            self.focused.action_scroll_end()
+        else:
+            self.query_one("#detail", VerticalScroll).anchor()
+
+    def action_detail_home(self) -> None:
+        if isinstance(self.focused, Tree):
+            self.focused.action_scroll_home()
+        else:
+            detail = self.query_one("#detail", VerticalScroll)
+            detail.anchor(False)
+            detail.scroll_home(animate=False, immediate=True)
 
     def action_focus_tree(self) -> None:
         self.query_one("#deps", Tree).focus()

@@ -38,6 +38,7 @@ from queuetui.tui.messages import BatchMembersFetched, FetchFailed, FilterDone, 
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
+from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
 from queuetui.tui.text import SEPARATOR, line, literal
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.footer import KeysFooter
@@ -129,6 +130,7 @@ class JobsScreen(BulkActionsScreen):
         Binding(
             "y", "copy_id", "Copy id", id="jobs.copy", tooltip="Copy the job id (OSC 52, works over SSH)"
         ),
+        *SORT_BINDINGS,
         Binding(
             "escape",
             "back",
@@ -172,6 +174,10 @@ class JobsScreen(BulkActionsScreen):
         self.focus_job = focus_job
         self.focus_row: int | None = 0 if focus_job is None else None
         self.rows: tuple[JobRow, ...] = ()
+        """The window's rows as shown: in the registry's order, or sorted (self.sort)."""
+        self._window: tuple[JobRow, ...] = ()
+        """The window's rows in the registry's order."""
+        self.sort = WindowSort()
         self.loaded = False
         self.scanning = False
         self._initial_filter = filter_text
@@ -245,28 +251,52 @@ class JobsScreen(BulkActionsScreen):
 
     def _build_columns(self) -> None:
         table = self.query_one("#jobs", LiveTable)
-        names = jobtext.VIEW_COLUMNS[self.registry]
         self._width = self.size.width
-        widths = table_layout.column_widths([jobtext.COLUMNS[n] for n in names], max(40, self.size.width - 4))
+        total = max(40, self.size.width - 4)
+        names = table_layout.fitting(jobtext.COLUMNS, jobtext.VIEW_COLUMNS[self.registry], total)
+        widths = table_layout.column_widths([jobtext.COLUMNS[n] for n in names], total)
         self._widths = dict(zip(names, widths, strict=True))
         table.clear(columns=True)
         for name, width in zip(names, widths, strict=True):
             column = jobtext.COLUMNS[name]
             label = Text(column.label, justify="right") if column.right else column.label
             table.add_column(label, width=width, key=name)
+        self._mark_sorted()
         self._fill()
 
     def on_resize(self, event: Resize) -> None:
         if self.is_mounted and event.size.width != self._width:
             self._build_columns()
 
+    def _mark_sorted(self) -> None:
+        labels = {n: (jobtext.COLUMNS[n].label, jobtext.COLUMNS[n].right) for n in self._widths}
+        self.sort.mark_headers(self.query_one("#jobs", LiveTable), labels)
+
+    def _sorted(self, rows: tuple[JobRow, ...]) -> tuple[JobRow, ...]:
+        now = self.console.clock.now()
+        return tuple(self.sort.apply(rows, lambda row, column: jobtext.sort_value(row, column, now)))
+
+    def action_sort(self, by: int) -> None:
+        self.sort.step(list(self._widths), by)
+        self._resort()
+
+    def action_sort_reverse(self) -> None:
+        if self.sort.reverse():
+            self._resort()
+
+    def _resort(self) -> None:
+        self.rows = self._sorted(self._window)
+        with self.app.batch_update():
+            self._mark_sorted()
+            self._fill()
+            self._show_title()
+
     def _cells(self, row: JobRow) -> list[Cell]:
         now = self.console.clock.now()
         marked = self.marked_all or row.id in self.marked
         cells: list[Cell] = []
-        for name in jobtext.VIEW_COLUMNS[self.registry]:
+        for name, width in self._widths.items():
             column = jobtext.COLUMNS[name]
-            width = self._widths.get(name, 80)
             if marked and name == "id":  # only marked rows give two columns of the id to the mark
                 value = "▶ " + table_layout.fit(jobtext.cell(row, name, now), width - 2, column.keep_end)
             else:
@@ -291,8 +321,10 @@ class JobsScreen(BulkActionsScreen):
         target: int | None = None
         if self.focus_job is not None:
             target = next((i for i, r in enumerate(self.rows) if r.id == self.focus_job), None)
-        elif self.focus_row is not None:
-            target = min(self.focus_row, max(0, len(self.rows) - 1))
+        elif self.focus_row is not None and self.rows:
+            # a row number of the registry's order: where that job sits in the sorted rows
+            wanted = self._window[min(self.focus_row, len(self._window) - 1)].id
+            target = next((i for i, r in enumerate(self.rows) if r.id == wanted), 0)
         if target is not None and self.rows:
             table.move_cursor(row=target, scroll=True)
             self.focus_job = None
@@ -311,6 +343,8 @@ class JobsScreen(BulkActionsScreen):
             span = "loading…"
         where = f"batch {self.group}" if self.group else self.queue
         parts = [line((where, "bold"), " › ", (self.label, "bold")), line(span), line(order)]
+        if sorted_by := self.sort.note({n: jobtext.COLUMNS[n].label for n in self._widths}):
+            parts.append(line((sorted_by, "bold")))
         if self.app.tenant and not self.group:
             parts.insert(1, line("tenant ", (self.app.tenant, "bold")))
         if self.group and self.truncated:
@@ -373,7 +407,8 @@ class JobsScreen(BulkActionsScreen):
         page = message.page
         if page.descending != self.descending:
             return  # fetched before the order flipped; the fetch for the new order is on its way
-        self.start, self.total, self.rows, self.loaded = page.offset, page.total, page.rows, True
+        self.start, self.total, self._window, self.loaded = page.offset, page.total, page.rows, True
+        self.rows = self._sorted(page.rows)
         with self.app.batch_update():
             self._fill()
             self._show_title()

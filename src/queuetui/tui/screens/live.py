@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -17,17 +17,34 @@ from queuetui import fmt
 from queuetui.audit import Refused
 from queuetui.config import is_sentinel_url
 from queuetui.db.engine import DatabaseError
+from queuetui.rqdata import actions
 from queuetui.rqdata.actions import ActionError
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.schedule.store import ScheduleError
-from queuetui.tui.messages import ActionDone, FetchFailed
-from queuetui.tui.text import literal
+from queuetui.tui.messages import ActionDone, FetchFailed, SuspensionRead
+from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.status_bar import StatusBar, context_style
 
 if TYPE_CHECKING:
     from queuetui.tui.app import QueueTUI
 
 MAX_BACKOFF = 5.0
+
+
+def start_header(screen: Screen[object], console: QueueTUI, tick: Callable[[], object] | None = None) -> None:
+    """Fill a screen's StatusBar from the console (context, connection, role, mode, tenant) and tick
+    its clock every second (with `tick`, where given)."""
+    status = screen.query_one(StatusBar)
+    settings = console.settings
+    status.context = settings.context
+    status.production = settings.production
+    status.context_look = context_style(settings.production, settings.color)
+    status.connection = console.connection_label
+    status.role = console.role.label
+    status.read_only = settings.read_only
+    status.tenant = console.tenant
+    status.tick()
+    screen.set_interval(1.0, tick or status.tick)
 
 
 class LiveScreen(Screen[None]):
@@ -59,17 +76,29 @@ class LiveScreen(Screen[None]):
         raise NotImplementedError
 
     def start_live(self) -> None:
-        status = self.query_one(StatusBar)
-        settings = self.console.settings
-        status.context = settings.context
-        status.production = settings.production
-        status.context_look = context_style(settings.production, settings.color)
-        status.connection = self.console.connection_label
-        status.role = self.console.role.label
-        status.read_only = self.console.settings.read_only
-        status.tick()
-        self.set_interval(1.0, status.tick)
+        start_header(self, self.console, tick=self._tick)
         self.fetch()
+
+    @property
+    def showing(self) -> bool:
+        """On screen: on top, or under a dialog."""
+        stack = self.app.screen_stack
+        return stack[-1] is self or (
+            len(stack) > 1 and stack[-2] is self and isinstance(stack[-1], ModalScreen)
+        )
+
+    @property
+    def is_current(self) -> bool:
+        """Only while showing. Textual holds the screen right under the top one current even when a
+        full screen covers it: it then lays itself out and draws on its timer, and every change it
+        draws repaints the whole terminal from the screen on top (40 lines, ~30 KB at 120x40).
+        Back on top, it is laid out and drawn whole again."""
+        return self.showing
+
+    def _tick(self) -> None:
+        """The clock moves only on the screen shown (a hidden screen draws nothing)."""
+        if self.showing:
+            self.query_one(StatusBar).tick()
 
     def _arm(self, delay: float) -> None:
         """Schedule the next fetch; only ever one pending, and only after the last one finished."""
@@ -83,11 +112,12 @@ class LiveScreen(Screen[None]):
 
     def _fetch_if_due(self) -> None:
         """Fetch a refresh that came due, unless paused or covered by another screen."""
-        if self._due and not self.paused and self.is_current:
+        if self._due and not self.paused and self.showing:
             self._due = False
             self.fetch()
 
     def on_screen_resume(self) -> None:
+        self.query_one(StatusBar).tick()
         self._fetch_if_due()
 
     def fetched(self) -> None:
@@ -151,6 +181,48 @@ class LiveScreen(Screen[None]):
         """Say what the change did, and show its effect at once."""
         self.notify(message.text, severity="error" if message.error else "information", timeout=6)
         self.fetch()
+
+    # -- P: suspend or resume every worker, from any screen (the app's key, asked here)
+
+    def ask_suspension(self) -> None:
+        """Read whether the workers are suspended, then ask to resume or to suspend them (default no)."""
+        self._read_suspension()
+
+    @work(thread=True, exit_on_error=False, group="worker-action")
+    def _read_suspension(self) -> None:
+        try:
+            self.post_message(SuspensionRead(actions.workers_suspended(self.console.redis)))
+        except REDIS_ERRORS as exc:
+            self.post_message(ActionDone(describe_error(exc), error=True))
+
+    @on(SuspensionRead)
+    def _ask_suspension(self, message: SuspensionRead) -> None:
+        from queuetui.tui.screens.confirm import ConfirmScreen
+
+        operations = self.console.services.operations
+        if message.suspended:
+            question = line("Resume every worker? They take jobs again, on every queue and every host.")
+
+            def change() -> str:
+                operations.resume_workers()
+                return "workers resumed: they take jobs again"
+        else:
+            question = line(
+                "Suspend ",
+                ("every", "bold"),
+                " worker? RQ's suspension is global: every worker on this Redis, on every"
+                " queue and every host, finishes its job and takes no new one until resumed (P again).",
+            )
+
+            def change() -> str:
+                operations.suspend_workers()
+                return "workers suspended (RQ's suspension is global: every queue, every host)"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act(change)
+
+        self.app.push_screen(ConfirmScreen(question), confirmed)
 
     def action_refresh_now(self) -> None:
         self.fetch()

@@ -14,9 +14,12 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
+from queuetui.metrics.series import OTHER
 from queuetui.metrics.trends import WINDOWS, Trend, Window, read_trend
 from queuetui.present import plot
-from queuetui.present.metrics import Plot, axis, plots
+from queuetui.present.metrics import Plot, TenantLine, axis, plots, tenant_lines
+from queuetui.present.table import fit
+from queuetui.present.tenants import NO_TENANT
 from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.tui.draw import update_static
@@ -46,11 +49,17 @@ class Plots(Widget):
         """Plots already worked out, and for how many columns."""
         self.width = 0
         """The columns it has (set here, on the main thread; the fetch reads it)."""
+        self._drawn: Text | None = None
 
     def show(self, trend: Trend, width: int, charts: list[Plot]) -> None:
+        """Draw the plots again only when they look different: the window moves every second, its
+        points every ten, and a repaint sends every line of them over the link."""
         self.trend = trend
         self.charts = (width, charts)
-        self.refresh()
+        drawn = self.render()
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self.refresh()
 
     def on_resize(self) -> None:
         self.width = self.size.width
@@ -68,6 +77,8 @@ class Plots(Widget):
                 style="yellow",
             )
         width = max(1, self.size.width)
+        if trend.by_tenant is not None:
+            return self._split(trend, width)
         charts = self.charts[1] if self.charts[0] == width else plots(trend, width)  # resized since
         out = Text()
         if not trend.function:
@@ -82,6 +93,36 @@ class Plots(Widget):
         out.append(axis(trend.since, trend.until, width), style="dim")
         return out
 
+    def _split(self, trend: Trend, width: int) -> Text:
+        """A line a tenant: its jobs finished and failed in the window, the failure rate, and its jobs
+        ended over the window as a sparkline."""
+        name_width = max(8, min(24, width // 4))
+        spark_width = width - name_width - 28
+        lines = tenant_lines(trend, max(0, spark_width))
+        out = Text()
+        head = f"{'Tenant':<{name_width}} {'Finished':>9} {'Failed':>8} {'Fail%':>6}  Jobs ended"
+        out.append(head[:width] + "\n", style="bold")
+        if not lines:
+            out.append(f"No tenant's jobs recorded in the {trend.window.label}.", style="yellow")
+            return out
+        for t in lines:
+            out.append_text(_tenant_line(t, name_width, width))
+        out.append(" " * (name_width + 28) + axis(trend.since, trend.until, spark_width), style="dim")
+        return out
+
+
+def _tenant_line(t: TenantLine, name_width: int, width: int) -> Text:
+    name = NO_TENANT if not t.tenant else t.tenant
+    rate = "-" if t.failure_rate is None else f"{t.failure_rate:.1f}%"
+    out = Text(fit(name, name_width).ljust(name_width), style="dim" if t.tenant in ("", OTHER) else "bold")
+    out.append(f" {t.finished:>9,}")
+    out.append(f" {t.failures:>8,}", style="red" if t.failures else "dim")
+    out.append(f" {rate:>6}  ")
+    out.append(t.spark, style="green")
+    out.truncate(width)
+    out.append("\n")
+    return out
+
 
 class MetricsScreen(LiveScreen):
     BINDINGS = [
@@ -93,6 +134,9 @@ class MetricsScreen(LiveScreen):
             "f", "function(1)", "Function", id="metrics.function", tooltip="Run times of the next function"
         ),
         Binding("F", "function(-1)", "Prev function", show=False, id="metrics.function-back"),
+        Binding(
+            "t", "split", "By tenant", id="metrics.by-tenant", tooltip="Split finished and failed by tenant"
+        ),
         Binding("escape", "back", "Back", id="metrics.back", tooltip="Back to the previous view"),
     ]
 
@@ -101,6 +145,8 @@ class MetricsScreen(LiveScreen):
         self.queue = queue
         self.function = ""
         self.window = window
+        self.by_tenant = False
+        """`t`: the jobs finished and failed split by tenant instead of the plots."""
         self.trend: Trend | None = None
         self.generation = 0
         """Bumped by every change of queue, function or window: older fetches are ignored."""
@@ -126,7 +172,9 @@ class MetricsScreen(LiveScreen):
         title = Text.assemble(("Metrics", "bold"), "  queue ", (safe(self.queue or "-"), "bold"))
         if trend is not None and self.queue in trend.queues:
             title.append(f" ({trend.queues.index(self.queue) + 1}/{len(trend.queues)})")
-        if trend is not None and self.function in trend.functions:
+        if self.by_tenant:  # the split shows no run times: no function to name
+            title.append_text(Text.assemble("  ·  ", ("by tenant", "bold magenta")))
+        elif trend is not None and self.function in trend.functions:
             at = trend.functions.index(self.function) + 1
             title.append_text(Text.assemble("  ·  function ", (safe(self.function), "bold")))
             title.append(f" ({at}/{len(trend.functions)})")
@@ -139,11 +187,13 @@ class MetricsScreen(LiveScreen):
         generation = self.generation
         width = self.plots_widget.width  # an int set on the main thread: no widget query from here
         try:
-            trend = read_trend(self.console.redis, self.queue, self.function, self.window, until)
+            trend = read_trend(
+                self.console.redis, self.queue, self.function, self.window, until, by_tenant=self.by_tenant
+            )
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
-        charts = plots(trend, width) if width and trend.points else []
+        charts = plots(trend, width) if width and trend.points and trend.by_tenant is None else []
         self.post_message(MetricsFetched(trend, generation, width, charts))
 
     @on(MetricsFetched)
@@ -189,6 +239,10 @@ class MetricsScreen(LiveScreen):
         if self.trend is not None and self.trend.functions:
             self.function = self._step(self.trend.functions, self.function, by)
             self._changed()
+
+    def action_split(self) -> None:
+        self.by_tenant = not self.by_tenant
+        self._changed()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -21,17 +21,16 @@ from queuetui.metrics.alerts import firing_count
 from queuetui.metrics.series import QueuePoint
 from queuetui.metrics.trends import SPARK_SAMPLES, overview_with_throughput
 from queuetui.present.metrics import spark
-from queuetui.rqdata import actions
 from queuetui.rqdata.bulk import Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.liveness import DEAD, STALE
 from queuetui.rqdata.overview import Overview, QueueCounts, WorkerInfo
 from queuetui.tui.draw import set_border_title
-from queuetui.tui.messages import ActionDone, FetchFailed, FiringCounted, OverviewFetched, SuspensionRead
+from queuetui.tui.messages import FetchFailed, FiringCounted, OverviewFetched
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
-from queuetui.tui.text import line, literal
+from queuetui.tui.text import literal
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
@@ -145,13 +144,6 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
         ),
         Binding("a", "app.open_alerts", "Alerts", id="overview.alerts", tooltip="Alerts firing and resolved"),
         Binding("E", "empty", "Empty", id="overview.empty", tooltip="Delete every job waiting in the queue"),
-        Binding(
-            "P",
-            "suspend",
-            "Suspend/resume",
-            id="overview.suspend",
-            tooltip="Suspend or resume every worker (RQ's suspension is global)",
-        ),
         *worker_bindings("overview"),
         Binding("escape", "cancel_bulk", "Cancel", id="overview.cancel", tooltip="Cancel a run", show=False),
     ]
@@ -253,6 +245,17 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
         if rearm:
             self.fetched()
 
+    @on(LiveTable.RowSelected, "#workers")
+    def open_worker_job(self) -> None:
+        """Enter on a worker opens the job it runs, as in the Workers view."""
+        worker = self.selected_worker()
+        if worker is None:
+            return
+        if job_id := self.selected_worker_job():
+            self.console.open_detail(job_id)
+        else:
+            self.notify(f"{worker} runs no job", timeout=3)
+
     @on(LiveTable.CellSelected, "#queues")
     def open_registry(self, event: LiveTable.CellSelected) -> None:
         """Enter on a queue's count opens that registry; on its name or age, the waiting jobs."""
@@ -264,8 +267,6 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         focused = self.focused.id if self.focused is not None else None
-        if action == "suspend":
-            return self.console.may("workers.suspend") and self.console.may("workers.resume")
         if action in QUEUE_KEYS:
             return focused == "queues" and self.console.may(QUEUE_KEYS[action])
         if action in WORKER_KEYS:
@@ -295,35 +296,3 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
     def action_empty(self) -> None:
         if queue := self._row("queues"):
             self.start_action("queues.empty", Selection(queue, "waiting"))
-
-    def action_suspend(self) -> None:
-        self.read_suspension()
-
-    @work(thread=True, exit_on_error=False, group="worker-action")
-    def read_suspension(self) -> None:
-        try:
-            self.post_message(SuspensionRead(actions.workers_suspended(self.console.redis)))
-        except REDIS_ERRORS as exc:
-            self.post_message(ActionDone(describe_error(exc), error=True))
-
-    @on(SuspensionRead)
-    def _ask_suspension(self, message: SuspensionRead) -> None:
-        if message.suspended:
-            question = line("Resume every worker? They take jobs again, on every queue and every host.")
-
-            def change() -> str:
-                self.console.services.operations.resume_workers()
-                return "workers resumed: they take jobs again"
-        else:
-            question = line(
-                "Suspend ",
-                ("every", "bold"),
-                " worker? RQ's suspension is global: every worker on this Redis, on every"
-                " queue and every host, finishes its job and takes no new one until resumed (P again).",
-            )
-
-            def change() -> str:
-                self.console.services.operations.suspend_workers()
-                return "workers suspended (RQ's suspension is global: every queue, every host)"
-
-        self.confirm_then(question, change)

@@ -47,6 +47,7 @@ from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.schedule.listing import in_use
 from queuetui.schedule.presets import FIELD_NAMES, INPUTS, KINDS, MONTHS, WEEKDAYS, Preset, recognise
 from queuetui.schedule.store import ScheduleError
+from queuetui.tui.draw import update_static
 from queuetui.tui.messages import DraftChecked, FormContext, FormLoaded
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.text import SEPARATOR, line, literal
@@ -514,13 +515,13 @@ class ScheduleFormScreen(Screen[str | None]):
         shown = INPUTS.get(kind, ())
         for name in PRESET_WIDGETS:
             self.query_one(f"#preset-group-{name}").display = name in shown
-        self.query_one("#preset-unit", Label).update("hours" if kind == "hours" else "minutes")
+        update_static(self.query_one("#preset-unit", Label), "hours" if kind == "hours" else "minutes")
 
     def _show_problems(self, problems: dict[str, str]) -> None:
         shown = {key: message for key, message in problems.items() if self.reveal or key in self.touched}
         for error in self.query(".error"):
             key = _key_of((error.id or "").removeprefix("error-"))
-            cast(Static, error).update(literal(shown.get(key, "")))
+            update_static(cast(Static, error), literal(shown.get(key, "")))
             error.display = key in shown
         for widget in self.query("#form Input, #form Select"):
             widget.set_class(_field_of(widget.id or "") in shown, "wrong")
@@ -553,7 +554,7 @@ class ScheduleFormScreen(Screen[str | None]):
             summary.append(", ".join(_label(key) for key in keys))
         else:
             summary.append("✓ ready: ctrl+s saves", style="bold green")
-        self.query_one("#form-summary", Static).update(summary)
+        update_static(self.query_one("#form-summary", Static), summary, layout=False)  # 2 lines, 1fr
         self.query_one("#save", Button).disabled = not self._can_save()
 
     def _can_save(self) -> bool:

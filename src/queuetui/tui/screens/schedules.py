@@ -22,6 +22,7 @@ from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
+from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
 from queuetui.tui.text import SEPARATOR, line
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
@@ -54,6 +55,7 @@ class SchedulesScreen(ScheduleActionsScreen):
         ),
         Binding("g", "top", "Top", id="schedules.top", show=False),
         Binding("G", "bottom", "Bottom", id="schedules.bottom", show=False),
+        *SORT_BINDINGS,
         Binding("escape", "back", "Back", id="schedules.back", tooltip="Clear the search, or go back"),
     ]
 
@@ -63,6 +65,9 @@ class SchedulesScreen(ScheduleActionsScreen):
         self.start = 0
         self.total = 0
         self.rows: tuple[ScheduleRow, ...] = ()
+        """The window's schedules as shown: in the list's order, or sorted (self.sort)."""
+        self._window: tuple[ScheduleRow, ...] = ()
+        self.sort = WindowSort()
         self.loaded = False
         self.focus_name: str | None = None
         self.locate: str | None = None  # a schedule to open the list at (just saved)
@@ -89,26 +94,55 @@ class SchedulesScreen(ScheduleActionsScreen):
 
     def _build_columns(self) -> None:
         self._width = self.size.width
-        self._names = schedtext.columns_for(self.size.width)
+        total = max(40, self.size.width - 6)  # borders, scrollbar
+        self._names = schedtext.columns_for(total)
         columns = [schedtext.COLUMNS[n] for n in self._names]
-        self._widths = table_layout.column_widths(columns, max(40, self.size.width - 6))  # borders, scrollbar
+        self._widths = table_layout.column_widths(columns, total)
         table = self.query_one("#schedules", LiveTable)
         table.clear(columns=True)
         for name, column, width in zip(self._names, columns, self._widths, strict=True):
             label = Text(column.label, justify="right") if column.right else column.label
             table.add_column(label, width=width, key=name)
+        self._mark_sorted()
         self._fill()
 
     def on_resize(self, event: Resize) -> None:
         if self.is_mounted and event.size.width != self._width:
             self._build_columns()
 
+    def _mark_sorted(self) -> None:
+        labels = {n: (schedtext.COLUMNS[n].label, schedtext.COLUMNS[n].right) for n in self._names}
+        self.sort.mark_headers(self.query_one("#schedules", LiveTable), labels)
+
+    def _sorted(self, rows: tuple[ScheduleRow, ...]) -> tuple[ScheduleRow, ...]:
+        now = self.console.clock.now()
+        return tuple(self.sort.apply(rows, lambda row, name: schedtext.sort_value(row, name, now)))
+
+    def action_sort(self, by: int) -> None:
+        self.sort.step(self._names, by)
+        self._resort()
+
+    def action_sort_reverse(self) -> None:
+        if self.sort.reverse():
+            self._resort()
+
+    def _resort(self) -> None:
+        self.rows = self._sorted(self._window)
+        with self.app.batch_update():
+            self._mark_sorted()
+            self._fill()
+            self._show_title()
+
     def _cells(self, row: ScheduleRow) -> list[Cell]:
         now = self.console.clock.now()
         cells: list[Cell] = []
         for name, width in zip(self._names, self._widths, strict=True):
             column = schedtext.COLUMNS[name]
-            text = table_layout.fit(schedtext.cell(row, name, now), width, column.keep_end)
+            value = schedtext.cell(row, name, now)
+            if name == "cron":
+                text = table_layout.fit_fields(value, width)
+            else:
+                text = table_layout.fit(value, width, column.keep_end)
             style = ""
             if name in ("last", "state"):
                 style = schedtext.STATE_STYLES.get(text, "")
@@ -140,6 +174,8 @@ class SchedulesScreen(ScheduleActionsScreen):
             *([line(self.leader)] if self.leader else []),
             line("enabled first, soonest next run first"),
         ]
+        if sorted_by := self.sort.note({n: schedtext.COLUMNS[n].label for n in self._names}):
+            parts.append(line((sorted_by, "bold")))
         if self.search:
             parts.append(line(f"search: {self.search}"))
         if self.console.settings.read_only:
@@ -171,11 +207,12 @@ class SchedulesScreen(ScheduleActionsScreen):
         listing = message.listing
         if listing.search != self.search:
             return  # fetched before the search changed; the new one is on its way
-        self.start, self.total, self.rows, self.loaded = listing.offset, listing.total, listing.rows, True
+        self.start, self.total, self._window, self.loaded = listing.offset, listing.total, listing.rows, True
+        self.rows = self._sorted(listing.rows)
         self.locate = None
         self.paused_by, self.leader = message.paused_by, message.leader
         banner = self.query_one("#paused-banner", Static)
-        banner.update(line(f"Every schedule is paused (by {message.paused_by}); P resumes"))
+        update_static(banner, line(f"Every schedule is paused (by {message.paused_by}); P resumes"))
         banner.display = bool(message.paused_by)
         with self.app.batch_update():
             self._fill()

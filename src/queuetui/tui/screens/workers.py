@@ -5,6 +5,8 @@ and whether it is late (stale) or gone (dead). Enter opens the job a worker runs
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,6 +25,7 @@ from queuetui.tui.draw import set_border_title, update_static
 from queuetui.tui.messages import FetchFailed, WorkersFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
+from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
 from queuetui.tui.text import literal
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
@@ -109,14 +112,36 @@ def host_cells(host: str, workers: list[WorkerRow], widths: dict[str, int]) -> l
     return cells + [""] * (len(COLUMNS) + len(MORE_COLUMNS) - len(cells))
 
 
-def table_rows(view: Workers, widths: dict[str, int]) -> list[tuple[str, list[Cell]]]:
-    """A header row per host (its workers, how many busy, stale, dead), then its workers."""
+_SORT_VALUES = {
+    "name": lambda w: w.name,
+    "health": lambda w: w.health,
+    "state": lambda w: w.info.state,
+    "beat": lambda w: w.info.heartbeat_age_seconds,
+    "job": lambda w: w.info.current_job_id,
+    "running": lambda w: w.job_running_seconds,
+    "func": lambda w: w.job.func if w.job is not None else None,
+    "ok": lambda w: w.info.successful,
+    "failed": lambda w: w.info.failed,
+    "worked": lambda w: w.info.total_working_time,
+    "queues": lambda w: ",".join(w.info.queues),
+    "pid": lambda w: w.info.pid,
+    "born": lambda w: w.info.birth,
+}
+
+
+def table_rows(
+    view: Workers, widths: dict[str, int], sort: WindowSort | None = None
+) -> list[tuple[str, list[Cell]]]:
+    """A header row per host (its workers, how many busy, stale, dead), then its workers (sorted by a
+    column within their host when `sort` says so)."""
     rows: list[tuple[str, list[Cell]]] = []
     by_host: dict[str, list[WorkerRow]] = {}
     for w in view.workers:
         by_host.setdefault(w.hostname, []).append(w)
     for host, workers in by_host.items():
         rows.append((HOST_KEY + host, host_cells(host, workers, widths)))
+        if sort is not None:
+            workers = sort.apply(workers, lambda w, column: _SORT_VALUES[column](w))
         rows.extend((w.name, worker_cells(w, widths)) for w in workers)
     return rows
 
@@ -158,6 +183,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
         ),
         Binding("l", "open_log", "Job log", id="workers.log", tooltip="The log of the job the worker runs"),
         *worker_bindings("workers"),
+        *SORT_BINDINGS,
         Binding("escape", "app.pop_screen", "Back", id="workers.back"),
     ]
 
@@ -168,6 +194,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
         self._widths: dict[str, int] = {}
         self._placed = False
         """The cursor was put on the first worker once; from then on it is the operator's."""
+        self.sort = WindowSort()
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -192,8 +219,24 @@ class WorkersScreen(WorkerActions, LiveScreen):
         for key, column in (COLUMNS | MORE_COLUMNS).items():
             label = Text(column.label, justify="right") if column.right else column.label
             table.add_column(label, width=self._widths[key], key=key)
+        self._resort()
+
+    def _mark_sorted(self) -> None:
+        labels = {n: (c.label, c.right) for n, c in (COLUMNS | MORE_COLUMNS).items()}
+        self.sort.mark_headers(self.query_one(LiveTable), labels)
+
+    def action_sort(self, by: int) -> None:
+        self.sort.step(list(COLUMNS | MORE_COLUMNS), by)
+        self._resort()
+
+    def action_sort_reverse(self) -> None:
+        if self.sort.reverse():
+            self._resort()
+
+    def _resort(self) -> None:
+        self._mark_sorted()
         if self.last_view is not None:
-            self._show(self.last_view, table_rows(self.last_view, self._widths))
+            self._show(self.last_view, table_rows(self.last_view, self._widths, self.sort))
 
     def on_resize(self, event: Resize) -> None:
         if self.is_mounted and event.size.width != self._width:
@@ -207,7 +250,7 @@ class WorkersScreen(WorkerActions, LiveScreen):
             self.post_message(FetchFailed(describe_error(exc)))
             return
         # The rows too are built here: at 500 workers that is most of a refresh's work in Python.
-        self.post_message(WorkersFetched(view, table_rows(view, self._widths)))
+        self.post_message(WorkersFetched(view, table_rows(view, self._widths, replace(self.sort))))
 
     @on(WorkersFetched)
     def show_workers(self, message: WorkersFetched) -> None:
@@ -219,7 +262,9 @@ class WorkersScreen(WorkerActions, LiveScreen):
         table = self.query_one(LiveTable)
         with self.app.batch_update():
             table.sync(rows)
-            set_border_title(table, literal(title(view)))
+            labels = {n: c.label for n, c in (COLUMNS | MORE_COLUMNS).items()}
+            sorted_by = self.sort.note(labels).replace("in window", "within each host")
+            set_border_title(table, literal(title(view) + (f"  {sorted_by}" if sorted_by else "")))
         if not self._placed and view.workers:
             table.move_cursor(row=1, scroll=False)  # the first worker, not its host's header
             self._placed = True

@@ -56,6 +56,20 @@ class LiveTable(DataTable[Cell]):
         self._data[RowKey(row)][column] = value
         self._update_count += 1  # the rendered-line caches are keyed on it
 
+    def action_scroll_home(self) -> None:
+        """home: the first row of a row table (DataTable scrolls a row table sideways instead)."""
+        if self.cursor_type == "row":
+            self.action_scroll_top()
+        else:
+            super().action_scroll_home()
+
+    def action_scroll_end(self) -> None:
+        """end: the last row of a row table (DataTable scrolls a row table sideways instead)."""
+        if self.cursor_type == "row":
+            self.action_scroll_bottom()
+        else:
+            super().action_scroll_end()
+
     def _key_at_cursor(self) -> str | None:
         if not self.row_count or self.cursor_row < 0 or self.cursor_row >= self.row_count:
             return None

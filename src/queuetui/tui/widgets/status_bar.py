@@ -1,5 +1,5 @@
 """The header line: the context (coloured for production), connection name and URL (password hidden),
-the mode and role, live state, the time."""
+the tenant the console is scoped to, the mode and role, live state, the time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from queuetui import fmt
+from queuetui.present.table import fit, fit_url
 from queuetui.present.text import safe
+
+TENANT_LIMIT = 16
+"""Characters of the tenant's name shown (the right half of the header is never cut)."""
 
 
 def context_style(production: bool, color: str) -> str:
@@ -28,6 +32,8 @@ class StatusBar(Static):
     read_only = reactive(False)
     state = reactive("connecting")
     clock_text = reactive("")
+    tenant = reactive("")
+    """`:tenant NAME`: the tenant every job view is scoped to (empty: none)."""
     firing = reactive(0)
     """Alerts firing now (shown only by the screens that count them)."""
 
@@ -36,12 +42,16 @@ class StatusBar(Static):
         if self.context:
             name = f" {self.context} " if self.production else self.context
             left.append_text(Text.assemble((safe(name), self.context_look), "  "))
-        left.append(safe(self.connection))
+        name, gap, url = self.connection.rpartition("  ")  # 'name  url', or the URL alone
+        if gap:
+            left.append(safe(name + gap))
         styles = {"live": "green", "paused": "yellow", "disconnected": "bold red", "connecting": "dim"}
         marks = {"live": "●", "paused": "‖", "disconnected": "✖", "connecting": "…"}
         mode = Text.assemble((" read-only ", "bold black on yellow"), " ") if self.read_only else Text()
+        scope = Text.assemble(("tenant ", "magenta"), (fit(self.tenant, TENANT_LIMIT), "bold magenta"), "  ")
         alarm = Text.assemble((f"⚠ {self.firing} firing", "bold red"), "  ") if self.firing else Text()
         right = Text.assemble(
+            scope if self.tenant else Text(),
             alarm,
             mode,
             (safe(self.role), "bold cyan"),
@@ -51,7 +61,10 @@ class StatusBar(Static):
             self.clock_text,
         )
         room = self.size.width - right.cell_len - 1
-        if left.cell_len > room:  # a narrow terminal loses the end of the URL, never the state or time
+        # A narrow terminal shortens the URL (never inside its port: present.table.fit_url), never
+        # the state or time.
+        left.append(fit_url(url, max(0, room - left.cell_len)))
+        if left.cell_len > room:
             left.truncate(max(room, 0), overflow="ellipsis")
         gap = max(1, self.size.width - left.cell_len - right.cell_len)
         return Text.assemble(left, " " * gap, right)
