@@ -22,6 +22,7 @@ from queuetui.audit import IDS_KEPT, PROBLEMS_KEPT, SAMPLE, Audit, Pending, Refu
 from queuetui.rqdata import actions, bulk
 from queuetui.rqdata.actions import JOB_ACTIONS, ActionError, Options
 from queuetui.rqdata.bulk import Outcome, Plan, Progress, ProgressFn, Selection
+from queuetui.schedule.operator import ScheduleChange
 
 
 def _never() -> bool:
@@ -56,8 +57,9 @@ class Operations:
             self.connection, JOB_ACTIONS[action], selection, options, progress=progress, cancelled=cancelled
         )
 
-    def needs_typed_count(self, plan: Plan) -> bool:
-        """More jobs than confirm_above: the operator confirms by typing the count, not just 'y'."""
+    def needs_typed_count(self, plan: Plan | ScheduleChange) -> bool:
+        """More than confirm_above (jobs, runs, schedules): the operator confirms by typing the count,
+        not just 'y'; the one rule for job actions and schedule changes alike."""
         return plan.total > self.confirm_above
 
     def run(

@@ -4,12 +4,14 @@ disabled and sits at its field; what is saved is in the database, audited, and f
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
 import redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
+from textual.events import Key
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, Select, Static, TabbedContent
 
@@ -18,6 +20,7 @@ from queuetui.clock import FrozenClock
 from queuetui.config import Settings
 from queuetui.schedule.scheduler import Scheduler
 from queuetui.tui.app import QueueTUI
+from queuetui.tui.messages import DraftChecked
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.schedule_detail import ScheduleDetailScreen
 from queuetui.tui.screens.schedule_form import ScheduleFormScreen
@@ -393,3 +396,38 @@ async def test_q_never_quits_from_a_form_or_its_question(
         await pilot.press("q")  # declines the discard: back to the form, the input kept
         await until(pilot, lambda: app.screen is form, what="back in the form")
         assert app.is_running and value(form, "#in-name") == "half-done"
+
+
+async def test_digits_typed_after_ctrl_u_stay_while_an_answer_overtakes_them(
+    conn: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    app = app_for(conn, redis_url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_list(pilot, app)
+        form = await open_form(pilot, app)
+        await type_into(pilot, form, "#in-name", "typed-fast")
+        await type_into(pilot, form, "#in-func", "tests.jobs:add")
+        await type_into(pilot, form, "#in-cron", "*/15 * * * *")  # the expression mode leads
+        form.query_one("#modes", TabbedContent).active = "mode-fields"
+        field = form.query_one("#cron-1", Input)
+        field.focus()
+        await pilot.pause()
+        assert field.value == "*/15"
+        # The answer to the draft before these keys, as the check's thread posts it, lands while the
+        # keys' change is still on its way up to the form.
+        answer = DraftChecked(form.generation, form.evaluation)
+        answer.draft = form._draft()
+        # The keys as a terminal delivers them to a busy console: together, none waiting for the last.
+        for key in ("end", "ctrl+u", "1", "0"):
+            event = Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app.post_message(event)
+        for _ in range(1_000):
+            if field.value == "10":
+                break
+            await asyncio.sleep(0)
+        form.post_message(answer)
+        await until(pilot, lambda: form.generation == answer.generation + 3, what="the three changes")
+        await settled(pilot, form)
+        assert value(form, "#cron-1") == "10", "the digits typed after ctrl+u were dropped"
+        assert value(form, "#in-cron") == "10 * * * *"

@@ -56,6 +56,12 @@ async def typed(pilot: Pilot[None], app: QueueTUI, text: str) -> None:
     await pilot.press(*text, "enter")
 
 
+async def dry_run(pilot: Pilot[None], app: QueueTUI) -> str:
+    """The text of the dry-run dialog a schedule change opens (its question)."""
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the dry-run dialog")
+    return str(app.screen.query_one("#confirm-question").render())
+
+
 def actions(app: QueueTUI) -> list[tuple[str, str, str]]:
     return [(e.action, e.target, e.outcome) for e in recent(app.services.sessions)]
 
@@ -68,15 +74,21 @@ async def test_run_now_toggle_and_snooze_from_the_list_land_in_redis_and_the_aud
         screen = await open_list(pilot, app)
         await select(pilot, screen, "invoice-run")
         await pilot.press("n")
+        assert "run invoice-run now: enqueue 1 job of " in await dry_run(pilot, app)
+        await pilot.press("y")
         run_now_id = "qt-1-run-now-20261123T120000Z"
         await until(pilot, lambda: conn.hget(f"rq:job:{run_now_id}", "status") == b"queued", what="run now")
         await pilot.press("e")
+        assert "disable invoice-run: it stops firing" in await dry_run(pilot, app)
+        await pilot.press("y")
         await until(pilot, lambda: not app.services.store.get("invoice-run").enabled, what="disabled")
         await until(
             pilot, lambda: next(r for r in screen.rows if r.name == "invoice-run").state(NOW) == "disabled"
         )
         await pilot.press("z")
         await typed(pilot, app, "2h")
+        assert "snooze invoice-run until " in await dry_run(pilot, app)
+        await pilot.press("y")
         store = app.services.store
         await until(pilot, lambda: store.get("invoice-run").snoozed_until is not None, what="snoozed")
         assert store.get("invoice-run").snoozed_until == CLOCK.now().replace(hour=14)
@@ -113,6 +125,7 @@ async def test_delete_asks_for_the_name_and_pause_all_asks_yes_default_no(
         screen = await open_list(pilot, app)
         await select(pilot, screen, "legacy-export")
         await pilot.press("D")
+        assert "delete legacy-export and its " in await dry_run(pilot, app)
         await typed(pilot, app, "legacy")  # not the name: nothing happens
         await pilot.pause(0.3)
         assert app.services.store.get("legacy-export")
@@ -120,7 +133,7 @@ async def test_delete_asks_for_the_name_and_pause_all_asks_yes_default_no(
         await typed(pilot, app, "legacy-export")
         await until(pilot, lambda: "legacy-export" not in [r.name for r in screen.rows], what="deleted")
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "pause every schedule: " in await dry_run(pilot, app)
         await pilot.press("enter")  # the default is no
         await pilot.pause(0.3)
         assert not conn.exists(PAUSE_KEY)
@@ -164,6 +177,8 @@ async def test_enter_opens_the_detail_and_a_run_opens_its_job(
         detail = schedule_detail(app.services.sessions, "invoice-run", NOW)
         assert detail is not None and len(detail.runs) == 10
         await pilot.press("n")  # the same keys work on the detail
+        await dry_run(pilot, app)
+        await pilot.press("y")
         await until(pilot, lambda: conn.exists("rq:job:qt-1-run-now-20261123T120000Z"), what="run now")
 
 

@@ -97,14 +97,6 @@ def _schedule_errors() -> Iterator[None]:
             fail(str(exc))
 
 
-@contextlib.contextmanager
-def _operator(connection: dict[str, Any], db_url: str | None) -> Iterator[Any]:
-    """A ScheduleOperator (run-now, backfill, pause-all), its failures turned into one-line exits."""
-    services = _services(connection, db_url)
-    with _schedule_errors(), redis_errors(services.settings):
-        yield services.operator
-
-
 @click.group()
 def schedules() -> None:
     """Cron schedules in the schedule database: list, show, add, edit, remove, enable, snooze, import."""
@@ -206,45 +198,86 @@ def schedules_edit(
     click.echo(safe(f"changed {schedule.name}: {', '.join(sorted(values))} (version {schedule.version})"))
 
 
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Say what it would do (as the console's dialog does); change nothing."
+)
+
+
+def _change(
+    connection: dict[str, Any],
+    db_url: str | None,
+    action: str,
+    name: str = "",
+    *,
+    dry_run: bool,
+    yes: bool = True,
+    **params: Any,
+) -> str | None:
+    """The change's dry run (ScheduleOperator.plan, the console's too), printed with --dry-run; else the
+    change itself (apply), asking for the typed count above confirm_above unless --yes. The line that
+    says what was done, or None after a dry run."""
+    from queuetui.cli.plan import confirm
+
+    services = _services(connection, db_url)
+    with _schedule_errors(), redis_errors(services.settings):
+        change = services.operator.plan(action, name, **params)
+        ops = services.operations
+        refused = ops.refusal(action)
+        if dry_run:
+            click.echo("\n".join(safe(line) for line in change.lines))
+            if refused:
+                click.echo(f"(it would be refused: {refused})")
+            return None
+        # A refused change is refused (and recorded) by apply itself, without asking first.
+        if not yes and refused is None and not change.nothing and ops.needs_typed_count(change):
+            click.echo("\n".join(safe(line) for line in change.lines), err=True)
+            if not confirm(ops, change):
+                click.echo("not confirmed: nothing changed", err=True)
+                sys.exit(1)
+        return str(services.operator.apply(change))
+
+
 @schedules.command("rm")
 @connection_options
 @db_url_option
+@dry_run_option
 @click.argument("schedule_name", metavar="NAME")
-def schedules_rm(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
+def schedules_rm(connection: dict[str, Any], db_url: str | None, dry_run: bool, schedule_name: str) -> None:
     """Delete a schedule and its run history (jobs already enqueued stay)."""
-    services = _services(connection, db_url)
-    with _schedule_errors():
-        services.store.remove(schedule_name)
-    click.echo(safe(f"removed {schedule_name}"))
+    if _change(connection, db_url, "schedule.rm", schedule_name, dry_run=dry_run) is not None:
+        click.echo(safe(f"removed {schedule_name}"))
 
 
 @schedules.command("enable")
 @connection_options
 @db_url_option
+@dry_run_option
 @click.argument("schedule_name", metavar="NAME")
-def schedules_enable(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
+def schedules_enable(
+    connection: dict[str, Any], db_url: str | None, dry_run: bool, schedule_name: str
+) -> None:
     """Fire again, from the next fire time after now."""
-    services = _services(connection, db_url)
-    with _schedule_errors():
-        services.store.set_enabled(schedule_name, True)
-    click.echo(safe(f"enabled {schedule_name}"))
+    if _change(connection, db_url, "schedule.enable", schedule_name, dry_run=dry_run) is not None:
+        click.echo(safe(f"enabled {schedule_name}"))
 
 
 @schedules.command("disable")
 @connection_options
 @db_url_option
+@dry_run_option
 @click.argument("schedule_name", metavar="NAME")
-def schedules_disable(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
+def schedules_disable(
+    connection: dict[str, Any], db_url: str | None, dry_run: bool, schedule_name: str
+) -> None:
     """Stop firing until enabled."""
-    services = _services(connection, db_url)
-    with _schedule_errors():
-        services.store.set_enabled(schedule_name, False)
-    click.echo(safe(f"disabled {schedule_name}"))
+    if _change(connection, db_url, "schedule.disable", schedule_name, dry_run=dry_run) is not None:
+        click.echo(safe(f"disabled {schedule_name}"))
 
 
 @schedules.command("snooze")
 @connection_options
 @db_url_option
+@dry_run_option
 @click.argument("schedule_name", metavar="NAME")
 @click.option("--for", "duration", metavar="DURATION", help="How long: 30m, 2h, 1d.")
 @click.option("--until", "until_text", metavar="TIME", help="Until an ISO time with offset.")
@@ -252,6 +285,7 @@ def schedules_disable(connection: dict[str, Any], db_url: str | None, schedule_n
 def schedules_snooze(
     connection: dict[str, Any],
     db_url: str | None,
+    dry_run: bool,
     schedule_name: str,
     duration: str | None,
     until_text: str | None,
@@ -273,56 +307,75 @@ def schedules_snooze(
         until = SYSTEM.now() + timedelta(seconds=seconds)
     elif until_text is not None:
         until = aware_time("--until", until_text)
-    services = _services(connection, db_url)
-    with _schedule_errors():
-        services.store.snooze(schedule_name, until)
-    click.echo(
-        safe(f"{schedule_name}: snoozed until {until.isoformat()}" if until else f"{schedule_name}: awake")
-    )
+    done = _change(connection, db_url, "schedule.snooze", schedule_name, dry_run=dry_run, until=until)
+    if done is not None:
+        click.echo(safe(done))
 
 
 @schedules.command("run-now")
 @connection_options
 @db_url_option
+@dry_run_option
 @click.argument("schedule_name", metavar="NAME")
-def schedules_run_now(connection: dict[str, Any], db_url: str | None, schedule_name: str) -> None:
+def schedules_run_now(
+    connection: dict[str, Any], db_url: str | None, dry_run: bool, schedule_name: str
+) -> None:
     """Enqueue the schedule's job now, once (recorded with trigger run-now)."""
-    with _operator(connection, db_url) as operator:
-        job_id = operator.run_now(schedule_name)
-    click.echo(safe(f"{schedule_name}: enqueued {job_id}"))
+    done = _change(connection, db_url, "schedule.run-now", schedule_name, dry_run=dry_run)
+    if done is not None:
+        click.echo(safe(done))
 
 
 @schedules.command("backfill")
 @connection_options
 @db_url_option
+@dry_run_option
 @click.argument("schedule_name", metavar="NAME")
 @click.option("--from", "start", required=True, metavar="TIME", help="First fire time, ISO with offset.")
 @click.option("--to", "end", required=True, metavar="TIME", help="Last fire time, ISO with offset.")
 @click.option("--kwarg", default=None, help="Also pass each fire time (ISO) as this keyword argument.")
+@click.option("--yes", is_flag=True, help="Do not ask for the count, however many runs it enqueues.")
 def schedules_backfill(
     connection: dict[str, Any],
     db_url: str | None,
+    dry_run: bool,
     schedule_name: str,
     start: str,
     end: str,
     kwarg: str | None,
+    yes: bool,
 ) -> None:
-    """Enqueue every fire time in a past range, once each (recorded with trigger backfill)."""
-    bounds = (aware_time("--from", start), aware_time("--to", end))
-    with _operator(connection, db_url) as operator:
-        job_ids = operator.backfill(schedule_name, *bounds, kwarg=kwarg)
-    click.echo(safe(f"{schedule_name}: enqueued {len(job_ids)} fire times"))
+    """Enqueue every fire time in a past range, once each (recorded with trigger backfill); above
+    confirm_above runs, the count is typed to confirm (or --yes)."""
+    bounds = {"start": aware_time("--from", start), "end": aware_time("--to", end)}
+    done = _change(
+        connection,
+        db_url,
+        "schedule.backfill",
+        schedule_name,
+        dry_run=dry_run,
+        yes=yes,
+        kwarg=kwarg,
+        **bounds,
+    )
+    if done is not None:
+        click.echo(safe(done))
 
 
 @schedules.command("pause-all")
 @connection_options
 @db_url_option
+@dry_run_option
 @click.option("--resume", is_flag=True, help="End the pause: due fire times follow their misfire policy.")
-def schedules_pause_all(connection: dict[str, Any], db_url: str | None, resume: bool) -> None:
-    """Pause every schedule at the scheduler's next tick (maintenance), or --resume."""
-    with _operator(connection, db_url) as operator:
-        operator.pause_all(not resume)
-    click.echo("scheduling resumed" if resume else "scheduling paused: every schedule waits for --resume")
+@click.option("--yes", is_flag=True, help="Do not ask for the count, however many schedules it stops.")
+def schedules_pause_all(
+    connection: dict[str, Any], db_url: str | None, dry_run: bool, resume: bool, yes: bool
+) -> None:
+    """Pause every schedule at the scheduler's next tick (maintenance), or --resume; above
+    confirm_above enabled schedules, the count is typed to confirm (or --yes)."""
+    action = "scheduler.resume" if resume else "scheduler.pause"
+    if _change(connection, db_url, action, dry_run=dry_run, yes=yes) is not None:
+        click.echo("scheduling resumed" if resume else "scheduling paused: every schedule waits for --resume")
 
 
 @schedules.command("history")

@@ -25,6 +25,15 @@ def plan_lines(plan: Plan) -> list[str]:
     return [safe(line) for line in lines]
 
 
+def marked_drift(now: int, marked: int, words: str = "match") -> str:
+    """When the jobs the dry run found differ in number from those marked with `*`: how many now, how
+    many then, and why ('' when the same). `words` says what was counted ('match', 'in the view')."""
+    if now == marked:
+        return ""
+    why = f"{now - marked:,} arrived since" if now > marked else f"{marked - now:,} gone since"
+    return f"  {now:,} {words} now ({marked:,} when marked: {why})"
+
+
 def problem_lines(problems: list[Problem], label: str, shown: int = SHOWN_PROBLEMS) -> list[str]:
     if not problems:
         return []

@@ -687,23 +687,27 @@ def backfill(
     The fire time is in each job's meta, and also passed as keyword argument `kwarg` when given.
     """
 
-    def fire_times(schedule: Schedule) -> list[datetime]:
-        following = fire_clock(schedule)
-        times: list[datetime] = []
-        moment = following(start - timedelta(microseconds=1))
-        while moment is not None and moment <= end:
-            if len(times) == BACKFILL_LIMIT:
-                raise ScheduleError(
-                    f"backfill: more than {BACKFILL_LIMIT} fire times between {start.isoformat()} and "
-                    f"{end.isoformat()}; narrow the range"
-                )
-            times.append(moment)
-            moment = following(moment)
-        return times
+    return _enqueue_by_hand(
+        connection, sessions, name, lambda s: backfill_times(s, start, end), Trigger.BACKFILL, kwarg, clock
+    )
 
+
+def backfill_times(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
+    """The fire times a backfill of [start, end] enqueues (its dry run and its run alike)."""
     if end < start:
         raise ScheduleError("backfill: the range ends before it starts")
-    return _enqueue_by_hand(connection, sessions, name, fire_times, Trigger.BACKFILL, kwarg, clock)
+    following = fire_clock(schedule)
+    times: list[datetime] = []
+    moment = following(start - timedelta(microseconds=1))
+    while moment is not None and moment <= end:
+        if len(times) == BACKFILL_LIMIT:
+            raise ScheduleError(
+                f"backfill: more than {BACKFILL_LIMIT} fire times between {start.isoformat()} and "
+                f"{end.isoformat()}; narrow the range"
+            )
+        times.append(moment)
+        moment = following(moment)
+    return times
 
 
 def _enqueue_by_hand(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 
 import redis
 from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
@@ -37,6 +39,9 @@ from queuetui.tui.styles import style_path
 from queuetui.tui.text import literal
 from queuetui.tui.widgets.live_table import LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
+
+PASS_THROUGH = ("escape", "ctrl+c", "ctrl+q")
+"""Keys that reach a view even while its dry run is on its way: cancel it, or leave."""
 
 
 class QueueTUI(App[None]):
@@ -87,6 +92,10 @@ class QueueTUI(App[None]):
         """The queues the overview last read: what `:` completes queue names from."""
         self.summarize: Callable[[Settings, str], ContextSummary] = summarize_context
         """How the Contexts view reads a context (snapshot tests show their servers at fixed URLs)."""
+        self._dialog_closed_at = 0.0
+        """When the last dialog closed (monotonic): keys typed before then were typed into it."""
+        self._after_dialog: list[Callable[[], object]] = []
+        """Views a background lookup found while a prompt or dialog was open: they open once it closes."""
         self.acl_problem: str | None = None
         """Why this context's Redis user does not match the role (a viewer's user that can write)."""
 
@@ -196,6 +205,50 @@ class QueueTUI(App[None]):
         # While a dialog or form holds input, q goes to it: it decides what q means there.
         return not (action == "quit" and self.holds_input())
 
+    def pop_screen(self) -> AwaitComplete:
+        if isinstance(self.screen, ModalScreen):
+            self._dialog_closed_at = time.monotonic()
+        popped = super().pop_screen()
+        if self._after_dialog and not isinstance(self.screen, ModalScreen):
+            waiting, self._after_dialog = self._after_dialog, []
+            for open_view in waiting:
+                self.call_later(open_view)
+        return popped
+
+    def when_free(self, open_view: Callable[[], object]) -> None:
+        """Open a view a background lookup found: now, or once the prompt or dialog on top closes.
+
+        A view pushed over a prompt would take its focus and its typed text out of sight (rule 13)."""
+        if isinstance(self.screen, ModalScreen):
+            self._after_dialog.append(open_view)
+        else:
+            open_view()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self._kept_from_view(event):
+            return
+        await super().on_event(event)
+
+    def _kept_from_view(self, key: events.Key) -> bool:
+        """A dialog owns the keyboard while it is open, and from the key that asks for it.
+
+        A key typed while a dialog was open that reaches the app only after the dialog closed (the
+        loop was busy) was meant for the dialog: it never reaches the view beneath, where an `enter`
+        would open a job's detail. A key typed while a dry run is on its way to its dialog is kept
+        for that dialog (BulkActionsScreen.typed_ahead); only escape (cancel the dry run) and the app's
+        own priority keys pass."""
+        from queuetui.tui.screens.bulk_actions import BulkActionsScreen
+
+        if not self.screen_stack or isinstance(self.screen, ModalScreen):
+            return False
+        screen = self.screen
+        if key.time < self._dialog_closed_at:
+            return True
+        if isinstance(screen, BulkActionsScreen) and screen.planning and key.key not in PASS_THROUGH:
+            screen.typed_ahead.append((key.key, key.character))
+            return True
+        return False
+
     def action_suspend_workers(self) -> None:
         """P on any screen (but the schedules', where P pauses every schedule): asked, then audited."""
         live = next((s for s in reversed(self.screen_stack) if isinstance(s, LiveScreen)), None)
@@ -264,7 +317,7 @@ class QueueTUI(App[None]):
             if problem:
                 self.call_from_thread(self.notify, problem, severity="error", timeout=8, markup=False)
             else:
-                self.call_from_thread(self.open_jobs, queue, registry)
+                self.call_from_thread(self.when_free, partial(self.open_jobs, queue, registry))
 
         self.run_worker(work, thread=True, exit_on_error=False, group="find")
 
@@ -406,6 +459,9 @@ class QueueTUI(App[None]):
 
     @on(JobFound)
     def _found(self, message: JobFound) -> None:
+        self.when_free(partial(self._open_found, message))
+
+    def _open_found(self, message: JobFound) -> None:
         if not message.locations:
             self.notify(f"{message.job_id} is in no queue or registry; showing what is stored", timeout=4)
             self.open_detail(message.job_id)

@@ -21,9 +21,10 @@ from queuetui.rqdata.pages import Location, Page
 from queuetui.rqdata.search import FilterResult, GroupsResult
 from queuetui.rqdata.tenants import TenantCounts
 from queuetui.rqdata.workers import Workers
-from queuetui.schedule.draft import Evaluation
+from queuetui.schedule.draft import Draft, Evaluation
 from queuetui.schedule.forecast import Forecast
 from queuetui.schedule.listing import ScheduleDetail, ScheduleList
+from queuetui.schedule.operator import ScheduleChange
 from queuetui.schedule.transfer import ImportResult
 from queuetui.services import ContextSummary
 
@@ -167,6 +168,8 @@ class DraftChecked(Message):
     generation: int
     evaluation: Evaluation | None
     error: str = ""
+    draft: Draft | None = None
+    """What was evaluated: an answer to other values than the form's now is not shown."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DraftChecked)
@@ -291,3 +294,13 @@ class ContextSummarized(Message):
 @dataclass
 class ContextsRead(Message):
     """Every context was read once: the next round may be armed."""
+
+
+@dataclass
+class ChangePlanned(Message):
+    """A schedule change's dry run ended: the change, or why there is none (error)."""
+
+    change: ScheduleChange | None
+    error: str = ""
+    typed: bool = False
+    """It does more than confirm_above: the operator types the count."""

@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 
 from queuetui.audit import Refused
 from queuetui.db.engine import DatabaseError
-from queuetui.present.actions import outcome_line, problem_lines
+from queuetui.present.actions import marked_drift, outcome_line, problem_lines
 from queuetui.rqdata.actions import ActionError, Options
 from queuetui.rqdata.bulk import Outcome, Plan, Progress, Selection
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
@@ -39,17 +39,29 @@ class BulkActionsScreen(LiveScreen):
         self.cancel_event: threading.Event | None = None
         self.running_action = ""
         self.last_outcome: tuple[Plan, Outcome] | None = None
+        self.typed_ahead: list[tuple[str, str | None]] = []
+        self.marked_then: tuple[int, str] | None = None
+        """Keys typed while the dry run was on its way (the app keeps them from this view): the dialog's."""
 
     @property
     def bulk_busy(self) -> bool:
         return self.planning or self.cancel_event is not None
 
-    def start_action(self, action: str, selection: Selection, options: Options | None = None) -> None:
-        """Dry-run `action` on `selection`, then ask, then run it."""
+    def start_action(
+        self,
+        action: str,
+        selection: Selection,
+        options: Options | None = None,
+        marked: tuple[int, str] | None = None,
+    ) -> None:
+        """Dry-run `action` on `selection`, then ask, then run it. `marked`: how many jobs the operator
+        marked with `*` and in which words ('match', 'in the view'), for the dry run to compare."""
         if self.bulk_busy:
             self.notify("A bulk action is on its way: wait for it or cancel it (esc)", timeout=3)
             return
         self.planning = True
+        self.marked_then = marked
+        self.typed_ahead.clear()
         self.query_one(BulkBar).planning(action)
         self.plan_action(action, selection, options or Options())
 
@@ -87,6 +99,7 @@ class BulkActionsScreen(LiveScreen):
         if self.planning:
             self.workers.cancel_group(self, "bulk-plan")
             self.planning = False
+            self.typed_ahead.clear()
             self.query_one(BulkBar).hide()
             self.notify("Dry run cancelled: nothing changed", timeout=3)
             return True
@@ -103,8 +116,10 @@ class BulkActionsScreen(LiveScreen):
         self.planning = False
         self.query_one(BulkBar).hide()
         plan = message.plan
+        typed_ahead, self.typed_ahead = tuple(self.typed_ahead), []
         if plan is None:
-            self.notify(message.error, severity="error", timeout=8)
+            unused = f" ({len(typed_ahead)} keys typed meanwhile not used)" if typed_ahead else ""
+            self.notify(message.error + unused, severity="error", timeout=8)
             return
 
         def answered(options: Options | None) -> None:
@@ -118,7 +133,8 @@ class BulkActionsScreen(LiveScreen):
             self.run_plan(replace(plan, options=options), self.cancel_event)
 
         confirm_above = self.console.settings.confirm_above
-        self.app.push_screen(DryRunScreen(plan, confirm_above, message.typed), answered)
+        drift = marked_drift(plan.total, *self.marked_then) if self.marked_then else ""
+        self.app.push_screen(DryRunScreen(plan, confirm_above, message.typed, typed_ahead, drift), answered)
 
     @work(thread=True, exit_on_error=False, group="bulk-run")
     def run_plan(self, plan: Plan, cancel: threading.Event) -> None:

@@ -21,6 +21,7 @@ from queuetui.present.actions import plan_lines
 from queuetui.rqdata.actions import Options
 from queuetui.rqdata.bulk import Plan
 from queuetui.tui.text import literal, literal_block
+from queuetui.tui.widgets.field import Field
 
 SHOWN_PROBLEMS = 5
 
@@ -34,8 +35,20 @@ class DryRunScreen(ModalScreen[Options | None]):
         Binding("d", "toggle('dependents')", "Dependents", id="dry-run.dependents", priority=True),
     ]
 
-    def __init__(self, plan: Plan, confirm_above: int, typed: bool) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        confirm_above: int,
+        typed: bool,
+        typed_ahead: tuple[tuple[str, str | None], ...] = (),
+        drift: str = "",
+    ) -> None:
+        """`typed_ahead`: keys typed while the dry run ran, answered here as if typed now; `drift`: how
+        the count differs from the one the operator marked (present.actions.marked_drift)."""
         super().__init__()
+        self.drift = drift
+        self.typed_ahead = typed_ahead
+        self.answered = False
         self.plan = plan
         self.options = plan.options
         self.confirm_above = confirm_above
@@ -47,6 +60,8 @@ class DryRunScreen(ModalScreen[Options | None]):
             title = f"Dry run of {plan.action.name} — nothing has changed yet"
             yield Static(literal(title, "bold"), id="dry-run-title")
             lines = plan_lines(plan)
+            if self.drift:
+                lines.insert(1, self.drift)
             problems = len(plan.problems)
             if problems > SHOWN_PROBLEMS:
                 cut = len(lines) - problems - 1 + SHOWN_PROBLEMS  # the header, then one line a problem
@@ -57,7 +72,7 @@ class DryRunScreen(ModalScreen[Options | None]):
                 yield Static("Nothing to do  ·  any key closes", classes="confirm-keys")
             elif self.typed:
                 yield Static(f"More than {self.confirm_above:,} jobs: type the count", classes="confirm-keys")
-                yield Input(
+                yield Field(
                     placeholder=f"type {plan.total} to confirm", id="confirm-input", restrict=r"[0-9,]*"
                 )
                 yield Static("enter confirms once it matches  ·  esc cancels", classes="confirm-keys")
@@ -66,6 +81,14 @@ class DryRunScreen(ModalScreen[Options | None]):
 
     def on_mount(self) -> None:
         self._show_options()
+        if self.typed_ahead:
+            self.call_after_refresh(self._replay)
+
+    def _replay(self) -> None:
+        for key, character in self.typed_ahead:
+            event = Key(key, character)
+            event.set_sender(self.app)  # as the terminal's keys are: the app checks its bindings on them
+            self.app.post_message(event)
 
     def _show_options(self) -> None:
         takes = self.plan.action.options
@@ -91,15 +114,21 @@ class DryRunScreen(ModalScreen[Options | None]):
         if self.typed and self.plan.total:
             return
         event.stop()
-        self.dismiss(self.options if event.key == "y" and self.plan.total else None)
+        self.answer(self.options if event.key == "y" and self.plan.total else None)
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         if event.value.strip().replace(",", "") == str(self.plan.total):
-            self.dismiss(self.options)
-        else:
+            self.answer(self.options)
+        elif not self.answered:
             self.notify(f"That is not {self.plan.total}; nothing done", severity="warning", timeout=3)
-            self.dismiss(None)
+            self.answer(None)
 
     def action_decline(self) -> None:
-        self.dismiss(None)
+        self.answer(None)
+
+    def answer(self, options: Options | None) -> None:
+        """Close with the first answer; a key already on its way (a second enter) closes nothing more."""
+        if not self.answered:
+            self.answered = True
+            self.dismiss(options)

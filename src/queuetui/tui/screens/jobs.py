@@ -158,6 +158,9 @@ class JobsScreen(BulkActionsScreen):
         """Marked job ids, in marking order, with their row number in the view when marked."""
         self.marked_all = False
         """Every job of the view (of the filter, when one is set) is marked."""
+        self.marked_total = 0
+        """How many jobs the view (the filter) held when every job was marked: the dry run says how many
+        match by the time it runs, and why that differs."""
         self._last_mark: int | None = None
         self.registry = "batch" if group else registry
         self.start = offset
@@ -347,7 +350,8 @@ class JobsScreen(BulkActionsScreen):
         if self.group and self.truncated:
             parts.append(line(f"the first {len(self.matches or ()):,} jobs"))
         if self.marked_all:
-            parts.append(line((f"all {self.total:,}{' matching' if self.filter else ''} marked", "reverse")))
+            matching = " matching" if self.filter else ""
+            parts.append(line((f"all {self.marked_total:,}{matching} marked", "reverse")))
         elif self.marked:
             parts.append(line((f"{len(self.marked):,} marked", "reverse")))
         update_static(self.query_one("#view-title", Static), SEPARATOR.join(parts))
@@ -593,6 +597,7 @@ class JobsScreen(BulkActionsScreen):
     def _clear_marks(self) -> None:
         self.marked.clear()
         self.marked_all = False
+        self.marked_total = 0
         self._last_mark = None
 
     def action_mark(self) -> None:
@@ -628,6 +633,7 @@ class JobsScreen(BulkActionsScreen):
             return
         self.marked.clear()
         self.marked_all = True
+        self.marked_total = self.total
         self._remark()
 
     def action_unmark(self) -> None:
@@ -665,7 +671,8 @@ class JobsScreen(BulkActionsScreen):
         if selection is None:
             self.notify("No job here", timeout=2)
             return
-        self.start_action(action, selection, options)
+        marked = (self.marked_total, "match" if self.filter else "in the view") if self.marked_all else None
+        self.start_action(action, selection, options, marked)
 
     def action_retry(self) -> None:
         if name := self._job_action("retry"):

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.events import DescendantFocus
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
@@ -15,6 +16,7 @@ from textual.widgets import Input, Static
 from queuetui.present.text import safe
 from queuetui.tui.draw import set_border_title
 from queuetui.tui.text import literal
+from queuetui.tui.widgets.field import Field
 
 
 def refusal(parse: Callable[[str], object]) -> Callable[[str], str]:
@@ -70,13 +72,19 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(id="prompt-box"):
             yield Static(id="prompt-error")
             suggester = Completer(self.complete) if self.complete else None
-            yield Input(
+            yield Field(
                 self.value, placeholder=safe(self.placeholder), id="prompt-input", suggester=suggester
             )
 
     def on_mount(self) -> None:
         set_border_title(self.query_one(Input), literal(self.prompt))
         self.query_one("#prompt-error").display = False
+
+    @on(DescendantFocus)
+    def _focused(self) -> None:
+        # The first focus selects a prefilled value, so typing replaces it; focus coming back later
+        # must not select what was typed since: the next key would replace all of it.
+        self.query_one(Input).select_on_focus = False
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:

@@ -1,25 +1,32 @@
 """What an operator can do to a schedule from the list and from its detail, the same keys on both.
 
-Each action runs in a thread worker through ScheduleStore / ScheduleOperator, the code the CLI
-runs, so it is audited and refused (read-only, or beyond the operator's role) below the UI; the
-keys the operator may not use are hidden too.
-Deleting asks for the schedule's name to be typed, pausing every schedule asks y/N (default no).
+Each change has a dry run first (ScheduleOperator.plan, as `queuetui schedules ... --dry-run`), its
+dialog says what will happen (a backfill: how many runs, the first and the last), and it runs through
+ScheduleOperator.apply, the code the CLI runs, so it is audited and refused (read-only, or beyond the
+operator's role) below the UI; the keys the operator may not use are hidden too. The default answer
+is no; deleting asks for the schedule's name to be typed, and a change that does more than
+confirm_above (a backfill's runs, the schedules a pause stops) for the count, as job actions do.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
+from textual import on, work
 from textual.binding import Binding
 
+from queuetui.db.engine import DatabaseError
 from queuetui.present.text import safe
+from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.query import parse_duration
-from queuetui.schedule.store import FIELDS
+from queuetui.schedule.store import FIELDS, ScheduleError
+from queuetui.tui.messages import ChangePlanned
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
-from queuetui.tui.text import line
+from queuetui.tui.text import literal_block
 
 MUTATING = {
     "run_now": "schedule.run-now",
@@ -131,20 +138,65 @@ class ScheduleActionsScreen(LiveScreen):
         if name is not None:
             self.fetch()
 
+    # -- changes: a dry run, its question, then the change (ScheduleOperator.plan and apply)
+
+    def propose(self, action: str, name: str = "", **params: Any) -> None:
+        """Ask for the dry run of a change; its dialog follows (ChangePlanned)."""
+        self.plan_change(action, name, params)
+
+    @work(thread=True, exit_on_error=False, group="schedule-plan")
+    def plan_change(self, action: str, name: str, params: dict[str, Any]) -> None:
+        services = self.console.services
+        try:
+            change = services.operator.plan(action, name, **params)
+            typed = services.operations.needs_typed_count(change)
+        except (ScheduleError, DatabaseError) as exc:
+            self.post_message(ChangePlanned(None, str(exc)))
+        except REDIS_ERRORS as exc:
+            self.post_message(ChangePlanned(None, describe_error(exc)))
+        else:
+            self.post_message(ChangePlanned(change, typed=typed))
+
+    @on(ChangePlanned)
+    def _change_planned(self, message: ChangePlanned) -> None:
+        change = message.change
+        if change is None:
+            self.notify(message.error, severity="error", timeout=8)
+            return
+        if change.nothing:
+            self.notify(change.lines[0], timeout=4)
+            return
+        operator = self.console.services.operator
+        # Deleting asks for the name; more than confirm_above jobs or schedules, for the count.
+        typed = change.name if change.action == "schedule.rm" else str(change.total) if message.typed else ""
+        text = "\n".join((f"{change.title} — nothing has changed yet", "", *change.lines))
+        if typed and change.action != "schedule.rm":
+            text += f"\n\nMore than {self.console.settings.confirm_above:,}: type the count"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act(lambda: operator.apply(change))
+            else:
+                self.notify("Not confirmed: nothing changed", timeout=3)
+
+        self.app.push_screen(ConfirmScreen(literal_block(text), typed=typed), confirmed)
+
     def action_run_now(self) -> None:
         if name := self._named():
-            self.act(lambda: f"{name}: enqueued {self.console.services.operator.run_now(name)}")
+            self.propose("schedule.run-now", name)
 
     def action_toggle_enabled(self) -> None:
+        """Enable or disable, as the row showed it when the key was pressed (the dry run says which)."""
         if name := self._named():
+            enabled = self.shown_enabled(name)
+            if enabled is None:
+                self.notify(f"{name} is not shown here any more", timeout=3)
+                return
+            self.propose("schedule.disable" if enabled else "schedule.enable", name)
 
-            def toggle() -> str:
-                store = self.console.services.store
-                enabled = not store.get(name).enabled
-                store.set_enabled(name, enabled)
-                return f"{name}: {'enabled' if enabled else 'disabled'}"
-
-            self.act(toggle)
+    def shown_enabled(self, name: str) -> bool | None:
+        """Whether schedule `name` was enabled as this screen shows it; None when it does not show it."""
+        raise NotImplementedError
 
     def action_snooze(self) -> None:
         if not (name := self._named()):
@@ -152,15 +204,8 @@ class ScheduleActionsScreen(LiveScreen):
         now = self.console.clock.now
 
         def submitted(text: str | None) -> None:
-            if not text:
-                return
-            until = parse_snooze(text, now())
-
-            def snooze() -> str:
-                self.console.services.store.snooze(name, until)
-                return f"{name}: snoozed until {until.isoformat()}" if until else f"{name}: awake"
-
-            self.act(snooze)
+            if text:
+                self.propose("schedule.snooze", name, until=parse_snooze(text, now()))
 
         examples = "+1h · 30m · 2d · tomorrow 09:00 · 09:00 · 2026-12-01 · wake"
         prompt = PromptScreen(
@@ -175,8 +220,7 @@ class ScheduleActionsScreen(LiveScreen):
         def submitted(text: str | None) -> None:
             if text:
                 start, end = parse_range(text)
-                operator = self.console.services.operator
-                self.act(lambda: f"{name}: enqueued {len(operator.backfill(name, start, end))} fire times")
+                self.propose("schedule.backfill", name, start=start, end=end)
 
         placeholder = "FROM TO, e.g. 2026-11-20T00:00+00:00 2026-11-22T23:59+00:00"
         self.app.push_screen(
@@ -204,40 +248,8 @@ class ScheduleActionsScreen(LiveScreen):
         )
 
     def action_delete(self) -> None:
-        if not (name := self._named()):
-            return
-
-        def delete() -> str:
-            self.console.services.store.remove(name)
-            return f"{name}: deleted"
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.act(delete)
-
-        question = line(
-            "Delete schedule ", (name, "bold"), " and its run history? Jobs already enqueued stay."
-        )
-        self.app.push_screen(ConfirmScreen(question, typed=name), confirmed)
+        if name := self._named():
+            self.propose("schedule.rm", name)
 
     def action_pause_all(self) -> None:
-        pausing = not self.paused_by
-
-        def pause() -> str:
-            self.console.services.operator.pause_all(pausing)
-            return "every schedule paused" if pausing else "every schedule resumed"
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.act(pause)
-
-        question = (
-            line(
-                "Pause ",
-                ("every", "bold"),
-                " schedule? The scheduler stops enqueuing at its next tick until resumed.",
-            )
-            if pausing
-            else line(f"Resume every schedule? (paused by {self.paused_by})")
-        )
-        self.app.push_screen(ConfirmScreen(question), confirmed)
+        self.propose("scheduler.resume" if self.paused_by else "scheduler.pause")

@@ -156,6 +156,9 @@ class ScheduleDetailScreen(ScheduleActionsScreen):
     def current_schedule(self) -> str | None:
         return self.schedule_name if self.detail is not None else None
 
+    def shown_enabled(self, name: str) -> bool | None:
+        return self.detail.schedule.enabled if self.detail is not None else None
+
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:
         try:

@@ -51,6 +51,7 @@ from queuetui.tui.draw import update_static
 from queuetui.tui.messages import DraftChecked, FormContext, FormLoaded
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.text import SEPARATOR, line, literal
+from queuetui.tui.widgets.field import Field
 from queuetui.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ class ScheduleFormScreen(Screen[str | None]):
         yield Static(self._title() + "  ·  loading…", id="form-title")
         with Horizontal(id="form-body"):
             with VerticalScroll(id="form"):
-                name = Input(id="in-name", compact=True, disabled=bool(self.editing))
+                name = Field(id="in-name", compact=True, disabled=bool(self.editing))
                 yield from self._row("name", "Name", name)
                 yield from self._row("description", "About", self._input("description", "what it is for"))
                 yield Static("When", classes="form-section")
@@ -194,11 +195,11 @@ class ScheduleFormScreen(Screen[str | None]):
                 for index, label in enumerate(FIELD_LABELS):
                     with Vertical(classes="cron-field"):
                         yield Label(label)
-                        yield Input(id=f"cron-{index}", placeholder="0" if index == 0 else "*", compact=True)
+                        yield Field(id=f"cron-{index}", placeholder="0" if index == 0 else "*", compact=True)
                         yield Static(id=_error_id(f"field.{FIELD_NAMES[index]}"), classes="error")
             with TabPane("Expression", id="mode-expression"):
                 examples = "30 2 * * *  ·  */10 * * * * *  ·  @daily  ·  H 3 * * *"
-                yield Input(id="in-cron", placeholder=examples, compact=True)
+                yield Field(id="in-cron", placeholder=examples, compact=True)
                 yield Static(
                     "minute hour day month weekday; seconds first when 6; H picks a value from the name",
                     classes="hint",
@@ -241,7 +242,7 @@ class ScheduleFormScreen(Screen[str | None]):
                 yield Checkbox("Enabled", id="flag-enabled", value=True, compact=True)
 
     def _input(self, field: str, placeholder: str) -> Input:
-        return Input(id=f"in-{field}", placeholder=placeholder, compact=True)
+        return Field(id=f"in-{field}", placeholder=placeholder, compact=True)
 
     def _row(self, field: str, label: str, widget: Input | Select[str]) -> ComposeResult:
         with Horizontal(classes="row"):
@@ -255,21 +256,21 @@ class ScheduleFormScreen(Screen[str | None]):
             yield Select(kinds, id="preset-kind", prompt="custom expression", compact=True)
             with Horizontal(id="preset-group-every", classes="preset-group"):
                 yield Label("every")
-                yield Input(id="preset-every", compact=True)
+                yield Field(id="preset-every", compact=True)
                 yield Label("minutes", id="preset-unit")
             with Horizontal(id="preset-group-minute", classes="preset-group"):
                 yield Label("at minute")
-                yield Input(id="preset-minute", compact=True)
+                yield Field(id="preset-minute", compact=True)
             with Horizontal(id="preset-group-month", classes="preset-group"):
                 yield Label("in")
                 months = [(name, str(i)) for i, name in enumerate(MONTHS, start=1)]
                 yield Select(months, id="preset-month", allow_blank=False, compact=True)
             with Horizontal(id="preset-group-day", classes="preset-group"):
                 yield Label("on day")
-                yield Input(id="preset-day", placeholder="1-31, L", compact=True)
+                yield Field(id="preset-day", placeholder="1-31, L", compact=True)
             with Horizontal(id="preset-group-at", classes="preset-group"):
                 yield Label("at")
-                yield Input(id="preset-at", placeholder="HH:MM", compact=True)
+                yield Field(id="preset-at", placeholder="HH:MM", compact=True)
         with Horizontal(id="preset-group-days", classes="row"):
             for index, day in enumerate(WEEKDAYS):
                 yield Checkbox(day.title(), id=f"day-{index}", compact=True)
@@ -453,14 +454,19 @@ class ScheduleFormScreen(Screen[str | None]):
             check = partial(store.check, editing=self.editing is not None, allow_missing=allow_missing)
             evaluation = evaluate(draft, now=self.console.clock.now(), check=check, busy=self.busy)
         except DatabaseError as exc:
-            self.post_message(DraftChecked(generation, None, str(exc)))
+            self.post_message(DraftChecked(generation, None, str(exc), draft))
             return
-        self.post_message(DraftChecked(generation, evaluation))
+        self.post_message(DraftChecked(generation, evaluation, draft=draft))
 
     @on(DraftChecked)
     def _checked(self, message: DraftChecked) -> None:
         if message.generation != self.generation:
             return  # typed since: its own answer is on the way
+        if message.draft is not None and message.draft != self._draft():
+            # Typed since, and the change is still on its way up to the form (an answer can overtake
+            # it): rewriting the other modes now would rewrite the field typed in, dropping the keys
+            # typed after ctrl+u. The change's own answer follows.
+            return
         self.checked = message.generation
         self.evaluation = evaluation = message.evaluation
         if evaluation is None:

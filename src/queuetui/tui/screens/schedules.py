@@ -247,6 +247,9 @@ class SchedulesScreen(ScheduleActionsScreen):
             return None
         return self.rows[min(table.cursor_row, len(self.rows) - 1)].name
 
+    def shown_enabled(self, name: str) -> bool | None:
+        return next((row.enabled for row in self.rows if row.name == name), None)
+
     # -- keys
 
     def action_add_schedule(self) -> None:
