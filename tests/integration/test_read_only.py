@@ -16,13 +16,21 @@ from tests import jobs
 def redis_state(conn: redis.Redis) -> dict[bytes, tuple[bytes | None, float]]:
     """Every key with its serialized value (DUMP) and its expiry deadline (-1: none).
 
-    A TTL counts down between two reads, so the deadline (now + PTTL) is kept instead.
+    A TTL counts down between two reads, so the deadline (the server's TIME + PTTL, read in one
+    pipeline, so no pause of this process between the two can move it) is kept instead.
     """
-    state = {}
-    for key in conn.scan_iter(count=1000):
-        pttl = conn.pttl(key)
-        state[key] = (conn.dump(key), time.time() * 1000 + pttl if pttl >= 0 else -1.0)
-    return state
+    names = list(conn.scan_iter(count=1000))
+    pipe = conn.pipeline(transaction=False)
+    pipe.time()
+    for key in names:
+        pipe.pttl(key)
+        pipe.dump(key)
+    (seconds, micros), *replies = pipe.execute()
+    now = seconds * 1000 + micros / 1000
+    return {
+        key: (value, now + pttl if pttl >= 0 else -1.0)
+        for key, pttl, value in zip(names, replies[::2], replies[1::2], strict=True)
+    }
 
 
 def same_state(
