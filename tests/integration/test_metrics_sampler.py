@@ -12,7 +12,6 @@ from rq.job import Job
 from queuetui.clock import FrozenClock
 from queuetui.daemon.lease import Lease
 from queuetui.metrics import sampler as sampler_module
-from queuetui.metrics import series as series_module
 from queuetui.metrics.sampler import LEASE_KEY, Sampler
 from queuetui.metrics.series import (
     OTHER,
@@ -185,12 +184,7 @@ def test_function_names_beyond_the_cap_count_as_other(
     assert sorted(n[2] for n in series_names(conn) if n[0] == "func") == [OTHER, "tests.jobs.add"]
 
 
-def test_series_memory_stays_flat_over_a_long_simulated_run(
-    conn: redis.Redis, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Chunks of 30 points rather than 120: the same cycle (a chunk fills, one expires) in a quarter of
-    # the samples.
-    monkeypatch.setattr(series_module, "CHUNK_POINTS", 30)
+def test_series_memory_stays_flat_over_a_long_simulated_run(conn: redis.Redis) -> None:
     fine, coarse = Resolution("fine", 10, 600), Resolution("coarse", 30, 1800)
     clock = FrozenClock(START)
     s = sampler(conn, clock, fine=fine, coarse=coarse)
