@@ -107,3 +107,24 @@ class WindowSort:
                 changed = True
         if changed:
             table.refresh()
+
+
+class SortActions:
+    """The `>` `<` `!` actions of a view sorted within its window. The view holds `sort`, names the
+    columns it can sort by (`_sort_names`) and draws its rows again in the new order (`_resort`)."""
+
+    sort: WindowSort
+
+    def _sort_names(self) -> Sequence[str]:
+        raise NotImplementedError
+
+    def _resort(self) -> None:
+        raise NotImplementedError
+
+    def action_sort(self, by: int) -> None:
+        self.sort.step(self._sort_names(), by)
+        self._resort()
+
+    def action_sort_reverse(self) -> None:
+        if self.sort.reverse():
+            self._resort()

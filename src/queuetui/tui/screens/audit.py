@@ -25,7 +25,7 @@ from queuetui.tui.draw import set_border_title
 from queuetui.tui.messages import AuditFetched, FetchFailed
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
-from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
+from queuetui.tui.sorting import SORT_BINDINGS, SortActions, WindowSort
 from queuetui.tui.text import line, literal, literal_block
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
@@ -115,7 +115,7 @@ class AuditEntryScreen(ModalScreen[None]):
             yield Static(literal_block(detail_text(self.entry)), id="audit-entry")
 
 
-class AuditScreen(LiveScreen):
+class AuditScreen(SortActions, LiveScreen):
     BINDINGS = [
         Binding("enter", "open", "Entry", id="audit.open", tooltip="Every field of the entry", priority=True),
         Binding("slash", "filter", "Filter", id="audit.filter", tooltip="action:jobs.* actor:alice"),
@@ -173,13 +173,8 @@ class AuditScreen(LiveScreen):
         self.shown = self.sort.apply(self._fetched, sort_value)
         self.query_one("#audit", LiveTable).sync([entry_row(e, self._widths) for e in self.shown])
 
-    def action_sort(self, by: int) -> None:
-        self.sort.step(list(self._widths), by)
-        self._resort()
-
-    def action_sort_reverse(self) -> None:
-        if self.sort.reverse():
-            self._resort()
+    def _sort_names(self) -> list[str]:
+        return list(self._widths)
 
     def _resort(self) -> None:
         with self.app.batch_update():

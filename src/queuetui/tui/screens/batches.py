@@ -26,7 +26,7 @@ from queuetui.tui.draw import update_static
 from queuetui.tui.messages import BatchesFetched, FetchFailed
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
-from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
+from queuetui.tui.sorting import SORT_BINDINGS, SortActions, WindowSort
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
@@ -40,7 +40,7 @@ BUSY_SHARE = 0.2
 STATE_STYLES = {"running": "green", "failed": "red", "waiting": "bold", "gone": "dim"}
 
 
-class BatchesScreen(BulkActionsScreen):
+class BatchesScreen(SortActions, BulkActionsScreen):
     BINDINGS = [
         Binding("R", "retry", "Retry failed", id="batches.retry", tooltip="Retry the batch's failed jobs"),
         Binding(
@@ -120,13 +120,8 @@ class BatchesScreen(BulkActionsScreen):
         now = self.console.clock.now()
         return tuple(self.sort.apply(batches, lambda batch, name: batchtext.sort_value(batch, name, now)))
 
-    def action_sort(self, by: int) -> None:
-        self.sort.step(self._names, by)
-        self._resort()
-
-    def action_sort_reverse(self) -> None:
-        if self.sort.reverse():
-            self._resort()
+    def _sort_names(self) -> list[str]:
+        return list(self._names)
 
     def _resort(self) -> None:
         self.batches = self._sorted(self._page)

@@ -38,7 +38,7 @@ from queuetui.tui.messages import BatchMembersFetched, FetchFailed, FilterDone, 
 from queuetui.tui.screens.bulk_actions import BulkActionsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen, refusal
-from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
+from queuetui.tui.sorting import SORT_BINDINGS, SortActions, WindowSort
 from queuetui.tui.text import SEPARATOR, line, literal
 from queuetui.tui.widgets.bulk_bar import BulkBar
 from queuetui.tui.widgets.footer import KeysFooter
@@ -64,7 +64,7 @@ JOB_KEYS = {
 """Each action key's job action: shown where the registry is one of its sources and the role allows it."""
 
 
-class JobsScreen(BulkActionsScreen):
+class JobsScreen(SortActions, BulkActionsScreen):
     BINDINGS = [
         Binding("space", "mark", "Mark", id="jobs.mark", tooltip="Mark or unmark the job, then move down"),
         Binding(
@@ -276,13 +276,8 @@ class JobsScreen(BulkActionsScreen):
         now = self.console.clock.now()
         return tuple(self.sort.apply(rows, lambda row, column: jobtext.sort_value(row, column, now)))
 
-    def action_sort(self, by: int) -> None:
-        self.sort.step(list(self._widths), by)
-        self._resort()
-
-    def action_sort_reverse(self) -> None:
-        if self.sort.reverse():
-            self._resort()
+    def _sort_names(self) -> list[str]:
+        return list(self._widths)
 
     def _resort(self) -> None:
         self.rows = self._sorted(self._window)

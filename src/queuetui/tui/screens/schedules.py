@@ -22,7 +22,7 @@ from queuetui.tui.messages import FetchFailed, SchedulesFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.prompt import PromptScreen
 from queuetui.tui.screens.schedule_actions import ScheduleActionsScreen
-from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
+from queuetui.tui.sorting import SORT_BINDINGS, SortActions, WindowSort
 from queuetui.tui.text import SEPARATOR, line
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable, window_moved
@@ -32,7 +32,7 @@ PAGE = 100
 STEP = 50
 
 
-class SchedulesScreen(ScheduleActionsScreen):
+class SchedulesScreen(SortActions, ScheduleActionsScreen):
     BINDINGS = [
         Binding("a", "add_schedule", "Add", id="schedules.add", tooltip="A new schedule, in the form"),
         Binding("slash", "search", "Search", id="schedules.search", tooltip="tag:x queue:q is:disabled text"),
@@ -118,13 +118,8 @@ class SchedulesScreen(ScheduleActionsScreen):
         now = self.console.clock.now()
         return tuple(self.sort.apply(rows, lambda row, name: schedtext.sort_value(row, name, now)))
 
-    def action_sort(self, by: int) -> None:
-        self.sort.step(self._names, by)
-        self._resort()
-
-    def action_sort_reverse(self) -> None:
-        if self.sort.reverse():
-            self._resort()
+    def _sort_names(self) -> list[str]:
+        return list(self._names)
 
     def _resort(self) -> None:
         self.rows = self._sorted(self._window)

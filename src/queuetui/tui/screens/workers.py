@@ -25,7 +25,7 @@ from queuetui.tui.draw import set_border_title, update_static
 from queuetui.tui.messages import FetchFailed, WorkersFetched
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.worker_actions import WORKER_KEYS, WorkerActions, worker_bindings
-from queuetui.tui.sorting import SORT_BINDINGS, WindowSort
+from queuetui.tui.sorting import SORT_BINDINGS, SortActions, WindowSort
 from queuetui.tui.text import literal
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import Cell, LiveTable
@@ -171,7 +171,7 @@ def title(view: Workers) -> str:
     return f"Workers ({', '.join(parts)})"
 
 
-class WorkersScreen(WorkerActions, LiveScreen):
+class WorkersScreen(SortActions, WorkerActions, LiveScreen):
     BINDINGS = [
         Binding(
             "enter",
@@ -225,13 +225,8 @@ class WorkersScreen(WorkerActions, LiveScreen):
         labels = {n: (c.label, c.right) for n, c in (COLUMNS | MORE_COLUMNS).items()}
         self.sort.mark_headers(self.query_one(LiveTable), labels)
 
-    def action_sort(self, by: int) -> None:
-        self.sort.step(list(COLUMNS | MORE_COLUMNS), by)
-        self._resort()
-
-    def action_sort_reverse(self) -> None:
-        if self.sort.reverse():
-            self._resort()
+    def _sort_names(self) -> list[str]:
+        return list(COLUMNS | MORE_COLUMNS)
 
     def _resort(self) -> None:
         self._mark_sorted()
