@@ -88,6 +88,10 @@ class QueuetuiWorker(TenantsMixin, Worker):
     UNSUBSCRIBE reply before stop() clears its flag, it waits for a new subscription for its whole
     poll time, which RQ sets to 60 s: the worker then exits a minute after the shutdown command.
 
+    RQ's unsubscribe then closes the pubsub after a join of one second, while the listener closes it
+    too as it ends: when the join timed out just as the listener woke, the two closes raced and one
+    raised AttributeError in redis-py's reset, so a burst worker that had done every job exited 1.
+
     Jobs run as their tenants, within [tenants.limits] (TenantsMixin).
     """
 
@@ -99,6 +103,20 @@ class QueuetuiWorker(TenantsMixin, Worker):
         self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ types it as None
             sleep_time=PUBSUB_POLL_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
         )
+
+    def unsubscribe(self) -> None:
+        """RQ's unsubscribe, leaving the close to the listener, which closes the pubsub as it ends.
+
+        A listener still alive after three poll times (a server gone silent) is a daemon thread and
+        ends with the process; its connection is not handed back to the pool, nothing else is lost.
+        """
+        thread = self.pubsub_thread
+        if thread is None:
+            return
+        self.log.info("Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub.unsubscribe()
+        thread.stop()
+        thread.join(timeout=3 * PUBSUB_POLL_SECONDS)
 
 
 def listen_order(queues: Sequence[str]) -> list[str]:
