@@ -13,6 +13,7 @@ from textual import events, on
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
@@ -98,6 +99,16 @@ class QueueTUI(App[None]):
         """Views a background lookup found while a prompt or dialog was open: they open once it closes."""
         self.acl_problem: str | None = None
         """Why this context's Redis user does not match the role (a viewer's user that can write)."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """In a terminal, Textual's driver writing through the colour-code compactor (tui/driver.py);
+        any other (the browser's, or one set by TEXTUAL_DRIVER) as Textual picks it."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from queuetui.tui.driver import CompactDriver
+
+        driver = super().get_driver_class()
+        return CompactDriver if driver is LinuxDriver else driver
 
     def _role(self, settings: Settings) -> Role:
         if self.identity is not None:
