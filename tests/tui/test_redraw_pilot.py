@@ -13,12 +13,13 @@ from textual.screen import Screen
 
 from queuetui.config import Settings
 from queuetui.tui.app import QueueTUI
+from queuetui.tui.draw import set_border_title
 from queuetui.tui.screens.jobs import JobsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.widgets.live_table import LiveTable
 from tests.snapshots.seed import CLOCK, seed_jobs
-from tests.tui.helpers import until
+from tests.tui.helpers import screen_text, until
 
 
 class Terminal:
@@ -123,3 +124,35 @@ async def test_a_screen_hidden_under_another_neither_fetches_nor_draws(
 
         app.pop_screen()  # back on the overview: it fetches again at once
         await until(pilot, lambda: hidden[0] >= 1, what="the overview's refresh")
+
+
+async def settle(pilot: Pilot[None], terminal: Terminal) -> None:
+    """Until the app writes nothing more."""
+    for _ in range(50):
+        await pilot.pause()
+        if not terminal.lines():
+            return
+
+
+async def test_a_new_border_title_writes_its_own_line(
+    conn: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The overview's Workers box counts its busy workers in its title: a new count is one line, not
+    the box's 34."""
+    seed_jobs(conn)
+    app = QueueTUI(Settings(redis_url=redis_url, refresh=3600), clock=CLOCK)
+    async with app.run_test(size=(120, 40)) as pilot:
+        overview = app.screen
+        assert isinstance(overview, OverviewScreen)
+        await until(pilot, lambda: overview.last_overview is not None, what="overview")
+        terminal = Terminal(app, monkeypatch)
+        box = overview.query_one("#workers", LiveTable)
+        # The first change after a layout also draws the whole box once: Textual keeps what a
+        # resize marked dirty until the widget's next partial update. The second one is measured.
+        for title in ("Workers (7, 2 busy)", "Workers (7, 3 busy)"):
+            await settle(pilot, terminal)
+            set_border_title(box, title)
+            await pilot.pause()
+            await pilot.pause()
+        assert terminal.lines() == {box.region.y}
+        assert "Workers (7, 3 busy)" in screen_text(app).splitlines()[box.region.y]
