@@ -16,7 +16,6 @@ recorded too: the trail shows attempts, not only successes.
 from __future__ import annotations
 
 import os
-import pwd
 import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,66 +26,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from queuetui.actor import Actor as Actor
+from queuetui.actor import Identity as Identity
+from queuetui.actor import current_actor as current_actor
+from queuetui.actor import os_user as os_user
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import Settings
 from queuetui.db.engine import session_scope
 from queuetui.db.models import AuditEntry
+from queuetui.errors import ReadOnlyError as ReadOnlyError
+from queuetui.errors import Refused as Refused
+from queuetui.errors import RoleError as RoleError
 from queuetui.roles import Role, refusal, user_groups
 
 IDS_KEPT = 1000
 """Up to this many job ids are recorded in full; above it, a count and SAMPLE of them."""
 SAMPLE = 100
 PROBLEMS_KEPT = 1000
-
-
-class Refused(Exception):
-    """A mutation this queuetui may not do (read-only, or the user's role); nothing changed."""
-
-
-class ReadOnlyError(Refused):
-    """A mutation asked of a read-only queuetui."""
-
-
-class RoleError(Refused):
-    """A mutation the user's role does not allow."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    user: str
-    client: str
-    """The SSH client address, or 'local'."""
-    host: str = field(default_factory=socket.gethostname)
-    """The host queuetui runs on."""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who acts and with which role, when it is not the OS user at this terminal: a browser user of
-    `queuetui serve`, authenticated by the server that started the console for them."""
-
-    actor: Actor
-    role: Role
-
-
-def os_user() -> str:
-    """The name of the OS account running queuetui, from its uid (never LOGNAME, USER or the like)."""
-    uid = os.getuid()
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
-
-
-def current_actor() -> Actor:
-    """The OS user running queuetui (by uid), where they say they came from over SSH, and this host.
-
-    SSH_CONNECTION is set by sshd, but the user can set it too: the client is recorded as what the
-    environment claims ("ssh 203.0.113.9 (from environment)"), never as a verified address.
-    """
-    ssh = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT") or ""
-    client = f"ssh {ssh.split()[0]} (from environment)" if ssh.split() else "local"
-    return Actor(os_user(), client)
 
 
 @dataclass

@@ -25,7 +25,8 @@ from queuetui.rqdata.connection import connect
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from queuetui.audit import Audit, Identity
+    from queuetui.actor import Identity
+    from queuetui.audit import Audit
     from queuetui.operations import Operations
     from queuetui.roles import Role
     from queuetui.schedule.operator import ScheduleOperator

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,9 +16,11 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.orm import Session
 
 from queuetui.db import engine as db
+from queuetui.db.migrations import HEAD
 from queuetui.db.models import AuditEntry, Base, Schedule, ScheduleRun
 from tests.integration.test_cli import queuetui
 
@@ -49,6 +52,47 @@ def test_an_empty_database_is_migrated_on_first_use_to_the_models_schema(empty_d
             definition,
         ), definition
     assert db.upgrade(engine) == (db.head_revision(), db.head_revision())
+
+
+def test_head_names_the_newest_migration_as_alembic_reads_the_scripts() -> None:
+    """An up-to-date database is recognised by HEAD without Alembic: a migration added without moving
+    HEAD would otherwise never be applied to a database at the previous one."""
+    assert ScriptDirectory(str(db.MIGRATIONS)).get_heads() == [HEAD]
+    assert db.head_revision() == HEAD
+
+
+OPEN_AND_LIST = """
+import sys
+from queuetui.db.engine import open_database
+open_database(sys.argv[1]).kw["bind"].dispose()
+print("\\n".join(sorted(sys.modules)))
+"""
+
+
+def opened_loading(url: str) -> set[str]:
+    """The top-level packages a fresh process has loaded once it has opened the database at `url`."""
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_AND_LIST, url], capture_output=True, text=True, check=True, timeout=60
+    )
+    return {name.partition(".")[0] for name in done.stdout.split()}
+
+
+def test_opening_an_up_to_date_database_does_not_load_alembic(empty_db_url: str) -> None:
+    assert "alembic" in opened_loading(empty_db_url)  # an empty one is migrated
+    assert db.current_revision(db.create_engine(empty_db_url)) == HEAD
+    assert "alembic" not in opened_loading(empty_db_url)
+
+
+def test_a_version_table_with_several_revisions_is_a_one_line_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    engine = db.open_database(url).kw["bind"]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(db.VERSIONS).values(version_num="0001"))
+    with pytest.raises(
+        db.DatabaseError,
+        match=rf"^database sqlite:///.*: 2 revisions recorded \(0001, {HEAD}\); expected one$",
+    ):
+        db.open_database(url)
 
 
 def test_a_database_at_the_first_revision_is_upgraded_keeping_its_rows(empty_db_url: str) -> None:

@@ -70,7 +70,7 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
         else:
             import dataclasses
 
-            from queuetui.audit import os_user
+            from queuetui.actor import os_user
             from queuetui.roles import Role, RoleMap
             from queuetui.tui.app import run_console
 

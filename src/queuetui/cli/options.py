@@ -138,7 +138,7 @@ def redis_errors(settings: Settings) -> Iterator[None]:
 @contextlib.contextmanager
 def database_errors() -> Iterator[None]:
     """A database URL that cannot be parsed exits 2; a database that cannot be used exits 1."""
-    from queuetui.db.engine import DatabaseError, DatabaseURLError
+    from queuetui.errors import DatabaseError, DatabaseURLError
 
     try:
         yield
@@ -151,7 +151,7 @@ def database_errors() -> Iterator[None]:
 @contextlib.contextmanager
 def action_errors(settings: Settings) -> Iterator[None]:
     """Refused, impossible or failed: one line and exit 1; Redis and database trouble as everywhere."""
-    from queuetui.audit import Refused
+    from queuetui.errors import Refused
     from queuetui.rqdata.actions import ActionError
 
     with redis_errors(settings), database_errors():

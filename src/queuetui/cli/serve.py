@@ -101,7 +101,7 @@ def serve(
     if not url.startswith(("http://", "https://")):
         fail(f"--public-url must start with http:// or https://, got {url!r}", code=2)
 
-    from queuetui.audit import current_actor
+    from queuetui.actor import current_actor
     from queuetui.roles import user_groups
     from queuetui.serve.gate import Gate, WebIdentity, new_token
     from queuetui.serve.server import GuardedServer, Limits

@@ -11,7 +11,6 @@ that stays locked or unreachable raises DatabaseError, whose message is one line
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 import sqlite3
@@ -19,14 +18,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
@@ -34,6 +29,12 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from queuetui.config import data_dir
+from queuetui.db.migrations import HEAD
+from queuetui.errors import DatabaseError as DatabaseError
+from queuetui.errors import DatabaseURLError as DatabaseURLError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -43,14 +44,8 @@ CONNECT_TIMEOUT = 10
 """Seconds to wait for a PostgreSQL server to accept a connection, unless the URL says otherwise."""
 _MIGRATION_LOCK = 0x71756575  # PostgreSQL advisory lock key held while migrating ('queu')
 _POSTGRES_EXTRA = "pip install 'queuetui[postgres]'"
-
-
-class DatabaseError(Exception):
-    """The schedule database cannot be used; the message is one line that names the fix."""
-
-
-class DatabaseURLError(DatabaseError):
-    """The database URL cannot be parsed: bad input rather than a database that is down."""
+VERSIONS = sa.table("alembic_version", sa.column("version_num"))
+"""Where Alembic records the revision a database is at (its default version table)."""
 
 
 def default_url() -> str:
@@ -160,29 +155,41 @@ def create_engine(url: str = "") -> Engine:
 
 
 def _config(connection: sa.Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
 
 
-@functools.cache
 def head_revision() -> str:
-    """The newest migration's revision (read once: the migrations ship with the code)."""
-    script = ScriptDirectory(str(MIGRATIONS))
-    head = script.get_current_head()
-    assert head is not None, "the migrations directory has no revision"
-    return head
+    """The newest migration's revision (migrations.HEAD, known without loading Alembic)."""
+    return HEAD
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at; None for an empty database."""
+    """The revision the database is at; None for an empty database.
+
+    Read with plain SQL from Alembic's version table, as Alembic reads it, so that opening an
+    up-to-date database never loads Alembic (about 0.15 s of every start)."""
     with _errors(engine), engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not sa.inspect(connection).has_table(VERSIONS.name):
+            return None
+        revisions = connection.execute(sa.select(VERSIONS.c.version_num)).scalars().all()
+    if len(revisions) > 1:  # branches, which queuetui's one line of migrations never makes
+        raise DatabaseError(
+            f"database {redact(str(engine.url))}: {len(revisions)} revisions recorded "
+            f"({', '.join(sorted(revisions))}); expected one"
+        )
+    return revisions[0] if revisions else None
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Migrate the database to the newest revision; (revision before, revision after)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     with _errors(engine), engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:  # a table rebuilt by a migration must not cascade its drop to the rows that refer to it

@@ -24,17 +24,8 @@ from queuetui.audit import Audit, Pending
 from queuetui.clock import SYSTEM, Clock
 from queuetui.db.engine import session_scope
 from queuetui.db.models import Misfire, Overlap, Schedule, ScheduleRun
+from queuetui.errors import ScheduleError as ScheduleError
 from queuetui.schedule.cron import CronError, get_zone, parse
-
-
-class ScheduleError(ValueError):
-    """A schedule that cannot be saved; the message is one line naming the field."""
-
-    @property
-    def field(self) -> str:
-        """The field at fault: the message's first word, before its colon."""
-        head, colon, _ = str(self).partition(": ")
-        return head if colon and head.isidentifier() else ""
 
 
 def _json(field: str, kind: type, text: str) -> Any:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from queuetui.audit import Actor, Identity, current_actor
+from queuetui.actor import Actor, Identity, current_actor
 from queuetui.config import ConfigError, Settings, load_settings
 from queuetui.roles import Role, user_groups
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import redis
 from rich.text import Text
-from sqlalchemy.orm import Session, sessionmaker
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
@@ -17,22 +17,19 @@ from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
-from queuetui.audit import Identity, current_actor
+from queuetui.actor import current_actor
 from queuetui.clock import SYSTEM, Clock
 from queuetui.config import ConfigError, Settings, redact_url, with_context
 from queuetui.present.text import safe, safe_block
 from queuetui.roles import Role, refusal, user_groups
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.names import job_stored, unknown_queue
-from queuetui.rqdata.pages import find_job
 from queuetui.rqdata.rows import VIEWS
 from queuetui.services import ContextSummary, Services, acl_mismatch, summarize_context
 from queuetui.tui import commands
 from queuetui.tui.keymap import check_keymap
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
-from queuetui.tui.screens.job_detail import JobDetailScreen
-from queuetui.tui.screens.jobs import JobsScreen
 from queuetui.tui.screens.live import LiveScreen
 from queuetui.tui.screens.overview import OverviewScreen
 from queuetui.tui.screens.prompt import PromptScreen
@@ -40,6 +37,11 @@ from queuetui.tui.styles import style_path
 from queuetui.tui.text import literal
 from queuetui.tui.widgets.live_table import LiveTable
 from queuetui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from queuetui.actor import Identity
 
 PASS_THROUGH = ("escape", "ctrl+c", "ctrl+q")
 """Keys that reach a view even while its dry run is on its way: cancel it, or leave."""
@@ -125,6 +127,7 @@ class QueueTUI(App[None]):
         """Work in context `name`: its Redis, database, role and read-only from now on; the view the
         operator was on (a queue's job view) reopens there, else the overview."""
         from queuetui.tui.screens.contexts import ContextsScreen
+        from queuetui.tui.screens.jobs import JobsScreen
 
         try:
             settings = with_context(self.settings, name)
@@ -296,6 +299,8 @@ class QueueTUI(App[None]):
 
     def current_queue(self) -> str:
         """The queue the operator is looking at: the open view's, or the one under the overview cursor."""
+        from queuetui.tui.screens.jobs import JobsScreen
+
         for screen in reversed(self.screen_stack):
             if isinstance(screen, JobsScreen) and screen.queue:
                 return screen.queue
@@ -309,6 +314,8 @@ class QueueTUI(App[None]):
         self, queue: str, registry: str, *, focus_job: str | None = None, position: int = 0
     ) -> None:
         """Show a queue's registry, reusing the open view of it if it is on top."""
+        from queuetui.tui.screens.jobs import JobsScreen
+
         screen = self.screen
         if isinstance(screen, JobsScreen) and (screen.queue, screen.registry) == (queue, registry):
             if focus_job is not None:
@@ -340,11 +347,15 @@ class QueueTUI(App[None]):
 
     def open_batch(self, name: str) -> None:
         """Show a batch's jobs (every state, every queue) in the jobs view."""
+        from queuetui.tui.screens.jobs import JobsScreen
+
         screen = self.screen
         if not (isinstance(screen, JobsScreen) and screen.group == name):
             self.push_screen(JobsScreen("", "", group=name))
 
     def open_detail(self, job_id: str) -> None:
+        from queuetui.tui.screens.job_detail import JobDetailScreen
+
         self.push_screen(JobDetailScreen(job_id))
 
     def open_log(self, job_id: str) -> None:
@@ -411,6 +422,8 @@ class QueueTUI(App[None]):
 
     def set_tenant(self, tenant: str) -> None:
         """Scope the job views to `tenant`'s jobs ("" for every tenant's); open views filter again."""
+        from queuetui.tui.screens.jobs import JobsScreen
+
         self.tenant = tenant
         for status in (bar for screen in self.screen_stack for bar in screen.query(StatusBar)):
             status.tenant = tenant
@@ -429,6 +442,8 @@ class QueueTUI(App[None]):
 
     def open_groups(self, queue: str) -> None:
         """A queue's Failed view with its failures grouped."""
+        from queuetui.tui.screens.jobs import JobsScreen
+
         self.open_jobs(queue, "failed")
         if isinstance(self.screen, JobsScreen):
             self.call_after_refresh(self.screen.action_groups)
@@ -443,6 +458,8 @@ class QueueTUI(App[None]):
 
     def jobs_view_do(self, what: str, row: int = 0) -> None:
         """In the job view on top: go to its top, its bottom or a row number; elsewhere nothing."""
+        from queuetui.tui.screens.jobs import JobsScreen
+
         screen = self.screen
         if not isinstance(screen, JobsScreen):
             self.notify(f":{row or what} moves within a job view; open one first", timeout=3)
@@ -454,6 +471,8 @@ class QueueTUI(App[None]):
             screen.jump_to_row(row)
 
     def find_job(self, job_id: str) -> None:
+        from queuetui.rqdata.pages import find_job
+
         def work() -> None:
             try:
                 locations = find_job(self.redis, job_id)

@@ -1,32 +1,37 @@
-"""Typed messages that thread workers post back to the main thread."""
+"""Typed messages that thread workers post back to the main thread.
+
+Their payloads' types are named for the type checker only: importing the messages loads none of the
+modules that make the payloads (the schedule store, SQLAlchemy's models, the bulk runner), so the
+console starts without them and loads each with the view that first needs it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from queuetui.db.models import Alert, AuditEntry, ScheduleImport
-from queuetui.metrics.series import QueuePoint
-from queuetui.metrics.trends import Trend
-from queuetui.present.metrics import Plot
-from queuetui.rqdata.batches import BatchPage, Members
-from queuetui.rqdata.bulk import Outcome, Plan, Progress
-from queuetui.rqdata.deps import Tree as DependencyTree
-from queuetui.rqdata.detail import JobDetail
-from queuetui.rqdata.logs import LogEntry
-from queuetui.rqdata.overview import Overview
-from queuetui.rqdata.pages import Location, Page
-from queuetui.rqdata.search import FilterResult, GroupsResult
-from queuetui.rqdata.tenants import TenantCounts
-from queuetui.rqdata.workers import Workers
-from queuetui.schedule.draft import Draft, Evaluation
-from queuetui.schedule.forecast import Forecast
-from queuetui.schedule.listing import ScheduleDetail, ScheduleList
-from queuetui.schedule.operator import ScheduleChange
-from queuetui.schedule.transfer import ImportResult
-from queuetui.services import ContextSummary
+if TYPE_CHECKING:
+    from queuetui.db.models import Alert, AuditEntry, ScheduleImport
+    from queuetui.metrics.series import QueuePoint
+    from queuetui.metrics.trends import Trend
+    from queuetui.present.metrics import Plot
+    from queuetui.rqdata.batches import BatchPage, Members
+    from queuetui.rqdata.bulk import Outcome, Plan, Progress
+    from queuetui.rqdata.deps import Tree as DependencyTree
+    from queuetui.rqdata.detail import JobDetail
+    from queuetui.rqdata.logs import LogEntry
+    from queuetui.rqdata.overview import Overview
+    from queuetui.rqdata.pages import Location, Page
+    from queuetui.rqdata.search import FilterResult, GroupsResult
+    from queuetui.rqdata.tenants import TenantCounts
+    from queuetui.rqdata.workers import Workers
+    from queuetui.schedule.draft import Draft, Evaluation
+    from queuetui.schedule.forecast import Forecast
+    from queuetui.schedule.listing import ScheduleDetail, ScheduleList
+    from queuetui.schedule.operator import ScheduleChange
+    from queuetui.schedule.transfer import ImportResult
+    from queuetui.services import ContextSummary
 
 
 @dataclass

@@ -20,8 +20,8 @@ from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.config import AlertRule
-from queuetui.db.engine import DatabaseError
 from queuetui.db.models import Alert
+from queuetui.errors import DatabaseError
 from queuetui.metrics.alerts import OK, SENDING, current_values, notified, recent, show_value, threshold
 from queuetui.present.table import Column, column_widths, fitting
 from queuetui.present.text import safe

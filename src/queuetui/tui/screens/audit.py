@@ -17,8 +17,8 @@ from textual.widgets import Static
 
 from queuetui import fmt
 from queuetui.audit import recent
-from queuetui.db.engine import DatabaseError
 from queuetui.db.models import AuditEntry
+from queuetui.errors import DatabaseError
 from queuetui.present.audit import detail_text
 from queuetui.present.table import Column, column_widths, fit, fitting
 from queuetui.tui.draw import set_border_title

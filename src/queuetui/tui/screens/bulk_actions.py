@@ -14,8 +14,7 @@ from dataclasses import replace
 from textual import on, work
 from textual.worker import get_current_worker
 
-from queuetui.audit import Refused
-from queuetui.db.engine import DatabaseError
+from queuetui.errors import DatabaseError, Refused
 from queuetui.present.actions import marked_drift, outcome_line, problem_lines
 from queuetui.rqdata.actions import ActionError, Options
 from queuetui.rqdata.bulk import Outcome, Plan, Progress, Selection

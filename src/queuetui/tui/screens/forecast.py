@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from queuetui import fmt
-from queuetui.db.engine import DatabaseError
+from queuetui.errors import DatabaseError
 from queuetui.present.text import safe
 from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.tui.draw import update_static

@@ -20,11 +20,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from queuetui import fmt
-from queuetui.audit import Refused
-from queuetui.db.engine import DatabaseError
+from queuetui.errors import DatabaseError, Refused, ScheduleError
 from queuetui.present.imports import plan_lines, summary
 from queuetui.present.text import safe
-from queuetui.schedule.store import ScheduleError
 from queuetui.schedule.transfer import (
     ImportMode,
     ImportResult,

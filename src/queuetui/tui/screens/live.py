@@ -14,13 +14,11 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from queuetui import fmt
-from queuetui.audit import Refused
 from queuetui.config import is_sentinel_url
-from queuetui.db.engine import DatabaseError
+from queuetui.errors import DatabaseError, Refused, ScheduleError
 from queuetui.rqdata import actions
 from queuetui.rqdata.actions import ActionError
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
-from queuetui.schedule.store import ScheduleError
 from queuetui.tui.messages import ActionDone, FetchFailed, SuspensionRead
 from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.status_bar import StatusBar, context_style

@@ -16,8 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from queuetui import fmt
-from queuetui.db.engine import DatabaseError
-from queuetui.metrics.alerts import firing_count
+from queuetui.errors import DatabaseError
 from queuetui.metrics.series import QueuePoint
 from queuetui.metrics.trends import SPARK_SAMPLES, overview_with_throughput
 from queuetui.present.metrics import spark
@@ -154,6 +153,7 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
         self.last_throughput: dict[str, list[QueuePoint]] = {}
         self.sparklines = False
         """Whether the sparkline column is shown (set on the main thread, read by the fetch)."""
+        self.counting_alerts = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -175,8 +175,6 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
                 table.add_column(Text(label, justify="right") if right else label, width=width, key=key)
         self._fit_spark(self.app.size.width)
         self.start_live()
-        self.count_alerts()
-        self.set_interval(ALERTS_EVERY, self.count_alerts)
 
     def on_resize(self) -> None:
         self._fit_spark(self.app.size.width)
@@ -198,8 +196,23 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
             table.remove_column("spark")
         self.sparklines = self.spark_shown
 
+    def start_counting_alerts(self) -> None:
+        """Count the firing alerts now and every ALERTS_EVERY seconds, from the first fetch's end on
+        (whatever it brought, once drawn): the count opens the database, and loading SQLAlchemy in a
+        thread beside the first fetch and draw would hold the queues back from the screen."""
+        if not self.counting_alerts:
+            self.counting_alerts = True
+            self.count_alerts()
+            self.set_interval(ALERTS_EVERY, self.count_alerts)
+
+    @on(FetchFailed)
+    def _count_alerts_anyway(self) -> None:
+        self.start_counting_alerts()  # the database may be up while Redis is down
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="alerts-count")
     def count_alerts(self) -> None:
+        from queuetui.metrics.alerts import firing_count
+
         try:
             count: int | None = firing_count(self.console.services.sessions)
         except DatabaseError:
@@ -244,6 +257,8 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
             set_border_title(workers, f"Workers ({len(overview.workers)}, {busy} busy)")
         if rearm:
             self.fetched()
+        if not self.counting_alerts:
+            self.call_after_refresh(self.start_counting_alerts)
 
     @on(LiveTable.RowSelected, "#workers")
     def open_worker_job(self) -> None:

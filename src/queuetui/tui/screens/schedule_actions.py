@@ -17,11 +17,11 @@ from typing import Any
 from textual import on, work
 from textual.binding import Binding
 
-from queuetui.db.engine import DatabaseError
+from queuetui.errors import DatabaseError, ScheduleError
 from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
 from queuetui.rqdata.query import parse_duration
-from queuetui.schedule.store import FIELDS, ScheduleError
+from queuetui.schedule.store import FIELDS
 from queuetui.tui.messages import ChangePlanned
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.screens.live import LiveScreen

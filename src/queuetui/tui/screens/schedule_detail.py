@@ -13,8 +13,8 @@ from textual.events import Resize
 from textual.widgets import Sparkline, Static
 
 from queuetui import fmt
-from queuetui.db.engine import DatabaseError
 from queuetui.db.models import ScheduleRun
+from queuetui.errors import DatabaseError
 from queuetui.present import schedules as schedtext
 from queuetui.present.table import Column, column_widths
 from queuetui.present.text import safe

@@ -35,9 +35,8 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from queuetui.audit import ReadOnlyError
-from queuetui.db.engine import DatabaseError
 from queuetui.db.models import Misfire, Overlap
+from queuetui.errors import DatabaseError, ReadOnlyError, ScheduleError
 from queuetui.present.text import safe
 from queuetui.rqdata.connection import REDIS_ERRORS
 from queuetui.rqdata.seen import seen
@@ -46,7 +45,6 @@ from queuetui.schedule.draft import NEW, Draft, Evaluation, changes, evaluate, t
 from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.schedule.listing import in_use
 from queuetui.schedule.presets import FIELD_NAMES, INPUTS, KINDS, MONTHS, WEEKDAYS, Preset, recognise
-from queuetui.schedule.store import ScheduleError
 from queuetui.tui.draw import update_static
 from queuetui.tui.messages import DraftChecked, FormContext, FormLoaded
 from queuetui.tui.screens.confirm import ConfirmScreen

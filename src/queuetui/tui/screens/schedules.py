@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.events import Resize
 from textual.widgets import Static
 
-from queuetui.db.engine import DatabaseError
+from queuetui.errors import DatabaseError
 from queuetui.present import schedules as schedtext
 from queuetui.present import table as table_layout
 from queuetui.present.scheduler import leader_summary

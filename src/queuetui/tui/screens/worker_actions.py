@@ -9,13 +9,16 @@ keys the operator may not use.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.content import Content
 
-from queuetui.operations import Operations
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.text import line
+
+if TYPE_CHECKING:
+    from queuetui.operations import Operations
 
 WORKER_KEYS = {
     "stop_job": "workers.stop-job",
