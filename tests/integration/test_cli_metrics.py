@@ -53,6 +53,14 @@ def test_two_monitors_one_samples_and_alerts_fire_resolve_and_list(
     leader = ""
     try:
         leader = wait_for(lambda: conn.get(LEASE_KEY), message="a monitor to lead").decode().partition(":")[2]
+        # Both running before anything is asked of them: on a busy machine the standby may still be
+        # importing when the leader has fired and resolved, and a SIGTERM then ends it unhandled.
+        wait_for(
+            lambda: all(
+                f"monitor {name} starting" in (tmp_path / f"{name}.log").read_text() for name in monitors
+            ),
+            message="both monitors to start",
+        )
         emails = Queue("emails", connection=conn)
         emails.enqueue(jobs.add, 1, 1)
         wait_for(lambda: hooks.told(), message="the alert to fire")
