@@ -243,7 +243,8 @@ class GuardedServer(Server):
             watchdog.cancel()
 
     async def on_startup(self, app: web.Application) -> None:
-        self.banner()
+        """Nothing: textual-serve prints its logo here, before the port is bound; the banner is printed
+        once it listens (serve)."""
 
     async def on_shutdown(self, app: web.Application) -> None:
         for websocket in list(self.sessions):
@@ -257,6 +258,9 @@ class GuardedServer(Server):
             host=self.host,
             port=self.port,
             ssl_context=self.ssl_context,
-            print=None,
+            # run_app calls `print` once every site listens: the banner's URL answers when it shows
+            # (aiohttp's on_startup ran before the port was bound, and a client reading the banner
+            # could be refused).
+            print=lambda _running: self.banner(),
             access_log=None,
         )
