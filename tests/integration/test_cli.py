@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import redis
 from rq import Queue, SimpleWorker
 
@@ -160,20 +161,31 @@ def test_demo_backend_fills_every_pane_and_stops_cleanly() -> None:
         wait_for(every_registry_alive, timeout=60, interval=1, message="every registry to fill")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(30)
+        try:
+            proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()  # its workers and scheduler follow it (they die with their parent)
     time.sleep(0.5)
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
     assert leftovers.stdout == b"", "demo left processes running"
 
 
-def test_a_dropped_session_sighup_ends_the_demo_and_removes_its_directory() -> None:
-    """SIGHUP (the SSH session gone) stops the demo as Ctrl-C does: no process left, no temporary dir."""
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT], ids=["sighup", "sigint-ignored-at-start"])
+def test_a_dropped_session_sighup_ends_the_demo_and_removes_its_directory(sig: signal.Signals) -> None:
+    """SIGHUP (the SSH session gone) stops the demo as Ctrl-C does: no process left, no temporary dir.
+    So does SIGINT when the demo was started with it ignored, as a script's background job is."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "queuetui", "demo", "--no-console"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        preexec_fn=_ignore_sigint if sig == signal.SIGINT else None,
     )
     try:
         assert proc.stdout is not None
@@ -183,7 +195,7 @@ def test_a_dropped_session_sighup_ends_the_demo_and_removes_its_directory() -> N
         client = redis.Redis.from_url(url)
         wait_for(lambda: client.scard("rq:workers") == 2, message="both workers to register")
         assert folder.is_dir()
-        proc.send_signal(signal.SIGHUP)
+        proc.send_signal(sig)
         assert proc.wait(30) == 0
     finally:
         if proc.poll() is None:

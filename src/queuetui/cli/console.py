@@ -48,7 +48,10 @@ def demo(no_console: bool, workers: int, redis_server: str | None, refresh: floa
 
     backend = DemoBackend(workers=workers, redis_server=redis_server)
     # `kill`, and a terminal gone (a dropped SSH session: SIGHUP), stop the demo as cleanly as Ctrl-C:
-    # its processes and its temporary directory go.
+    # its processes and its temporary directory go. Ctrl-C itself is set too: a process started in
+    # the background of a script inherits SIGINT ignored, and Python then leaves it so (the demo
+    # went on after a SIGINT, its workers with it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     try:
