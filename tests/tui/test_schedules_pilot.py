@@ -52,6 +52,7 @@ async def typed(pilot: Pilot[None], app: QueueTUI, text: str) -> None:
     """Answer the open prompt with `text`."""
     await until(pilot, lambda: isinstance(app.screen, PromptScreen | ConfirmScreen), what="a prompt")
     field = app.screen.query_one(Input)
+    await until(pilot, lambda: field.has_focus, what="the prompt's field to have the focus")
     field.value = ""
     await pilot.press(*text, "enter")
 
