@@ -69,6 +69,14 @@ async def refresh(pilot: Pilot[None], screen: LiveScreen, done: list[int]) -> No
     await pilot.pause()
 
 
+async def overview_read(pilot: Pilot[None], app: QueueTUI) -> OverviewScreen:
+    """The overview, once it shows its first read."""
+    overview = app.screen
+    assert isinstance(overview, OverviewScreen)
+    await until(pilot, lambda: overview.last_overview is not None, what="overview")
+    return overview
+
+
 def table_lines(table: LiveTable) -> set[int]:
     region = table.content_region
     return set(range(region.y, region.bottom))
@@ -109,9 +117,7 @@ async def test_a_screen_hidden_under_another_neither_fetches_nor_draws(
     seed_jobs(conn)
     app = QueueTUI(Settings(redis_url=redis_url, refresh=0.05), clock=CLOCK)
     async with app.run_test(size=(120, 40)) as pilot:
-        overview = app.screen
-        assert isinstance(overview, OverviewScreen)
-        await until(pilot, lambda: overview.last_overview is not None, what="overview")
+        overview = await overview_read(pilot, app)
         app.open_jobs("emails", "failed")
         await until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded, what="view")
         screen = app.screen
@@ -142,9 +148,7 @@ async def test_a_new_border_title_writes_its_own_line(
     seed_jobs(conn)
     app = QueueTUI(Settings(redis_url=redis_url, refresh=3600), clock=CLOCK)
     async with app.run_test(size=(120, 40)) as pilot:
-        overview = app.screen
-        assert isinstance(overview, OverviewScreen)
-        await until(pilot, lambda: overview.last_overview is not None, what="overview")
+        overview = await overview_read(pilot, app)
         terminal = Terminal(app, monkeypatch)
         box = overview.query_one("#workers", LiveTable)
         # The first change after a layout also draws the whole box once: Textual keeps what a
