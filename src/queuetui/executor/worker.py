@@ -171,6 +171,9 @@ def run_worker(
         except (redis.ConnectionError, redis.TimeoutError) as exc:  # its teardown could not reach Redis
             if burst:
                 raise
+            if _stop_asked(worker):  # a stop asked for wins over starting again
+                log.warning("worker %s stopped; its teardown could not reach Redis (%s)", worker.name, exc)
+                return worked
             log.warning("worker %s lost Redis (%s)", worker.name, exc)
         else:
             if burst or _stop_asked(worker) or not lost.seen:
