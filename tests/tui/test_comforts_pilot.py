@@ -9,7 +9,6 @@ from pathlib import Path
 import redis
 from rq.suspension import is_suspended
 from textual.containers import VerticalScroll
-from textual.widgets._footer import FooterKey
 
 from queuetui.audit import Actor, Audit, recent
 from queuetui.config import Settings
@@ -79,14 +78,14 @@ async def test_the_footer_shows_whole_keys_in_order_of_use_then_more(
         screen = await open_failed(app, pilot)
         footer = screen.query_one(KeysFooter)
         await pilot.pause()
-        keys = list(footer.query(FooterKey))
+        keys = footer.shown
         assert [k.key for k in keys[:2]] == ["space", "asterisk"]  # the view's own keys first
         assert keys[-1].key == "question_mark" and keys[-1].description == "more"
         assert sum(key_width(k) for k in keys) <= 80
         assert screen_text(app).splitlines()[-1].rstrip().endswith("? more")
         await pilot.resize_terminal(160, 40)
-        await until(pilot, lambda: "q" in [k.key for k in footer.query(FooterKey)], what="q at 160")
-        shown = [k.key for k in footer.query(FooterKey)]
+        await until(pilot, lambda: "q" in [k.key for k in footer.shown], what="q at 160")
+        shown = [k.key for k in footer.shown]
         assert shown.index("escape") < shown.index("colon") < shown.index("q") < shown.index("question_mark")
 
 

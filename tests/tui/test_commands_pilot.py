@@ -74,4 +74,5 @@ async def test_an_unknown_queue_or_job_is_an_error_naming_the_nearest(
         assert note.message.startswith("job 'nope-123' is nowhere")
         assert app.screen is overview
         app.run_command("failed emails")
-        await until(pilot, lambda: isinstance(app.screen, JobsScreen), what="the Failed view of emails")
+        shown = lambda: isinstance(app.screen, JobsScreen) and app.screen.loaded  # noqa: E731
+        await until(pilot, shown, what="the Failed view of emails")

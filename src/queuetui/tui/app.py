@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -27,6 +28,8 @@ from queuetui.rqdata.names import job_stored, unknown_queue
 from queuetui.rqdata.rows import VIEWS
 from queuetui.services import ContextSummary, Services, acl_mismatch, summarize_context
 from queuetui.tui import commands
+from queuetui.tui.collector import IdleCollector
+from queuetui.tui.kept import KeptViews
 from queuetui.tui.keymap import check_keymap
 from queuetui.tui.messages import JobFound
 from queuetui.tui.screens.help import HelpScreen
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from queuetui.actor import Identity
+
+VIEW_MODULES = ("jobs", "workers", "schedules", "batches", "alerts", "metrics", "audit", "job_detail")
+"""The views an operator opens from the overview, loaded once it shows (QueueTUI.warm_views)."""
 
 PASS_THROUGH = ("escape", "ctrl+c", "ctrl+q")
 """Keys that reach a view even while its dry run is on its way: cancel it, or leave."""
@@ -101,6 +107,11 @@ class QueueTUI(App[None]):
         """Views a background lookup found while a prompt or dialog was open: they open once it closes."""
         self.acl_problem: str | None = None
         """Why this context's Redis user does not match the role (a viewer's user that can write)."""
+        self.views = KeptViews(self)
+        """The views kept mounted between visits (tui/kept.py)."""
+        self.collector: IdleCollector | None = None
+        """Full garbage collections while the operator is not typing (tui/collector.py); set by
+        run_console, as it tunes the whole process."""
 
     def get_driver_class(self) -> type[Driver]:
         """In a terminal, Textual's driver writing through the colour-code compactor (tui/driver.py);
@@ -138,6 +149,7 @@ class QueueTUI(App[None]):
         view = below[-1] if below else None
         reopen = (view.queue, view.registry) if isinstance(view, JobsScreen) and view.registry else None
         old = self.services
+        self.views.forget()  # they read through the old context
         self.settings = settings
         self.services = Services(settings, clock=self.clock, identity=self.identity)
         self.redis = self.services.redis
@@ -147,7 +159,7 @@ class QueueTUI(App[None]):
             self.pop_screen()
         self.switch_screen(OverviewScreen())
         if reopen is not None:
-            self.push_screen(JobsScreen(*reopen))
+            self.open_jobs(*reopen)
         old.close()
         self.notify(Text(f"Now in context {name}"), timeout=3)
         self.check_acl()
@@ -173,6 +185,19 @@ class QueueTUI(App[None]):
     def _acl_told(self, problem: str) -> None:
         self.acl_problem = problem
         self.notify(literal(problem), title="Redis ACL", severity="warning", timeout=30)
+
+    def warm_views(self) -> None:
+        """Load the views' code in a thread, once the overview shows its first read: the first `w`, `s`
+        or `enter` into a queue then builds its view at once, instead of loading its modules first
+        (up to a second for the schedules' database layer, which the start path leaves out)."""
+
+        def work() -> None:
+            for name in VIEW_MODULES:
+                importlib.import_module(f"queuetui.tui.screens.{name}")
+            if self.collector is not None:
+                self.call_from_thread(self.collector.start)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="warm")
 
     def open_contexts(self) -> None:
         """The Contexts view: every context with its summary (a notice when none is configured)."""
@@ -222,7 +247,9 @@ class QueueTUI(App[None]):
     def pop_screen(self) -> AwaitComplete:
         if isinstance(self.screen, ModalScreen):
             self._dialog_closed_at = time.monotonic()
+        top = self.screen
         popped = super().pop_screen()
+        self.views.left(top)
         if self._after_dialog and not isinstance(self.screen, ModalScreen):
             waiting, self._after_dialog = self._after_dialog, []
             for open_view in waiting:
@@ -239,6 +266,8 @@ class QueueTUI(App[None]):
             open_view()
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.collector is not None:
+            self.collector.pressed()
         if isinstance(event, events.Key) and not event.is_forwarded and self._kept_from_view(event):
             return
         await super().on_event(event)
@@ -322,10 +351,18 @@ class QueueTUI(App[None]):
                 screen.focus_on(focus_job, position)
             return
         offset = max(0, position - 50) if focus_job is not None else 0
-        self.push_screen(JobsScreen(queue, registry, focus_job=focus_job, offset=offset))
+        self.views.show(
+            ("jobs", queue, registry),
+            lambda: JobsScreen(queue, registry, focus_job=focus_job, offset=offset),
+            None if focus_job is None else lambda view: view.focus_on(focus_job, position),
+        )
 
     def open_jobs_named(self, queue: str, registry: str) -> None:
-        """Open a registry of a queue named by the operator, once Redis says the queue exists."""
+        """Open a registry of a queue named by the operator: at once if the overview's last read had
+        it, else once Redis says the queue exists."""
+        if queue in self.known_queues:
+            self.open_jobs(queue, registry)
+            return
 
         def work() -> None:
             try:
@@ -343,7 +380,7 @@ class QueueTUI(App[None]):
         from queuetui.tui.screens.batches import BatchesScreen
 
         if not isinstance(self.screen, BatchesScreen):
-            self.push_screen(BatchesScreen())
+            self.views.show(("batches",), BatchesScreen)
 
     def open_batch(self, name: str) -> None:
         """Show a batch's jobs (every state, every queue) in the jobs view."""
@@ -351,7 +388,7 @@ class QueueTUI(App[None]):
 
         screen = self.screen
         if not (isinstance(screen, JobsScreen) and screen.group == name):
-            self.push_screen(JobsScreen("", "", group=name))
+            self.views.show(("batch", name), lambda: JobsScreen("", "", group=name))
 
     def open_detail(self, job_id: str) -> None:
         from queuetui.tui.screens.job_detail import JobDetailScreen
@@ -371,7 +408,7 @@ class QueueTUI(App[None]):
         from queuetui.tui.screens.workers import WorkersScreen
 
         if not isinstance(self.screen, WorkersScreen):
-            self.push_screen(WorkersScreen())
+            self.views.show(("workers",), WorkersScreen)
 
     def open_schedules(self, search: str = "") -> None:
         from queuetui.tui.screens.schedules import SchedulesScreen
@@ -380,7 +417,12 @@ class QueueTUI(App[None]):
         if isinstance(screen, SchedulesScreen):
             screen.apply_search(search)
             return
-        self.push_screen(SchedulesScreen(search))
+
+        def again(view: SchedulesScreen) -> None:
+            if view.search != search:
+                view.apply_search(search)
+
+        self.views.show(("schedules",), lambda: SchedulesScreen(search), again)
 
     def action_open_metrics(self) -> None:
         self.open_metrics()
@@ -397,7 +439,12 @@ class QueueTUI(App[None]):
         if isinstance(self.screen, MetricsScreen):
             self.screen.show(queues[0] if queues else self.screen.queue, window)
             return
-        self.push_screen(MetricsScreen(queue, window))
+
+        def again(view: MetricsScreen) -> None:
+            if (view.queue, view.window) != (queue, window):
+                view.show(queue, window)
+
+        self.views.show(("metrics",), lambda: MetricsScreen(queue, window), again)
 
     def action_open_alerts(self) -> None:
         self.open_alerts()
@@ -406,7 +453,7 @@ class QueueTUI(App[None]):
         from queuetui.tui.screens.alerts import AlertsScreen
 
         if not isinstance(self.screen, AlertsScreen):
-            self.push_screen(AlertsScreen())
+            self.views.show(("alerts",), AlertsScreen)
 
     def action_command(self) -> None:
         def submitted(text: str | None) -> None:
@@ -425,6 +472,7 @@ class QueueTUI(App[None]):
         from queuetui.tui.screens.jobs import JobsScreen
 
         self.tenant = tenant
+        self.views.forget()  # scoped to the old tenant
         for status in (bar for screen in self.screen_stack for bar in screen.query(StatusBar)):
             status.tenant = tenant
         for screen in self.screen_stack:
@@ -534,5 +582,6 @@ def run_console(settings: Settings) -> int:
     ConfigError when a [keys] entry names no binding or no key."""
     check_keymap(settings.keys, settings.source.get("keys", "config"))
     app = QueueTUI(settings)
+    app.collector = IdleCollector(app)
     app.run()
     return app.return_code or 0

@@ -116,7 +116,13 @@ def _imports(app: QueueTUI, args: list[str]) -> None:
 def _audit(app: QueueTUI, args: list[str]) -> None:
     from queuetui.tui.screens.audit import AuditScreen
 
-    app.push_screen(AuditScreen(" ".join(args)))
+    text = " ".join(args)
+
+    def again(view: AuditScreen) -> None:
+        if view.filter_text != text:
+            view.apply_filter(text)
+
+    app.views.show(("audit",), lambda: AuditScreen(text), again)
 
 
 def _batches(app: QueueTUI, args: list[str]) -> None:

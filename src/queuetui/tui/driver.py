@@ -13,13 +13,32 @@ emulator).
 Only SGR (colour and attribute) and cursor-position sequences are understood; before any other
 escape sequence, and before text, an owed reset is sent, and after any other sequence the held state
 is forgotten, so nothing else can be affected.
+
+It also answers `esc` sooner. A terminal sends the escape key as a lone ESC byte, which also begins
+every other key's sequence (arrows, F-keys, mouse reports), so the key is only known once nothing
+follows it for a while: Textual waits 100 ms, and its input thread notices the wait is over only
+when its next 100 ms poll ends, so every `esc` back to the overview took 100-200 ms. A key's
+sequence is one write of the terminal, and over SSH one packet, so its bytes come in together; the
+driver waits ESCAPE_DELAY and polls until exactly then. An operator on a link that splits
+sequences sets ESCDELAY (milliseconds), which Textual reads as curses does.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import selectors
+from codecs import getincrementaldecoder
 
+from textual import constants
+from textual._parser import ParseError
+from textual._time import get_time
+from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+
+ESCAPE_DELAY = 0.025
+"""Seconds a lone ESC waits for the rest of a key's sequence before it is the escape key (tmux 3.5
+waits 10 ms, Neovim 50 ms), unless ESCDELAY is set."""
 
 TOKEN = re.compile(r"\x1b\[([0-9;]*)m|\x1b\[[0-9;]*[Hf]|\x1b")
 """An SGR sequence (group 1: its codes), a cursor position, or any other escape."""
@@ -142,6 +161,44 @@ class CompactDriver(LinuxDriver):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._compactor = SgrCompactor()
+        if not os.environ.get("ESCDELAY"):
+            constants.ESCAPE_DELAY = ESCAPE_DELAY  # type: ignore[misc]
 
     def write(self, data: str) -> None:
         super().write(self._compactor.feed(data))
+
+    def run_input_thread(self) -> None:
+        """Textual's input loop (LinuxDriver.run_input_thread), polling until a lone ESC's wait ends
+        rather than for a fixed 100 ms."""
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        parser = XTermParser(self._debug)
+        decode = getincrementaldecoder("utf-8")().decode
+
+        def process(ready: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
+            for n, (_key, mask) in enumerate(ready):
+                if mask & selectors.EVENT_READ:
+                    data = decode(os.read(self.fileno, 1024 * 4), final=final and n == len(ready) - 1)
+                    if not data:
+                        break  # stdin is piped
+                    for event in parser.feed(data):
+                        self.process_message(event)
+            for event in parser.tick():
+                self.process_message(event)
+
+        def poll() -> float:
+            due = parser._timeout_time  # when a lone ESC becomes the escape key
+            return 0.1 if due is None else min(0.1, max(0.0, due - get_time()))
+
+        try:
+            while not self.exit_event.is_set():
+                process(selector.select(poll()))
+            selector.unregister(self.fileno)
+            process(selector.select(0.1), final=True)
+        finally:
+            selector.close()
+            try:
+                for _event in parser.feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass

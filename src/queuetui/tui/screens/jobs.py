@@ -589,6 +589,12 @@ class JobsScreen(SortActions, BulkActionsScreen):
             self._show_title()
         self.refresh_bindings()
 
+    def drop_marks(self) -> None:
+        """No job marked (a kept view shown again: tui/kept.py), the rows redrawn if any was."""
+        if self.marked or self.marked_all:
+            self._clear_marks()
+            self._remark()
+
     def _clear_marks(self) -> None:
         self.marked.clear()
         self.marked_all = False

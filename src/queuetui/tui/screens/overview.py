@@ -203,6 +203,7 @@ class OverviewScreen(WorkerActions, BulkActionsScreen):
         if not self.counting_alerts:
             self.counting_alerts = True
             self.count_alerts()
+            self.console.warm_views()
             self.set_interval(ALERTS_EVERY, self.count_alerts)
 
     @on(FetchFailed)
