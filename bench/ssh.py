@@ -368,10 +368,34 @@ def measure_switches(console: Console, repeat: int, fixed: bool) -> dict[str, An
             time.sleep(0.2)
             times.setdefault("esc to overview", []).append(back(console))
             time.sleep(0.2)
+    times[FORM.name] = measure_form(console, repeat)
     return {
         name: {"p50_ms": round(statistics.median(v) * 1000, 1), "p95_ms": round(p95(v) * 1000, 1)}
         for name, v in times.items()
     }
+
+
+FORM = View("schedule form", "", "a", ("New schedule",))
+"""The schedule form, opened with `a` from the Schedules view (itself opened with `s`)."""
+
+
+def measure_form(console: Console, repeat: int) -> list[float]:
+    """Key to screen of the schedule form, `repeat` times: from the Schedules view, `a` until the form
+    shows with its fields loaded; then esc (nothing typed: no question) and esc to the overview."""
+    schedules = next(v for v in views(True) if v.name == "schedules")
+    times = []
+    open_view(console, schedules)
+    wait_shown(console, schedules)
+    for _ in range(repeat):
+        time.sleep(0.2)
+        pressed = console.send(FORM.last)
+        times.append(wait_shown(console, FORM) - pressed)
+        time.sleep(0.2)
+        console.send("\x1b")
+        wait_shown(console, schedules)
+    time.sleep(0.2)
+    back(console)
+    return times
 
 
 def p95(values: list[float]) -> float:

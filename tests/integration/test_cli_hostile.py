@@ -16,20 +16,21 @@ from tests.hostile import NAMED, hostile, leaks, seed_database, seed_hostile
 
 
 def outputs(env: dict[str, str], queue: str, value: str, n: int) -> dict[str, str]:
-    """Each text command's stdout and stderr; every one must have exited as it should."""
+    """Each text command's stdout and stderr; every one must have exited as it should. A name is
+    passed after `--`, as an operator types one that may begin with '-'."""
     runner = CliRunner()
     commands: dict[str, list[str]] = {
         "stats": ["stats"],
         "batches": ["batches", "list"],
-        "batch": ["batches", "show", value],
-        "show": ["jobs", "show", f"{value}-failed-{n}"],
+        "batch": ["batches", "show", "--", value],
+        "show": ["jobs", "show", "--", f"{value}-failed-{n}"],
         "show raw": ["jobs", "show", "raw-job"],
-        "deps": ["jobs", "deps", f"{value}-deferred-{n}"],
+        "deps": ["jobs", "deps", "--", f"{value}-deferred-{n}"],
         "groups": ["jobs", "groups", "-q", queue],
         "audit": ["audit"],
         "schedules": ["schedules", "list"],
-        "schedule": ["schedules", "show", f"{value}#{n}"],
-        "history": ["schedules", "history", f"{value}#{n}"],
+        "schedule": ["schedules", "show", "--", f"{value}#{n}"],
+        "history": ["schedules", "history", "--", f"{value}#{n}"],
         "missing": ["jobs", "show", f"nope{value}"],
     }
     for registry in ("waiting", "started", "failed", "scheduled", "deferred", "finished", "canceled"):

@@ -19,6 +19,7 @@ from queuetui.errors import DatabaseError, Refused, ScheduleError
 from queuetui.rqdata import actions
 from queuetui.rqdata.actions import ActionError
 from queuetui.rqdata.connection import REDIS_ERRORS, describe_error
+from queuetui.tui.draw import LeanScreen
 from queuetui.tui.messages import ActionDone, FetchFailed, SuspensionRead
 from queuetui.tui.text import line, literal
 from queuetui.tui.widgets.status_bar import StatusBar, context_style
@@ -45,7 +46,7 @@ def start_header(screen: Screen[object], console: QueueTUI, tick: Callable[[], o
     screen.set_interval(1.0, tick or status.tick)
 
 
-class LiveScreen(Screen[None]):
+class LiveScreen(LeanScreen, Screen[None]):  # type: ignore[misc]
     """Subclasses compose a StatusBar, a `#banner` Static and a `#tables` container, implement
     `fetch()` as a thread worker in group FETCH_GROUP that posts a result or FetchFailed, and call
     `fetched()` when a result arrives."""

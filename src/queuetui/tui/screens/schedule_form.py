@@ -45,7 +45,7 @@ from queuetui.schedule.draft import NEW, Draft, Evaluation, changes, evaluate, t
 from queuetui.schedule.forecast import Forecast, forecast
 from queuetui.schedule.listing import in_use
 from queuetui.schedule.presets import FIELD_NAMES, INPUTS, KINDS, MONTHS, WEEKDAYS, Preset, recognise
-from queuetui.tui.draw import update_static
+from queuetui.tui.draw import LeanScreen, update_static
 from queuetui.tui.messages import DraftChecked, FormContext, FormLoaded
 from queuetui.tui.screens.confirm import ConfirmScreen
 from queuetui.tui.text import SEPARATOR, line, literal
@@ -124,10 +124,11 @@ def preview_text(evaluation: Evaluation | None, zone: str) -> Text:
     return text
 
 
-class ScheduleFormScreen(Screen[str | None]):
+class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
     """Creates a schedule (name None) or edits one; dismisses with the saved schedule's name, or None."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    WIDE = 110
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save", tooltip="Save once every field is valid"),
         Binding("escape", "cancel", "Cancel", id="form.cancel", tooltip="Close; asks before losing changes"),
@@ -165,9 +166,13 @@ class ScheduleFormScreen(Screen[str | None]):
     # -- layout
 
     def compose(self) -> ComposeResult:
+        # Its width class set now, not by the first resize: adding it then styled all 180 widgets again.
+        self.add_class("-wide" if self.app.size.width >= self.WIDE else "-narrow", update=False)
         yield Static(self._title() + "  ·  loading…", id="form-title")
         with Horizontal(id="form-body"):
-            with VerticalScroll(id="form"):
+            # The fields take the focus, never the column around them: a focused container is styled
+            # again with everything in it each time it takes or loses the focus.
+            with VerticalScroll(id="form", can_focus=False):
                 name = Field(id="in-name", compact=True, disabled=bool(self.editing))
                 yield from self._row("name", "Name", name)
                 yield from self._row("description", "About", self._input("description", "what it is for"))
@@ -180,7 +185,7 @@ class ScheduleFormScreen(Screen[str | None]):
                 with Horizontal(classes="row"):
                     yield Label("", classes="label")
                     yield Button("Save", id="save", variant="primary", disabled=True, compact=True)
-            with VerticalScroll(id="preview-side"):
+            with VerticalScroll(id="preview-side", can_focus=False):
                 yield Static(id="preview-wide", classes="preview")
         yield Static(id="form-summary")
         yield KeysFooter()
