@@ -15,6 +15,7 @@ from queuetui.tui.screens.alerts import AlertsScreen
 from queuetui.tui.screens.batches import BatchesScreen
 from queuetui.tui.screens.jobs import JobsScreen
 from queuetui.tui.screens.overview import OverviewScreen
+from queuetui.tui.screens.schedule_form import ScheduleFormScreen
 from queuetui.tui.screens.workers import WorkersScreen
 from queuetui.tui.widgets.footer import KeysFooter
 from queuetui.tui.widgets.live_table import LiveTable
@@ -144,3 +145,24 @@ async def test_the_console_closing_as_a_view_opens_ends_cleanly(conn: redis.Redi
         app.open_jobs("emails", "failed")
         await until(pilot, lambda: isinstance(app.screen, JobsScreen), what="the view pushed")
     assert app.return_code in (None, 0)
+
+
+async def test_the_one_key_views_are_built_while_the_keyboard_is_quiet(
+    conn: redis.Redis, tmp_path: Path
+) -> None:
+    app = jobs_app(conn, tmp_path)
+    app.prepare = True
+    app.last_key_at = time.monotonic() + 3600  # typing: nothing is built
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(1.0)
+        assert len(app.views) == 0
+        app.last_key_at = 0.0
+        keys = [key for key, _ in app.preparable()]
+        assert ScheduleFormScreen.KEPT in keys  # this operator may add schedules
+        await until(pilot, lambda: all(key in app.views for key in keys), what="every one-key view built")
+        workers = app.views._views[("workers",)]
+        assert workers.is_attached and workers not in app.screen_stack
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, WorkersScreen), what="the workers view")
+        assert app.screen is workers
+        assert workers.last_fetched_at is not None  # it read as it was built

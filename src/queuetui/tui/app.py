@@ -6,7 +6,7 @@ import importlib
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis
 from rich.text import Text
@@ -48,6 +48,10 @@ if TYPE_CHECKING:
 
 VIEW_MODULES = ("jobs", "workers", "schedules", "batches", "alerts", "metrics", "audit", "job_detail")
 """The views an operator opens from the overview, loaded once it shows (QueueTUI.warm_views)."""
+
+QUIET = 1.0
+"""Seconds without a key before a view is built ahead of its first visit."""
+PREPARE_EVERY = 0.3
 
 PASS_THROUGH = ("escape", "ctrl+c", "ctrl+q")
 """Keys that reach a view even while its dry run is on its way: cancel it, or leave."""
@@ -109,6 +113,10 @@ class QueueTUI(App[None]):
         """Why this context's Redis user does not match the role (a viewer's user that can write)."""
         self.views = KeptViews(self)
         """The views kept mounted between visits (tui/kept.py)."""
+        self.prepare = False
+        """Build the one-key views before their first visit (prepare_views); set by run_console."""
+        self.last_key_at = 0.0
+        """When the operator last pressed a key (monotonic)."""
         self.collector: IdleCollector | None = None
         """Full garbage collections while the operator is not typing (tui/collector.py); set by
         run_console, as it tunes the whole process."""
@@ -196,8 +204,44 @@ class QueueTUI(App[None]):
                 importlib.import_module(f"queuetui.tui.screens.{name}")
             if self.collector is not None:
                 self.call_from_thread(self.collector.start)
+            if self.prepare:
+                self.call_from_thread(self.prepare_views)
 
         self.run_worker(work, thread=True, exit_on_error=False, group="warm")
+
+    def preparable(self) -> list[tuple[tuple[str], Callable[[], Screen[Any]]]]:
+        """The views opened from the overview by one key, as those keys make them (under the same
+        keys in self.views)."""
+        from queuetui.metrics.trends import WINDOWS
+        from queuetui.tui.screens.alerts import AlertsScreen
+        from queuetui.tui.screens.batches import BatchesScreen
+        from queuetui.tui.screens.metrics import MetricsScreen
+        from queuetui.tui.screens.schedules import SchedulesScreen
+        from queuetui.tui.screens.workers import WorkersScreen
+
+        views: list[tuple[tuple[str], Callable[[], Screen[Any]]]] = [
+            (("workers",), WorkersScreen),
+            (("schedules",), lambda: SchedulesScreen("")),
+            (("batches",), BatchesScreen),
+            (("alerts",), AlertsScreen),
+            (("metrics",), lambda: MetricsScreen(self.current_queue(), WINDOWS[0])),
+        ]
+        if self.may("schedule.add"):  # `a` in the Schedules view; the form's 180 widgets take 0.6 s
+            from queuetui.tui.screens.schedule_form import ScheduleFormScreen
+
+            views.append((ScheduleFormScreen.KEPT, ScheduleFormScreen))
+        return views
+
+    def prepare_views(self) -> None:
+        """Build the next view of `preparable` not kept yet, hidden (KeptViews.prepare), once the
+        keyboard has been quiet for QUIET seconds and the overview is on top; then the next. Each
+        takes the loop for 40-120 ms: never while the operator types."""
+        pending = [(key, make) for key, make in self.preparable() if key not in self.views]
+        if not pending:
+            return
+        if time.monotonic() - self.last_key_at >= QUIET and isinstance(self.screen, OverviewScreen):
+            self.views.prepare(*pending[0])
+        self.set_timer(PREPARE_EVERY, self.prepare_views)
 
     def open_contexts(self) -> None:
         """The Contexts view: every context with its summary (a notice when none is configured)."""
@@ -266,8 +310,10 @@ class QueueTUI(App[None]):
             open_view()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and self.collector is not None:
-            self.collector.pressed()
+        if isinstance(event, events.Key):
+            self.last_key_at = time.monotonic()
+            if self.collector is not None:
+                self.collector.pressed()
         if isinstance(event, events.Key) and not event.is_forwarded and self._kept_from_view(event):
             return
         await super().on_event(event)
@@ -583,5 +629,6 @@ def run_console(settings: Settings) -> int:
     check_keymap(settings.keys, settings.source.get("keys", "config"))
     app = QueueTUI(settings)
     app.collector = IdleCollector(app)
+    app.prepare = True
     app.run()
     return app.return_code or 0

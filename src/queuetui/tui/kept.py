@@ -8,6 +8,9 @@ draws nothing and reads nothing while hidden (LiveScreen), and reads again as so
 refresh came due meanwhile. Marks are cleared on the way back in: a mark left behind must not ride
 into a later bulk action unseen.
 
+The singleton views are also built before their first visit, one at a time while the keyboard is
+quiet (QueueTUI.prepare_views), so that even the first `w` or `s` of a session draws at once.
+
 At most LIMIT views are kept, the least recently shown going first (never one on the stack, nor one
 whose bulk action is still running); a context switch or a new tenant scope drops them all, as they
 read through the old connection or filter.
@@ -23,7 +26,7 @@ from textual.app import App
 from textual.screen import Screen
 
 LIMIT = 16
-"""Views kept: the six singleton views and ten job views (an operator's five registries of two queues)."""
+"""Views kept: the six singleton views, the new-schedule form and nine job views."""
 
 S = TypeVar("S", bound=Screen[Any])
 
@@ -42,31 +45,54 @@ class KeptViews:
     def __len__(self) -> int:
         return len(self._views)
 
-    def show(self, key: Hashable, make: Callable[[], S], again: Callable[[S], object] | None = None) -> S:
+    def show(
+        self,
+        key: Hashable,
+        make: Callable[[], S],
+        again: Callable[[S], object] | None = None,
+        callback: Callable[[Any], object] | None = None,
+    ) -> S:
         """Show the view kept under `key` (then `again(view)`: what this opening asks of it), or a new
-        one from `make()`, kept from now on. A view already on the stack (opened again from a view
-        above it) is not taken from under it: a new one shows, not kept."""
+        one from `make()`, kept from now on; `callback` gets what it is dismissed with. A view already
+        on the stack (opened again from a view above it) is not taken from under it: a new one shows,
+        not kept."""
         app = self.app
         view = self._views.get(key)
         if view is not None and view in app.screen_stack:
             fresh = make()
-            app.push_screen(fresh)
+            app.push_screen(fresh, callback)
             return fresh
         if view is None:
             view = make()
             app.install_screen(view, f"kept-{id(view)}")
             self._views[key] = view
-            app.push_screen(view)
+            app.push_screen(view, callback)
         else:
             self._views.move_to_end(key)
             drop_marks = getattr(view, "drop_marks", None)
             if drop_marks is not None:
                 drop_marks()
-            app.push_screen(view)
+            app.push_screen(view, callback)
             if again is not None:
                 again(view)  # type: ignore[arg-type]
         self._trim()
         return view  # type: ignore[return-value]
+
+    def prepare(self, key: Hashable, make: Callable[[], Screen[Any]]) -> None:
+        """Build the view kept under `key` now, hidden, unless one is kept: shown later, it draws at
+        once. Textual composes and mounts an installed screen off the stack as push_screen does
+        first (textual is pinned: these are its own steps). It reads once as it mounts; it is the
+        first to go while it has never been shown."""
+        if key in self._views:
+            return
+        app = self.app
+        view = make()
+        app.install_screen(view, f"kept-{id(view)}")
+        app._load_screen_css(view)
+        app._get_screen(view)
+        self._views[key] = view
+        self._views.move_to_end(key, last=False)
+        self._trim()
 
     def _trim(self) -> None:
         stack = self.app.screen_stack

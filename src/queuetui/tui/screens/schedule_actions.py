@@ -131,7 +131,12 @@ class ScheduleActionsScreen(LiveScreen):
         """The schedule form: a new schedule (None) or `name`; shows what it saved."""
         from queuetui.tui.screens.schedule_form import ScheduleFormScreen
 
-        self.app.push_screen(ScheduleFormScreen(name), self.saved)
+        if name is None:  # kept between schedules, emptied each time (its 180 widgets took 0.6 s to build)
+            self.console.views.show(
+                ScheduleFormScreen.KEPT, ScheduleFormScreen, ScheduleFormScreen.reset, self.saved
+            )
+        else:
+            self.app.push_screen(ScheduleFormScreen(name), self.saved)
 
     def saved(self, name: str | None) -> None:
         """The form saved schedule `name` (None: it was closed without saving)."""

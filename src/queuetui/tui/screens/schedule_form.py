@@ -127,6 +127,8 @@ def preview_text(evaluation: Evaluation | None, zone: str) -> Text:
 class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
     """Creates a schedule (name None) or edits one; dismisses with the saved schedule's name, or None."""
 
+    KEPT = ("new schedule",)
+    """The new-schedule form's key among the kept views (tui/kept.py): emptied each time it opens."""
     WIDE = 110
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     BINDINGS = [
@@ -288,6 +290,41 @@ class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
         self.query_one("#preview-inline", Static).update(preview_text(None, ""))
         self.query_one("#preview-wide", Static).update(preview_text(None, ""))
         self.load()
+        self.load_context()
+
+    def reset(self) -> None:
+        """Empty again, as a new form is: the new-schedule form is kept between schedules (tui/kept.py).
+        What the last schedule left is written over: every field from NEW (the derived modes by the
+        check that follows), the checkboxes NEW does not name, the problems, the preview, the scroll."""
+        assert self.editing is None, "only the new-schedule form is kept"
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.original = None
+        self.source = "expression"
+        self.generation += 1  # an answer to a draft of the last schedule is dropped
+        self.evaluation = None
+        self.loaded = self.dirty = self.reveal = self.saving = self._save_when_checked = False
+        self.touched = set()
+        with self._quiet():
+            self.query_one("#flag-enabled", Checkbox).value = True
+            self.query_one("#allow-missing", Checkbox).value = False
+            for index in range(6):
+                self.query_one(f"#cron-{index}", Input).value = ""
+            for name in ("every", "minute", "at", "day"):
+                self.query_one(f"#preset-{name}", Input).value = ""
+            for index in range(7):
+                self.query_one(f"#day-{index}", Checkbox).value = False
+            self.query_one("#preset-month", Select).value = "1"
+        for error in self.query(".error"):
+            update_static(cast(Static, error), "")
+            error.display = False
+        for widget in self.query("#form Input, #form Select"):
+            widget.remove_class("wrong")
+        for preview in ("#preview-inline", "#preview-wide"):
+            self.query_one(preview, Static).update(preview_text(None, ""))
+        self.query_one("#form", VerticalScroll).scroll_home(animate=False)
+        self._got_schedule(FormLoaded(None, recognise(NEW["cron"]) is not None))
         self.load_context()
 
     @work(thread=True, exit_on_error=False, group="form-load")
