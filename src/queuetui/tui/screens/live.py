@@ -82,7 +82,7 @@ class LiveScreen(LeanScreen, Screen[None]):  # type: ignore[misc]
     def showing(self) -> bool:
         """On screen: on top, or under a dialog. (A kept view outlives the stack as the console closes.)"""
         stack = self.app.screen_stack
-        return bool(stack) and stack[-1] is self or (
+        return (bool(stack) and stack[-1] is self) or (
             len(stack) > 1 and stack[-2] is self and isinstance(stack[-1], ModalScreen)
         )
 
