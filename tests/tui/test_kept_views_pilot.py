@@ -166,3 +166,25 @@ async def test_the_one_key_views_are_built_while_the_keyboard_is_quiet(
         await until(pilot, lambda: isinstance(app.screen, WorkersScreen), what="the workers view")
         assert app.screen is workers
         assert workers.last_fetched_at is not None  # it read as it was built
+
+
+async def test_a_kept_view_is_styled_again_only_when_the_theme_changed_while_it_was_hidden(
+    conn: redis.Redis, tmp_path: Path
+) -> None:
+    app = jobs_app(conn, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        overview = app.screen
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, WorkersScreen), what="workers")
+        workers = app.screen
+        dark = workers.query_one(LiveTable).rich_style
+        await back_to_overview(app, pilot)
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = overview.query_one(LiveTable).rich_style
+        assert light != dark
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen is workers, what="workers again")
+        await pilot.pause()
+        assert workers.query_one(LiveTable).rich_style == light

@@ -51,20 +51,23 @@ def set_border_title(widget: Widget, title: Any) -> None:
 class LeanScreen(Screen[Any]):
     """A screen that does no needless work as it opens.
 
-    - It is not styled a second time when it first shows. Each widget is styled as it mounts; then,
-      when the new screen first shows, Textual styles every widget of it again, which changes
-      nothing there and took 50-115 ms of a view switch (the schedule form's 180 widgets). Later
-      shows still restyle: a kept view may have missed a change of theme while it was hidden.
-      Textual calls the resume handler below before its own (subclass first).
+    - It is not styled again each time it shows. Each widget is styled as it mounts, and a change of
+      its classes or focus styles it then; yet each time a screen shows, Textual styles every widget
+      of it again, which took 50-115 ms of a view switch (the schedule form's 180 widgets, every
+      visit of a kept view). Only a screen that missed a change of the stylesheet or theme while
+      hidden (Textual counts them: App._css_update_count) is styled again. Textual calls the
+      resume handler below before its own (subclass first).
     - Removed as it opens (the console closing on a `q` typed ahead), it neither mounts nor lays
       itself out: its widgets are already gone, and its handlers would fail to find them."""
 
     _shown_once = False
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        if not self._shown_once:
-            self._shown_once = True
-            event.refresh_styles = False
+        app = self.app
+        if not self._shown_once or self._css_update_count == app._css_update_count:
+            event.refresh_styles = False  # styled against the stylesheet and theme in force
+        self._shown_once = True
+        self._css_update_count = app._css_update_count  # as Textual's restyle would leave it
 
     async def _on_message(self, message: Message) -> None:
         if self._pruning and isinstance(message, (events.Mount, events.Resize)):
