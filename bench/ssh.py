@@ -14,7 +14,9 @@ Per screen (overview, waiting, running, failed, scheduled, finished, workers, sc
 alerts, audit, metrics) it prints bytes/s written over a window once the screen has its data (10 s
 full, 1 s smoke), live refresh on, and the same with refresh paused (`p`). Key to screen is the time
 from writing a key to the pty until the bytes that put the screen's distinctive text on the terminal
-have been read (p50, p95 of every switch). The yardstick is rq-dashboard 0.9.0 (a dev dependency):
+have been read: each view's first visit of the session apart (the view built, unless the console
+built it ahead), then p50 and p95 of the visits after it; the schedule form is opened with `a` from
+the Schedules view as many times. The yardstick is rq-dashboard 0.9.0 (a dev dependency):
 its JSON endpoints for the same views are called through its own Flask app on the same Redis, and
 their bytes per poll (its default 2.5 s) are shown beside the console's per second.
 
