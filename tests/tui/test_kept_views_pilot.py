@@ -121,15 +121,15 @@ async def test_the_collector_waits_for_a_quiet_keyboard(conn: redis.Redis, tmp_p
             assert gc.get_freeze_count() > 0
             long_ago = time.monotonic() - collector_module.EVERY - 1
             collector.last_full = long_ago
-            collector.pressed()  # a key just now
+            app.last_key_at = time.monotonic()  # a key just now
             collector.tick()
             assert collector.last_full == long_ago
-            collector.last_key = time.monotonic() - collector_module.IDLE - 1
+            app.last_key_at = time.monotonic() - collector_module.IDLE - 1
             collected = gc.get_stats()[2]["collections"]
             collector.tick()
             assert collector.last_full > long_ago and gc.get_stats()[2]["collections"] == collected + 1
             collector.last_full = time.monotonic() - collector_module.LATEST - 1
-            collector.pressed()
+            app.last_key_at = time.monotonic()
             collector.tick()  # typing for a minute: the pass runs anyway
             assert gc.get_stats()[2]["collections"] == collected + 2
     finally:
@@ -160,12 +160,19 @@ async def test_the_one_key_views_are_built_while_the_keyboard_is_quiet(
         keys = [key for key, _ in app.preparable()]
         assert ScheduleFormScreen.KEPT in keys  # this operator may add schedules
         await until(pilot, lambda: all(key in app.views for key in keys), what="every one-key view built")
-        workers = app.views._views[("workers",)]
+        built = {key: app.views._views[key] for key in keys}
+        workers = built[("workers",)]
         assert workers.is_attached and workers not in app.screen_stack
-        await pilot.press("w")
-        await until(pilot, lambda: isinstance(app.screen, WorkersScreen), what="the workers view")
-        assert app.screen is workers
         assert workers.last_fetched_at is not None  # it read as it was built
+        # Each key opens the view built for it (the keys the views are kept under agree).
+        for press, key in (("w", ("workers",)), ("b", ("batches",)), ("a", ("alerts",)), ("m", ("metrics",))):
+            await pilot.press(press)
+            await until(pilot, lambda key=key: app.screen is built[key], what=f"the built {key}")
+            await back_to_overview(app, pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen is built[("schedules",)], what="the built schedules")
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen is built[ScheduleFormScreen.KEPT], what="the built form")
 
 
 async def test_a_kept_view_is_styled_again_only_when_the_theme_changed_while_it_was_hidden(

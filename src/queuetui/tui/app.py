@@ -312,8 +312,6 @@ class QueueTUI(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.last_key_at = time.monotonic()
-            if self.collector is not None:
-                self.collector.pressed()
         if isinstance(event, events.Key) and not event.is_forwarded and self._kept_from_view(event):
             return
         await super().on_event(event)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from textual.app import App
+if TYPE_CHECKING:
+    from queuetui.tui.app import QueueTUI
 
 IDLE = 1.0
 EVERY = 10.0
@@ -25,9 +26,8 @@ NEVER = 1 << 30
 
 
 class IdleCollector:
-    def __init__(self, app: App[Any]) -> None:
+    def __init__(self, app: QueueTUI) -> None:
         self.app = app
-        self.last_key = 0.0
         self.last_full = time.monotonic()
         self.started = False
 
@@ -42,12 +42,9 @@ class IdleCollector:
         self.last_full = time.monotonic()
         self.app.set_interval(IDLE / 2, self.tick)
 
-    def pressed(self) -> None:
-        self.last_key = time.monotonic()
-
     def tick(self) -> None:
         now = time.monotonic()
         since = now - self.last_full
-        if (since >= EVERY and now - self.last_key >= IDLE) or since >= LATEST:
+        if (since >= EVERY and now - self.app.last_key_at >= IDLE) or since >= LATEST:
             gc.collect()
             self.last_full = time.monotonic()

@@ -62,19 +62,19 @@ class KeptViews:
             fresh = make()
             app.push_screen(fresh, callback)
             return fresh
+        built = view is None
         if view is None:
             view = make()
             app.install_screen(view, f"kept-{id(view)}")
             self._views[key] = view
-            app.push_screen(view, callback)
         else:
             self._views.move_to_end(key)
             drop_marks = getattr(view, "drop_marks", None)
             if drop_marks is not None:
                 drop_marks()
-            app.push_screen(view, callback)
-            if again is not None:
-                again(view)  # type: ignore[arg-type]
+        app.push_screen(view, callback)
+        if not built and again is not None:
+            again(view)  # type: ignore[arg-type]
         self._trim()
         return view  # type: ignore[return-value]
 
