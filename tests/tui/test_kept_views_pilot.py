@@ -147,7 +147,7 @@ async def test_the_console_closing_as_a_view_opens_ends_cleanly(conn: redis.Redi
     assert app.return_code in (None, 0)
 
 
-async def test_the_one_key_views_are_built_while_the_keyboard_is_quiet(
+async def test_the_one_key_views_are_built_and_laid_out_while_the_keyboard_is_quiet(
     conn: redis.Redis, tmp_path: Path
 ) -> None:
     app = jobs_app(conn, tmp_path)
@@ -164,6 +164,12 @@ async def test_the_one_key_views_are_built_while_the_keyboard_is_quiet(
         workers = built[("workers",)]
         assert workers.is_attached and workers not in app.screen_stack
         assert workers.last_fetched_at is not None  # it read as it was built
+        # Each is then laid out and drawn hidden, at the console's size, so its first show only draws.
+        await until(pilot, lambda: app.views.unsettled() is None, what="every built view laid out")
+        form = built[ScheduleFormScreen.KEPT]
+        assert form not in app.screen_stack and form.size == app.size
+        name = form.query_one("#in-name")
+        assert name.region.width > 0 and name.region.y > 0 and not form._layout_widgets
         # Each key opens the view built for it (the keys the views are kept under agree).
         for press, key in (("w", ("workers",)), ("b", ("batches",)), ("a", ("alerts",)), ("m", ("metrics",))):
             await pilot.press(press)
@@ -172,7 +178,10 @@ async def test_the_one_key_views_are_built_while_the_keyboard_is_quiet(
         await pilot.press("s")
         await until(pilot, lambda: app.screen is built[("schedules",)], what="the built schedules")
         await pilot.press("a")
-        await until(pilot, lambda: app.screen is built[ScheduleFormScreen.KEPT], what="the built form")
+        await until(pilot, lambda: app.screen is form, what="the built form")
+        # It checks its draft once it shows: the preview and the state answer what it holds now.
+        await until(pilot, lambda: form.current and form.evaluation is not None, what="the form checked")
+        assert "0 3 * * *" in str(form.query_one("#form-summary").render())
 
 
 async def test_a_kept_view_is_styled_again_only_when_the_theme_changed_while_it_was_hidden(

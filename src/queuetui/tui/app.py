@@ -234,13 +234,18 @@ class QueueTUI(App[None]):
 
     def prepare_views(self) -> None:
         """Build the next view of `preparable` not kept yet, hidden (KeptViews.prepare), once the
-        keyboard has been quiet for QUIET seconds and the overview is on top; then the next. Each
-        takes the loop for 40-120 ms: never while the operator types."""
+        keyboard has been quiet for QUIET seconds and the overview is on top, and lay it out
+        (KeptViews.settle); then the next. Each step takes the loop for 20-120 ms: never while the
+        operator types."""
         pending = [(key, make) for key, make in self.preparable() if key not in self.views]
-        if not pending:
+        unsettled = self.views.unsettled()
+        if not pending and unsettled is None:
             return
         if time.monotonic() - self.last_key_at >= QUIET and isinstance(self.screen, OverviewScreen):
-            self.views.prepare(*pending[0])
+            if unsettled is not None:
+                self.views.settle(unsettled)
+            else:
+                self.views.prepare(*pending[0])
         self.set_timer(PREPARE_EVERY, self.prepare_views)
 
     def open_contexts(self) -> None:

@@ -28,6 +28,9 @@ from textual.screen import Screen
 LIMIT = 16
 """Views kept: the six singleton views, the new-schedule form and nine job views."""
 
+SETTLE = 4
+"""At most so many layouts of a view built ahead before its first show."""
+
 S = TypeVar("S", bound=Screen[Any])
 
 
@@ -38,6 +41,9 @@ class KeptViews:
         self._views: OrderedDict[Hashable, Screen[Any]] = OrderedDict()
         self._leaving: set[Screen[Any]] = set()
         """Views no longer kept that were on the stack when they were let go."""
+        self._unshown: dict[Screen[Any], int] = {}
+        """Views built ahead (`prepare`) and not shown yet, in the order they were built: how many
+        times each was laid out hidden (`settle`)."""
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._views
@@ -69,6 +75,7 @@ class KeptViews:
             self._views[key] = view
         else:
             self._views.move_to_end(key)
+            self._unshown.pop(view, 0)
             drop_marks = getattr(view, "drop_marks", None)
             if drop_marks is not None:
                 drop_marks()
@@ -92,7 +99,28 @@ class KeptViews:
         app._get_screen(view)
         self._views[key] = view
         self._views.move_to_end(key, last=False)
+        self._unshown[view] = 0
         self._trim()
+
+    def unsettled(self) -> Screen[Any] | None:
+        """The first view built ahead that its first show would still lay out, if any."""
+        size = self.app.size
+        for view, times in self._unshown.items():
+            if times < SETTLE and (view._size != size or view._layout_widgets or not _mounted(view)):
+                return view
+        return None
+
+    def settle(self, view: Screen[Any]) -> None:
+        """Lay out and draw `view` (built ahead, never shown) hidden, at the console's size. Its first
+        show otherwise places and draws each of its widgets for the first time (the schedule form's 95
+        shown widgets: 70-90 ms); then it draws from what they drew here. The widgets take their sizes
+        as this lays them out and some ask for another layout: settled again (`unsettled`) until none
+        asks. Textual's own steps for a screen's first show (textual is pinned)."""
+        if not _mounted(view):
+            return  # still mounting: laid out on a later call
+        self._unshown[view] += 1
+        view._refresh_layout(self.app.size)
+        view._compositor.render_update(full=True)
 
     def _trim(self) -> None:
         stack = self.app.screen_stack
@@ -122,5 +150,12 @@ class KeptViews:
 
     def _drop(self, key: Hashable) -> None:
         view = self._views.pop(key)
+        self._unshown.pop(view, 0)
         self.app.uninstall_screen(view)
         view.remove()
+
+
+def _mounted(view: Screen[Any]) -> bool:
+    """Whether every widget of `view` has mounted (a view built ahead mounts over several turns of the
+    loop): one laid out before would be drawn half-built."""
+    return view.is_mounted and all(widget.is_mounted for widget in view.walk_children())

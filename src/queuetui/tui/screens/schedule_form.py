@@ -292,9 +292,10 @@ class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
         self._errors = list(self.query(".error"))
         self._fields = list(self.query("#form Input, #form Select"))
         for error in self._errors:
+            update_static(cast(Static, error), "")  # known empty: an empty problem is then no redraw
             error.display = False
-        self.query_one("#preview-inline", Static).update(preview_text(None, ""))
-        self.query_one("#preview-wide", Static).update(preview_text(None, ""))
+        for preview in ("#preview-inline", "#preview-wide"):
+            update_static(self.query_one(preview, Static), preview_text(None, ""))
         self.load()
         self.load_context()
 
@@ -306,6 +307,7 @@ class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        dirty = self.dirty
         self.original = None
         self.source = "expression"
         self.generation += 1  # an answer to a draft of the last schedule is dropped
@@ -327,11 +329,12 @@ class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
             error.display = False
         for widget in self._fields:
             widget.remove_class("wrong")
-        for preview in ("#preview-inline", "#preview-wide"):
-            self.query_one(preview, Static).update(preview_text(None, ""))
+        if dirty:  # untouched, it previews NEW already (the check that follows brings the times up)
+            for preview in ("#preview-inline", "#preview-wide"):
+                update_static(self.query_one(preview, Static), preview_text(None, ""))
         self.query_one("#form", VerticalScroll).scroll_home(animate=False)
         self._got_schedule(FormLoaded(None, recognise(NEW["cron"]) is not None))
-        self.load_context()
+        self.call_after_refresh(self.load_context)
 
     @work(thread=True, exit_on_error=False, group="form-load")
     def load(self) -> None:
@@ -393,7 +396,8 @@ class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
         self.loaded = True
         self._show_title()
         self.query_one("#in-description" if self.editing else "#in-name").focus()
-        self._check_now()
+        # Once the form shows: a check's thread takes turns with the loop while it runs.
+        self.call_after_refresh(self._check_now)
 
     @on(FormContext)
     def _got_context(self, message: FormContext) -> None:
@@ -408,7 +412,7 @@ class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
         parts = [self._title(), line("ctrl+s saves once valid"), line("esc cancels")]
         if self.console.settings.read_only:
             parts.append(line(("read-only: saving is refused", "bold")))
-        self.query_one("#form-title", Static).update(SEPARATOR.join(parts))
+        update_static(self.query_one("#form-title", Static), SEPARATOR.join(parts), layout=False)
 
     def _title(self) -> Content:
         return (
@@ -523,8 +527,8 @@ class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
             self._show_problems(evaluation.problems)
             zone = self.query_one("#in-timezone", Input).value.strip() or "UTC"
             text = preview_text(evaluation, zone)
-            self.query_one("#preview-inline", Static).update(text)
-            self.query_one("#preview-wide", Static).update(text)
+            update_static(self.query_one("#preview-inline", Static), text)
+            update_static(self.query_one("#preview-wide", Static), text)
             self._show_state()
         if self._save_when_checked:
             self._save_when_checked = False
@@ -567,7 +571,7 @@ class ScheduleFormScreen(LeanScreen, Screen[str | None]):  # type: ignore[misc]
         shown = {key: message for key, message in problems.items() if self.reveal or key in self.touched}
         for error in self._errors:
             key = _key_of((error.id or "").removeprefix("error-"))
-            update_static(cast(Static, error), literal(shown.get(key, "")))
+            update_static(cast(Static, error), literal(shown[key]) if key in shown else "")
             error.display = key in shown
         for widget in self._fields:
             widget.set_class(_field_of(widget.id or "") in shown, "wrong")
