@@ -1,5 +1,6 @@
-"""Views kept between visits (tui/kept.py), the one-line footer's keys under the mouse, and the full
-collections left for a quiet keyboard (tui/collector.py)."""
+"""Views kept between visits (tui/kept.py), a new job view's first window read as it is built, the
+one-line footer's keys under the mouse, and the full collections left for a quiet keyboard
+(tui/collector.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import gc
 import time
 from pathlib import Path
 
+import pytest
 import redis
 
+from queuetui.config import Settings
 from queuetui.tui import collector as collector_module
+from queuetui.tui.app import QueueTUI
 from queuetui.tui.collector import IdleCollector
+from queuetui.tui.screens import jobs as jobs_module
 from queuetui.tui.screens.alerts import AlertsScreen
 from queuetui.tui.screens.batches import BatchesScreen
 from queuetui.tui.screens.jobs import JobsScreen
@@ -204,3 +209,40 @@ async def test_a_kept_view_is_styled_again_only_when_the_theme_changed_while_it_
         await until(pilot, lambda: app.screen is workers, what="workers again")
         await pilot.pause()
         assert workers.query_one(LiveTable).rich_style == light
+
+
+async def test_a_new_job_view_shows_its_rows_in_its_first_frame(
+    conn: redis.Redis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its first window is read while it is built, and its first frame waits for it (here as long as
+    it takes), instead of drawing "loading…" first."""
+    monkeypatch.setattr(jobs_module, "AHEAD_WAIT", 30.0)
+    app = jobs_app(conn, tmp_path)
+    frames: list[tuple[bool, int]] = []
+    display = app._display
+
+    def spy(screen, update):  # type: ignore[no-untyped-def]
+        if isinstance(screen, JobsScreen):
+            frames.append((screen.loaded, screen.query_one("#jobs", LiveTable).row_count))
+        display(screen, update)
+
+    app._display = spy  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        view = await open_failed(app, pilot)
+        assert frames and frames[0] == (True, len(view.rows)) and len(view.rows) > 0
+        assert "emails › Failed  ·  1–" in str(view.query_one("#view-title").render())
+
+
+async def test_a_read_ahead_that_fails_is_reported_by_the_first_read(tmp_path: Path) -> None:
+    down = redis.Redis(port=1, socket_connect_timeout=0.2)
+    app = QueueTUI(Settings(refresh=3600, db_url=f"sqlite:///{tmp_path / 'q.db'}"), connection=down)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_jobs("emails", "failed")
+        await until(pilot, lambda: isinstance(app.screen, JobsScreen), what="the Failed view")
+        view = app.screen
+        assert isinstance(view, JobsScreen)
+        await until(pilot, lambda: view.failures, what="the failed read")
+        assert "Disconnected" in str(view.query_one("#banner").render())
+        assert not view.loaded and view._ahead is None

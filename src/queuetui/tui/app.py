@@ -400,9 +400,16 @@ class QueueTUI(App[None]):
                 screen.focus_on(focus_job, position)
             return
         offset = max(0, position - 50) if focus_job is not None else 0
+
+        def make() -> JobsScreen:
+            view = JobsScreen(queue, registry, focus_job=focus_job, offset=offset)
+            if not self.tenant:  # a tenant's view reads through its filter
+                view.read_ahead(self.redis)
+            return view
+
         self.views.show(
             ("jobs", queue, registry),
-            lambda: JobsScreen(queue, registry, focus_job=focus_job, offset=offset),
+            make,
             None if focus_job is None else lambda view: view.focus_on(focus_job, position),
         )
 

@@ -74,9 +74,11 @@ class LiveScreen(LeanScreen, Screen[None]):  # type: ignore[misc]
     def fetch(self) -> None:
         raise NotImplementedError
 
-    def start_live(self) -> None:
+    def start_live(self, fetch: bool = True) -> None:
+        """The header and its clock, and the first read (`fetch=False`: the view has its first read)."""
         start_header(self, self.console, tick=self._tick)
-        self.fetch()
+        if fetch:
+            self.fetch()
 
     @property
     def showing(self) -> bool:
