@@ -397,7 +397,7 @@ class JobsScreen(SortActions, BulkActionsScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LiveScreen.FETCH_GROUP)
     def fetch(self) -> None:
-        redis = self.console.redis
+        connection = self.console.redis
         offset, descending, matches = self.start, self.descending, self.matches
         ahead, self._ahead = self._ahead, None
         try:
@@ -407,7 +407,7 @@ class JobsScreen(SortActions, BulkActionsScreen):
             if ahead is not None and ahead[0] == (offset, descending) and matches is None:
                 page = ahead[1].result()
             else:
-                page = read_window(redis, self.queue, self.registry, offset, PAGE, descending, matches)
+                page = read_window(connection, self.queue, self.registry, offset, PAGE, descending, matches)
         except REDIS_ERRORS as exc:
             self.post_message(FetchFailed(describe_error(exc)))
             return
