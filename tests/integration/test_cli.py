@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -166,10 +165,7 @@ def test_demo_backend_fills_every_pane_and_stops_cleanly() -> None:
         finally:
             if proc.poll() is None:
                 proc.kill()  # its workers and scheduler follow it (they die with their parent)
-    time.sleep(0.5)
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
-    leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
-    assert leftovers.stdout == b"", "demo left processes running"
+    _none_left(url)
 
 
 def _ignore_sigint() -> None:
@@ -201,9 +197,19 @@ def test_a_dropped_session_sighup_ends_the_demo_and_removes_its_directory(sig: s
         if proc.poll() is None:
             proc.kill()
     assert not folder.exists()
+    _none_left(url)
+
+
+def _none_left(url: str) -> None:
+    """No process the demo on `url` started is left. The demo kills them (SIGKILL) and waits for its
+    own children; a work horse they forked goes once the kernel has finished it, a moment later."""
     port = int(url.rsplit(":", 1)[1].split("/")[0])
-    leftovers = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
-    assert leftovers.stdout == b"", "demo left processes running"
+
+    def none_left() -> bool:
+        found = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}|--redis-url {url}"], capture_output=True)
+        return found.stdout == b""
+
+    wait_for(none_left, timeout=5, interval=0.1, message="the demo's processes to be gone")
 
 
 def test_a_refused_command_is_a_one_line_error(redis_url: str) -> None:
